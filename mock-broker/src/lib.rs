@@ -1,0 +1,1 @@
+//! Mock Kafka cluster (work in progress: see the issue tracker).

@@ -1,0 +1,1 @@
+//! Async Kafka producer (work in progress: see the issue tracker).

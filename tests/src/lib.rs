@@ -1,0 +1,1 @@
+//! Cross-crate integration tests for kwire; the tests live in `tests/`.
