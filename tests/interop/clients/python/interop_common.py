@@ -1,0 +1,202 @@
+"""Shared CLI, record scheme and bookkeeping of the Python interop drivers.
+
+The record scheme (the same in every driver, Java and Go included; see ../README.md):
+  record i (i = 0..count-1)
+    value   = ASCII "<i>:" right-padded with '.' to --value-size bytes (never truncated)
+    key     = ASCII "<key-prefix><i % 1000>" (default prefix "k"), or null with --no-keys
+    headers = ("seq", "<i>"), ("client", "<driver>") with --headers
+The consumer parses <i> back from the value to count duplicates, missing records and
+per-partition order violations (a partition must see increasing <i>).
+
+Key -> partition mapping ("keys" in the JSON): distinct keys, keys seen in more than one
+partition ("conflicts"), a digest = first 16 hex digits of SHA-256 over the lines
+"<key>\t<partition>\n" sorted by key bytes, and a sample of the first 5 keys in that order.
+"""
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+
+KEY_SPACE = 1000
+COMPRESSIONS = ("none", "gzip", "snappy", "lz4", "zstd")
+
+
+def parse_args(client):
+    ap = argparse.ArgumentParser(prog=client, description="kwire interop driver (%s)" % client)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("produce")
+    p.add_argument("--bootstrap", required=True)
+    p.add_argument("--topic", required=True)
+    p.add_argument("--count", type=int, required=True)
+    p.add_argument("--key-prefix", default="k")
+    p.add_argument("--no-keys", action="store_true")
+    p.add_argument("--headers", action="store_true")
+    p.add_argument("--acks", choices=("0", "1", "all", "-1"), default="all")
+    p.add_argument("--idempotence", choices=("true", "false"), default="true")
+    p.add_argument("--compression", choices=COMPRESSIONS, default="none")
+    p.add_argument("--value-size", type=int, default=100)
+    p.add_argument("--timeout-s", type=float, default=60)
+    c = sub.add_parser("consume")
+    c.add_argument("--bootstrap", required=True)
+    c.add_argument("--topic", required=True)
+    c.add_argument("--expect", type=int, required=True)
+    c.add_argument("--timeout-s", type=float, default=60)
+    args = ap.parse_args()
+    if getattr(args, "acks", None) == "-1":
+        args.acks = "all"
+    return args
+
+
+def make_value(seq, size):
+    head = b"%d:" % seq
+    return head + b"." * (size - len(head)) if size > len(head) else head
+
+
+def make_key(seq, prefix, no_keys):
+    if no_keys:
+        return None
+    return ("%s%d" % (prefix, seq % KEY_SPACE)).encode()
+
+
+def parse_seq(value):
+    if value is None:
+        return None
+    head, sep, _ = bytes(value).partition(b":")
+    if not sep or not head.isdigit():
+        return None
+    return int(head)
+
+
+class KeyMap:
+    def __init__(self):
+        self.parts = {}
+
+    def add(self, key, partition):
+        if key is None:
+            return
+        self.parts.setdefault(bytes(key), set()).add(partition)
+
+    def summary(self):
+        lines = []
+        sample = {}
+        conflicts = 0
+        for key in sorted(self.parts):
+            ps = self.parts[key]
+            if len(ps) > 1:
+                conflicts += 1
+            p = min(ps)
+            lines.append(key + b"\t" + str(p).encode() + b"\n")
+            if len(sample) < 5:
+                sample[key.decode("utf-8", "replace")] = p
+        digest = hashlib.sha256(b"".join(lines)).hexdigest()[:16] if lines else ""
+        return {"distinct": len(self.parts), "conflicts": conflicts, "digest": digest, "sample": sample}
+
+
+def sorted_counts(counts):
+    return {str(p): counts[p] for p in sorted(counts)}
+
+
+class ProduceStats:
+    def __init__(self, client, args):
+        self.client = client
+        self.args = args
+        self.produced = 0
+        self.acked = 0
+        self.errors = 0
+        self.error_sample = []
+        self.partitions = {}
+        self.keys = KeyMap()
+        self.t0 = time.monotonic()
+
+    def ok(self, key, partition):
+        self.acked += 1
+        self.partitions[partition] = self.partitions.get(partition, 0) + 1
+        self.keys.add(key, partition)
+
+    def fail(self, err):
+        self.errors += 1
+        if len(self.error_sample) < 5:
+            self.error_sample.append(str(err))
+
+    def emit(self, fatal=None):
+        out = {
+            "client": self.client, "op": "produce", "topic": self.args.topic,
+            "produced": self.produced, "acked": self.acked, "errors": self.errors,
+            "partitions": sorted_counts(self.partitions), "keys": self.keys.summary(),
+            "seconds": round(time.monotonic() - self.t0, 3),
+            "config": {"acks": self.args.acks, "idempotence": self.args.idempotence,
+                       "compression": self.args.compression, "value_size": self.args.value_size,
+                       "keys": not self.args.no_keys, "headers": self.args.headers},
+        }
+        if self.error_sample:
+            out["error_sample"] = self.error_sample
+        if fatal:
+            out["fatal"] = str(fatal)
+        print(json.dumps(out), flush=True)
+        return 0 if not fatal and self.errors == 0 and self.acked == self.produced == self.args.count else 1
+
+
+class ConsumeStats:
+    def __init__(self, client, args):
+        self.client = client
+        self.args = args
+        self.consumed = 0
+        self.seen = set()
+        self.duplicates = 0
+        self.order_violations = 0
+        self.invalid = 0
+        self.header_seq = 0
+        self.header_mismatch = 0
+        self.partitions = {}
+        self.last_seq = {}
+        self.keys = KeyMap()
+        self.t0 = time.monotonic()
+
+    def record(self, partition, key, value, headers):
+        self.consumed += 1
+        self.partitions[partition] = self.partitions.get(partition, 0) + 1
+        self.keys.add(key, partition)
+        seq = parse_seq(value)
+        if seq is None:
+            self.invalid += 1
+            return
+        if seq in self.seen:
+            self.duplicates += 1
+        else:
+            self.seen.add(seq)
+        last = self.last_seq.get(partition)
+        if last is not None and seq <= last:
+            self.order_violations += 1
+        self.last_seq[partition] = seq
+        for hk, hv in headers or ():
+            if hk == "seq":
+                self.header_seq += 1
+                if hv is None or bytes(hv) != str(seq).encode():
+                    self.header_mismatch += 1
+
+    def distinct(self):
+        return len(self.seen)
+
+    def emit(self, timed_out=False, fatal=None):
+        expect = self.args.expect
+        missing = sum(1 for s in range(expect) if s not in self.seen) if expect <= 10_000_000 else -1
+        out = {
+            "client": self.client, "op": "consume", "topic": self.args.topic,
+            "consumed": self.consumed, "distinct": len(self.seen), "expected": expect,
+            "missing": missing, "duplicates": self.duplicates,
+            "order_violations": self.order_violations, "invalid": self.invalid,
+            "headers": {"seq": self.header_seq, "mismatch": self.header_mismatch},
+            "partitions": sorted_counts(self.partitions), "keys": self.keys.summary(),
+            "timed_out": timed_out, "seconds": round(time.monotonic() - self.t0, 3),
+        }
+        if fatal:
+            out["fatal"] = str(fatal)
+        print(json.dumps(out), flush=True)
+        return 0 if not fatal and not timed_out else 1
+
+
+def die_json(client, op, err):
+    print(json.dumps({"client": client, "op": op, "fatal": str(err)}), flush=True)
+    sys.exit(2)

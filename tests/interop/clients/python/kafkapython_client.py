@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Interop driver for kafka-python (pure Python client).
+
+  kafkapython_client.py produce --bootstrap B --topic T --count N [options]
+  kafkapython_client.py consume --bootstrap B --topic T --expect N [--timeout-s 60]
+
+Prints exactly one JSON line on stdout. kafka-python's default partitioner hashes keys
+with murmur2 like the Java client. Consumption uses assign() without a group.
+"""
+
+import logging
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import interop_common as ic  # noqa: E402
+
+CLIENT = "kafka-python"
+
+try:
+    from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+    from kafka.errors import KafkaError
+except ImportError as e:  # pragma: no cover
+    ic.die_json(CLIENT, "import", e)
+
+
+def produce(args):
+    stats = ic.ProduceStats(CLIENT, args)
+    acks = {"0": 0, "1": 1, "all": "all"}[args.acks]
+    try:
+        p = KafkaProducer(
+            bootstrap_servers=args.bootstrap.split(","),
+            client_id="kwire-interop-kafka-python",
+            acks=acks,
+            enable_idempotence=args.idempotence == "true",
+            compression_type=None if args.compression == "none" else args.compression,
+            linger_ms=5,
+            max_block_ms=int(args.timeout_s * 1000),
+            delivery_timeout_ms=int(args.timeout_s * 1000),
+            request_timeout_ms=min(30000, int(args.timeout_s * 1000)),
+        )
+    except (KafkaError, ValueError, AssertionError) as e:
+        return stats.emit(fatal="%s: %s" % (type(e).__name__, e))
+
+    def ok_cb(key):
+        return lambda md: stats.ok(key, md.partition)
+
+    deadline = time.monotonic() + args.timeout_s
+    try:
+        for seq in range(args.count):
+            key = ic.make_key(seq, args.key_prefix, args.no_keys)
+            value = ic.make_value(seq, args.value_size)
+            headers = [("seq", str(seq).encode()), ("client", CLIENT.encode())] if args.headers else None
+            fut = p.send(args.topic, value=value, key=key, headers=headers)
+            stats.produced += 1
+            fut.add_callback(ok_cb(key))
+            fut.add_errback(stats.fail)
+            if time.monotonic() > deadline:
+                return stats.emit(fatal="timeout while sending")
+        p.flush(timeout=max(0.0, deadline - time.monotonic()))
+    except KafkaError as e:
+        return stats.emit(fatal="%s: %s" % (type(e).__name__, e))
+    finally:
+        p.close(timeout=5)
+    undelivered = stats.produced - stats.acked - stats.errors
+    return stats.emit(fatal="%d records undelivered at the timeout" % undelivered if undelivered else None)
+
+
+def consume(args):
+    stats = ic.ConsumeStats(CLIENT, args)
+    deadline = time.monotonic() + args.timeout_s
+    c = KafkaConsumer(
+        bootstrap_servers=args.bootstrap.split(","),
+        client_id="kwire-interop-kafka-python",
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    try:
+        parts = None
+        while time.monotonic() < deadline:
+            parts = c.partitions_for_topic(args.topic)
+            if parts:
+                break
+            time.sleep(0.2)
+        if not parts:
+            return stats.emit(timed_out=True, fatal="topic has no partitions")
+        tps = [TopicPartition(args.topic, p) for p in sorted(parts)]
+        c.assign(tps)
+        c.seek_to_beginning(*tps)
+        ends = None
+        while time.monotonic() < deadline:
+            batches = c.poll(timeout_ms=200, max_records=2000)
+            for tp, records in batches.items():
+                for r in records:
+                    stats.record(tp.partition, r.key, r.value, r.headers)
+            if stats.distinct() >= args.expect:
+                if ends is None:  # drain to the end offsets seen now, to catch duplicates
+                    ends = c.end_offsets(tps)
+                if all(c.position(tp) >= ends[tp] for tp in tps):
+                    return stats.emit()
+        return stats.emit(timed_out=True)
+    finally:
+        c.close()
+
+
+def main():
+    logging.basicConfig(level=logging.ERROR, stream=sys.stderr)
+    args = ic.parse_args(CLIENT)
+    try:
+        rc = produce(args) if args.cmd == "produce" else consume(args)
+    except Exception as e:  # noqa: BLE001 - one JSON line, whatever happens
+        ic.die_json(CLIENT, args.cmd, "%s: %s" % (type(e).__name__, e))
+    sys.exit(rc)
+
+
+if __name__ == "__main__":
+    main()

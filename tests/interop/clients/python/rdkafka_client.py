@@ -1,0 +1,134 @@
+#!/usr/bin/env python3
+"""Interop driver for librdkafka (through the confluent-kafka wheel).
+
+  rdkafka_client.py produce --bootstrap B --topic T --count N [options]
+  rdkafka_client.py consume --bootstrap B --topic T --expect N [--timeout-s 60]
+
+Prints exactly one JSON line on stdout; librdkafka's own logs go to stderr.
+The producer uses partitioner=murmur2_random so keyed records land where the Java
+client would put them (librdkafka's default, consistent_random, hashes with CRC32).
+"""
+
+import os
+import sys
+import time
+import uuid
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import interop_common as ic  # noqa: E402
+
+CLIENT = "librdkafka"
+
+try:
+    import confluent_kafka
+    from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
+except ImportError as e:  # pragma: no cover
+    ic.die_json(CLIENT, "import", e)
+
+
+def produce(args):
+    stats = ic.ProduceStats(CLIENT, args)
+    conf = {
+        "bootstrap.servers": args.bootstrap,
+        "client.id": "kwire-interop-librdkafka",
+        "acks": args.acks,
+        "enable.idempotence": args.idempotence == "true",
+        "compression.type": args.compression,
+        "partitioner": "murmur2_random",
+        "linger.ms": 5,
+        "message.timeout.ms": int(args.timeout_s * 1000),
+        "queue.buffering.max.messages": 100000,
+        "log_level": 4,
+    }
+    try:
+        p = Producer(conf)
+    except KafkaException as e:
+        return stats.emit(fatal=e)
+
+    def on_delivery(err, msg):
+        if err is not None:
+            stats.fail(err)
+        else:
+            stats.ok(msg.key(), msg.partition())
+
+    deadline = time.monotonic() + args.timeout_s
+    for seq in range(args.count):
+        key = ic.make_key(seq, args.key_prefix, args.no_keys)
+        value = ic.make_value(seq, args.value_size)
+        headers = [("seq", str(seq).encode()), ("client", CLIENT.encode())] if args.headers else None
+        while True:
+            try:
+                p.produce(args.topic, value=value, key=key, headers=headers, on_delivery=on_delivery)
+                stats.produced += 1
+                break
+            except BufferError:
+                p.poll(0.05)
+                if time.monotonic() > deadline:
+                    return stats.emit(fatal="local queue full until the timeout")
+            except KafkaException as e:
+                return stats.emit(fatal=e)
+        p.poll(0)
+    remaining = p.flush(max(0.0, deadline - time.monotonic()))
+    fatal = "%d records still undelivered at the timeout" % remaining if remaining else None
+    return stats.emit(fatal=fatal)
+
+
+def wait_partitions(c, topic, deadline):
+    while time.monotonic() < deadline:
+        md = c.list_topics(topic, timeout=5)
+        t = md.topics.get(topic)
+        if t is not None and t.error is None and t.partitions:
+            return sorted(t.partitions)
+        time.sleep(0.2)
+    return None
+
+
+def consume(args):
+    stats = ic.ConsumeStats(CLIENT, args)
+    deadline = time.monotonic() + args.timeout_s
+    # group.id is required by the binding; no subscribe and no commits are made with it.
+    c = Consumer({
+        "bootstrap.servers": args.bootstrap,
+        "client.id": "kwire-interop-librdkafka",
+        "group.id": "kwire-interop-%s" % uuid.uuid4().hex[:12],
+        "enable.auto.commit": False,
+        "enable.auto.offset.store": False,
+        "auto.offset.reset": "earliest",
+        "log_level": 4,
+    })
+    try:
+        parts = wait_partitions(c, args.topic, deadline)
+        if parts is None:
+            return stats.emit(timed_out=True, fatal="topic has no partitions")
+        tps = [TopicPartition(args.topic, p, confluent_kafka.OFFSET_BEGINNING) for p in parts]
+        c.assign(tps)
+        ends = None
+        while time.monotonic() < deadline:
+            for msg in c.consume(num_messages=1000, timeout=0.2):
+                if msg.error():  # EOF or a transient error that librdkafka retries itself
+                    continue
+                stats.record(msg.partition(), msg.key(), msg.value(), msg.headers())
+            if stats.distinct() >= args.expect:
+                if ends is None:  # drain to the end offsets seen now, to catch duplicates
+                    ends = {p: c.get_watermark_offsets(TopicPartition(args.topic, p), timeout=5)[1]
+                            for p in parts}
+                pos = {tp.partition: tp.offset for tp in c.position(
+                    [TopicPartition(args.topic, p) for p in parts])}
+                if all(pos.get(p, -1) >= ends[p] or ends[p] <= 0 and pos.get(p, -1) < 0 for p in parts):
+                    return stats.emit()
+        return stats.emit(timed_out=True)
+    finally:
+        c.close()
+
+
+def main():
+    args = ic.parse_args(CLIENT)
+    try:
+        rc = produce(args) if args.cmd == "produce" else consume(args)
+    except Exception as e:  # noqa: BLE001 - one JSON line, whatever happens
+        ic.die_json(CLIENT, args.cmd, "%s: %s" % (type(e).__name__, e))
+    sys.exit(rc)
+
+
+if __name__ == "__main__":
+    main()
