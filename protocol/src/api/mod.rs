@@ -1,4 +1,16 @@
 //! One module per Kafka API: the request and response bodies for every supported version.
+//!
+//! | API | key | versions | flexible |
+//! |---|---|---|---|
+//! | Produce | 0 | 3–13 | 9+ |
+//! | Fetch | 1 | 4–18 | 12+ |
+//! | ListOffsets | 2 | 1–11 | 6+ |
+//! | Metadata | 3 | 0–13 | 9+ |
+//! | ApiVersions | 18 | 0–5 | 3+ |
+//! | InitProducerId | 22 | 0–5 | 2+ |
+//!
+//! [`RequestBody`] decodes any of these requests from a frame, for servers that dispatch on the
+//! API key.
 
 pub mod api_versions;
 pub mod fetch;
@@ -7,27 +19,127 @@ pub mod list_offsets;
 pub mod metadata;
 pub mod produce;
 
+use bytes::{Bytes, BytesMut};
+
 use crate::message::Message;
-use crate::{ApiKey, VersionRange};
+use crate::{ApiKey, DecodeError, EncodeError, VersionRange};
 
 pub use api_versions::{ApiVersionsRequest, ApiVersionsResponse};
+pub use fetch::{FetchRequest, FetchResponse};
+pub use init_producer_id::{InitProducerIdRequest, InitProducerIdResponse};
+pub use list_offsets::{ListOffsetsRequest, ListOffsetsResponse};
+pub use metadata::{MetadataRequest, MetadataResponse};
+pub use produce::{ProduceRequest, ProduceResponse};
 
-/// The versions of `api_key` this crate can encode and decode, for the request (`true`) or the
-/// response; `None` for APIs it does not model.
-pub fn supported_versions(api_key: ApiKey, request: bool) -> Option<VersionRange> {
-    Some(match (api_key, request) {
-        (ApiKey::API_VERSIONS, true) => ApiVersionsRequest::VERSIONS,
-        (ApiKey::API_VERSIONS, false) => ApiVersionsResponse::VERSIONS,
-        _ => return None,
-    })
+macro_rules! bodies {
+    ($( $variant:ident($req:ty, $resp:ty) = $key:ident ),* $(,)?) => {
+        /// A decoded request body of any API this crate models.
+        #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
+        pub enum RequestBody {
+            $( #[doc = concat!("A ", stringify!($variant), " request.")] $variant($req), )*
+        }
+
+        /// A response body of any API this crate models.
+        #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
+        pub enum ResponseBody {
+            $( #[doc = concat!("A ", stringify!($variant), " response.")] $variant($resp), )*
+        }
+
+        impl RequestBody {
+            /// Decodes the body of an `(api_key, version)` request; the body must fill `buf`.
+            pub fn decode(api_key: ApiKey, version: i16, buf: &Bytes) -> Result<Self, DecodeError> {
+                match api_key {
+                    $( ApiKey::$key => <$req>::decode(buf, version).map(RequestBody::$variant), )*
+                    _ => Err(DecodeError::UnsupportedVersion { api_key: api_key.0, version }),
+                }
+            }
+
+            /// The API key of the body.
+            pub fn api_key(&self) -> ApiKey {
+                match self {
+                    $( RequestBody::$variant(_) => ApiKey::$key, )*
+                }
+            }
+
+            /// Encodes the body at `version`.
+            pub fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+                match self {
+                    $( RequestBody::$variant(m) => m.encode(buf, version), )*
+                }
+            }
+        }
+
+        impl ResponseBody {
+            /// Decodes the body of an `(api_key, version)` response; the body must fill `buf`.
+            pub fn decode(api_key: ApiKey, version: i16, buf: &Bytes) -> Result<Self, DecodeError> {
+                match api_key {
+                    $( ApiKey::$key => <$resp>::decode(buf, version).map(ResponseBody::$variant), )*
+                    _ => Err(DecodeError::UnsupportedVersion { api_key: api_key.0, version }),
+                }
+            }
+
+            /// The API key of the body.
+            pub fn api_key(&self) -> ApiKey {
+                match self {
+                    $( ResponseBody::$variant(_) => ApiKey::$key, )*
+                }
+            }
+
+            /// Encodes the body at `version`.
+            pub fn encode(&self, buf: &mut BytesMut, version: i16) -> Result<(), EncodeError> {
+                match self {
+                    $( ResponseBody::$variant(m) => m.encode(buf, version), )*
+                }
+            }
+        }
+
+        $(
+            impl From<$req> for RequestBody {
+                fn from(m: $req) -> Self { RequestBody::$variant(m) }
+            }
+            impl From<$resp> for ResponseBody {
+                fn from(m: $resp) -> Self { ResponseBody::$variant(m) }
+            }
+        )*
+
+        /// The versions of `api_key` this crate can encode and decode, for the request (`true`)
+        /// or the response; `None` for APIs it does not model.
+        pub fn supported_versions(api_key: ApiKey, request: bool) -> Option<VersionRange> {
+            match (api_key, request) {
+                $(
+                    (ApiKey::$key, true) => Some(<$req>::VERSIONS),
+                    (ApiKey::$key, false) => Some(<$resp>::VERSIONS),
+                )*
+                _ => None,
+            }
+        }
+
+        /// The flexible versions of `api_key`, for the request (`true`) or the response; `None`
+        /// for APIs this crate does not model.
+        pub fn flexible_versions(api_key: ApiKey, request: bool) -> Option<VersionRange> {
+            match (api_key, request) {
+                $(
+                    (ApiKey::$key, true) => Some(<$req>::FLEXIBLE),
+                    (ApiKey::$key, false) => Some(<$resp>::FLEXIBLE),
+                )*
+                _ => None,
+            }
+        }
+
+        /// Every API this crate models, with the request versions it supports.
+        pub const SUPPORTED_APIS: &[(ApiKey, VersionRange)] = &[
+            $( (ApiKey::$key, <$req>::VERSIONS), )*
+        ];
+    };
 }
 
-/// The flexible versions of `api_key`, for the request (`true`) or the response; `None` for APIs
-/// this crate does not model.
-pub fn flexible_versions(api_key: ApiKey, request: bool) -> Option<VersionRange> {
-    Some(match (api_key, request) {
-        (ApiKey::API_VERSIONS, true) => ApiVersionsRequest::FLEXIBLE,
-        (ApiKey::API_VERSIONS, false) => ApiVersionsResponse::FLEXIBLE,
-        _ => return None,
-    })
+bodies! {
+    Produce(ProduceRequest, ProduceResponse) = PRODUCE,
+    Fetch(FetchRequest, FetchResponse) = FETCH,
+    ListOffsets(ListOffsetsRequest, ListOffsetsResponse) = LIST_OFFSETS,
+    Metadata(MetadataRequest, MetadataResponse) = METADATA,
+    ApiVersions(ApiVersionsRequest, ApiVersionsResponse) = API_VERSIONS,
+    InitProducerId(InitProducerIdRequest, InitProducerIdResponse) = INIT_PRODUCER_ID,
 }
