@@ -8,8 +8,9 @@
 #   kafka.sh start-broker N [--timeout-s S] (cluster: restart broker N, wait until it serves)
 #   kafka.sh metadata [single|cluster] [TOPIC...]     (JSON: brokers, leaders, ISR)
 #   kafka.sh leader TOPIC PARTITION [single|cluster]  (prints the leader's node id)
+#   kafka.sh env                            (export lines for what runs; env.sh prints the same)
 #   kafka.sh with single|cluster [start options] -- CMD [ARGS...]
-#                                           (start, run CMD with the env of env.sh, always stop)
+#                                           (start, run CMD with those exports, always stop)
 #
 # single : one combined broker+controller, node 1, broker 127.0.0.1:19092, controller :19093
 # cluster: controller node 0 on :29090; brokers 1,2,3 on 127.0.0.1:29092,29093,29094 (port = 29091+N)
@@ -29,7 +30,7 @@ CLUSTER_BROKERS=(1 2 3)
 START_TIMEOUT="${KWIRE_KAFKA_START_TIMEOUT:-120}"
 STOP_TIMEOUT="${KWIRE_KAFKA_STOP_TIMEOUT:-15}"
 
-usage() { sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 
 mode_dir() { echo "$WORK_DIR/$1"; }
 node_dir() { echo "$WORK_DIR/$1/$2"; }
@@ -369,6 +370,29 @@ for t in md["topics"]:
 sys.exit("no leader known for %s/%d" % (sys.argv[2], p))' "$2" "$1"
 }
 
+mode_running() { # mode: started and every node alive
+  local name
+  [[ -f "$(mode_dir "$1")/ready" ]] || return 1
+  for name in $(nodes_of "$1"); do node_pid "$1" "$name" >/dev/null || return 1; done
+}
+
+cmd_env() { # export lines for whatever is running (exit 1 when nothing is)
+  local any=0
+  if mode_running single; then
+    echo "export KWIRE_KAFKA_BOOTSTRAP=$(bootstrap_of single)"
+    echo "export KWIRE_KAFKA_SINGLE_VERSION=$(cat "$(mode_dir single)/version")"
+    any=1
+  fi
+  if [[ -f "$(mode_dir cluster)/ready" ]]; then # a killed broker still leaves a usable cluster
+    echo "export KWIRE_KAFKA_CLUSTER_BOOTSTRAP=$(bootstrap_of cluster)"
+    echo "export KWIRE_KAFKA_CLUSTER_VERSION=$(cat "$(mode_dir cluster)/version")"
+    any=1
+  fi
+  (( any )) || { log "no Kafka is running (tests/interop/kafka.sh start single|cluster)"; return 1; }
+  echo "export KWIRE_INTEROP_KAFKA_SH=$INTEROP_DIR/kafka.sh"
+  echo "export KWIRE_INTEROP_CLIENT=$INTEROP_DIR/clients/run.sh"
+}
+
 WITH_MODE=""
 on_with_exit() {
   local rc=$?
@@ -388,10 +412,7 @@ cmd_with() {
   trap 'exit 130' INT TERM
   cmd_start "$mode" "${start_args[@]+"${start_args[@]}"}"
   trap on_with_exit EXIT  # cmd_start replaces the trap while it runs
-  if [[ "$mode" == single ]]; then export KWIRE_KAFKA_BOOTSTRAP; KWIRE_KAFKA_BOOTSTRAP="$(bootstrap_of single)"
-  else export KWIRE_KAFKA_CLUSTER_BOOTSTRAP; KWIRE_KAFKA_CLUSTER_BOOTSTRAP="$(bootstrap_of cluster)"; fi
-  export KWIRE_KAFKA_VERSION_RUNNING; KWIRE_KAFKA_VERSION_RUNNING="$(cat "$(mode_dir "$mode")/version")"
-  export KWIRE_INTEROP_DIR="$INTEROP_DIR"
+  eval "$(cmd_env)"
   local rc=0
   "$@" || rc=$?
   exit "$rc"
@@ -408,6 +429,7 @@ main() {
     metadata) cmd_metadata "$@" ;;
     leader) cmd_leader "$@" ;;
     with) cmd_with "$@" ;;
+    env) cmd_env ;;
     -h|--help|help) usage 0 ;;
     *) usage ;;
   esac

@@ -66,7 +66,7 @@ func parse(args []string) (*options, error) {
 		fs.BoolVar(&o.noKeys, "no-keys", false, "null keys")
 		fs.BoolVar(&o.headers, "headers", false, "add seq/client headers")
 		fs.StringVar(&o.acks, "acks", "all", "0|1|all")
-		fs.StringVar(&o.idempotence, "idempotence", "true", "true|false")
+		fs.StringVar(&o.idempotence, "idempotence", "", "true|false (default: true with acks=all)")
 		fs.StringVar(&o.compression, "compression", "none", "none|gzip|snappy|lz4|zstd")
 		fs.IntVar(&o.valueSize, "value-size", 100, "value size in bytes")
 	} else {
@@ -80,6 +80,12 @@ func parse(args []string) (*options, error) {
 	}
 	if o.acks == "-1" {
 		o.acks = "all"
+	}
+	if o.cmd == "produce" && o.idempotence == "" {
+		o.idempotence = strconv.FormatBool(o.acks == "all")
+	}
+	if o.cmd == "produce" && o.idempotence != "true" && o.idempotence != "false" {
+		return nil, errors.New("--idempotence must be true or false")
 	}
 	return o, nil
 }
@@ -208,7 +214,7 @@ func produce(o *options) int {
 		emit(produceOut{
 			Client: client, Op: "produce", Topic: o.topic, Produced: produced, Acked: acked, Errors: errs,
 			Partitions: counts(partitions), Keys: keys.summary(), Seconds: seconds(t0),
-			Config: produceConfig{o.acks, o.idempotence, o.compression, o.valueSize, !o.noKeys, o.headers},
+			Config:      produceConfig{o.acks, o.idempotence, o.compression, o.valueSize, !o.noKeys, o.headers},
 			ErrorSample: sample, Fatal: fatal,
 		})
 		if fatal != "" || errs != 0 || acked != produced || produced != int64(o.count) {
@@ -221,6 +227,8 @@ func produce(o *options) int {
 		kgo.SeedBrokers(strings.Split(o.bootstrap, ",")...),
 		kgo.ClientID("kwire-interop-franz-go"),
 		kgo.AllowAutoTopicCreation(),
+		// re-ask for metadata soon (default 5 s) after an unknown topic or a leader move
+		kgo.MetadataMinAge(250 * time.Millisecond),
 		kgo.ProducerLinger(5 * time.Millisecond),
 		kgo.RecordDeliveryTimeout(timeout),
 	}
@@ -361,6 +369,7 @@ func consume(o *options) int {
 	cl, err := kgo.NewClient(
 		kgo.SeedBrokers(strings.Split(o.bootstrap, ",")...),
 		kgo.ClientID("kwire-interop-franz-go"),
+		kgo.MetadataMinAge(250*time.Millisecond),
 		kgo.ConsumeTopics(o.topic),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.FetchMaxWait(200*time.Millisecond),

@@ -34,7 +34,8 @@ def parse_args(client):
     p.add_argument("--no-keys", action="store_true")
     p.add_argument("--headers", action="store_true")
     p.add_argument("--acks", choices=("0", "1", "all", "-1"), default="all")
-    p.add_argument("--idempotence", choices=("true", "false"), default="true")
+    # default: on with acks=all, off otherwise (every client refuses idempotence without acks=all)
+    p.add_argument("--idempotence", choices=("true", "false"), default=None)
     p.add_argument("--compression", choices=COMPRESSIONS, default="none")
     p.add_argument("--value-size", type=int, default=100)
     p.add_argument("--timeout-s", type=float, default=60)
@@ -44,8 +45,11 @@ def parse_args(client):
     c.add_argument("--expect", type=int, required=True)
     c.add_argument("--timeout-s", type=float, default=60)
     args = ap.parse_args()
-    if getattr(args, "acks", None) == "-1":
-        args.acks = "all"
+    if args.cmd == "produce":
+        if args.acks == "-1":
+            args.acks = "all"
+        if args.idempotence is None:
+            args.idempotence = "true" if args.acks == "all" else "false"
     return args
 
 

@@ -39,6 +39,8 @@ def produce(args):
             max_block_ms=int(args.timeout_s * 1000),
             delivery_timeout_ms=int(args.timeout_s * 1000),
             request_timeout_ms=min(30000, int(args.timeout_s * 1000)),
+            bootstrap_timeout_ms=int(args.timeout_s * 1000),
+            reconnect_backoff_max_ms=1000,
         )
     except (KafkaError, ValueError, AssertionError) as e:
         return stats.emit(fatal="%s: %s" % (type(e).__name__, e))
@@ -76,6 +78,8 @@ def consume(args):
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
+        bootstrap_timeout_ms=int(args.timeout_s * 1000),
+        reconnect_backoff_max_ms=1000,
     )
     try:
         parts = None

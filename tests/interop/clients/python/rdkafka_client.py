@@ -38,6 +38,7 @@ def produce(args):
         "linger.ms": 5,
         "message.timeout.ms": int(args.timeout_s * 1000),
         "queue.buffering.max.messages": 100000,
+        "reconnect.backoff.max.ms": 1000,
         "log_level": 4,
     }
     try:
@@ -75,7 +76,11 @@ def produce(args):
 
 def wait_partitions(c, topic, deadline):
     while time.monotonic() < deadline:
-        md = c.list_topics(topic, timeout=5)
+        try:
+            md = c.list_topics(topic, timeout=max(0.5, min(5.0, deadline - time.monotonic())))
+        except KafkaException:  # no broker reachable yet: retry until the deadline
+            time.sleep(0.2)
+            continue
         t = md.topics.get(topic)
         if t is not None and t.error is None and t.partitions:
             return sorted(t.partitions)
@@ -94,6 +99,7 @@ def consume(args):
         "enable.auto.commit": False,
         "enable.auto.offset.store": False,
         "auto.offset.reset": "earliest",
+        "reconnect.backoff.max.ms": 1000,
         "log_level": 4,
     })
     try:

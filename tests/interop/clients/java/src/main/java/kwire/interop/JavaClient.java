@@ -77,8 +77,13 @@ public final class JavaClient {
     p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     String fatal = null;
+    long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
       for (int seq = 0; seq < a.count; seq++) {
+        if (System.nanoTime() > deadline) { // each send may block up to max.block.ms
+          fatal = "timeout while sending (" + seq + " of " + a.count + " sent)";
+          break;
+        }
         byte[] key = a.noKeys ? null : (a.keyPrefix + (seq % KEY_SPACE)).getBytes(StandardCharsets.US_ASCII);
         ProducerRecord<byte[], byte[]> rec = new ProducerRecord<>(a.topic, null, key, value(seq, a.valueSize));
         if (a.headers) {
@@ -373,7 +378,7 @@ public final class JavaClient {
     boolean noKeys;
     boolean headers;
     String acks = "all";
-    String idempotence = "true";
+    String idempotence; // default: true with acks=all, false otherwise
     String compression = "none";
     int valueSize = 100;
     double timeoutS = 60;
@@ -409,6 +414,9 @@ public final class JavaClient {
             }
           }
         }
+      }
+      if (a.idempotence == null) {
+        a.idempotence = a.acks.equals("all") ? "true" : "false";
       }
       if (a.bootstrap == null || a.topic == null) {
         throw new IllegalArgumentException("--bootstrap and --topic are required");
