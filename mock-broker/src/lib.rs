@@ -1,1 +1,17 @@
-//! Mock Kafka cluster (work in progress: see the issue tracker).
+//! # kwire-mock
+//!
+//! A mock Kafka cluster that real clients cannot tell from Kafka on the producer path: several
+//! brokers on loopback ports, partitions with a leader, replicas and an ISR, followers that lag
+//! by a configurable time, acks=0/1/all with high-watermark semantics, `min.insync.replicas`,
+//! leader failover that loses acks=1 writes exactly as Kafka does, idempotent-producer
+//! deduplication, and fault injection.
+//!
+//! The [`cluster`] model is plain data driven by an explicit clock; [`api`] turns requests into
+//! outcomes; the server (IO) is a thin tokio layer on top.
+
+pub mod api;
+pub mod cluster;
+pub mod server;
+
+pub use cluster::{Cluster, ClusterConfig, FollowerLag, Injection, Scope, TopicSpec};
+pub use server::{ConnectionFaults, MockCluster, MockClusterBuilder, StartError};

@@ -1,0 +1,166 @@
+//! Fetch: consumers read from partition leaders up to the high watermark. Sessions are not
+//! kept (session id 0: every fetch is a full fetch, which Kafka's clients accept). A fetch
+//! that finds less than `min_bytes` waits up to `max_wait_ms` for more.
+
+use kwire_protocol::api::ResponseBody;
+use kwire_protocol::api::fetch::{
+    FetchRequest, FetchResponse, FetchableTopicResponse, LeaderIdAndEpoch, PartitionData,
+};
+use kwire_protocol::{ApiKey, ErrorCode};
+
+use super::Outcome;
+use crate::cluster::{BrokerId, Cluster};
+
+/// A fetch waiting for data.
+#[derive(Debug, Clone)]
+pub struct PendingFetch {
+    broker: BrokerId,
+    version: i16,
+    request: FetchRequest,
+    /// Model time at which the fetch answers with whatever there is.
+    pub deadline: u64,
+}
+
+impl PendingFetch {
+    /// The version to encode the response at.
+    pub fn version(&self) -> i16 {
+        self.version
+    }
+
+    /// Reads again; returns the response once there is enough data or the wait is over.
+    pub fn poll(&mut self, cluster: &mut Cluster, now: u64) -> Option<FetchResponse> {
+        let (resp, bytes) = read(cluster, self.broker, &self.request, self.version);
+        (bytes >= usize::try_from(self.request.min_bytes.max(1)).unwrap_or(1)
+            || now >= self.deadline)
+            .then_some(resp)
+    }
+}
+
+fn read(
+    cluster: &mut Cluster,
+    broker: BrokerId,
+    req: &FetchRequest,
+    version: i16,
+) -> (FetchResponse, usize) {
+    let mut resp = FetchResponse::default();
+    let mut total = 0usize;
+    let mut budget = usize::try_from(req.max_bytes.max(0)).unwrap_or(0);
+    for ft in &req.topics {
+        let name = if version >= 13 {
+            cluster.topic_name(&ft.topic_id).map(str::to_owned)
+        } else {
+            Some(ft.topic.clone())
+        };
+        let mut tr = FetchableTopicResponse {
+            topic: ft.topic.clone(),
+            topic_id: ft.topic_id,
+            ..Default::default()
+        };
+        for fp in &ft.partitions {
+            let mut pd = PartitionData {
+                partition_index: fp.partition,
+                high_watermark: -1,
+                ..Default::default()
+            };
+            let result = match &name {
+                None => Err(ErrorCode::UnknownTopicId),
+                Some(topic) => {
+                    if let Some((e, _)) =
+                        cluster
+                            .faults
+                            .take(ApiKey::FETCH, broker, Some((topic, fp.partition)))
+                    {
+                        Err(e)
+                    } else {
+                        let epoch_check = cluster.partition(topic, fp.partition).map(|p| {
+                            if fp.current_leader_epoch < 0
+                                || fp.current_leader_epoch == p.leader_epoch
+                            {
+                                Ok(())
+                            } else if fp.current_leader_epoch < p.leader_epoch {
+                                Err(ErrorCode::FencedLeaderEpoch)
+                            } else {
+                                Err(ErrorCode::UnknownLeaderEpoch)
+                            }
+                        });
+                        match epoch_check {
+                            Some(Err(e)) => Err(e),
+                            _ => {
+                                // The first partition may exceed the budget by one batch, as in Kafka.
+                                let max = usize::try_from(fp.partition_max_bytes.max(0))
+                                    .unwrap_or(0)
+                                    .min(if total == 0 { usize::MAX } else { budget });
+                                cluster.read(
+                                    broker,
+                                    topic,
+                                    fp.partition,
+                                    fp.fetch_offset,
+                                    max.max(1),
+                                )
+                            }
+                        }
+                    }
+                }
+            };
+            match result {
+                Ok(r) => {
+                    pd.high_watermark = r.high_watermark;
+                    pd.last_stable_offset = r.high_watermark;
+                    pd.log_start_offset = r.log_start_offset;
+                    if req.isolation_level == 1 {
+                        pd.aborted_transactions = Some(Vec::new());
+                    }
+                    total += r.records.len();
+                    budget = budget.saturating_sub(r.records.len());
+                    pd.records = Some(r.records);
+                }
+                Err(e) => {
+                    pd.error_code = e;
+                    pd.records = Some(bytes::Bytes::new());
+                    if e == ErrorCode::NotLeaderOrFollower
+                        && version >= 12
+                        && let Some(p) = name
+                            .as_deref()
+                            .and_then(|t| cluster.partition(t, fp.partition))
+                    {
+                        pd.current_leader = LeaderIdAndEpoch {
+                            leader_id: p.leader.unwrap_or(-1),
+                            leader_epoch: p.leader_epoch,
+                            ..Default::default()
+                        };
+                    }
+                }
+            }
+            tr.partitions.push(pd);
+        }
+        resp.responses.push(tr);
+    }
+    (resp, total)
+}
+
+/// Handles a Fetch request.
+pub fn handle(
+    cluster: &mut Cluster,
+    broker: BrokerId,
+    req: FetchRequest,
+    version: i16,
+    now: u64,
+) -> Outcome {
+    let (resp, bytes) = read(cluster, broker, &req, version);
+    let min = usize::try_from(req.min_bytes.max(0)).unwrap_or(0);
+    let has_error = resp
+        .responses
+        .iter()
+        .flat_map(|t| &t.partitions)
+        .any(|p| !p.error_code.is_ok());
+    if bytes >= min.max(1) || req.max_wait_ms <= 0 || min == 0 || has_error {
+        return Outcome::Respond(ResponseBody::Fetch(resp), version);
+    }
+    let deadline = now.saturating_add(u64::try_from(req.max_wait_ms).unwrap_or(0));
+    Outcome::WaitFetch(PendingFetch {
+        broker,
+        version,
+        request: req,
+        deadline,
+    })
+}

@@ -1,0 +1,35 @@
+//! InitProducerId: producer ids for idempotent producers (and epoch bumps, KIP-360).
+//! Transactions are not modelled: a transactional id gets
+//! TRANSACTIONAL_ID_AUTHORIZATION_FAILED, a clear non-retriable error.
+
+use kwire_protocol::api::ResponseBody;
+use kwire_protocol::api::init_producer_id::{InitProducerIdRequest, InitProducerIdResponse};
+use kwire_protocol::{ApiKey, ErrorCode};
+
+use super::Outcome;
+use crate::cluster::{BrokerId, Cluster};
+
+/// Handles an InitProducerId request.
+pub fn handle(
+    cluster: &mut Cluster,
+    broker: BrokerId,
+    req: &InitProducerIdRequest,
+    version: i16,
+) -> Outcome {
+    let mut resp = InitProducerIdResponse {
+        producer_id: -1,
+        producer_epoch: -1,
+        ..Default::default()
+    };
+    if let Some((e, _)) = cluster.faults.take(ApiKey::INIT_PRODUCER_ID, broker, None) {
+        resp.error_code = e;
+    } else if req.transactional_id.is_some() {
+        resp.error_code = ErrorCode::TransactionalIdAuthorizationFailed;
+    } else {
+        let existing = (req.producer_id >= 0).then_some((req.producer_id, req.producer_epoch));
+        let (id, epoch) = cluster.init_producer_id(existing);
+        resp.producer_id = id;
+        resp.producer_epoch = epoch;
+    }
+    Outcome::Respond(ResponseBody::InitProducerId(resp), version)
+}

@@ -1,0 +1,636 @@
+//! The cluster model: plain data and functions, deterministic, with the clock passed in as
+//! milliseconds. No sockets here — the server drives it.
+
+pub mod config;
+pub mod faults;
+pub mod log;
+pub mod partition;
+pub mod producer_state;
+
+use std::collections::{BTreeMap, HashMap};
+
+use bytes::Bytes;
+use kwire_protocol::{ErrorCode, Uuid};
+
+pub use config::{ClusterConfig, TopicSpec};
+pub use faults::{Faults, Injection, Scope};
+pub use partition::{Appended, BatchMeta, BrokerId, FollowerLag, Partition};
+
+/// A broker of the mock cluster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Broker {
+    /// Node id.
+    pub id: BrokerId,
+    /// Advertised host.
+    pub host: String,
+    /// Advertised port (0 until the listener is bound).
+    pub port: u16,
+    /// Rack, if any.
+    pub rack: Option<String>,
+    /// Whether it is running: a broker that is down refuses connections.
+    pub up: bool,
+    /// Lag of the replicas this broker follows (unless overridden per partition).
+    pub follower_lag: Option<FollowerLag>,
+}
+
+/// A topic.
+#[derive(Debug, Clone)]
+pub struct Topic {
+    /// Name.
+    pub name: String,
+    /// Topic id (v10+ Metadata, v13 Produce, v13+ Fetch).
+    pub id: Uuid,
+    /// Partitions, by index.
+    pub partitions: Vec<Partition>,
+}
+
+/// Why a topic could not be created.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TopicError {
+    /// Already exists.
+    #[error("topic {0} already exists")]
+    Exists(String),
+    /// Invalid name.
+    #[error("invalid topic name {0:?}")]
+    InvalidName(String),
+    /// More replicas than brokers, or no partitions.
+    #[error("invalid layout for {0}: {1}")]
+    InvalidLayout(String, String),
+}
+
+/// Outcome of an acks=all wait on one partition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AckState {
+    /// Every ISR member has the records.
+    Done(ErrorCode),
+    /// Still waiting for followers.
+    Waiting,
+}
+
+/// What a fetch read returns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadResult {
+    /// The batches.
+    pub records: Bytes,
+    /// The high watermark.
+    pub high_watermark: i64,
+    /// The log start offset.
+    pub log_start_offset: i64,
+}
+
+/// Counters kept by the model.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Stats {
+    /// Batches appended (duplicates excluded).
+    pub batches_appended: u64,
+    /// Records appended (duplicates excluded).
+    pub records_appended: u64,
+    /// Idempotent retries answered from the producer-state cache.
+    pub duplicates: u64,
+    /// Records removed by truncation after leader changes.
+    pub records_truncated: u64,
+    /// Leader elections.
+    pub elections: u64,
+}
+
+/// The whole cluster.
+#[derive(Debug, Clone)]
+pub struct Cluster {
+    config: ClusterConfig,
+    brokers: BTreeMap<BrokerId, Broker>,
+    topics: BTreeMap<String, Topic>,
+    topic_ids: HashMap<Uuid, String>,
+    next_producer_id: i64,
+    /// Injected errors.
+    pub faults: Faults,
+    /// Counters.
+    pub stats: Stats,
+    now: u64,
+}
+
+/// Kafka's legal topic names: 1–249 of `[a-zA-Z0-9._-]`, not `.` or `..`.
+pub fn valid_topic_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 249
+        && name != "."
+        && name != ".."
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
+}
+
+/// Reads the fields the model needs from a v2 record batch header and checks its CRC.
+pub fn batch_meta(batch: &Bytes) -> Result<BatchMeta, ErrorCode> {
+    // One v2 batch (Produce v3+ allows exactly one per partition), magic, length and CRC-32C
+    // checked by the codec.
+    let view = kwire_protocol::records::BatchView::decode(batch.clone())
+        .map_err(|_| ErrorCode::CorruptMessage)?;
+    if view.size_in_bytes() != batch.len() || view.record_count() == 0 {
+        return Err(ErrorCode::CorruptMessage);
+    }
+    let header = view.header();
+    Ok(BatchMeta {
+        producer_id: header.producer_id,
+        producer_epoch: header.producer_epoch,
+        base_sequence: header.base_sequence,
+        record_count: header.record_count,
+        last_offset_delta: header.last_offset_delta,
+        max_timestamp: header.max_timestamp,
+    })
+}
+
+/// A topic id derived from the cluster id and topic name (FNV-1a), so runs are reproducible.
+fn stable_topic_id(cluster_id: &str, name: &str) -> Uuid {
+    let fnv = |seed: u64| {
+        cluster_id
+            .bytes()
+            .chain([b'/'])
+            .chain(name.bytes())
+            .fold(seed, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+            })
+    };
+    Uuid::from_u64_pair(fnv(0xcbf2_9ce4_8422_2325), fnv(0x8422_2325_cbf2_9ce4) | 1)
+}
+
+impl Cluster {
+    /// A cluster built from `config` at model time `now` (ms). Start-up topics are created;
+    /// brokers have port 0 until [`Cluster::set_port`].
+    pub fn new(config: ClusterConfig, now: u64) -> Result<Self, TopicError> {
+        let brokers = (1..=config.brokers.max(1))
+            .map(|id| {
+                (
+                    id,
+                    Broker {
+                        id,
+                        host: config.host.clone(),
+                        port: 0,
+                        rack: None,
+                        up: true,
+                        follower_lag: None,
+                    },
+                )
+            })
+            .collect();
+        let mut c = Cluster {
+            brokers,
+            topics: BTreeMap::new(),
+            topic_ids: HashMap::new(),
+            next_producer_id: 1000,
+            faults: Faults::default(),
+            stats: Stats::default(),
+            now,
+            config,
+        };
+        for t in c.config.topics.clone() {
+            c.create_topic(&t)?;
+        }
+        Ok(c)
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ClusterConfig {
+        &self.config
+    }
+
+    /// Model time of the last operation.
+    pub fn now(&self) -> u64 {
+        self.now
+    }
+
+    /// Every broker, up or down.
+    pub fn brokers(&self) -> impl Iterator<Item = &Broker> {
+        self.brokers.values()
+    }
+
+    /// One broker.
+    pub fn broker(&self, id: BrokerId) -> Option<&Broker> {
+        self.brokers.get(&id)
+    }
+
+    /// Sets a broker's advertised port once its listener is bound.
+    pub fn set_port(&mut self, id: BrokerId, port: u16) {
+        if let Some(b) = self.brokers.get_mut(&id) {
+            b.port = port;
+        }
+    }
+
+    /// Whether a broker is up.
+    pub fn is_up(&self, id: BrokerId) -> bool {
+        self.brokers.get(&id).is_some_and(|b| b.up)
+    }
+
+    /// The controller reported in Metadata: the lowest live broker.
+    pub fn controller_id(&self) -> BrokerId {
+        self.brokers.values().find(|b| b.up).map_or(-1, |b| b.id)
+    }
+
+    /// Every topic.
+    pub fn topics(&self) -> impl Iterator<Item = &Topic> {
+        self.topics.values()
+    }
+
+    /// A topic by name.
+    pub fn topic(&self, name: &str) -> Option<&Topic> {
+        self.topics.get(name)
+    }
+
+    /// A topic's name by id.
+    pub fn topic_name(&self, id: &Uuid) -> Option<&str> {
+        self.topic_ids.get(id).map(String::as_str)
+    }
+
+    /// A partition.
+    pub fn partition(&self, topic: &str, partition: i32) -> Option<&Partition> {
+        self.topics
+            .get(topic)?
+            .partitions
+            .get(usize::try_from(partition).ok()?)
+    }
+
+    fn partition_mut(&mut self, topic: &str, partition: i32) -> Option<&mut Partition> {
+        self.topics
+            .get_mut(topic)?
+            .partitions
+            .get_mut(usize::try_from(partition).ok()?)
+    }
+
+    /// Creates a topic, placing replicas round-robin over the brokers as Kafka does.
+    pub fn create_topic(&mut self, spec: &TopicSpec) -> Result<&Topic, TopicError> {
+        if !valid_topic_name(&spec.name) {
+            return Err(TopicError::InvalidName(spec.name.clone()));
+        }
+        if self.topics.contains_key(&spec.name) {
+            return Err(TopicError::Exists(spec.name.clone()));
+        }
+        let ids: Vec<BrokerId> = self.brokers.keys().copied().collect();
+        let rf = usize::try_from(spec.replication_factor).unwrap_or(0);
+        if spec.partitions < 1 || rf < 1 || rf > ids.len() {
+            return Err(TopicError::InvalidLayout(
+                spec.name.clone(),
+                format!(
+                    "{} partitions, replication {} on {} brokers",
+                    spec.partitions,
+                    rf,
+                    ids.len()
+                ),
+            ));
+        }
+        // A stable id derived from the name keeps runs reproducible.
+        let id = stable_topic_id(&self.config.cluster_id, &spec.name);
+        let start = self.topics.len();
+        let partitions = (0..spec.partitions)
+            .map(|p| {
+                let first = (start + p as usize) % ids.len();
+                let replicas = (0..rf).map(|i| ids[(first + i) % ids.len()]).collect();
+                let mut part = Partition::new(p, replicas, self.config.dedup, self.now);
+                // Replicas on brokers that are down start out of sync.
+                let up: Vec<BrokerId> = part
+                    .replicas
+                    .iter()
+                    .copied()
+                    .filter(|r| self.is_up(*r))
+                    .collect();
+                if !up.is_empty() {
+                    part.isr = up.clone();
+                    if !up.contains(&part.replicas[0]) {
+                        part.leader = Some(up[0]);
+                    }
+                }
+                part
+            })
+            .collect();
+        self.topic_ids.insert(id, spec.name.clone());
+        let t = Topic {
+            name: spec.name.clone(),
+            id,
+            partitions,
+        };
+        Ok(self.topics.entry(spec.name.clone()).or_insert(t))
+    }
+
+    /// Creates `name` with the default layout if auto-creation is on. Returns whether the
+    /// topic exists afterwards.
+    pub fn auto_create(&mut self, name: &str) -> bool {
+        if self.topics.contains_key(name) {
+            return true;
+        }
+        if !self.config.auto_create_topics {
+            return false;
+        }
+        let rf = self
+            .config
+            .default_replication_factor
+            .min(self.brokers.len() as i16)
+            .max(1);
+        let spec = TopicSpec {
+            name: name.to_owned(),
+            partitions: self.config.num_partitions,
+            replication_factor: rf,
+        };
+        self.create_topic(&spec).is_ok()
+    }
+
+    fn lag_fn(&self) -> impl Fn(BrokerId) -> FollowerLag + '_ {
+        move |b| {
+            self.brokers
+                .get(&b)
+                .and_then(|b| b.follower_lag)
+                .unwrap_or(self.config.follower_lag)
+        }
+    }
+
+    /// Advances replication, ISR changes and high watermarks to `now`. Returns whether
+    /// anything changed (waiters should look again).
+    pub fn tick(&mut self, now: u64) -> bool {
+        self.now = self.now.max(now);
+        let now = self.now;
+        let lag: BTreeMap<BrokerId, FollowerLag> = self
+            .brokers
+            .values()
+            .map(|b| (b.id, b.follower_lag.unwrap_or(self.config.follower_lag)))
+            .collect();
+        let up: BTreeMap<BrokerId, bool> = self.brokers.values().map(|b| (b.id, b.up)).collect();
+        let lag_of = |b: BrokerId| lag.get(&b).copied().unwrap_or_default();
+        let is_up = |b: BrokerId| up.get(&b).copied().unwrap_or(false);
+        let max = self.config.replica_lag_time_max_ms;
+        let mut changed = false;
+        for t in self.topics.values_mut() {
+            for p in &mut t.partitions {
+                changed |= p.replicate(now, max, &lag_of, &is_up);
+            }
+        }
+        changed
+    }
+
+    /// When [`Cluster::tick`] next has work to do (model ms), if ever.
+    pub fn next_due(&self) -> Option<u64> {
+        let lag = self.lag_fn();
+        let is_up = |b: BrokerId| self.is_up(b);
+        let max = self.config.replica_lag_time_max_ms;
+        self.topics
+            .values()
+            .flat_map(|t| t.partitions.iter())
+            .filter_map(|p| p.next_due(self.now, max, &lag, &is_up))
+            .min()
+    }
+
+    /// Appends one partition's records (exactly one v2 batch) on `broker`, which must lead
+    /// the partition. acks=all also requires `min.insync.replicas` in sync before appending.
+    pub fn append(
+        &mut self,
+        broker: BrokerId,
+        topic: &str,
+        partition: i32,
+        records: &Bytes,
+        acks: i16,
+        now: u64,
+    ) -> Result<Appended, ErrorCode> {
+        self.now = self.now.max(now);
+        let now = self.now;
+        let min_isr = self.config.min_insync_replicas;
+        let max_bytes = self.config.message_max_bytes;
+        let Some(p) = self.partition(topic, partition) else {
+            return Err(ErrorCode::UnknownTopicOrPartition);
+        };
+        if p.leader != Some(broker) {
+            return Err(ErrorCode::NotLeaderOrFollower);
+        }
+        if records.len() > max_bytes {
+            return Err(ErrorCode::MessageTooLarge);
+        }
+        let meta = batch_meta(records)?;
+        if acks == -1 && (p.isr.len() as i32) < min_isr {
+            return Err(ErrorCode::NotEnoughReplicas);
+        }
+        let p = self.partition_mut(topic, partition).expect("checked above");
+        let r = p.append(&meta, records, now)?;
+        if r.duplicate {
+            self.stats.duplicates += 1;
+        } else {
+            self.stats.batches_appended += 1;
+            self.stats.records_appended += u64::try_from(meta.record_count).unwrap_or(0);
+        }
+        Ok(r)
+    }
+
+    /// Whether an acks=all append that ended at `end_offset` is complete: every ISR member has
+    /// it (with NOT_ENOUGH_REPLICAS_AFTER_APPEND if the ISR shrank below
+    /// `min.insync.replicas`), or the leader changed under it (NOT_LEADER_OR_FOLLOWER).
+    pub fn ack_state(
+        &self,
+        broker: BrokerId,
+        topic: &str,
+        partition: i32,
+        end_offset: i64,
+        epoch: i32,
+    ) -> AckState {
+        let Some(p) = self.partition(topic, partition) else {
+            return AckState::Done(ErrorCode::UnknownTopicOrPartition);
+        };
+        if p.leader != Some(broker) || p.leader_epoch != epoch {
+            return AckState::Done(ErrorCode::NotLeaderOrFollower);
+        }
+        if p.high_watermark >= end_offset {
+            if (p.isr.len() as i32) < self.config.min_insync_replicas {
+                AckState::Done(ErrorCode::NotEnoughReplicasAfterAppend)
+            } else {
+                AckState::Done(ErrorCode::None)
+            }
+        } else {
+            AckState::Waiting
+        }
+    }
+
+    /// Reads from the leader on `broker`, up to the high watermark.
+    pub fn read(
+        &self,
+        broker: BrokerId,
+        topic: &str,
+        partition: i32,
+        offset: i64,
+        max_bytes: usize,
+    ) -> Result<ReadResult, ErrorCode> {
+        let p = self
+            .partition(topic, partition)
+            .ok_or(ErrorCode::UnknownTopicOrPartition)?;
+        if p.leader != Some(broker) {
+            return Err(ErrorCode::NotLeaderOrFollower);
+        }
+        let log = p.leader_log().ok_or(ErrorCode::NotLeaderOrFollower)?;
+        if offset < log.start_offset() || offset > p.high_watermark.max(log.end_offset()) {
+            return Err(ErrorCode::OffsetOutOfRange);
+        }
+        Ok(ReadResult {
+            records: log.read(offset, p.high_watermark, max_bytes),
+            high_watermark: p.high_watermark,
+            log_start_offset: log.start_offset(),
+        })
+    }
+
+    /// Hands out a new producer id (epoch 0), or bumps the epoch of an existing one (KIP-360).
+    pub fn init_producer_id(&mut self, existing: Option<(i64, i16)>) -> (i64, i16) {
+        match existing {
+            Some((id, epoch)) if id >= 0 && (0..i16::MAX).contains(&epoch) => (id, epoch + 1),
+            _ => {
+                let id = self.next_producer_id;
+                self.next_producer_id += 1;
+                (id, 0)
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ faults
+
+    fn each_partition(
+        &mut self,
+        mut f: impl FnMut(&mut Partition, &dyn Fn(BrokerId) -> bool, bool),
+    ) {
+        let up: BTreeMap<BrokerId, bool> = self.brokers.values().map(|b| (b.id, b.up)).collect();
+        let is_up = move |b: BrokerId| up.get(&b).copied().unwrap_or(false);
+        let unclean = self.config.unclean_leader_election;
+        for t in self.topics.values_mut() {
+            for p in &mut t.partitions {
+                f(p, &is_up, unclean);
+            }
+        }
+    }
+
+    /// Stops a broker: it leaves every ISR (except as a last member) and the partitions it led
+    /// elect new leaders. The server closes its connections and refuses new ones.
+    pub fn broker_down(&mut self, id: BrokerId) -> bool {
+        let Some(b) = self.brokers.get_mut(&id) else {
+            return false;
+        };
+        if !b.up {
+            return false;
+        }
+        b.up = false;
+        let mut elections = 0;
+        self.each_partition(|p, is_up, unclean| {
+            let before = (p.leader, p.leader_epoch);
+            p.on_broker_down(id, unclean, is_up);
+            if (p.leader, p.leader_epoch) != before {
+                elections += 1;
+            }
+        });
+        self.stats.elections += elections;
+        tracing::info!(broker = id, elections, "broker down");
+        true
+    }
+
+    /// Restarts a broker: its replicas truncate what their leaders do not have and catch up;
+    /// offline partitions it can lead come back.
+    pub fn broker_up(&mut self, id: BrokerId) -> bool {
+        let now = self.now;
+        let Some(b) = self.brokers.get_mut(&id) else {
+            return false;
+        };
+        if b.up {
+            return false;
+        }
+        b.up = true;
+        self.each_partition(|p, is_up, unclean| p.on_broker_up(id, now, unclean, is_up));
+        let before: i64 = self.total_log_records();
+        self.tick(now);
+        self.stats.records_truncated +=
+            u64::try_from(before - self.total_log_records()).unwrap_or(0);
+        tracing::info!(broker = id, "broker up");
+        true
+    }
+
+    fn total_log_records(&self) -> i64 {
+        self.topics
+            .values()
+            .flat_map(|t| t.partitions.iter())
+            .flat_map(|p| p.logs.values())
+            .map(|l| l.end_offset() - l.start_offset())
+            .sum()
+    }
+
+    /// Moves leadership of a partition to `to` (which must be a live ISR member), or to the
+    /// next eligible replica if `to` is `None`.
+    pub fn move_leader(
+        &mut self,
+        topic: &str,
+        partition: i32,
+        to: Option<BrokerId>,
+    ) -> Result<BrokerId, ErrorCode> {
+        let up: BTreeMap<BrokerId, bool> = self.brokers.values().map(|b| (b.id, b.up)).collect();
+        let is_up = |b: BrokerId| up.get(&b).copied().unwrap_or(false);
+        let p = self
+            .partition_mut(topic, partition)
+            .ok_or(ErrorCode::UnknownTopicOrPartition)?;
+        let target = match to {
+            Some(t) => t,
+            None => {
+                let cur = p.leader;
+                let n = p.replicas.len();
+                let start = cur
+                    .and_then(|c| p.replicas.iter().position(|r| *r == c))
+                    .map_or(0, |i| i + 1);
+                (0..n)
+                    .map(|i| p.replicas[(start + i) % n])
+                    .find(|r| Some(*r) != cur && p.isr.contains(r) && is_up(*r))
+                    .ok_or(ErrorCode::EligibleLeadersNotAvailable)?
+            }
+        };
+        if !(p.isr.contains(&target) && is_up(target)) {
+            return Err(ErrorCode::EligibleLeadersNotAvailable);
+        }
+        if p.leader == Some(target) {
+            return Ok(target);
+        }
+        p.elect(Some(target), false, &is_up);
+        self.stats.elections += 1;
+        Ok(target)
+    }
+
+    /// Sets the ISR of a partition (the leader is always kept).
+    pub fn set_isr(
+        &mut self,
+        topic: &str,
+        partition: i32,
+        isr: Vec<BrokerId>,
+    ) -> Result<(), ErrorCode> {
+        let now = self.now;
+        self.partition_mut(topic, partition)
+            .ok_or(ErrorCode::UnknownTopicOrPartition)?
+            .set_isr(isr, now);
+        Ok(())
+    }
+
+    /// Sets the follower lag of a broker (every partition it follows), or clears it.
+    pub fn set_broker_lag(&mut self, broker: BrokerId, lag: Option<FollowerLag>) -> bool {
+        match self.brokers.get_mut(&broker) {
+            Some(b) => {
+                b.follower_lag = lag;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Sets the lag of one follower of one partition, or clears the override.
+    pub fn set_partition_lag(
+        &mut self,
+        topic: &str,
+        partition: i32,
+        follower: BrokerId,
+        lag: Option<FollowerLag>,
+    ) -> Result<(), ErrorCode> {
+        let p = self
+            .partition_mut(topic, partition)
+            .ok_or(ErrorCode::UnknownTopicOrPartition)?;
+        match lag {
+            Some(l) => p.lag_overrides.insert(follower, l),
+            None => p.lag_overrides.remove(&follower),
+        };
+        Ok(())
+    }
+
+    /// Sets the default follower lag.
+    pub fn set_default_lag(&mut self, lag: FollowerLag) {
+        self.config.follower_lag = lag;
+    }
+}

@@ -1,0 +1,154 @@
+//! `kwire-mock`: run a mock Kafka cluster from the command line.
+//!
+//! With no arguments: three brokers on 127.0.0.1:9092–9094, topics auto-created with 3
+//! partitions and replication factor 3. The bootstrap list is printed on stdout once every
+//! listener is ready; SIGINT or SIGTERM stops the cluster cleanly.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use kwire_mock::MockCluster;
+use kwire_mock::cluster::{ClusterConfig, FollowerLag, TopicSpec};
+
+/// A mock Kafka cluster with real replication semantics.
+#[derive(Debug, Parser)]
+#[command(name = "kwire-mock", version, about)]
+struct Args {
+    /// A JSON configuration file (the fields of `ClusterConfig`); flags override it.
+    #[arg(long, short = 'c')]
+    config: Option<PathBuf>,
+    /// Number of brokers.
+    #[arg(long, short = 'b')]
+    brokers: Option<i32>,
+    /// Host to listen on and advertise.
+    #[arg(long)]
+    host: Option<String>,
+    /// Port of the first broker (the others follow); 0 for free ports from the OS.
+    #[arg(long, short = 'p')]
+    port: Option<u16>,
+    /// A topic to create, as name:partitions:replication (repeatable).
+    #[arg(long = "topic", short = 't')]
+    topics: Vec<String>,
+    /// `num.partitions` for auto-created topics.
+    #[arg(long)]
+    partitions: Option<i32>,
+    /// `default.replication.factor` for auto-created topics.
+    #[arg(long)]
+    replication_factor: Option<i16>,
+    /// Follower lag in milliseconds.
+    #[arg(long)]
+    follower_lag_ms: Option<u64>,
+    /// `min.insync.replicas`.
+    #[arg(long)]
+    min_insync_replicas: Option<i32>,
+    /// `replica.lag.time.max.ms`.
+    #[arg(long)]
+    replica_lag_time_max_ms: Option<u64>,
+    /// Do not create topics on Metadata requests.
+    #[arg(long)]
+    no_auto_create: bool,
+    /// Allow unclean leader election.
+    #[arg(long)]
+    unclean_leader_election: bool,
+}
+
+fn config(args: &Args) -> Result<ClusterConfig, String> {
+    let mut c = match &args.config {
+        Some(path) => {
+            let raw =
+                std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+            serde_json::from_str(&raw).map_err(|e| format!("{}: {e}", path.display()))?
+        }
+        None => ClusterConfig {
+            port: 9092,
+            ..ClusterConfig::default()
+        },
+    };
+    if let Some(b) = args.brokers {
+        c.brokers = b;
+    }
+    if let Some(h) = &args.host {
+        c.host.clone_from(h);
+    }
+    if let Some(p) = args.port {
+        c.port = p;
+    }
+    if let Some(p) = args.partitions {
+        c.num_partitions = p;
+    }
+    if let Some(r) = args.replication_factor {
+        c.default_replication_factor = r;
+    }
+    if let Some(l) = args.follower_lag_ms {
+        c.follower_lag = FollowerLag::Millis(l);
+    }
+    if let Some(m) = args.min_insync_replicas {
+        c.min_insync_replicas = m;
+    }
+    if let Some(m) = args.replica_lag_time_max_ms {
+        c.replica_lag_time_max_ms = m;
+    }
+    if args.no_auto_create {
+        c.auto_create_topics = false;
+    }
+    if args.unclean_leader_election {
+        c.unclean_leader_election = true;
+    }
+    for t in &args.topics {
+        c.topics.push(TopicSpec::parse(
+            t,
+            c.num_partitions,
+            c.default_replication_factor.min(c.brokers as i16),
+        )?);
+    }
+    if c.brokers < 1 {
+        return Err("--brokers must be at least 1".into());
+    }
+    Ok(c)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Args::parse();
+    let cfg = match config(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("kwire-mock: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mock = match MockCluster::builder().config(cfg).start().await {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("kwire-mock: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("{}", mock.bootstrap());
+    wait_for_signal().await;
+    tracing::info!("shutting down");
+    mock.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+async fn wait_for_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}

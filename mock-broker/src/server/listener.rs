@@ -1,0 +1,67 @@
+//! One broker's listener. While the broker is down its port is closed (connections are
+//! refused) and its open connections are dropped; when it comes back it listens again on the
+//! same port.
+
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+
+use super::handle::Shared;
+use crate::cluster::BrokerId;
+
+pub(crate) async fn serve(shared: Arc<Shared>, id: BrokerId, listener: TcpListener) {
+    let mut shutdown = shared.shutdown.subscribe();
+    let mut up = shared.up[&id].subscribe();
+    let addr = match listener.local_addr() {
+        Ok(a) => a,
+        Err(e) => {
+            tracing::error!(broker = id, error = %e, "listener has no address");
+            return;
+        }
+    };
+    let mut listener = Some(listener);
+    loop {
+        match listener.take() {
+            Some(l) => {
+                tokio::select! {
+                    accepted = l.accept() => {
+                        match accepted {
+                            Ok((sock, peer)) => {
+                                let _ = sock.set_nodelay(true);
+                                tracing::debug!(broker = id, %peer, "connection");
+                                tokio::spawn(super::connection::run(shared.clone(), id, sock));
+                            }
+                            Err(e) => tracing::warn!(broker = id, error = %e, "accept failed"),
+                        }
+                        listener = Some(l);
+                    }
+                    _ = up.changed() => {
+                        if *up.borrow() {
+                            listener = Some(l);
+                        } else {
+                            tracing::info!(broker = id, %addr, "listener closed (broker down)");
+                            drop(l);
+                        }
+                    }
+                    _ = shutdown.changed() => return,
+                }
+            }
+            None => {
+                tokio::select! {
+                    _ = up.changed() => {
+                        if *up.borrow() {
+                            match TcpListener::bind(addr).await {
+                                Ok(l) => {
+                                    tracing::info!(broker = id, %addr, "listening again (broker up)");
+                                    listener = Some(l);
+                                }
+                                Err(e) => tracing::error!(broker = id, %addr, error = %e, "cannot listen again"),
+                            }
+                        }
+                    }
+                    _ = shutdown.changed() => return,
+                }
+            }
+        }
+    }
+}
