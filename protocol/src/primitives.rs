@@ -356,7 +356,9 @@ impl<'a> Decoder<'a> {
         Ok(Some(len as usize))
     }
 
-    /// Reads a length prefix: `i16` classic or compact (`uvarint` N+1) for strings.
+    /// Reads a length prefix: `i16` classic or compact (`uvarint` N+1) for strings. Compact
+    /// lengths above `i16::MAX` are rejected, as Kafka does: a string is at most 0x7fff bytes in
+    /// either form (and could not be re-encoded otherwise).
     #[inline]
     pub fn string_len(
         &mut self,
@@ -369,6 +371,13 @@ impl<'a> Decoder<'a> {
         } else {
             i64::from(self.i16(what)?)
         };
+        if len > i64::from(i16::MAX) {
+            return Err(DecodeError::InvalidLength {
+                what,
+                len,
+                available: self.rest.len(),
+            });
+        }
         self.check_len(len, nullable, what)
     }
 
