@@ -8,6 +8,8 @@
 #   kafka.sh start-broker N [--timeout-s S] (cluster: restart broker N, wait until it serves)
 #   kafka.sh metadata [single|cluster] [TOPIC...]     (JSON: brokers, leaders, ISR)
 #   kafka.sh leader TOPIC PARTITION [single|cluster]  (prints the leader's node id)
+#   kafka.sh create-topic TOPIC [single|cluster] [--partitions 3] [--replication-factor N]
+#                          [--config k=v]...        (waits until every partition has a leader)
 #   kafka.sh env                            (export lines for what runs; env.sh prints the same)
 #   kafka.sh with single|cluster [start options] -- CMD [ARGS...]
 #                                           (start, run CMD with those exports, always stop)
@@ -30,7 +32,7 @@ CLUSTER_BROKERS=(1 2 3)
 START_TIMEOUT="${KWIRE_KAFKA_START_TIMEOUT:-120}"
 STOP_TIMEOUT="${KWIRE_KAFKA_STOP_TIMEOUT:-15}"
 
-usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+usage() { sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 
 mode_dir() { echo "$WORK_DIR/$1"; }
 node_dir() { echo "$WORK_DIR/$1/$2"; }
@@ -127,6 +129,43 @@ jvm_log_opts() { # version
   fi
 }
 
+# Start-up CPU matters on 2 shared cores, so by default the JVMs run C1 only
+# (KWIRE_KAFKA_JIT=full restores tiered C2 for throughput work) and use an application
+# class-data-sharing archive of the Kafka classpath. The archive is written by the first
+# broker of a version when it stops cleanly and reused from then on (about 3x less CPU
+# to start a broker). KWIRE_KAFKA_CDS=0 disables it.
+jit_opts() {
+  if [[ "${KWIRE_KAFKA_JIT:-c1}" == c1 ]]; then echo "-XX:TieredStopAtLevel=1"; fi
+}
+
+cds_archive() { # version -> archive path (specific to this JVM build)
+  local jvm
+  jvm="$(java -Xshare:auto -version 2>&1 | cksum | cut -d' ' -f1)"
+  echo "$CACHE_DIR/kafka-$1/cds-$jvm.jsa"
+}
+
+cds_opts() { # version [maker] -> JVM flags that use (or, for the maker, write) the archive
+  [[ "${KWIRE_KAFKA_CDS:-1}" == 1 ]] || return 0
+  local jsa
+  jsa="$(cds_archive "$1")"
+  if [[ -s "$jsa" ]]; then
+    echo "-XX:SharedArchiveFile=$jsa -Xlog:cds=off -Xlog:cds+dynamic=off"
+  elif [[ "${2:-}" == maker ]]; then
+    echo "-XX:ArchiveClassesAtExit=$jsa.$$.tmp -Xlog:cds=off -Xlog:cds+dynamic=off"
+  fi
+}
+
+# After a clean stop, keep the archive a maker wrote (a SIGKILLed one may be partial).
+cds_adopt() { # version clean(0|1)
+  local jsa tmp
+  jsa="$(cds_archive "$1")"
+  for tmp in "$jsa".*.tmp; do
+    [[ -e "$tmp" ]] || continue
+    if [[ "$2" == 1 && -s "$tmp" && ! -s "$jsa" ]]; then mv -f "$tmp" "$jsa" && log "saved CDS archive $jsa"
+    else rm -f "$tmp"; fi
+  done
+}
+
 check_java() { # version
   command -v java >/dev/null || die "java not found"
   local major
@@ -143,7 +182,7 @@ format_node() { # mode name version cluster-id
   libs="$(kafka_libs_dir "$3")"
   # static voters (controller.quorum.voters): the same flags work for 3.9 and 4.x
   # shellcheck disable=SC2046
-  timeout 120 java -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC $(jvm_log_opts "$3") \
+  timeout 120 java -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC $(cds_opts "$3") $(jvm_log_opts "$3") \
     -cp "$libs/*" kafka.tools.StorageTool format -t "$4" -c "$dir/server.properties" \
     > "$dir/format.log" 2>&1 || { cat "$dir/format.log" >&2; return 1; }
 }
@@ -164,8 +203,8 @@ node_pid() { # mode name -> pid of a live process of ours, or nothing
   echo "$pid"
 }
 
-start_node() { # mode name version
-  local mode="$1" name="$2" v="$3" dir libs
+start_node() { # mode name version [maker]
+  local mode="$1" name="$2" v="$3" maker="${4:-}" dir libs
   dir="$(node_dir "$mode" "$name")"
   libs="$(kafka_libs_dir "$v")"
   local port
@@ -174,10 +213,18 @@ start_node() { # mode name version
   [[ -f "$dir/server.log" ]] && mv -f "$dir/server.log" "$dir/server.log.prev"
   # shellcheck disable=SC2046,SC2086
   ( exec java -Xms128m -Xmx"${KWIRE_KAFKA_HEAP:-512m}" -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError \
-      -XX:CICompilerCount=2 -Djava.awt.headless=true $(jvm_log_opts "$v") \
+      $(jit_opts) $(cds_opts "$v" "$maker") -Djava.awt.headless=true $(jvm_log_opts "$v") \
       ${KWIRE_KAFKA_JVM_OPTS:-} "$(node_marker "$mode" "$name")" \
       -cp "$libs/*" kafka.Kafka "$dir/server.properties" ) > "$dir/server.log" 2>&1 < /dev/null &
   echo $! > "$dir/pid"
+  # until the subshell has exec'd java, its command line lacks the marker node_pid looks for
+  local i
+  for i in $(seq 100); do
+    node_pid "$mode" "$name" >/dev/null && return 0
+    kill -0 "$(cat "$dir/pid")" 2>/dev/null || break
+    sleep 0.05
+  done
+  node_pid "$mode" "$name" >/dev/null || die "$mode/$name did not start (see $dir/server.log)"
 }
 
 stop_pids() { # signal-first timeout pid...
@@ -197,9 +244,10 @@ stop_pids() { # signal-first timeout pid...
   for _ in $(seq 50); do
     local alive=0
     for p in "$@"; do kill -0 "$p" 2>/dev/null && alive=1; done
-    (( alive )) || return 0
+    (( alive )) || break
     sleep 0.1
   done
+  return 1
 }
 
 stop_mode() { # mode [keep-data]
@@ -214,8 +262,10 @@ stop_mode() { # mode [keep-data]
     log "stopping $mode (pids ${brokers[*]} ${ctl[*]})"
   fi
   # brokers first (their controlled shutdown talks to the controller), then the controller
-  stop_pids "$STOP_TIMEOUT" "${brokers[@]}"
-  stop_pids "$STOP_TIMEOUT" "${ctl[@]}"
+  local clean=1
+  stop_pids "$STOP_TIMEOUT" "${brokers[@]}" || clean=0
+  stop_pids "$STOP_TIMEOUT" "${ctl[@]}" || clean=0
+  [[ -f "$dir/version" ]] && cds_adopt "$(cat "$dir/version")" "$clean"
   for name in $(nodes_of "$mode"); do
     rm -rf "$dir/$name/data" "$dir/$name/pid"
   done
@@ -244,7 +294,7 @@ wait_ready() { # mode bootstrap brokers timeout [node-names to watch...]
     if (( SECONDS >= deadline )); then
       log "$mode not ready after ${timeout}s: $out"; dump_logs "$mode"; return 1
     fi
-    sleep 0.5
+    sleep 0.25
   done
 }
 
@@ -290,7 +340,11 @@ cmd_start() {
     format_node "$mode" "$name" "$v" "$cid" & pids+=($!)
   done
   for p in "${pids[@]}"; do wait "$p" || die "storage format failed"; done
-  for name in $(nodes_of "$mode"); do start_node "$mode" "$name" "$v"; done
+  local maker=maker
+  for name in $(nodes_of "$mode"); do
+    if [[ "$name" == controller ]]; then start_node "$mode" "$name" "$v"
+    else start_node "$mode" "$name" "$v" "$maker"; maker=""; fi
+  done
   # shellcheck disable=SC2046
   wait_ready "$mode" "$(bootstrap_of "$mode")" "$(broker_count "$mode")" "$timeout" $(nodes_of "$mode") \
     || die "Kafka $v ($mode) did not come up"
@@ -393,6 +447,14 @@ cmd_env() { # export lines for whatever is running (exit 1 when nothing is)
   echo "export KWIRE_INTEROP_CLIENT=$INTEROP_DIR/clients/run.sh"
 }
 
+cmd_create_topic() {
+  [[ $# -ge 1 ]] || die "usage: kafka.sh create-topic TOPIC [single|cluster] [--partitions P] [--replication-factor R] [--config k=v]"
+  local topic="$1" mode=""; shift
+  if [[ "${1:-}" == single || "${1:-}" == cluster ]]; then mode="$1"; shift; fi
+  mode="$(running_mode "$mode")"
+  probe_py create-topic --bootstrap "$(bootstrap_of "$mode")" --topic "$topic" "$@"
+}
+
 WITH_MODE=""
 on_with_exit() {
   local rc=$?
@@ -428,6 +490,7 @@ main() {
     start-broker) cmd_start_broker "$@" ;;
     metadata) cmd_metadata "$@" ;;
     leader) cmd_leader "$@" ;;
+    create-topic) cmd_create_topic "$@" ;;
     with) cmd_with "$@" ;;
     env) cmd_env ;;
     -h|--help|help) usage 0 ;;

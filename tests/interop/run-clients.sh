@@ -4,6 +4,7 @@
 #   run-clients.sh BOOTSTRAP [--records N] [--peers librdkafka,kafka-python,java,franz-go]
 #                  [--acks all] [--idempotence true|false] [--compression none] [--value-size 100]
 #                  [--cross] [--timeout-s 90] [--topic-prefix kwire-interop] [--out DIR]
+#                  [--rate R] [--failover [--failover-delay-s 1.5]]
 #
 # For each peer: produce N keyed records with headers (acks=all by default; idempotence on unless
 # acks is 0/1 or --idempotence false) to a fresh auto-created topic, then consume them back with
@@ -15,17 +16,23 @@
 #   headers     every record carries its "seq" header, unchanged
 #   keys-stable no key in two partitions, and the consumer saw the producer's key->partition map
 #   keys-agree  the producer's key->partition digest equals the other peers'
+# --failover (needs `kafka.sh start cluster`): each peer's topic is created first (3 partitions,
+# RF 3); while the peer produces (paced by --rate, default records/5 per second) the leader of
+# partition 0 is SIGKILLed (kafka.sh kill-broker) and restarted once the producer is done, before
+# consuming. Adds the check
+#   failover    the kill landed while the producer was still running and the broker came back
 # Exits non-zero on any failure. JSON lines and client logs are kept in --out
 # (default tests/interop/.work/run-clients/<time>); the table is also written there.
 set -euo pipefail
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-usage() { sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+usage() { sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 [[ $# -ge 1 && "$1" != -* ]] || usage
 BOOTSTRAP="$1"; shift
 RECORDS=10000 PEERS="librdkafka,kafka-python,java,franz-go" ACKS=all IDEMPOTENCE=""
-COMPRESSION=none VALUE_SIZE=100 CROSS=0 TIMEOUT=90 PREFIX=kwire-interop OUT=""
+COMPRESSION=none VALUE_SIZE=100 CROSS=0 TIMEOUT=90 PREFIX=kwire-interop OUT="" RATE=""
+FAILOVER=0 FAILOVER_DELAY=1.5
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --records) RECORDS="$2"; shift 2 ;;
@@ -38,6 +45,9 @@ while [[ $# -gt 0 ]]; do
     --timeout-s) TIMEOUT="$2"; shift 2 ;;
     --topic-prefix) PREFIX="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
+    --rate) RATE="$2"; shift 2 ;;
+    --failover) FAILOVER=1; shift ;;
+    --failover-delay-s) FAILOVER_DELAY="$2"; shift 2 ;;
     -h|--help) usage 0 ;;
     *) die "unknown option $1" ;;
   esac
@@ -57,35 +67,78 @@ for p in "${peers[@]}"; do
   esac
 done
 
-CHILD=""
+CHILDREN=()
 cleanup() {
-  local rc=$?
-  if [[ -n "$CHILD" ]] && kill -0 "$CHILD" 2>/dev/null; then kill -TERM "$CHILD" 2>/dev/null || true; wait "$CHILD" 2>/dev/null || true; fi
+  local rc=$? pid
+  for pid in "${CHILDREN[@]+"${CHILDREN[@]}"}"; do
+    if kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  done
   exit "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# run_client NAME PEER OP ARGS... -> appends a manifest line; never fails the script
-run_client() {
-  local name="$1" peer="$2" op="$3" rc=0 t0=$SECONDS; shift 3
+# start_client NAME PEER OP ARGS... -> background client (bounded by timeout); pid in LAST_PID
+start_client() {
+  local name="$1" peer="$2" op="$3"; shift 3
   timeout --kill-after=10 "$((TIMEOUT + 60))" "$INTEROP_DIR/clients/run.sh" "$peer" "$op" "$@" \
     > "$OUT/$name.json" 2> "$OUT/$name.log" < /dev/null &
-  CHILD=$!
-  wait "$CHILD" || rc=$?
-  CHILD=""
+  LAST_PID=$!
+  CHILDREN+=("$LAST_PID")
+  echo "$SECONDS" > "$OUT/$name.t0"
+}
+
+# finish_client NAME PEER OP PID -> waits, appends a manifest line; never fails the script
+finish_client() {
+  local name="$1" peer="$2" op="$3" pid="$4" rc=0 t0
+  wait "$pid" || rc=$?
+  t0="$(cat "$OUT/$name.t0")"; rm -f "$OUT/$name.t0"
   printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$peer" "$op" "$rc" "$((SECONDS - t0))" >> "$OUT/manifest.tsv"
   log "$name: exit $rc in $((SECONDS - t0))s"
 }
 
+run_client() {
+  start_client "$@"
+  finish_client "$1" "$2" "$3" "$LAST_PID"
+}
+
+KAFKA_SH="$INTEROP_DIR/kafka.sh"
+if (( FAILOVER )); then
+  [[ "$("$KAFKA_SH" env 2>/dev/null || true)" == *KWIRE_KAFKA_CLUSTER_BOOTSTRAP* ]] \
+    || die "--failover needs the cluster of kafka.sh (kafka.sh start cluster)"
+  [[ -n "$RATE" ]] || RATE=$(( RECORDS / 5 > 0 ? RECORDS / 5 : 1 ))
+fi
+
+# produce_with_failover PEER TOPIC ARGS...: kill partition 0's leader while PEER produces
+produce_with_failover() {
+  local p="$1" topic="$2" leader pid landed=0 back=0; shift 2
+  if ! "$KAFKA_SH" create-topic "$topic" cluster --partitions 3 > "$OUT/$p.create.log" 2>&1; then
+    log "$p: could not create $topic"; echo "leader=? landed=0 restarted=0" > "$OUT/$p.failover"
+    run_client "$p.produce" "$p" produce "$@"; return
+  fi
+  leader="$("$KAFKA_SH" leader "$topic" 0 cluster)"
+  start_client "$p.produce" "$p" produce "$@"
+  pid=$LAST_PID
+  sleep "$FAILOVER_DELAY"
+  kill -0 "$pid" 2>/dev/null && landed=1
+  "$KAFKA_SH" kill-broker "$leader" >> "$OUT/$p.failover.log" 2>&1 || true
+  log "$p: killed broker $leader (leader of $topic/0) $( ((landed)) && echo while producing || echo AFTER the producer ended)"
+  finish_client "$p.produce" "$p" produce "$pid"
+  "$KAFKA_SH" start-broker "$leader" >> "$OUT/$p.failover.log" 2>&1 && back=1
+  log "$p: broker $leader restarted: $( ((back)) && echo yes || echo NO)"
+  echo "leader=$leader landed=$landed restarted=$back" > "$OUT/$p.failover"
+}
+
 RUN_ID="$(date +%s)-$RANDOM"
-log "run-clients against $BOOTSTRAP: ${peers[*]}, $RECORDS records, acks=$ACKS idempotence=${IDEMPOTENCE:-default} compression=$COMPRESSION (out: $OUT)"
+log "run-clients against $BOOTSTRAP: ${peers[*]}, $RECORDS records, acks=$ACKS idempotence=${IDEMPOTENCE:-default} compression=$COMPRESSION rate=${RATE:-max}$( ((FAILOVER)) && echo ", failover") (out: $OUT)"
 for p in "${peers[@]}"; do
   topic="$PREFIX-$p-$RUN_ID"
   echo "$p	$topic" >> "$OUT/topics.tsv"
-  run_client "$p.produce" "$p" produce --bootstrap "$BOOTSTRAP" --topic "$topic" --count "$RECORDS" \
-    --headers --acks "$ACKS" ${IDEMPOTENCE:+--idempotence "$IDEMPOTENCE"} --compression "$COMPRESSION" \
-    --value-size "$VALUE_SIZE" --timeout-s "$TIMEOUT"
+  produce_args=(--bootstrap "$BOOTSTRAP" --topic "$topic" --count "$RECORDS" --headers --acks "$ACKS"
+    ${IDEMPOTENCE:+--idempotence "$IDEMPOTENCE"} --compression "$COMPRESSION" --value-size "$VALUE_SIZE"
+    ${RATE:+--rate "$RATE"} --timeout-s "$TIMEOUT")
+  if (( FAILOVER )); then produce_with_failover "$p" "$topic" "${produce_args[@]}"
+  else run_client "$p.produce" "$p" produce "${produce_args[@]}"; fi
   run_client "$p.consume.$p" "$p" consume --bootstrap "$BOOTSTRAP" --topic "$topic" --expect "$RECORDS" \
     --timeout-s "$TIMEOUT"
 done

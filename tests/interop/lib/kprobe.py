@@ -10,6 +10,10 @@ cluster looks like, without any client installed:
   kprobe.py wait --bootstrap H:P[,..] --brokers N --timeout-s S
                                                    poll until every address answers Metadata
                                                    listing >= N brokers (exit 1 on timeout)
+  kprobe.py create-topic --bootstrap H:P[,..] --topic T [--partitions 3]
+                         [--replication-factor -1] [--config k=v]... [--timeout-s 60]
+                                                   CreateTopics v2 (an existing topic is fine),
+                                                   then wait until every partition has a leader
 
 Requests use the non-flexible header v1 (api_key, api_version, correlation_id,
 int16-length client_id); responses to these versions use header v0.
@@ -131,6 +135,50 @@ def metadata(addr, topics=None):
     return out
 
 
+def s16(text):
+    b = text.encode()
+    return struct.pack(">h", len(b)) + b
+
+
+def create_topic(addr, topic, partitions, rf, configs, timeout_ms):
+    body = struct.pack(">i", 1) + s16(topic) + struct.pack(">ih", partitions, rf)
+    body += struct.pack(">i", 0)  # no manual assignments
+    body += struct.pack(">i", len(configs))
+    for k, v in configs:
+        body += s16(k) + s16(v)
+    body += struct.pack(">i?", timeout_ms, False)
+    r = roundtrip(addr, 19, 2, body, timeout=timeout_ms / 1000 + 5)
+    r.i32()  # throttle
+    results = r.array(lambda: (r.string(), r.i16(), r.string()))
+    return results[0] if results else (topic, -1, "empty response")
+
+
+def cmd_create_topic(args):
+    configs = [c.split("=", 1) for c in args.config or []]
+    deadline = time.monotonic() + args.timeout_s
+    name, err, msg = first_answer(args.bootstrap, lambda a: create_topic(
+        a, args.topic, args.partitions, args.replication_factor, configs, int(args.timeout_s * 1000)))
+    if err not in (0, 36):  # 36 = TOPIC_ALREADY_EXISTS
+        print(json.dumps({"topic": name, "error_code": err, "error_message": msg}))
+        return 1
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            md = first_answer(args.bootstrap, lambda a: metadata(a, [args.topic]))
+            t = (md["topics"] or [{}])[0]
+            parts = t.get("partitions") or []
+            if t.get("error_code") == 0 and parts and all(p["leader"] >= 0 for p in parts):
+                print(json.dumps({"topic": args.topic, "created": err == 0,
+                                  "partitions": {str(p["partition"]): p["leader"] for p in parts}}))
+                return 0
+            last = t
+        except SystemExit as e:
+            last = str(e)
+        time.sleep(0.2)
+    print(json.dumps({"topic": args.topic, "error": "no leaders before the timeout", "last": last}))
+    return 1
+
+
 def first_answer(bootstrap, fn):
     last = None
     for addr in bootstrap.split(","):
@@ -178,11 +226,20 @@ def main():
     w.add_argument("--bootstrap", required=True)
     w.add_argument("--brokers", type=int, default=1)
     w.add_argument("--timeout-s", type=float, default=120)
+    c = sub.add_parser("create-topic")
+    c.add_argument("--bootstrap", required=True)
+    c.add_argument("--topic", required=True)
+    c.add_argument("--partitions", type=int, default=3)
+    c.add_argument("--replication-factor", type=int, default=-1, help="-1 = broker default")
+    c.add_argument("--config", action="append", help="k=v topic config")
+    c.add_argument("--timeout-s", type=float, default=60)
     args = ap.parse_args()
     if args.cmd == "apiversions":
         print(json.dumps(first_answer(args.bootstrap, api_versions)))
     elif args.cmd == "metadata":
         print(json.dumps(first_answer(args.bootstrap, lambda a: metadata(a, args.topic))))
+    elif args.cmd == "create-topic":
+        return cmd_create_topic(args)
     else:
         return cmd_wait(args)
     return 0

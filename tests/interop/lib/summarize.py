@@ -123,8 +123,16 @@ def main():
         if pk.get("digest") and not r["keys-agree"]:
             reasons.append("%s: key digest %s, reference %s (sample %s)" % (
                 p, pk.get("digest"), reference, pk.get("sample")))
+        fo = os.path.join(a.out, p + ".failover")
+        if os.path.exists(fo):
+            with open(fo) as f:
+                info = dict(kv.split("=", 1) for kv in f.read().split())
+            r["failover"] = info.get("landed") == "1" and info.get("restarted") == "1"
+            if not r["failover"]:
+                reasons.append("%s failover: %s" % (p, info))
         r["_secs"] = "%s/%s" % ((pj or {}).get("seconds", "-"), cj.get("seconds", "-"))
         results[p] = r
+    checks = CHECKS + (["failover"] if any("failover" in r for r in results.values()) else [])
 
     # cross matrix (producer row, consumer column), when run with --cross
     cross = {}
@@ -143,14 +151,14 @@ def main():
     lines = []
     title = "interop run-clients: %d records per peer%s" % (n, " against " + a.bootstrap if a.bootstrap else "")
     lines.append(title)
-    head = "%-*s" % (w, "peer") + "".join("%-13s" % c for c in CHECKS) + "secs (prod/cons)"
+    head = "%-*s" % (w, "peer") + "".join("%-13s" % c for c in checks) + "secs (prod/cons)"
     lines.append(head)
     lines.append("-" * len(head))
     passed = failed = 0
     for p in peers:
         row = "%-*s" % (w, p)
-        for c in CHECKS:
-            ok = results[p][c]
+        for c in checks:
+            ok = results[p].get(c, False)
             passed += ok
             failed += not ok
             row += "%-13s" % ("pass" if ok else "FAIL")

@@ -2,7 +2,8 @@
 //
 //	kwire-franz produce --bootstrap B --topic T --count N [--key-prefix k] [--no-keys] [--headers]
 //	                    [--acks 0|1|all] [--idempotence true|false]
-//	                    [--compression none|gzip|snappy|lz4|zstd] [--value-size S] [--timeout-s 60]
+//	                    [--compression none|gzip|snappy|lz4|zstd] [--value-size S] [--rate R]
+//	                    [--timeout-s 60]
 //	kwire-franz consume --bootstrap B --topic T --expect N [--timeout-s 60]
 //
 // Same record scheme and JSON line as the other drivers (tests/interop/README.md). The
@@ -48,6 +49,7 @@ type options struct {
 	idempotence string
 	compression string
 	valueSize   int
+	rate        float64
 	timeoutS    float64
 }
 
@@ -69,6 +71,7 @@ func parse(args []string) (*options, error) {
 		fs.StringVar(&o.idempotence, "idempotence", "", "true|false (default: true with acks=all)")
 		fs.StringVar(&o.compression, "compression", "none", "none|gzip|snappy|lz4|zstd")
 		fs.IntVar(&o.valueSize, "value-size", 100, "value size in bytes")
+		fs.Float64Var(&o.rate, "rate", 0, "records per second, 0 = unlimited")
 	} else {
 		fs.IntVar(&o.expect, "expect", -1, "records expected")
 	}
@@ -164,12 +167,13 @@ func emit(v any) {
 // produce
 
 type produceConfig struct {
-	Acks        string `json:"acks"`
-	Idempotence string `json:"idempotence"`
-	Compression string `json:"compression"`
-	ValueSize   int    `json:"value_size"`
-	Keys        bool   `json:"keys"`
-	Headers     bool   `json:"headers"`
+	Acks        string  `json:"acks"`
+	Idempotence string  `json:"idempotence"`
+	Compression string  `json:"compression"`
+	ValueSize   int     `json:"value_size"`
+	Keys        bool    `json:"keys"`
+	Headers     bool    `json:"headers"`
+	Rate        float64 `json:"rate"`
 }
 
 type produceOut struct {
@@ -214,7 +218,7 @@ func produce(o *options) int {
 		emit(produceOut{
 			Client: client, Op: "produce", Topic: o.topic, Produced: produced, Acked: acked, Errors: errs,
 			Partitions: counts(partitions), Keys: keys.summary(), Seconds: seconds(t0),
-			Config:      produceConfig{o.acks, o.idempotence, o.compression, o.valueSize, !o.noKeys, o.headers},
+			Config:      produceConfig{o.acks, o.idempotence, o.compression, o.valueSize, !o.noKeys, o.headers, o.rate},
 			ErrorSample: sample, Fatal: fatal,
 		})
 		if fatal != "" || errs != 0 || acked != produced || produced != int64(o.count) {
@@ -268,7 +272,13 @@ func produce(o *options) int {
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	var produced int64
+	paceStart := time.Now()
 	for seq := 0; seq < o.count; seq++ {
+		if o.rate > 0 {
+			if ahead := time.Until(paceStart.Add(time.Duration(float64(seq) / o.rate * float64(time.Second)))); ahead > time.Millisecond {
+				time.Sleep(ahead)
+			}
+		}
 		r := &kgo.Record{Topic: o.topic, Value: value(seq, o.valueSize)}
 		if !o.noKeys {
 			r.Key = []byte(o.keyPrefix + strconv.Itoa(seq%keySpace))

@@ -5,6 +5,7 @@ The record scheme (the same in every driver, Java and Go included; see ../README
     value   = ASCII "<i>:" right-padded with '.' to --value-size bytes (never truncated)
     key     = ASCII "<key-prefix><i % 1000>" (default prefix "k"), or null with --no-keys
     headers = ("seq", "<i>"), ("client", "<driver>") with --headers
+  --rate R  paces the producer to R records per second (0 = as fast as it goes)
 The consumer parses <i> back from the value to count duplicates, missing records and
 per-partition order violations (a partition must see increasing <i>).
 
@@ -38,6 +39,7 @@ def parse_args(client):
     p.add_argument("--idempotence", choices=("true", "false"), default=None)
     p.add_argument("--compression", choices=COMPRESSIONS, default="none")
     p.add_argument("--value-size", type=int, default=100)
+    p.add_argument("--rate", type=float, default=0, help="records per second, 0 = unlimited")
     p.add_argument("--timeout-s", type=float, default=60)
     c = sub.add_parser("consume")
     c.add_argument("--bootstrap", required=True)
@@ -51,6 +53,20 @@ def parse_args(client):
         if args.idempotence is None:
             args.idempotence = "true" if args.acks == "all" else "false"
     return args
+
+
+class Pacer:
+    """Holds a producer to --rate records per second (0 = unlimited)."""
+
+    def __init__(self, rate):
+        self.rate = rate
+        self.t0 = time.monotonic()
+
+    def wait(self, seq):
+        if self.rate > 0:
+            ahead = self.t0 + seq / self.rate - time.monotonic()
+            if ahead > 0.001:
+                time.sleep(ahead)
 
 
 def make_value(seq, size):
@@ -132,7 +148,8 @@ class ProduceStats:
             "seconds": round(time.monotonic() - self.t0, 3),
             "config": {"acks": self.args.acks, "idempotence": self.args.idempotence,
                        "compression": self.args.compression, "value_size": self.args.value_size,
-                       "keys": not self.args.no_keys, "headers": self.args.headers},
+                       "keys": not self.args.no_keys, "headers": self.args.headers,
+                       "rate": self.args.rate},
         }
         if self.error_sample:
             out["error_sample"] = self.error_sample

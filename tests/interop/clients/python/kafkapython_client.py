@@ -49,8 +49,10 @@ def produce(args):
         return lambda md: stats.ok(key, md.partition)
 
     deadline = time.monotonic() + args.timeout_s
+    pacer = ic.Pacer(args.rate)
     try:
         for seq in range(args.count):
+            pacer.wait(seq)
             key = ic.make_key(seq, args.key_prefix, args.no_keys)
             value = ic.make_value(seq, args.value_size)
             headers = [("seq", str(seq).encode()), ("client", CLIENT.encode())] if args.headers else None

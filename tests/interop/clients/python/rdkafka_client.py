@@ -53,7 +53,9 @@ def produce(args):
             stats.ok(msg.key(), msg.partition())
 
     deadline = time.monotonic() + args.timeout_s
+    pacer = ic.Pacer(args.rate)
     for seq in range(args.count):
+        pacer.wait(seq)
         key = ic.make_key(seq, args.key_prefix, args.no_keys)
         value = ic.make_value(seq, args.value_size)
         headers = [("seq", str(seq).encode()), ("client", CLIENT.encode())] if args.headers else None

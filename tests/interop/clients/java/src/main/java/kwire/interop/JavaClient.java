@@ -33,7 +33,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * <pre>
  *   produce --bootstrap B --topic T --count N [--key-prefix k] [--no-keys] [--headers]
  *           [--acks 0|1|all] [--idempotence true|false] [--compression none|gzip|snappy|lz4|zstd]
- *           [--value-size S] [--timeout-s 60]
+ *           [--value-size S] [--rate R] [--timeout-s 60]
  *   consume --bootstrap B --topic T --expect N [--timeout-s 60]
  * </pre>
  */
@@ -78,8 +78,15 @@ public final class JavaClient {
     p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
     String fatal = null;
     long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
+    long paceStart = System.nanoTime();
     try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p)) {
       for (int seq = 0; seq < a.count; seq++) {
+        if (a.rate > 0) {
+          long ahead = paceStart + (long) (seq * 1e9 / a.rate) - System.nanoTime();
+          if (ahead > 1_000_000L) {
+            Thread.sleep(ahead / 1_000_000L, (int) (ahead % 1_000_000L));
+          }
+        }
         if (System.nanoTime() > deadline) { // each send may block up to max.block.ms
           fatal = "timeout while sending (" + seq + " of " + a.count + " sent)";
           break;
@@ -279,7 +286,7 @@ public final class JavaClient {
 
     synchronized int emit(String fatal) {
       Json cfg = new Json().put("acks", a.acks).put("idempotence", a.idempotence).put("compression", a.compression)
-          .put("value_size", a.valueSize).put("keys", !a.noKeys).put("headers", a.headers);
+          .put("value_size", a.valueSize).put("keys", !a.noKeys).put("headers", a.headers).put("rate", a.rate);
       Json j = new Json().put("client", CLIENT).put("op", "produce").put("topic", a.topic)
           .put("produced", produced).put("acked", acked).put("errors", errors)
           .putRaw("partitions", counts(partitions).toString()).putRaw("keys", keys.summary().toString())
@@ -382,6 +389,7 @@ public final class JavaClient {
     String compression = "none";
     int valueSize = 100;
     double timeoutS = 60;
+    double rate;
 
     static Args parse(String[] v) {
       if (v.length == 0 || !(v[0].equals("produce") || v[0].equals("consume"))) {
@@ -410,6 +418,7 @@ public final class JavaClient {
               case "--compression" -> a.compression = x;
               case "--value-size" -> a.valueSize = Integer.parseInt(x);
               case "--timeout-s" -> a.timeoutS = Double.parseDouble(x);
+              case "--rate" -> a.rate = Double.parseDouble(x);
               default -> throw new IllegalArgumentException("unknown option " + f);
             }
           }
