@@ -82,9 +82,27 @@ if wants frame; then
 fi
 
 if wants record_batch; then
+    # Options byte (fuzz/src/lib.rs, mod opt): 0x0f = partial tail allowed, default cap, CRCs
+    # fixed up by the harness; 0x1e = all batches complete, default cap, CRCs kept.
+    # The 100 KiB bench batches are left out: they would raise libFuzzer's max_len tenfold.
+    small=()
     for f in "$vectors"/batch-*.bin; do
-        cp "$f" "$corpus/record_batch/$(basename "$f")"
+        name="$(basename "$f")"
+        [[ $name == batch-bench-* ]] && continue
+        small+=("$f")
+        { byte 0x0f; cat "$f"; } >"$corpus/record_batch/fixcrc-$name"
+        { byte 0x1e; cat "$f"; } >"$corpus/record_batch/keepcrc-$name"
+        # Compressed batches: their records payload alone, for direct decompression
+        # (0x20 | default cap | (codec - 1) << 6).
+        codec=$(( $(od -An -tu1 -j22 -N1 "$f") & 7 ))
+        if (( codec >= 1 && codec <= 4 )); then
+            { byte $(( 0x20 | 0x0e | ((codec - 1) << 6) )); tail -c +$(( 61 + 1 )) "$f"; } \
+                >"$corpus/record_batch/decompress-$name"
+        fi
     done
+    # Several batches back to back, the last one cut short (a Fetch response at max_bytes).
+    all="$(cat "${small[@]}" | od -An -v -tx1 | tr -d ' \n')"
+    { byte 0x0f; xxd -r -p <<<"${all:0:$(( ${#all} - 20 ))}"; } >"$corpus/record_batch/stream-partial.bin"
 fi
 
 for t in "${targets[@]}"; do

@@ -18,12 +18,18 @@
 //!   mapped into the supported range (`min + ver mod span`). Seeds carry the real version.
 //!
 //! `seed-corpus.sh` writes exactly this layout in front of the golden vectors.
+//!
+//! `frame` and `record_batch` have layouts of their own, described at their functions.
 
 #![allow(dead_code)] // Not every user of this file calls every function.
 
 use kwire_protocol::api::{self, RequestBody, ResponseBody, SUPPORTED_APIS};
 use kwire_protocol::header::{request_header_version, response_header_version};
 use kwire_protocol::primitives::Decoder;
+use kwire_protocol::records::{
+    self, BATCH_HEADER_SIZE, BatchView, Batches, CRC_START, Compression, ControlRecordKey,
+    DEFAULT_MAX_DECOMPRESSED_SIZE, DecodeOptions, EndTxnMarker, LOG_OVERHEAD, RecordBatch,
+};
 use kwire_protocol::{ApiKey, Bytes, BytesMut, DecodeError, EncodeError, ResponseHeader, frame};
 
 /// The bit of the key selector that switches a target's second mode.
@@ -86,8 +92,21 @@ pub fn request(data: &[u8]) {
         assert_eq!(body.api_key(), sel.api_key);
         // Formatting walks every field.
         std::hint::black_box(format!("{body:?}").len());
+        // What a broker does next: the records of every partition, all complete.
+        if let RequestBody::Produce(p) = &body {
+            for t in &p.topic_data {
+                for part in &t.partition_data {
+                    if let Some(records) = &part.records {
+                        walk_records(records.clone(), false, NESTED_RECORDS_CAP);
+                    }
+                }
+            }
+        }
     }
 }
+
+/// The decompression cap for records nested in Produce requests and Fetch responses.
+pub const NESTED_RECORDS_CAP: usize = 1 << 20;
 
 // ---------------------------------------------------------------------------------------------
 // response
@@ -105,6 +124,16 @@ pub fn response(data: &[u8]) {
         if let Ok(body) = ResponseBody::decode(sel.api_key, sel.version, &sel.body) {
             assert_eq!(body.api_key(), sel.api_key);
             std::hint::black_box(format!("{body:?}").len());
+            // What a consumer does next: the records of every partition, maybe cut short.
+            if let ResponseBody::Fetch(f) = &body {
+                for t in &f.responses {
+                    for part in &t.partitions {
+                        if let Some(records) = &part.records {
+                            walk_records(records.clone(), true, NESTED_RECORDS_CAP);
+                        }
+                    }
+                }
+            }
         }
         return;
     }
@@ -347,4 +376,201 @@ pub fn check_request_payload(payload: &Bytes) {
     let req2 = RequestBody::decode(header2.api_key, header2.api_version, &body2)
         .expect("the re-encoded body decodes");
     assert_eq!(req, req2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// record_batch
+
+/// Options byte of the `record_batch` target.
+mod opt {
+    /// `Batches::new` (a partial trailing batch ends cleanly) instead of `Batches::complete`.
+    pub const PARTIAL: u8 = 0x01;
+    /// Bits 1–3: the decompression cap, `256 << (2 * k)` bytes (256 B … 1 MiB), or for k = 7
+    /// the crate's default (64 MiB).
+    pub const CAP_SHIFT: u8 = 1;
+    /// Keep the CRCs as they are. Clear: the harness rewrites every batch's CRC-32C first, so
+    /// that mutations get past the CRC check into the records and the decompressors.
+    pub const KEEP_CRC: u8 = 0x10;
+    /// Direct mode: the rest is a compressed payload for the codec in bits 6–7 (gzip, snappy,
+    /// lz4, zstd), given to `compression::decompress` with the cap.
+    pub const DECOMPRESS: u8 = 0x20;
+    /// Bits 6–7: the codec of direct mode.
+    pub const CODEC_SHIFT: u8 = 6;
+}
+
+/// The decompression cap an options byte selects.
+pub fn record_cap(options: u8) -> usize {
+    match (options >> opt::CAP_SHIFT) & 7 {
+        7 => DEFAULT_MAX_DECOMPRESSED_SIZE,
+        k => 256 << (2 * k),
+    }
+}
+
+/// Target `record_batch`: a `records` blob, as a Produce request or a Fetch response holds
+/// it. Input `[options] records...` (see [`opt`] for the bits):
+/// * batch mode: `Batches` over the blob (with the CRCs fixed up unless `KEEP_CRC`), every
+///   record of every batch through `BatchView::records` (decompressing under the cap), headers
+///   and control records parsed; `to_record_batch` must agree with the lazy iterator, and an
+///   owned batch must re-encode, decode to an equal batch and re-encode to the same bytes.
+/// * `DECOMPRESS` mode: `compression::decompress` on the rest, which must respect the cap.
+pub fn record_batch(data: &[u8]) {
+    let [options, rest @ ..] = data else {
+        return;
+    };
+    let options = *options;
+    let cap = record_cap(options);
+    if options & opt::DECOMPRESS != 0 {
+        let codec = [
+            Compression::Gzip,
+            Compression::Snappy,
+            Compression::Lz4,
+            Compression::Zstd,
+        ][usize::from(options >> opt::CODEC_SHIFT)];
+        if let Ok(out) = records::compression::decompress(codec, rest, cap) {
+            assert!(
+                out.len() <= cap,
+                "{codec:?}: {} bytes over the cap {cap}",
+                out.len()
+            );
+        }
+        return;
+    }
+
+    let mut blob = rest.to_vec();
+    if options & opt::KEEP_CRC == 0 {
+        fix_crcs(&mut blob);
+    }
+    walk_records(Bytes::from(blob), options & opt::PARTIAL != 0, cap);
+}
+
+/// Rewrites the CRC-32C of every batch that `batchLength` delimits in `blob`.
+pub fn fix_crcs(blob: &mut [u8]) {
+    let mut pos = 0;
+    while blob.len() - pos >= BATCH_HEADER_SIZE {
+        let b = &blob[pos..];
+        let len = i32::from_be_bytes([b[8], b[9], b[10], b[11]]);
+        let Some(size) = usize::try_from(len)
+            .ok()
+            .and_then(|l| l.checked_add(LOG_OVERHEAD))
+            .filter(|s| (BATCH_HEADER_SIZE..=b.len()).contains(s))
+        else {
+            return;
+        };
+        let crc = crc32c_of(&blob[pos + CRC_START..pos + size]);
+        blob[pos + CRC_START - 4..pos + CRC_START].copy_from_slice(&crc.to_be_bytes());
+        pos += size;
+    }
+}
+
+/// CRC-32C (Castagnoli), bitwise: the harness must not trust the codec's own CRC code.
+fn crc32c_of(data: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &byte in data {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0x82f6_3b78
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// Walks every batch and record of a `records` field, checking what the records API promises.
+pub fn walk_records(blob: Bytes, partial: bool, cap: usize) {
+    let options = DecodeOptions::new().with_max_decompressed_size(cap);
+    let mut batches = if partial {
+        Batches::new(blob.clone())
+    } else {
+        Batches::complete(blob.clone())
+    }
+    .with_options(options);
+    let mut consumed = 0;
+    let mut failed = false;
+    for batch in batches.by_ref() {
+        match batch {
+            Ok(view) => {
+                consumed += view.size_in_bytes();
+                check_batch(&view);
+            }
+            Err(_) => failed = true,
+        }
+    }
+    assert_eq!(batches.position(), consumed);
+    if !partial {
+        assert_eq!(batches.partial_tail(), None);
+    }
+    if !failed {
+        let tail = batches.partial_tail().unwrap_or(0);
+        assert_eq!(
+            consumed + tail,
+            blob.len(),
+            "batches and tail do not cover the input"
+        );
+    }
+}
+
+fn check_batch(view: &BatchView) {
+    assert_eq!(view.size_in_bytes(), view.as_bytes().len());
+    let count = view.record_count();
+    let mut lazy = Vec::new();
+    let mut lazy_error = None;
+    for r in view.records() {
+        match r {
+            Ok(r) => lazy.push(r),
+            Err(e) => lazy_error = Some(e),
+        }
+    }
+    assert!(lazy.len() <= count, "more records than recordCount");
+    if lazy_error.is_none() {
+        assert_eq!(
+            lazy.len(),
+            count,
+            "the iterator ended early without an error"
+        );
+    }
+    for r in &lazy {
+        assert!(r.offset >= view.base_offset() && r.offset <= view.last_offset());
+        for h in &r.headers {
+            let _ = h.key_str();
+        }
+        assert!(r.headers.iter().count() == r.headers.len());
+        if view.is_control() {
+            if let Some(key) = &r.key {
+                let _ = ControlRecordKey::parse(key);
+            }
+            if let Some(value) = &r.value {
+                let _ = EndTxnMarker::parse(value);
+            }
+        }
+    }
+
+    let owned = view.to_record_batch();
+    match (&owned, &lazy_error) {
+        (Ok(b), None) => assert_eq!(b.records, lazy),
+        (Err(a), Some(b)) => assert_eq!(a, b),
+        _ => panic!("to_record_batch and records() disagree: {owned:?} vs {lazy_error:?}"),
+    }
+    let Ok(owned) = owned else {
+        return;
+    };
+
+    // Round trip of the owned batch.
+    let encoded = match owned.to_bytes() {
+        Ok(b) => b,
+        Err(e) => panic!("a decoded batch does not re-encode: {e}\n{owned:?}"),
+    };
+    // The decompressed size is within `cap`, itself at most the default cap.
+    let again = match RecordBatch::decode(encoded.clone()) {
+        Ok(b) => b,
+        Err(e) => panic!("a re-encoded batch does not decode: {e}\n{owned:?}"),
+    };
+    assert_eq!(owned, again, "batch changed across encode/decode");
+    assert_eq!(
+        again.to_bytes().expect("encodes twice"),
+        encoded,
+        "batch encoding is not stable"
+    );
 }
