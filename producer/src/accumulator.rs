@@ -1,0 +1,709 @@
+//! The record accumulator: per-partition queues of batches, closed by `batch.size` or
+//! `linger.ms`, drained one batch per partition per request and grouped by leader broker;
+//! `buffer.memory` accounting; expiry by `delivery.timeout.ms`.
+//!
+//! Pure data and functions of an explicit `now`; the [`engine`](crate::engine) drives it.
+
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use kwire_protocol::ErrorCode;
+
+use crate::batch::{BATCH_OVERHEAD, PendingRecord, record_size};
+use crate::idempotence::ProducerIdAndEpoch;
+
+/// A topic (interned in the accumulator) and a partition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct Tp {
+    /// Index of the topic in the accumulator.
+    pub topic: u32,
+    /// Partition.
+    pub partition: i32,
+}
+
+/// A batch of records for one partition.
+#[derive(Debug)]
+pub(crate) struct Batch {
+    pub id: u64,
+    pub tp: Tp,
+    pub records: Vec<PendingRecord>,
+    /// Exact encoded size, uncompressed, header included.
+    pub size: usize,
+    /// Bytes of `buffer.memory` this batch holds.
+    pub reserved: usize,
+    pub base_timestamp: i64,
+    pub created: Instant,
+    pub deadline: Instant,
+    /// Still accepting records (never drained).
+    pub open: bool,
+    /// Reached `batch.size`, or a record did not fit.
+    pub full: bool,
+    /// Times sent so far.
+    pub attempts: u32,
+    /// Not to be sent again before this.
+    pub backoff_until: Option<Instant>,
+    /// Producer id/epoch and base sequence, once assigned (idempotent producers).
+    pub producer: Option<ProducerIdAndEpoch>,
+    pub base_sequence: i32,
+    /// The sequence was rewritten after an epoch bump.
+    pub sequence_reset: bool,
+    /// The encoded batch for the current producer stamp.
+    pub encoded: Option<Bytes>,
+    /// The last error a broker returned for it.
+    pub last_error: Option<ErrorCode>,
+}
+
+impl Batch {
+    fn new(id: u64, tp: Tp, now: Instant, delivery_timeout: Duration) -> Self {
+        Batch {
+            id,
+            tp,
+            records: Vec::new(),
+            size: BATCH_OVERHEAD,
+            reserved: 0,
+            base_timestamp: 0,
+            created: now,
+            deadline: now + delivery_timeout,
+            open: true,
+            full: false,
+            attempts: 0,
+            backoff_until: None,
+            producer: None,
+            base_sequence: -1,
+            sequence_reset: false,
+            encoded: None,
+            last_error: None,
+        }
+    }
+
+    /// Records in the batch.
+    pub fn record_count(&self) -> i32 {
+        self.records.len() as i32
+    }
+
+    /// Sequence of the last record (sequences wrap from `i32::MAX` to 0, as Kafka's do).
+    pub fn last_sequence(&self) -> i32 {
+        crate::idempotence::add_seq(self.base_sequence, self.record_count() - 1)
+    }
+
+    /// Whether the batch was sent at least once.
+    pub fn in_retry(&self) -> bool {
+        self.attempts > 0
+    }
+
+    fn append(
+        &mut self,
+        rec: PendingRecord,
+        reserved: usize,
+        batch_size: usize,
+    ) -> Result<(), PendingRecord> {
+        if self.records.is_empty() {
+            self.base_timestamp = rec.timestamp;
+        }
+        let n = record_size(
+            rec.timestamp.wrapping_sub(self.base_timestamp),
+            self.records.len() as i32,
+            rec.key.as_deref(),
+            rec.value.as_deref(),
+            &rec.headers,
+        );
+        if !self.records.is_empty() && self.size + n > batch_size {
+            self.full = true;
+            return Err(rec);
+        }
+        self.records.push(rec);
+        self.size += n;
+        self.reserved += reserved;
+        if self.size >= batch_size {
+            self.full = true;
+        }
+        Ok(())
+    }
+}
+
+/// One partition's queue.
+#[derive(Debug, Default)]
+pub(crate) struct PartitionQueue {
+    /// Retried batches first (in sequence order), then new ones; the last may be open.
+    pub batches: VecDeque<Batch>,
+    /// Batches of this partition in requests without an outcome yet.
+    pub on_wire: usize,
+    /// No drain while a batch is in flight (ordering without idempotence, one in flight).
+    pub muted: bool,
+}
+
+impl PartitionQueue {
+    fn all_batches_full(&self) -> bool {
+        self.batches.back().is_none_or(|b| !b.open || b.full)
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct TopicQueues {
+    pub name: Arc<str>,
+    pub partitions: Vec<PartitionQueue>,
+}
+
+/// What [`Accumulator::append`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Appended {
+    /// A new batch was started for the record.
+    pub new_batch: bool,
+    /// A batch is now full (the sender should look).
+    pub batch_full: bool,
+    /// The id of the batch the record went into.
+    pub batch_id: u64,
+}
+
+/// The result of [`Accumulator::ready`].
+#[derive(Debug, Default)]
+pub(crate) struct ReadyCheck {
+    /// Leaders with a batch to send now.
+    pub nodes: BTreeSet<i32>,
+    /// When another partition becomes sendable (linger or backoff ends).
+    pub next_check: Option<Instant>,
+    /// Some partition with data has no known leader.
+    pub unknown_leader: bool,
+}
+
+/// Decides, for idempotent producers, whether a partition's first batch may be drained, and
+/// stamps it with a producer id and sequence when it is.
+pub(crate) trait DrainGate {
+    /// Whether `batch`, first in `tp`'s queue, may go now.
+    fn can_drain(&mut self, tp: Tp, batch: &Batch, on_wire: usize) -> bool;
+    /// `batch` is being drained: assign what it needs.
+    fn on_drain(&mut self, tp: Tp, batch: &mut Batch);
+}
+
+/// No idempotence: every batch may go.
+pub(crate) struct NoGate;
+
+impl DrainGate for NoGate {
+    fn can_drain(&mut self, _: Tp, _: &Batch, _: usize) -> bool {
+        true
+    }
+    fn on_drain(&mut self, _: Tp, _: &mut Batch) {}
+}
+
+/// Settings the accumulator needs.
+#[derive(Debug, Clone)]
+pub(crate) struct AccumulatorConfig {
+    pub batch_size: usize,
+    pub linger: Duration,
+    pub delivery_timeout: Duration,
+    pub buffer_memory: usize,
+    /// Mute a partition while one of its batches is in flight.
+    pub guarantee_order: bool,
+}
+
+/// Per-partition batch queues. See the module docs.
+#[derive(Debug)]
+pub(crate) struct Accumulator {
+    cfg: AccumulatorConfig,
+    pub topics: Vec<TopicQueues>,
+    index: HashMap<Arc<str>, u32>,
+    buffer_used: usize,
+    next_batch_id: u64,
+    incomplete: BTreeSet<u64>,
+    flush_upto: u64,
+    closing: bool,
+    /// `send` calls are waiting for memory: send everything now.
+    pub exhausted: bool,
+    drain_index: HashMap<i32, usize>,
+}
+
+impl Accumulator {
+    pub fn new(cfg: AccumulatorConfig) -> Self {
+        Accumulator {
+            cfg,
+            topics: Vec::new(),
+            index: HashMap::new(),
+            buffer_used: 0,
+            next_batch_id: 0,
+            incomplete: BTreeSet::new(),
+            flush_upto: 0,
+            closing: false,
+            exhausted: false,
+            drain_index: HashMap::new(),
+        }
+    }
+
+    /// The index of `topic`, interning it.
+    pub fn topic_index(&mut self, topic: &Arc<str>) -> u32 {
+        if let Some(&i) = self.index.get(topic) {
+            return i;
+        }
+        let i = self.topics.len() as u32;
+        self.topics.push(TopicQueues {
+            name: topic.clone(),
+            partitions: Vec::new(),
+        });
+        self.index.insert(topic.clone(), i);
+        i
+    }
+
+    /// The name of topic index `i`.
+    pub fn topic_name(&self, i: u32) -> &Arc<str> {
+        &self.topics[i as usize].name
+    }
+
+    fn queue_mut(&mut self, tp: Tp) -> &mut PartitionQueue {
+        let t = &mut self.topics[tp.topic as usize];
+        let p = tp.partition as usize;
+        if t.partitions.len() <= p {
+            t.partitions.resize_with(p + 1, PartitionQueue::default);
+        }
+        &mut t.partitions[p]
+    }
+
+    /// The queue of `tp`, if it exists.
+    pub fn queue(&self, tp: Tp) -> Option<&PartitionQueue> {
+        self.topics
+            .get(tp.topic as usize)?
+            .partitions
+            .get(tp.partition as usize)
+    }
+
+    /// Whether `tp` has no open batch (the sticky partitioner may switch away from it).
+    pub fn all_batches_full(&self, tp: Tp) -> bool {
+        self.queue(tp).is_none_or(PartitionQueue::all_batches_full)
+    }
+
+    /// Bytes of `buffer.memory` in use.
+    pub fn buffer_used(&self) -> usize {
+        self.buffer_used
+    }
+
+    /// Takes `n` bytes of `buffer.memory`, if they are free.
+    pub fn try_reserve(&mut self, n: usize) -> bool {
+        if self.buffer_used + n > self.cfg.buffer_memory {
+            return false;
+        }
+        self.buffer_used += n;
+        true
+    }
+
+    /// Appends a record that holds `reserved` bytes of buffer memory to `tp`'s queue.
+    pub fn append(&mut self, tp: Tp, rec: PendingRecord, reserved: usize, now: Instant) -> Appended {
+        let batch_size = self.cfg.batch_size;
+        let q = self.queue_mut(tp);
+        let rec = match q.batches.back_mut() {
+            Some(b) if b.open && !b.full => match b.append(rec, reserved, batch_size) {
+                Ok(()) => {
+                    return Appended {
+                        new_batch: false,
+                        batch_full: b.full,
+                        batch_id: b.id,
+                    };
+                }
+                Err(rec) => rec,
+            },
+            _ => rec,
+        };
+        let id = self.next_batch_id;
+        self.next_batch_id += 1;
+        self.incomplete.insert(id);
+        let mut b = Batch::new(id, tp, now, self.cfg.delivery_timeout);
+        let r = b.append(rec, reserved, batch_size);
+        debug_assert!(r.is_ok(), "an empty batch takes any record");
+        let full = b.full;
+        let q = self.queue_mut(tp);
+        let had_full = !q.batches.is_empty();
+        q.batches.push_back(b);
+        Appended {
+            new_batch: true,
+            batch_full: full || had_full,
+            batch_id: id,
+        }
+    }
+
+    /// Which leaders have something to send at `now`.
+    pub fn ready(&self, now: Instant, leader: impl Fn(Tp) -> Option<i32>) -> ReadyCheck {
+        let mut out = ReadyCheck::default();
+        for (ti, t) in self.topics.iter().enumerate() {
+            for (pi, q) in t.partitions.iter().enumerate() {
+                let Some(first) = q.batches.front() else {
+                    continue;
+                };
+                if q.muted {
+                    continue;
+                }
+                let tp = Tp {
+                    topic: ti as u32,
+                    partition: pi as i32,
+                };
+                let Some(node) = leader(tp) else {
+                    out.unknown_leader = true;
+                    continue;
+                };
+                if let Some(until) = first.backoff_until.filter(|&u| u > now) {
+                    out.next_check = Some(out.next_check.map_or(until, |c| c.min(until)));
+                    continue;
+                }
+                let linger_end = first.created + self.cfg.linger;
+                let sendable = q.batches.len() > 1
+                    || first.full
+                    || !first.open
+                    || now >= linger_end
+                    || self.exhausted
+                    || self.closing
+                    || first.id < self.flush_upto;
+                if sendable {
+                    out.nodes.insert(node);
+                } else {
+                    out.next_check = Some(out.next_check.map_or(linger_end, |c| c.min(linger_end)));
+                }
+            }
+        }
+        out
+    }
+
+    /// Takes at most one batch per partition led by `node`, up to `max_size` bytes (at least
+    /// one batch), starting where the last drain of this node stopped.
+    pub fn drain(
+        &mut self,
+        now: Instant,
+        node: i32,
+        max_size: usize,
+        leader: impl Fn(Tp) -> Option<i32>,
+        gate: &mut dyn DrainGate,
+    ) -> Vec<Batch> {
+        let mut tps = Vec::new();
+        for (ti, t) in self.topics.iter().enumerate() {
+            for (pi, q) in t.partitions.iter().enumerate() {
+                let tp = Tp {
+                    topic: ti as u32,
+                    partition: pi as i32,
+                };
+                if !q.batches.is_empty() && leader(tp) == Some(node) {
+                    tps.push(tp);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        if tps.is_empty() {
+            return out;
+        }
+        let start = self.drain_index.get(&node).copied().unwrap_or(0) % tps.len();
+        let mut size = 0usize;
+        let guarantee_order = self.cfg.guarantee_order;
+        let mut next_start = start;
+        for k in 0..tps.len() {
+            let i = (start + k) % tps.len();
+            let tp = tps[i];
+            let q = self.queue_mut(tp);
+            if q.muted {
+                continue;
+            }
+            let Some(first) = q.batches.front() else {
+                continue;
+            };
+            if first.backoff_until.is_some_and(|u| u > now) {
+                continue;
+            }
+            if !out.is_empty() && size + first.size > max_size {
+                break;
+            }
+            if !gate.can_drain(tp, first, q.on_wire) {
+                continue;
+            }
+            let mut b = q.batches.pop_front().expect("checked above");
+            b.open = false;
+            gate.on_drain(tp, &mut b);
+            q.on_wire += 1;
+            if guarantee_order {
+                q.muted = true;
+            }
+            size += b.size;
+            out.push(b);
+            next_start = i + 1;
+        }
+        self.drain_index.insert(node, next_start);
+        out
+    }
+
+    /// A drained batch's request has an outcome (the batch is done, or will be re-enqueued).
+    pub fn returned(&mut self, tp: Tp) {
+        let q = self.queue_mut(tp);
+        q.on_wire = q.on_wire.saturating_sub(1);
+        q.muted = false;
+    }
+
+    /// Puts a batch to retry back in its queue: in sequence order among the batches that
+    /// have one, else at the front.
+    pub fn reenqueue(&mut self, batch: Batch) {
+        let q = self.queue_mut(batch.tp);
+        if batch.producer.is_some() {
+            let pos = q
+                .batches
+                .iter()
+                .position(|b| {
+                    b.producer.is_none()
+                        || crate::idempotence::seq_before(batch.base_sequence, b.base_sequence)
+                })
+                .unwrap_or(q.batches.len());
+            q.batches.insert(pos, batch);
+        } else {
+            q.batches.push_front(batch);
+        }
+    }
+
+    /// Removes and returns the queued batches whose delivery deadline has passed.
+    pub fn expire(&mut self, now: Instant) -> Vec<Batch> {
+        let mut out = Vec::new();
+        for t in &mut self.topics {
+            for q in &mut t.partitions {
+                if q.batches.iter().any(|b| b.deadline <= now) {
+                    let mut keep = VecDeque::with_capacity(q.batches.len());
+                    for b in q.batches.drain(..) {
+                        if b.deadline <= now {
+                            out.push(b);
+                        } else {
+                            keep.push_back(b);
+                        }
+                    }
+                    q.batches = keep;
+                }
+            }
+        }
+        out
+    }
+
+    /// Removes every queued batch (closing without delivering).
+    pub fn drain_all(&mut self) -> Vec<Batch> {
+        let mut out = Vec::new();
+        for t in &mut self.topics {
+            for q in &mut t.partitions {
+                out.extend(q.batches.drain(..));
+            }
+        }
+        out
+    }
+
+    /// The earliest delivery deadline of a queued batch.
+    pub fn next_expiry(&self) -> Option<Instant> {
+        self.topics
+            .iter()
+            .flat_map(|t| t.partitions.iter())
+            .flat_map(|q| q.batches.iter())
+            .map(|b| b.deadline)
+            .min()
+    }
+
+    /// The batch is finished (delivered, failed or expired): frees its memory.
+    pub fn batch_done(&mut self, batch: &Batch) {
+        self.buffer_used = self.buffer_used.saturating_sub(batch.reserved);
+        self.incomplete.remove(&batch.id);
+    }
+
+    /// Makes every batch existing now sendable regardless of `linger.ms`; returns a marker for
+    /// [`flushed`](Self::flushed).
+    pub fn begin_flush(&mut self) -> u64 {
+        self.flush_upto = self.flush_upto.max(self.next_batch_id);
+        self.next_batch_id
+    }
+
+    /// Whether every batch created before the `marker` flush is finished.
+    pub fn flushed(&self, marker: u64) -> bool {
+        self.incomplete.range(..marker).next().is_none()
+    }
+
+    /// Closing: everything is sendable now.
+    pub fn begin_close(&mut self) {
+        self.closing = true;
+    }
+
+    /// Batches not finished yet.
+    pub fn incomplete_batches(&self) -> usize {
+        self.incomplete.len()
+    }
+
+    /// Queue lengths (batches) of the partitions of topic `ti` with a leader.
+    pub fn queue_lengths(&self, ti: u32, leader: impl Fn(Tp) -> Option<i32>, partitions: usize) -> Vec<(i32, u32)> {
+        let t = &self.topics[ti as usize];
+        (0..partitions as i32)
+            .filter(|&p| {
+                leader(Tp {
+                    topic: ti,
+                    partition: p,
+                })
+                .is_some()
+            })
+            .map(|p| {
+                let n = t
+                    .partitions
+                    .get(p as usize)
+                    .map_or(0, |q| q.batches.len() as u32);
+                (p, n)
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg() -> AccumulatorConfig {
+        AccumulatorConfig {
+            batch_size: 1000,
+            linger: Duration::from_millis(5),
+            delivery_timeout: Duration::from_secs(120),
+            buffer_memory: 10_000,
+            guarantee_order: false,
+        }
+    }
+
+    fn rec(n: usize) -> PendingRecord {
+        PendingRecord {
+            timestamp: 1_700_000_000_000,
+            key: None,
+            value: Some(Bytes::from(vec![b'x'; n])),
+            headers: Vec::new(),
+            reply: None,
+        }
+    }
+
+    fn tp(p: i32) -> Tp {
+        Tp {
+            topic: 0,
+            partition: p,
+        }
+    }
+
+    #[test]
+    fn batches_close_by_size_and_linger() {
+        let t0 = Instant::now();
+        let mut acc = Accumulator::new(cfg());
+        acc.topic_index(&Arc::from("t"));
+        let leader = |_: Tp| Some(1);
+        let a = acc.append(tp(0), rec(100), 0, t0);
+        assert!(a.new_batch && !a.batch_full);
+        // Not full and linger not over: nothing ready, wake-up at linger end.
+        let r = acc.ready(t0 + Duration::from_millis(4), leader);
+        assert!(r.nodes.is_empty());
+        assert_eq!(r.next_check, Some(t0 + Duration::from_millis(5)));
+        // Linger over: node 1 ready.
+        assert!(acc.ready(t0 + Duration::from_millis(5), leader).nodes.contains(&1));
+        // Fill up: 100-byte values take ~110 bytes; the 9th record overflows 1000 bytes.
+        let mut full_at = None;
+        for i in 0..20 {
+            let a = acc.append(tp(0), rec(100), 0, t0);
+            if a.new_batch {
+                full_at = Some(i);
+                break;
+            }
+        }
+        assert!(full_at.is_some());
+        let r = acc.ready(t0, leader);
+        assert!(r.nodes.contains(&1), "a full batch is ready before linger.ms");
+        let q = acc.queue(tp(0)).unwrap();
+        assert_eq!(q.batches.len(), 2);
+        assert!(q.batches[0].size <= 1000 && q.batches[0].full);
+    }
+
+    #[test]
+    fn drain_takes_one_batch_per_partition_grouped_by_leader() {
+        let t0 = Instant::now();
+        let mut acc = Accumulator::new(cfg());
+        acc.topic_index(&Arc::from("t"));
+        for p in 0..4 {
+            for _ in 0..20 {
+                acc.append(tp(p), rec(100), 0, t0);
+            }
+        }
+        // Partitions 0 and 2 led by node 1, 1 and 3 by node 2.
+        let leader = |tp: Tp| Some(1 + tp.partition % 2);
+        let later = t0 + Duration::from_millis(10);
+        let r = acc.ready(later, leader);
+        assert_eq!(r.nodes.iter().copied().collect::<Vec<_>>(), vec![1, 2]);
+        let b = acc.drain(later, 1, 1 << 20, leader, &mut NoGate);
+        let parts: Vec<i32> = b.iter().map(|b| b.tp.partition).collect();
+        assert_eq!(parts.len(), 2);
+        assert!(parts.contains(&0) && parts.contains(&2));
+        assert_eq!(acc.queue(tp(0)).unwrap().on_wire, 1);
+        // A small max request size still sends one batch.
+        let b = acc.drain(later, 2, 10, leader, &mut NoGate);
+        assert_eq!(b.len(), 1);
+    }
+
+    #[test]
+    fn memory_is_bounded_and_released() {
+        let t0 = Instant::now();
+        let mut acc = Accumulator::new(cfg());
+        acc.topic_index(&Arc::from("t"));
+        assert!(acc.try_reserve(6000));
+        assert!(!acc.try_reserve(6000));
+        acc.append(tp(0), rec(100), 6000, t0);
+        let b = acc.drain(t0 + Duration::from_millis(5), 1, 1 << 20, |_| Some(1), &mut NoGate);
+        acc.batch_done(&b[0]);
+        assert_eq!(acc.buffer_used(), 0);
+        assert!(acc.try_reserve(6000));
+    }
+
+    #[test]
+    fn expiry_and_flush() {
+        let t0 = Instant::now();
+        let mut acc = Accumulator::new(cfg());
+        acc.topic_index(&Arc::from("t"));
+        acc.append(tp(0), rec(10), 0, t0);
+        acc.append(tp(1), rec(10), 0, t0 + Duration::from_secs(1));
+        let marker = acc.begin_flush();
+        assert!(acc.ready(t0, |_| Some(1)).nodes.contains(&1), "flush ignores linger");
+        assert!(!acc.flushed(marker));
+        let expired = acc.expire(t0 + Duration::from_secs(120));
+        assert_eq!(expired.len(), 1);
+        assert_eq!(expired[0].tp, tp(0));
+        acc.batch_done(&expired[0]);
+        assert!(!acc.flushed(marker));
+        let rest = acc.drain_all();
+        acc.batch_done(&rest[0]);
+        assert!(acc.flushed(marker));
+    }
+
+    #[test]
+    fn retries_go_back_in_sequence_order() {
+        let t0 = Instant::now();
+        let mut acc = Accumulator::new(cfg());
+        acc.topic_index(&Arc::from("t"));
+        let pid = ProducerIdAndEpoch { id: 1, epoch: 0 };
+        let mut drained = Vec::new();
+        for seq in [0, 10, 20] {
+            acc.append(tp(0), rec(10), 0, t0);
+            let mut b = acc.drain(t0 + Duration::from_millis(5), 1, 1 << 20, |_| Some(1), &mut NoGate);
+            b[0].producer = Some(pid);
+            b[0].base_sequence = seq;
+            drained.push(b.pop().unwrap());
+        }
+        acc.append(tp(0), rec(10), 0, t0); // a new batch, no sequence yet
+        // Failures come back in any order; the queue is kept in sequence order, new last.
+        let b20 = drained.pop().unwrap();
+        let b10 = drained.pop().unwrap();
+        let b0 = drained.pop().unwrap();
+        acc.reenqueue(b10);
+        acc.reenqueue(b20);
+        acc.reenqueue(b0);
+        let seqs: Vec<i32> = acc.queue(tp(0)).unwrap().batches.iter().map(|b| b.base_sequence).collect();
+        assert_eq!(seqs, vec![0, 10, 20, -1]);
+    }
+
+    #[test]
+    fn muted_partition_waits_for_its_batch() {
+        let t0 = Instant::now();
+        let mut acc = Accumulator::new(AccumulatorConfig {
+            guarantee_order: true,
+            ..cfg()
+        });
+        acc.topic_index(&Arc::from("t"));
+        acc.append(tp(0), rec(10), 0, t0);
+        let later = t0 + Duration::from_millis(5);
+        assert_eq!(acc.drain(later, 1, 1 << 20, |_| Some(1), &mut NoGate).len(), 1);
+        acc.append(tp(0), rec(10), 0, t0);
+        assert!(acc.ready(later, |_| Some(1)).nodes.is_empty());
+        assert!(acc.drain(later, 1, 1 << 20, |_| Some(1), &mut NoGate).is_empty());
+        acc.returned(tp(0));
+        assert_eq!(acc.drain(later, 1, 1 << 20, |_| Some(1), &mut NoGate).len(), 1);
+    }
+}

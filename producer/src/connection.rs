@@ -1,0 +1,406 @@
+//! One broker connection: TCP connect, the ApiVersions handshake (KIP-511: a broker that does
+//! not know our ApiVersions version answers in v0 with its own range, and we ask again), then
+//! pipelined requests. A writer task coalesces queued requests into few socket writes; a reader
+//! task matches responses to requests in order (Kafka answers in order on a connection) and
+//! decodes them. Either side failing ends both with one `Disconnected` event.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use kwire_protocol::api::api_versions::{ApiVersionsRequest, ApiVersionsResponse};
+use kwire_protocol::api::init_producer_id::{InitProducerIdRequest, InitProducerIdResponse};
+use kwire_protocol::api::metadata::{MetadataRequest, MetadataResponse};
+use kwire_protocol::api::produce::{ProduceRequest, ProduceResponse};
+use kwire_protocol::frame::{self, DEFAULT_MAX_FRAME_SIZE};
+use kwire_protocol::{ApiKey, ErrorCode, Message, RequestHeader, VersionRange};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tracing::{Instrument, debug, debug_span, trace};
+
+use crate::engine::{Event, InBody, OutBody, OutRequest, Versions};
+
+/// The version to use for `api_key`: the highest both sides support, if any.
+pub(crate) fn pick_version(
+    resp: &ApiVersionsResponse,
+    api_key: ApiKey,
+    ours: VersionRange,
+) -> Option<i16> {
+    let (min, max) = resp.range_for(api_key)?;
+    let v = max.min(ours.max);
+    (v >= min.max(ours.min)).then_some(v)
+}
+
+/// The versions this producer uses with a broker that answered `resp`.
+pub(crate) fn negotiate(resp: &ApiVersionsResponse) -> Result<Versions, String> {
+    let produce = pick_version(resp, ApiKey::PRODUCE, ProduceRequest::VERSIONS).ok_or_else(
+        || {
+            format!(
+                "the broker supports Produce {:?}; this client speaks {}-{}",
+                resp.range_for(ApiKey::PRODUCE),
+                ProduceRequest::VERSIONS.min,
+                ProduceRequest::VERSIONS.max
+            )
+        },
+    )?;
+    let metadata = pick_version(resp, ApiKey::METADATA, MetadataRequest::VERSIONS)
+        .ok_or_else(|| format!("the broker supports Metadata {:?}", resp.range_for(ApiKey::METADATA)))?;
+    let init_producer_id =
+        pick_version(resp, ApiKey::INIT_PRODUCER_ID, InitProducerIdRequest::VERSIONS);
+    Ok(Versions {
+        produce,
+        metadata,
+        init_producer_id,
+    })
+}
+
+/// Decodes an ApiVersions response frame payload for a request sent at `version`; a broker
+/// that did not know `version` answers in v0 with UNSUPPORTED_VERSION.
+pub(crate) fn decode_api_versions(
+    payload: &Bytes,
+    version: i16,
+) -> Result<ApiVersionsResponse, String> {
+    // Response header v0 (correlation id) always, then the body; the error code comes first.
+    if payload.len() >= 6 {
+        let code = i16::from_be_bytes([payload[4], payload[5]]);
+        if code == ErrorCode::UnsupportedVersion.code() && version > 0 {
+            return frame::decode_response::<ApiVersionsResponse>(payload, 0)
+                .map(|(_, r)| r)
+                .map_err(|e| format!("bad ApiVersions v0 response: {e}"));
+        }
+    }
+    frame::decode_response::<ApiVersionsResponse>(payload, version)
+        .map(|(_, r)| r)
+        .map_err(|e| format!("bad ApiVersions v{version} response: {e}"))
+}
+
+impl OutRequest {
+    fn encode(&self, buf: &mut BytesMut, correlation_id: i32, client_id: &str) -> Result<(), String> {
+        let key = match &self.body {
+            OutBody::Produce(_) => ApiKey::PRODUCE,
+            OutBody::Metadata(_) => ApiKey::METADATA,
+            OutBody::InitProducerId(_) => ApiKey::INIT_PRODUCER_ID,
+        };
+        let h = RequestHeader::new(key, self.version, correlation_id, Some(client_id));
+        let r = match &self.body {
+            OutBody::Produce(b) => frame::encode_request(buf, &h, b),
+            OutBody::Metadata(b) => frame::encode_request(buf, &h, b),
+            OutBody::InitProducerId(b) => frame::encode_request(buf, &h, b),
+        };
+        r.map_err(|e| format!("cannot encode {} v{}: {e}", key.name(), self.version))
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Produce,
+    Metadata,
+    InitProducerId,
+}
+
+fn decode_body(kind: Kind, payload: &Bytes, version: i16) -> Result<(i32, InBody), String> {
+    let r = match kind {
+        Kind::Produce => frame::decode_response::<ProduceResponse>(payload, version)
+            .map(|(h, b)| (h.correlation_id, InBody::Produce(b))),
+        Kind::Metadata => frame::decode_response::<MetadataResponse>(payload, version)
+            .map(|(h, b)| (h.correlation_id, InBody::Metadata(b))),
+        Kind::InitProducerId => frame::decode_response::<InitProducerIdResponse>(payload, version)
+            .map(|(h, b)| (h.correlation_id, InBody::InitProducerId(b))),
+    };
+    r.map_err(|e| format!("bad {kind:?} v{version} response: {e}"))
+}
+
+/// A running connection; dropping it closes the socket.
+#[derive(Debug)]
+pub(crate) struct ConnHandle {
+    tx: mpsc::UnboundedSender<OutRequest>,
+    tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
+}
+
+impl ConnHandle {
+    /// Queues a request (silently dropped if the connection already died: its
+    /// `Disconnected` event covers it).
+    pub fn send(&self, req: OutRequest) {
+        let _ = self.tx.send(req);
+    }
+}
+
+impl Drop for ConnHandle {
+    fn drop(&mut self) {
+        if let Ok(tasks) = self.tasks.lock() {
+            for t in tasks.iter() {
+                t.abort();
+            }
+        }
+    }
+}
+
+/// Settings of a connection.
+#[derive(Debug, Clone)]
+pub(crate) struct ConnConfig {
+    pub client_id: String,
+    pub setup_timeout: Duration,
+    pub max_frame_size: usize,
+}
+
+/// Events carry the connection's id so the driver can drop those of replaced connections.
+pub(crate) type EventTx = mpsc::UnboundedSender<(u64, Event)>;
+
+/// Starts connecting to `addr` as `node`; events go to `events` tagged with `conn_id`.
+pub(crate) fn spawn(node: i32, conn_id: u64, addr: String, cfg: ConnConfig, events: EventTx) -> ConnHandle {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let tasks = Arc::new(Mutex::new(Vec::new()));
+    let tasks2 = tasks.clone();
+    let span = debug_span!("connection", node, %addr);
+    let main = tokio::spawn(
+        async move {
+            let ev = events.clone();
+            match setup(&addr, &cfg).await {
+                Ok((stream, versions)) => {
+                    debug!(?versions, "connected");
+                    let (r, w) = stream.into_split();
+                    let (ptx, prx) = mpsc::unbounded_channel();
+                    let _ = ev.send((conn_id, Event::Connected { node, versions }));
+                    let reader = tokio::spawn(
+                        read_loop(node, conn_id, r, prx, cfg.max_frame_size, ev.clone())
+                            .in_current_span(),
+                    );
+                    if let Ok(mut t) = tasks2.lock() {
+                        t.push(reader);
+                    }
+                    write_loop(node, conn_id, w, rx, ptx, cfg.client_id.clone(), ev).await;
+                }
+                Err(error) => {
+                    let _ = ev.send((conn_id, Event::ConnectFailed { node, error }));
+                }
+            }
+        }
+        .instrument(span),
+    );
+    if let Ok(mut t) = tasks.lock() {
+        t.push(main);
+    }
+    ConnHandle { tx, tasks }
+}
+
+async fn setup(addr: &str, cfg: &ConnConfig) -> Result<(TcpStream, Versions), String> {
+    let fut = async {
+        let mut s = TcpStream::connect(addr)
+            .await
+            .map_err(|e| format!("connect {addr}: {e}"))?;
+        s.set_nodelay(true).map_err(|e| e.to_string())?;
+        let mut version = ApiVersionsRequest::VERSIONS.max;
+        let mut buf = BytesMut::new();
+        for attempt in 0..3 {
+            let req = ApiVersionsRequest {
+                client_software_name: "kwire-producer".into(),
+                client_software_version: env!("CARGO_PKG_VERSION").into(),
+                ..Default::default()
+            };
+            buf.clear();
+            let h = RequestHeader::new(ApiKey::API_VERSIONS, version, attempt, Some(&cfg.client_id));
+            frame::encode_request(&mut buf, &h, &req).map_err(|e| e.to_string())?;
+            s.write_all(&buf).await.map_err(|e| format!("write: {e}"))?;
+            let payload = read_frame(&mut s, cfg.max_frame_size).await?;
+            let resp = decode_api_versions(&payload, version)?;
+            if resp.error_code == ErrorCode::UnsupportedVersion {
+                let (_, max) = resp
+                    .range_for(ApiKey::API_VERSIONS)
+                    .ok_or("UNSUPPORTED_VERSION without an ApiVersions range")?;
+                let next = max.min(ApiVersionsRequest::VERSIONS.max);
+                if next >= version || next < 0 {
+                    return Err(format!("the broker supports no ApiVersions version we do ({max})"));
+                }
+                version = next;
+                continue;
+            }
+            if resp.error_code != ErrorCode::None {
+                return Err(format!("ApiVersions failed: {}", resp.error_code.name()));
+            }
+            return Ok((s, negotiate(&resp)?));
+        }
+        Err("ApiVersions negotiation did not converge".to_string())
+    };
+    tokio::time::timeout(cfg.setup_timeout, fut)
+        .await
+        .map_err(|_| format!("connection setup to {addr} timed out"))?
+}
+
+async fn read_frame(s: &mut TcpStream, max: usize) -> Result<Bytes, String> {
+    let mut buf = BytesMut::with_capacity(1024);
+    loop {
+        if let Some(f) = frame::split_frame(&mut buf, max).map_err(|e| e.to_string())? {
+            return Ok(f);
+        }
+        let n = s.read_buf(&mut buf).await.map_err(|e| format!("read: {e}"))?;
+        if n == 0 {
+            return Err("connection closed by the broker".into());
+        }
+    }
+}
+
+struct Expect {
+    correlation_id: i32,
+    id: u64,
+    kind: Kind,
+    version: i16,
+}
+
+async fn write_loop(
+    node: i32,
+    conn_id: u64,
+    mut w: OwnedWriteHalf,
+    mut rx: mpsc::UnboundedReceiver<OutRequest>,
+    pending: mpsc::UnboundedSender<Expect>,
+    client_id: String,
+    events: EventTx,
+) {
+    let mut correlation_id: i32 = 100;
+    let mut buf = BytesMut::with_capacity(64 * 1024);
+    let mut written = Vec::new();
+    while let Some(first) = rx.recv().await {
+        buf.clear();
+        written.clear();
+        let mut next = Some(first);
+        // Coalesce what is queued into one write.
+        while let Some(req) = next.take() {
+            correlation_id = correlation_id.wrapping_add(1).max(1);
+            if let Err(error) = req.encode(&mut buf, correlation_id, &client_id) {
+                let _ = events.send((conn_id, Event::Disconnected { node, error }));
+                return;
+            }
+            let kind = match req.body {
+                OutBody::Produce(_) => Kind::Produce,
+                OutBody::Metadata(_) => Kind::Metadata,
+                OutBody::InitProducerId(_) => Kind::InitProducerId,
+            };
+            trace!(id = req.id, correlation_id, ?kind, version = req.version, "send");
+            if req.expect_response {
+                let _ = pending.send(Expect {
+                    correlation_id,
+                    id: req.id,
+                    kind,
+                    version: req.version,
+                });
+            } else {
+                written.push(req.id);
+            }
+            if buf.len() < 1 << 20 {
+                next = rx.try_recv().ok();
+            }
+        }
+        if let Err(e) = w.write_all(&buf).await {
+            let _ = events.send((
+                conn_id,
+                Event::Disconnected {
+                    node,
+                    error: format!("write: {e}"),
+                },
+            ));
+            return;
+        }
+        for &id in &written {
+            let _ = events.send((conn_id, Event::Written { node, id }));
+        }
+    }
+}
+
+async fn read_loop(
+    node: i32,
+    conn_id: u64,
+    mut r: OwnedReadHalf,
+    mut pending: mpsc::UnboundedReceiver<Expect>,
+    max_frame: usize,
+    events: EventTx,
+) {
+    let mut buf = BytesMut::with_capacity(64 * 1024);
+    let fail = |error: String| {
+        let _ = events.send((conn_id, Event::Disconnected { node, error }));
+    };
+    loop {
+        loop {
+            let f = match frame::split_frame(&mut buf, max_frame.min(DEFAULT_MAX_FRAME_SIZE)) {
+                Ok(Some(f)) => f,
+                Ok(None) => break,
+                Err(e) => return fail(format!("bad frame: {e}")),
+            };
+            let Ok(expect) = pending.try_recv() else {
+                return fail("a response nobody asked for".into());
+            };
+            match decode_body(expect.kind, &f, expect.version) {
+                Ok((corr, body)) if corr == expect.correlation_id => {
+                    let _ = events.send((
+                        conn_id,
+                        Event::Response {
+                            node,
+                            id: expect.id,
+                            body,
+                        },
+                    ));
+                }
+                Ok((corr, _)) => {
+                    return fail(format!(
+                        "correlation id {corr}, expected {}",
+                        expect.correlation_id
+                    ));
+                }
+                Err(e) => return fail(e),
+            }
+        }
+        match r.read_buf(&mut buf).await {
+            Ok(0) => return fail("connection closed by the broker".into()),
+            Ok(_) => {}
+            Err(e) => return fail(format!("read: {e}")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use kwire_protocol::api::api_versions::ApiVersion;
+
+    use super::*;
+
+    fn resp(ranges: &[(ApiKey, i16, i16)]) -> ApiVersionsResponse {
+        ApiVersionsResponse {
+            api_keys: ranges
+                .iter()
+                .map(|&(k, a, b)| ApiVersion::new(k, a, b))
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn negotiates_highest_common_versions() {
+        // Kafka 3.9: Produce 0-11, Metadata 0-12, InitProducerId 0-5.
+        let v = negotiate(&resp(&[
+            (ApiKey::PRODUCE, 0, 11),
+            (ApiKey::METADATA, 0, 12),
+            (ApiKey::INIT_PRODUCER_ID, 0, 5),
+        ]))
+        .unwrap();
+        assert_eq!((v.produce, v.metadata, v.init_producer_id), (11, 12, Some(5)));
+        // A future broker: capped at what we speak.
+        let v = negotiate(&resp(&[(ApiKey::PRODUCE, 3, 40), (ApiKey::METADATA, 0, 40)])).unwrap();
+        assert_eq!(v.produce, ProduceRequest::VERSIONS.max);
+        assert_eq!(v.init_producer_id, None);
+        // No overlap.
+        assert!(negotiate(&resp(&[(ApiKey::PRODUCE, 0, 2), (ApiKey::METADATA, 0, 12)])).is_err());
+        assert!(negotiate(&resp(&[(ApiKey::METADATA, 0, 12)])).is_err());
+    }
+
+    #[test]
+    fn unsupported_api_versions_version_is_read_as_v0() {
+        let body = ApiVersionsResponse::unsupported_version(0, 3);
+        let mut buf = BytesMut::new();
+        frame::encode_response(&mut buf, 7, &body, 0).unwrap();
+        let payload = frame::split_frame(&mut buf, 1 << 20).unwrap().unwrap();
+        let r = decode_api_versions(&payload, 5).unwrap();
+        assert_eq!(r.error_code, ErrorCode::UnsupportedVersion);
+        assert_eq!(r.range_for(ApiKey::API_VERSIONS), Some((0, 3)));
+    }
+}

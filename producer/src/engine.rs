@@ -1,0 +1,1160 @@
+//! The producer's protocol state machine, in the style of quinn-proto: no sockets, no clock,
+//! no runtime. It takes records ([`Engine::try_append`]), events from the network
+//! ([`Engine::handle_event`]) and the current time, and answers with [`Action`]s for the driver
+//! to carry out ([`Engine::poll`]): connect, disconnect, send this request.
+//!
+//! It owns the [accumulator](crate::accumulator), the [idempotence](crate::idempotence) state,
+//! the [metadata](crate::metadata) and the connection bookkeeping, and it decides retries.
+//! Every record that enters ends in exactly one outcome: delivered, failed, expired or closed.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use kwire_protocol::ErrorCode;
+use kwire_protocol::api::init_producer_id::{InitProducerIdRequest, InitProducerIdResponse};
+use kwire_protocol::api::metadata::{MetadataRequest, MetadataResponse};
+use kwire_protocol::api::produce::{
+    PartitionProduceData, PartitionProduceResponse, ProduceRequest, ProduceResponse,
+    TopicProduceData,
+};
+use tokio::sync::oneshot;
+use tracing::{debug, info, warn};
+
+use crate::accumulator::{Accumulator, AccumulatorConfig, Appended, Batch, NoGate, Tp};
+use crate::batch::{PendingRecord, ProducerStamp, encode_batch, record_size_upper_bound};
+use crate::config::{Acks, ProducerConfig};
+use crate::error::ProduceError;
+use crate::idempotence::{Bump, Idempotence, ProducerIdAndEpoch};
+use crate::metadata::{MetadataState, is_fatal_topic_error};
+use crate::partitioner::{Partitioner, Rng, StickyPartitioner, partition_for_key};
+use crate::record::{ProducerRecord, RecordMetadata};
+use crate::retry::{Backoff, invalidates_metadata};
+
+/// A request body the driver encodes and sends.
+#[derive(Debug, Clone)]
+pub(crate) enum OutBody {
+    Produce(ProduceRequest),
+    Metadata(MetadataRequest),
+    InitProducerId(InitProducerIdRequest),
+}
+
+/// A request to send on a node's connection.
+#[derive(Debug, Clone)]
+pub(crate) struct OutRequest {
+    /// Engine-wide request id (the connection maps it to a correlation id).
+    pub id: u64,
+    /// Body version.
+    pub version: i16,
+    pub body: OutBody,
+    /// `false` for Produce with acks=0: report [`Event::Written`] instead of a response.
+    pub expect_response: bool,
+}
+
+/// What the driver must do.
+#[derive(Debug)]
+pub(crate) enum Action {
+    /// Open a connection to `node` at `addr` and negotiate versions.
+    Connect { node: i32, addr: String },
+    /// Close `node`'s connection (its requests were already failed).
+    Disconnect { node: i32 },
+    /// Send a request on `node`'s (ready) connection.
+    Send { node: i32, request: OutRequest },
+}
+
+/// A decoded response body.
+#[derive(Debug)]
+pub(crate) enum InBody {
+    Produce(ProduceResponse),
+    Metadata(MetadataResponse),
+    InitProducerId(InitProducerIdResponse),
+}
+
+/// API versions negotiated with a broker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Versions {
+    pub produce: i16,
+    pub metadata: i16,
+    pub init_producer_id: Option<i16>,
+}
+
+/// What happened on the network.
+#[derive(Debug)]
+pub(crate) enum Event {
+    Connected { node: i32, versions: Versions },
+    ConnectFailed { node: i32, error: String },
+    Response { node: i32, id: u64, body: InBody },
+    /// A request that expects no response (acks=0) was written to the socket.
+    Written { node: i32, id: u64 },
+    Disconnected { node: i32, error: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Conn {
+    Idle { retry_at: Option<Instant> },
+    Connecting,
+    Ready(Versions),
+}
+
+#[derive(Debug)]
+struct Node {
+    addr: String,
+    conn: Conn,
+    failures: u32,
+    in_flight: BTreeSet<u64>,
+}
+
+#[derive(Debug)]
+enum Pending {
+    Produce(Vec<Batch>),
+    Metadata,
+    InitProducerId,
+}
+
+#[derive(Debug)]
+struct InFlight {
+    node: i32,
+    sent: Instant,
+    kind: Pending,
+}
+
+/// Why [`Engine::try_append`] could not take a record now; the record is handed back.
+#[derive(Debug)]
+pub(crate) enum Blocked {
+    /// The topic's partition count is not known yet.
+    NeedMetadata(ProducerRecord),
+    /// `buffer.memory` is full.
+    BufferFull(ProducerRecord),
+}
+
+/// Counters readable from the producer handle.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ProducerMetrics {
+    /// Records accepted by `send`.
+    pub records_enqueued: u64,
+    /// Records acknowledged (or written, with acks=0).
+    pub records_delivered: u64,
+    /// Records that ended in an error.
+    pub records_failed: u64,
+    /// Records re-sent after a retriable error (counted once per retry).
+    pub records_retried: u64,
+    /// Batch retries.
+    pub batch_retries: u64,
+    /// Batches sent (retries included).
+    pub batches_sent: u64,
+    /// Produce requests sent.
+    pub produce_requests: u64,
+    /// Record-batch bytes sent (retries included).
+    pub bytes_sent: u64,
+    /// Requests waiting for a response now.
+    pub requests_in_flight: u64,
+    /// Bytes of `buffer.memory` in use now.
+    pub buffer_used: u64,
+    /// Metadata responses applied.
+    pub metadata_refreshes: u64,
+    /// Idempotent epoch bumps (and producer id resets).
+    pub epoch_bumps: u64,
+    /// Connections opened.
+    pub connections: u64,
+}
+
+/// The producer state machine. See the module docs.
+#[derive(Debug)]
+pub(crate) struct Engine {
+    cfg: ProducerConfig,
+    pub acc: Accumulator,
+    idem: Option<Idempotence>,
+    pub meta: MetadataState,
+    sticky: StickyPartitioner,
+    custom: Option<Arc<dyn Partitioner>>,
+    avail_cache: HashMap<u32, (u64, Vec<i32>)>,
+    nodes: BTreeMap<i32, Node>,
+    in_flight: HashMap<u64, InFlight>,
+    next_id: u64,
+    rng: Rng,
+    retry_backoff: Backoff,
+    reconnect_backoff: Backoff,
+    init_retry_at: Option<Instant>,
+    fatal: Option<ProduceError>,
+    closing: bool,
+    next_wakeup: Option<Instant>,
+    wake_waiters: bool,
+    last_load_update: Option<Instant>,
+    counters: ProducerMetrics,
+}
+
+impl Engine {
+    /// A new engine; `seed` seeds the partitioner and backoff jitter.
+    pub fn new(cfg: ProducerConfig, custom: Option<Arc<dyn Partitioner>>, seed: u64) -> Self {
+        let acc = Accumulator::new(AccumulatorConfig {
+            batch_size: cfg.batch_size,
+            linger: cfg.linger,
+            delivery_timeout: cfg.delivery_timeout,
+            buffer_memory: cfg.buffer_memory,
+            guarantee_order: !cfg.enable_idempotence && cfg.max_in_flight == 1,
+        });
+        let mut nodes = BTreeMap::new();
+        for (i, s) in cfg.bootstrap_servers.iter().enumerate() {
+            nodes.insert(
+                -(i as i32) - 1,
+                Node {
+                    addr: s.clone(),
+                    conn: Conn::Idle { retry_at: None },
+                    failures: 0,
+                    in_flight: BTreeSet::new(),
+                },
+            );
+        }
+        Engine {
+            idem: cfg.enable_idempotence.then(Idempotence::new),
+            meta: MetadataState::new(cfg.metadata_max_age, cfg.retry_backoff),
+            sticky: StickyPartitioner::new(cfg.batch_size, cfg.partitioner_adaptive, seed),
+            custom,
+            avail_cache: HashMap::new(),
+            nodes,
+            in_flight: HashMap::new(),
+            next_id: 0,
+            rng: Rng::new(seed ^ 0x5eed),
+            retry_backoff: Backoff {
+                base: cfg.retry_backoff,
+                max: cfg.retry_backoff_max,
+            },
+            reconnect_backoff: Backoff {
+                base: cfg.reconnect_backoff,
+                max: cfg.reconnect_backoff_max,
+            },
+            init_retry_at: None,
+            fatal: None,
+            closing: false,
+            next_wakeup: None,
+            wake_waiters: false,
+            last_load_update: None,
+            counters: ProducerMetrics::default(),
+            acc,
+            cfg,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ProducerConfig {
+        &self.cfg
+    }
+
+    /// A snapshot of the counters.
+    pub fn metrics(&self) -> ProducerMetrics {
+        let mut m = self.counters;
+        m.requests_in_flight = self.in_flight.len() as u64;
+        m.buffer_used = self.acc.buffer_used() as u64;
+        m
+    }
+
+    /// The current producer id and epoch (idempotent producers).
+    pub fn producer_id(&self) -> Option<ProducerIdAndEpoch> {
+        self.idem.as_ref().and_then(Idempotence::producer)
+    }
+
+    /// Whether `send` callers waiting for metadata or memory should look again.
+    pub fn take_wake_waiters(&mut self) -> bool {
+        std::mem::take(&mut self.wake_waiters)
+    }
+
+    /// When [`poll`](Self::poll) wants to run again at the latest.
+    pub fn next_wakeup(&self) -> Option<Instant> {
+        self.next_wakeup
+    }
+
+    /// Whether the producer is closing.
+    pub fn is_closing(&self) -> bool {
+        self.closing
+    }
+
+    /// Whether nothing is left to deliver (closing may finish).
+    pub fn is_idle(&self) -> bool {
+        self.acc.incomplete_batches() == 0
+            && !self
+                .in_flight
+                .values()
+                .any(|f| matches!(f.kind, Pending::Produce(_)))
+    }
+
+    /// Checks that a record can ever be sent: its size and topic name.
+    pub fn check_record(&self, record: &ProducerRecord) -> Result<usize, ProduceError> {
+        if record.topic.is_empty()
+            || record.topic.len() > 249
+            || record.topic.as_ref() == "."
+            || record.topic.as_ref() == ".."
+            || !record
+                .topic
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
+        {
+            return Err(ProduceError::InvalidTopic(record.topic.to_string()));
+        }
+        let size = record_size_upper_bound(
+            record.key.as_deref(),
+            record.value.as_deref(),
+            &record.headers,
+        ) + crate::batch::BATCH_OVERHEAD;
+        if size > self.cfg.max_request_size {
+            return Err(ProduceError::RecordTooLarge {
+                size,
+                limit: self.cfg.max_request_size,
+                limit_name: "max.request.size",
+            });
+        }
+        if size > self.cfg.buffer_memory {
+            return Err(ProduceError::RecordTooLarge {
+                size,
+                limit: self.cfg.buffer_memory,
+                limit_name: "buffer.memory",
+            });
+        }
+        Ok(size)
+    }
+
+    /// Appends a record, or says why it cannot be appended yet (the record comes back).
+    /// `now_ms` is the wall-clock time for records without a timestamp. On success, returns
+    /// the receiver of the record's outcome and whether the sender should be woken.
+    pub fn try_append(
+        &mut self,
+        record: ProducerRecord,
+        now: Instant,
+        now_ms: i64,
+    ) -> Result<Result<(oneshot::Receiver<Result<RecordMetadata, ProduceError>>, bool), Blocked>, ProduceError>
+    {
+        if let Some(e) = &self.fatal {
+            return Err(e.clone());
+        }
+        if self.closing {
+            return Err(ProduceError::Closed);
+        }
+        let size = self.check_record(&record)?;
+        self.meta.want(&record.topic);
+        let Some(count) = self.meta.cluster.partition_count(&record.topic) else {
+            if let Some(&e) = self.meta.cluster.topic_errors.get(&record.topic) {
+                if is_fatal_topic_error(e) {
+                    return Err(ProduceError::Broker {
+                        topic: record.topic.to_string(),
+                        partition: -1,
+                        code: e,
+                        message: None,
+                    });
+                }
+            }
+            return Ok(Err(Blocked::NeedMetadata(record)));
+        };
+        if count == 0 {
+            return Ok(Err(Blocked::NeedMetadata(record)));
+        }
+        let ti = self.acc.topic_index(&record.topic);
+        let mut sticky = false;
+        let partition = match record.partition {
+            Some(p) => {
+                if p < 0 || p as usize >= count {
+                    return Err(ProduceError::InvalidPartition {
+                        topic: record.topic.to_string(),
+                        partition: p,
+                        partitions: count,
+                    });
+                }
+                p
+            }
+            None => {
+                let custom = self.custom.as_ref().and_then(|c| {
+                    c.partition(
+                        &record.topic,
+                        record.key.as_deref(),
+                        record.value.as_deref(),
+                        count,
+                    )
+                });
+                match (custom, &record.key) {
+                    (Some(p), _) => {
+                        if p < 0 || p as usize >= count {
+                            return Err(ProduceError::InvalidPartition {
+                                topic: record.topic.to_string(),
+                                partition: p,
+                                partitions: count,
+                            });
+                        }
+                        p
+                    }
+                    (None, Some(k)) if !self.cfg.partitioner_ignore_keys => {
+                        partition_for_key(k, count)
+                    }
+                    _ => {
+                        sticky = true;
+                        self.refresh_available(ti);
+                        let avail = &self.avail_cache[&ti].1;
+                        let acc = &self.acc;
+                        self.sticky.sticky_partition(&record.topic, count, avail, |p| {
+                            acc.all_batches_full(Tp {
+                                topic: ti,
+                                partition: p,
+                            })
+                        })
+                    }
+                }
+            }
+        };
+        if !self.acc.try_reserve(size) {
+            self.acc.exhausted = true;
+            return Ok(Err(Blocked::BufferFull(record)));
+        }
+        let (tx, rx) = oneshot::channel();
+        let tp = Tp {
+            topic: ti,
+            partition,
+        };
+        let appended_bytes = size;
+        let rec = PendingRecord {
+            timestamp: record.timestamp.unwrap_or(now_ms),
+            key: record.key,
+            value: record.value,
+            headers: record.headers,
+            reply: Some(tx),
+        };
+        let a: Appended = self.acc.append(tp, rec, size, now);
+        if sticky {
+            let enable_switch = self.acc.all_batches_full(tp);
+            let avail = &self.avail_cache[&ti].1;
+            self.sticky.on_appended(
+                &record.topic,
+                partition,
+                appended_bytes,
+                enable_switch,
+                count,
+                avail,
+            );
+        }
+        self.counters.records_enqueued += 1;
+        Ok(Ok((rx, a.new_batch || a.batch_full)))
+    }
+
+    fn refresh_available(&mut self, ti: u32) {
+        let generation = self.meta.generation;
+        if self.avail_cache.get(&ti).is_some_and(|(g, _)| *g == generation) {
+            return;
+        }
+        let name = self.acc.topic_name(ti).clone();
+        let avail = self.meta.cluster.available_partitions(&name);
+        self.avail_cache.insert(ti, (generation, avail));
+    }
+
+    /// Marks every batch that exists now as sendable; returns the marker for
+    /// [`flushed`](Self::flushed).
+    pub fn begin_flush(&mut self) -> u64 {
+        self.acc.begin_flush()
+    }
+
+    /// Whether the batches of the `marker` flush are all finished.
+    pub fn flushed(&self, marker: u64) -> bool {
+        self.acc.flushed(marker)
+    }
+
+    /// Stops accepting records; everything buffered is sent without lingering.
+    pub fn begin_close(&mut self) {
+        self.closing = true;
+        self.acc.begin_close();
+    }
+
+    /// Fails everything not delivered yet with [`ProduceError::Closed`] (the close deadline
+    /// passed). Returns the nodes whose connections should be dropped.
+    pub fn abort(&mut self) -> Vec<i32> {
+        self.closing = true;
+        for b in self.acc.drain_all() {
+            self.fail_batch(b, ProduceError::Closed, None, false);
+        }
+        let ids: Vec<u64> = self.in_flight.keys().copied().collect();
+        for id in ids {
+            if let Some(f) = self.in_flight.remove(&id) {
+                if let Pending::Produce(batches) = f.kind {
+                    for b in batches {
+                        self.acc.returned(b.tp);
+                        self.fail_batch(b, ProduceError::Closed, None, false);
+                    }
+                }
+            }
+        }
+        self.nodes.keys().copied().collect()
+    }
+
+    fn set_fatal(&mut self, e: ProduceError) {
+        warn!(error = %e, "producer failed");
+        self.fatal = Some(e.clone());
+        for b in self.acc.drain_all() {
+            self.fail_batch(b, e.clone(), None, false);
+        }
+        self.wake_waiters = true;
+    }
+
+    fn leader_of(meta: &MetadataState, acc: &Accumulator, tp: Tp) -> Option<i32> {
+        meta.cluster.leader(acc.topic_name(tp.topic), tp.partition)
+    }
+
+    /// Runs timers and decides what to send. Call after every event and when
+    /// [`next_wakeup`](Self::next_wakeup) comes.
+    pub fn poll(&mut self, now: Instant) -> Vec<Action> {
+        let mut actions = Vec::new();
+        let mut wakeup: Option<Instant> = None;
+        let mut at = |t: Instant| {
+            wakeup = Some(wakeup.map_or(t, |w: Instant| w.min(t)));
+        };
+
+        // Requests without a response for request.timeout.ms: give the connection up.
+        let timed_out: BTreeSet<i32> = self
+            .in_flight
+            .values()
+            .filter(|f| f.sent + self.cfg.request_timeout <= now)
+            .map(|f| f.node)
+            .collect();
+        for node in timed_out {
+            warn!(node, "request timed out; closing the connection");
+            self.connection_lost(node, now, "request timed out");
+            actions.push(Action::Disconnect { node });
+        }
+        for f in self.in_flight.values() {
+            at(f.sent + self.cfg.request_timeout);
+        }
+
+        // Batches past delivery.timeout.ms that are not on the wire.
+        for b in self.acc.expire(now) {
+            let in_retry = b.in_retry();
+            let e = ProduceError::DeliveryTimeout {
+                topic: self.acc.topic_name(b.tp.topic).to_string(),
+                partition: b.tp.partition,
+                elapsed: now.saturating_duration_since(b.created),
+                last_error: b.last_error,
+            };
+            if in_retry {
+                if let Some(idem) = &mut self.idem {
+                    idem.mark_unresolved(&b);
+                }
+            }
+            self.fail_batch(b, e, None, false);
+        }
+        if let Some(t) = self.acc.next_expiry() {
+            at(t);
+        }
+
+        // Idempotence: resolve unknown sequences, bump the epoch when needed.
+        if let Some(idem) = &mut self.idem {
+            idem.maybe_resolve();
+            let acc = &self.acc;
+            match idem.maybe_bump(|tp| acc.queue(tp).map_or(0, |q| q.on_wire)) {
+                Some(Bump::Bumped(tps)) => {
+                    info!(producer = ?idem.producer(), partitions = tps.len(), "bumped the producer epoch");
+                    self.counters.epoch_bumps += 1;
+                    for tp in tps {
+                        let q = &mut self.acc.topics[tp.topic as usize].partitions[tp.partition as usize];
+                        idem.restart_sequences(tp, q.batches.iter_mut());
+                    }
+                }
+                Some(Bump::NeedNewProducerId) => {
+                    info!("producer epoch exhausted; asking for a new producer id");
+                    self.counters.epoch_bumps += 1;
+                }
+                None => {}
+            }
+        }
+        if self.idem.as_ref().is_some_and(Idempotence::needs_init) && self.fatal.is_none() {
+            match self.init_retry_at.filter(|&t| t > now) {
+                Some(t) => at(t),
+                None => match self.ready_node(|v| v.init_producer_id.is_some()) {
+                    Some((node, v)) => {
+                        let id = self.new_request(node, now, Pending::InitProducerId);
+                        if let Some(idem) = &mut self.idem {
+                            idem.init_sent();
+                        }
+                        actions.push(Action::Send {
+                            node,
+                            request: OutRequest {
+                                id,
+                                version: v.init_producer_id.unwrap_or(0),
+                                body: OutBody::InitProducerId(InitProducerIdRequest {
+                                    transactional_id: None,
+                                    transaction_timeout_ms: i32::MAX,
+                                    producer_id: -1,
+                                    producer_epoch: -1,
+                                    ..Default::default()
+                                }),
+                                expect_response: true,
+                            },
+                        });
+                    }
+                    None => self.connect_any(now, &mut actions, &mut at),
+                },
+            }
+        }
+
+        // Metadata.
+        if self.meta.should_send(now) {
+            match self.ready_node(|_| true) {
+                Some((node, v)) => {
+                    let req = self
+                        .meta
+                        .build_request(now, self.cfg.allow_auto_create_topics);
+                    let id = self.new_request(node, now, Pending::Metadata);
+                    actions.push(Action::Send {
+                        node,
+                        request: OutRequest {
+                            id,
+                            version: v.metadata,
+                            body: OutBody::Metadata(req),
+                            expect_response: true,
+                        },
+                    });
+                }
+                None => self.connect_any(now, &mut actions, &mut at),
+            }
+        } else if let Some(t) = self.meta.next_update(now) {
+            at(t);
+        }
+
+        // Produce.
+        let (meta, acc) = (&self.meta, &self.acc);
+        let ready = acc.ready(now, |tp| Self::leader_of(meta, acc, tp));
+        if ready.unknown_leader {
+            self.meta.request_update();
+            if let Some(t) = self.meta.next_update(now) {
+                at(t);
+            }
+        }
+        if let Some(t) = ready.next_check {
+            at(t);
+        }
+        for node in ready.nodes {
+            self.ensure_node(node);
+            let n = self.nodes.get_mut(&node).expect("ensured");
+            match n.conn {
+                Conn::Ready(v) => {
+                    if n.in_flight.len() >= self.cfg.max_in_flight {
+                        continue;
+                    }
+                    if let Some(a) = self.produce_to(node, v, now) {
+                        actions.push(a);
+                    }
+                }
+                Conn::Connecting => {}
+                Conn::Idle { retry_at } => match retry_at.filter(|&t| t > now) {
+                    Some(t) => at(t),
+                    None => {
+                        n.conn = Conn::Connecting;
+                        self.counters.connections += 1;
+                        actions.push(Action::Connect {
+                            node,
+                            addr: n.addr.clone(),
+                        });
+                    }
+                },
+            }
+        }
+
+        // Adaptive partitioning: feed queue lengths to the sticky partitioner now and then.
+        if self.cfg.partitioner_adaptive
+            && self
+                .last_load_update
+                .is_none_or(|t| now >= t + Duration::from_millis(1))
+        {
+            self.last_load_update = Some(now);
+            for ti in 0..self.acc.topics.len() as u32 {
+                let name = self.acc.topic_name(ti).clone();
+                if self.sticky.current(&name).is_none() {
+                    continue;
+                }
+                let Some(count) = self.meta.cluster.partition_count(&name) else {
+                    continue;
+                };
+                let (meta, acc) = (&self.meta, &self.acc);
+                let lens = acc.queue_lengths(ti, |tp| Self::leader_of(meta, acc, tp), count);
+                self.sticky.update_load(&name, &lens, count);
+            }
+        }
+
+        self.next_wakeup = wakeup;
+        actions
+    }
+
+    fn ensure_node(&mut self, node: i32) {
+        if !self.nodes.contains_key(&node) {
+            let addr = self
+                .meta
+                .cluster
+                .brokers
+                .get(&node)
+                .map(|b| b.to_addr_string())
+                .unwrap_or_default();
+            self.nodes.insert(
+                node,
+                Node {
+                    addr,
+                    conn: Conn::Idle { retry_at: None },
+                    failures: 0,
+                    in_flight: BTreeSet::new(),
+                },
+            );
+        }
+    }
+
+    /// The ready node with the fewest requests in flight (and room for one more).
+    fn ready_node(&self, ok: impl Fn(&Versions) -> bool) -> Option<(i32, Versions)> {
+        self.nodes
+            .iter()
+            .filter_map(|(&id, n)| match n.conn {
+                Conn::Ready(v) if ok(&v) && n.in_flight.len() < self.cfg.max_in_flight => {
+                    Some((n.in_flight.len(), id, v))
+                }
+                _ => None,
+            })
+            .min_by_key(|&(load, id, _)| (load, id < 0, id))
+            .map(|(_, id, v)| (id, v))
+    }
+
+    /// Starts a connection to some node if none is ready or connecting.
+    fn connect_any(&mut self, now: Instant, actions: &mut Vec<Action>, at: &mut impl FnMut(Instant)) {
+        if self
+            .nodes
+            .values()
+            .any(|n| matches!(n.conn, Conn::Connecting | Conn::Ready(_)))
+        {
+            return;
+        }
+        let known: Vec<i32> = self.meta.cluster.brokers.keys().copied().collect();
+        for id in known {
+            self.ensure_node(id);
+        }
+        // Brokers from metadata first, then the bootstrap servers; fewest failures first.
+        let candidate = self
+            .nodes
+            .iter()
+            .filter(|(_, n)| !n.addr.is_empty())
+            .filter_map(|(&id, n)| match n.conn {
+                Conn::Idle { retry_at } => Some((retry_at.filter(|&t| t > now), n.failures, id)),
+                _ => None,
+            })
+            .min_by_key(|&(retry_at, failures, id)| (retry_at.is_some(), failures, id < 0, retry_at, id));
+        match candidate {
+            Some((None, _, id)) => {
+                let n = self.nodes.get_mut(&id).expect("listed");
+                n.conn = Conn::Connecting;
+                self.counters.connections += 1;
+                actions.push(Action::Connect {
+                    node: id,
+                    addr: n.addr.clone(),
+                });
+            }
+            Some((Some(t), _, _)) => at(t),
+            None => {}
+        }
+    }
+
+    fn new_request(&mut self, node: i32, now: Instant, kind: Pending) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.in_flight.insert(id, InFlight { node, sent: now, kind });
+        if let Some(n) = self.nodes.get_mut(&node) {
+            n.in_flight.insert(id);
+        }
+        id
+    }
+
+    /// Drains batches led by `node` into one Produce request.
+    fn produce_to(&mut self, node: i32, v: Versions, now: Instant) -> Option<Action> {
+        let (meta, acc, idem) = (&self.meta, &mut self.acc, &mut self.idem);
+        // The leader closure cannot borrow `acc` while it is drained: copy the names first.
+        let names: Vec<Arc<str>> = acc.topics.iter().map(|t| t.name.clone()).collect();
+        let leader = |tp: Tp| meta.cluster.leader(&names[tp.topic as usize], tp.partition);
+        let batches = match idem {
+            Some(i) => acc.drain(now, node, self.cfg.max_request_size, leader, i),
+            None => acc.drain(now, node, self.cfg.max_request_size, leader, &mut NoGate),
+        };
+        if batches.is_empty() {
+            return None;
+        }
+        let mut batches = batches;
+        let mut version = v.produce;
+        // v13 names topics by id: fall back to v12 when an id is unknown.
+        if version >= 13
+            && batches.iter().any(|b| {
+                self.meta
+                    .cluster
+                    .topics
+                    .get(&names[b.tp.topic as usize])
+                    .is_none_or(|t| t.id.is_nil())
+            })
+        {
+            version = 12;
+        }
+        let mut topic_data: Vec<TopicProduceData> = Vec::new();
+        let mut failed = Vec::new();
+        let mut keep = Vec::with_capacity(batches.len());
+        for mut b in batches.drain(..) {
+            if b.encoded.is_none() {
+                let stamp = match b.producer {
+                    Some(p) => ProducerStamp {
+                        producer_id: p.id,
+                        producer_epoch: p.epoch,
+                        base_sequence: b.base_sequence,
+                    },
+                    None => ProducerStamp::NONE,
+                };
+                match encode_batch(
+                    &b.records,
+                    stamp,
+                    self.cfg.compression,
+                    self.cfg.compression_level,
+                    b.size,
+                ) {
+                    Ok(bytes) => b.encoded = Some(bytes),
+                    Err(e) => {
+                        failed.push((b, e));
+                        continue;
+                    }
+                }
+            }
+            b.attempts += 1;
+            let name = &names[b.tp.topic as usize];
+            let topic_id = self
+                .meta
+                .cluster
+                .topics
+                .get(name)
+                .map(|t| t.id)
+                .unwrap_or_default();
+            let pd = PartitionProduceData {
+                index: b.tp.partition,
+                records: b.encoded.clone(),
+                ..Default::default()
+            };
+            self.counters.batches_sent += 1;
+            self.counters.bytes_sent += b.encoded.as_ref().map_or(0, |e| e.len() as u64);
+            if b.attempts > 1 {
+                self.counters.records_retried += b.records.len() as u64;
+            }
+            match topic_data.iter_mut().find(|t| {
+                if version >= 13 {
+                    t.topic_id == topic_id
+                } else {
+                    t.name == **name
+                }
+            }) {
+                Some(t) => t.partition_data.push(pd),
+                None => topic_data.push(TopicProduceData {
+                    name: if version >= 13 {
+                        String::new()
+                    } else {
+                        name.to_string()
+                    },
+                    topic_id: if version >= 13 {
+                        topic_id
+                    } else {
+                        Default::default()
+                    },
+                    partition_data: vec![pd],
+                    ..Default::default()
+                }),
+            }
+            keep.push(b);
+        }
+        for (b, e) in failed {
+            self.acc.returned(b.tp);
+            self.fail_batch(b, e, None, true);
+        }
+        if keep.is_empty() {
+            return None;
+        }
+        self.counters.produce_requests += 1;
+        let acks = self.cfg.acks;
+        let id = self.new_request(node, now, Pending::Produce(keep));
+        Some(Action::Send {
+            node,
+            request: OutRequest {
+                id,
+                version,
+                body: OutBody::Produce(ProduceRequest {
+                    transactional_id: None,
+                    acks: acks.wire(),
+                    timeout_ms: i32::try_from(self.cfg.request_timeout.as_millis())
+                        .unwrap_or(i32::MAX),
+                    topic_data,
+                    ..Default::default()
+                }),
+                expect_response: acks != Acks::None,
+            },
+        })
+    }
+
+    /// Handles something that happened on the network.
+    pub fn handle_event(&mut self, ev: Event, now: Instant) {
+        match ev {
+            Event::Connected { node, versions } => {
+                debug!(node, ?versions, "connected");
+                if let Some(n) = self.nodes.get_mut(&node) {
+                    n.conn = Conn::Ready(versions);
+                    n.failures = 0;
+                }
+            }
+            Event::ConnectFailed { node, error } => {
+                warn!(node, %error, "connection failed");
+                self.connection_lost(node, now, &error);
+            }
+            Event::Disconnected { node, error } => {
+                debug!(node, %error, "disconnected");
+                self.connection_lost(node, now, &error);
+            }
+            Event::Written { node, id } => {
+                let Some(f) = self.take_request(node, id) else {
+                    return;
+                };
+                if let Pending::Produce(batches) = f.kind {
+                    for b in batches {
+                        self.acc.returned(b.tp);
+                        self.complete_batch(b, -1, -1);
+                    }
+                }
+            }
+            Event::Response { node, id, body } => {
+                let Some(f) = self.take_request(node, id) else {
+                    return;
+                };
+                match (f.kind, body) {
+                    (Pending::Produce(batches), InBody::Produce(resp)) => {
+                        self.on_produce_response(batches, resp, now)
+                    }
+                    (Pending::Metadata, InBody::Metadata(resp)) => {
+                        self.meta.apply(&resp, now);
+                        self.counters.metadata_refreshes += 1;
+                        self.wake_waiters = true;
+                        // Update addresses of known nodes (no effect on live connections).
+                        for (id, b) in &self.meta.cluster.brokers {
+                            if let Some(n) = self.nodes.get_mut(id) {
+                                n.addr = b.to_addr_string();
+                            }
+                        }
+                    }
+                    (Pending::InitProducerId, InBody::InitProducerId(resp)) => {
+                        self.on_init_producer_id(resp, now)
+                    }
+                    (kind, body) => {
+                        warn!(node, ?body, "response of the wrong type; dropping the connection");
+                        self.fail_request(kind, now);
+                        self.connection_lost(node, now, "response of the wrong type");
+                    }
+                }
+            }
+        }
+    }
+
+    fn take_request(&mut self, node: i32, id: u64) -> Option<InFlight> {
+        let f = self.in_flight.remove(&id)?;
+        if let Some(n) = self.nodes.get_mut(&node) {
+            n.in_flight.remove(&id);
+        }
+        Some(f)
+    }
+
+    /// A connection is gone: fail its requests (retriable) and back off before reconnecting.
+    fn connection_lost(&mut self, node: i32, now: Instant, why: &str) {
+        let Some(n) = self.nodes.get_mut(&node) else {
+            return;
+        };
+        let ids: Vec<u64> = std::mem::take(&mut n.in_flight).into_iter().collect();
+        let delay = self.reconnect_backoff.delay(n.failures, &mut self.rng);
+        n.failures = n.failures.saturating_add(1);
+        n.conn = Conn::Idle {
+            retry_at: Some(now + delay),
+        };
+        debug!(node, why, requests = ids.len(), "connection lost");
+        for id in ids {
+            if let Some(f) = self.in_flight.remove(&id) {
+                self.fail_request(f.kind, now);
+            }
+        }
+        self.meta.request_update();
+    }
+
+    /// A request got no response.
+    fn fail_request(&mut self, kind: Pending, now: Instant) {
+        match kind {
+            Pending::Produce(batches) => {
+                for b in batches {
+                    self.acc.returned(b.tp);
+                    self.on_batch_error(b, ErrorCode::NetworkException, None, -1, false, now);
+                }
+            }
+            Pending::Metadata => self.meta.request_failed(),
+            Pending::InitProducerId => {
+                if let Some(idem) = &mut self.idem {
+                    idem.init_failed();
+                }
+                self.init_retry_at = Some(now + self.cfg.retry_backoff);
+            }
+        }
+    }
+
+    fn on_init_producer_id(&mut self, resp: InitProducerIdResponse, now: Instant) {
+        let Some(idem) = &mut self.idem else {
+            return;
+        };
+        if resp.error_code == ErrorCode::None && resp.producer_id >= 0 {
+            let p = ProducerIdAndEpoch {
+                id: resp.producer_id,
+                epoch: resp.producer_epoch,
+            };
+            info!(producer_id = p.id, epoch = p.epoch, "got a producer id");
+            let rewrite = idem.set_producer(p);
+            for tp in rewrite {
+                let q = &mut self.acc.topics[tp.topic as usize].partitions[tp.partition as usize];
+                idem.restart_sequences(tp, q.batches.iter_mut());
+            }
+        } else if resp.error_code.is_retriable() || resp.error_code == ErrorCode::None {
+            idem.init_failed();
+            self.init_retry_at = Some(now + self.cfg.retry_backoff);
+        } else {
+            idem.init_failed();
+            self.set_fatal(ProduceError::Fatal(format!(
+                "InitProducerId failed with {}",
+                resp.error_code.name()
+            )));
+        }
+    }
+
+    fn on_produce_response(&mut self, batches: Vec<Batch>, resp: ProduceResponse, now: Instant) {
+        for b in batches {
+            self.acc.returned(b.tp);
+            let name = self.acc.topic_name(b.tp.topic).clone();
+            let id = self.meta.cluster.topics.get(&name).map(|t| t.id);
+            let pr: Option<&PartitionProduceResponse> = resp
+                .responses
+                .iter()
+                .filter(|t| *t.name == *name || (!t.topic_id.is_nil() && Some(t.topic_id) == id))
+                .flat_map(|t| t.partition_responses.iter())
+                .find(|p| p.index == b.tp.partition);
+            let Some(pr) = pr else {
+                warn!(topic = %name, partition = b.tp.partition, "no response for a partition sent");
+                self.on_batch_error(b, ErrorCode::NetworkException, None, -1, false, now);
+                continue;
+            };
+            if pr.error_code == ErrorCode::None {
+                let (base, lat) = (pr.base_offset, pr.log_append_time_ms);
+                self.complete_batch(b, base, lat);
+                continue;
+            }
+            let code = pr.error_code;
+            if matches!(code, ErrorCode::NotLeaderOrFollower | ErrorCode::FencedLeaderEpoch)
+                && pr.current_leader.leader_id >= 0
+            {
+                self.meta.update_leader(
+                    &name,
+                    b.tp.partition,
+                    pr.current_leader.leader_id,
+                    pr.current_leader.leader_epoch,
+                );
+            }
+            let msg = pr.error_message.clone();
+            let lso = pr.log_start_offset;
+            self.on_batch_error(b, code, msg, lso, true, now);
+        }
+    }
+
+    /// Retry, complete (DUPLICATE_SEQUENCE_NUMBER) or fail a batch that got `code`.
+    /// `responded`: a broker answered (else the request was lost and the batch's fate is
+    /// unknown).
+    fn on_batch_error(
+        &mut self,
+        mut b: Batch,
+        code: ErrorCode,
+        message: Option<String>,
+        log_start_offset: i64,
+        responded: bool,
+        now: Instant,
+    ) {
+        b.last_error = Some(code);
+        let retries_left = b.attempts <= self.cfg.retries;
+        let in_time = now < b.deadline;
+        let retry = in_time
+            && retries_left
+            && match &mut self.idem {
+                Some(idem) => idem.can_retry(&b, code, log_start_offset),
+                None => code.is_retriable(),
+            };
+        if invalidates_metadata(code) {
+            self.meta.request_update();
+        }
+        let name = self.acc.topic_name(b.tp.topic).to_string();
+        if retry {
+            debug!(topic = %name, partition = b.tp.partition, error = code.name(), attempt = b.attempts, "retrying batch");
+            let delay = self
+                .retry_backoff
+                .delay(b.attempts.saturating_sub(1), &mut self.rng);
+            b.backoff_until = Some(now + delay);
+            self.counters.batch_retries += 1;
+            self.acc.reenqueue(b);
+        } else if code == ErrorCode::DuplicateSequenceNumber {
+            self.complete_batch(b, -1, -1);
+        } else if !responded {
+            // Lost on the wire and out of time or attempts: the broker may have it.
+            if let Some(idem) = &mut self.idem {
+                idem.mark_unresolved(&b);
+            }
+            let e = ProduceError::DeliveryTimeout {
+                topic: name,
+                partition: b.tp.partition,
+                elapsed: now.saturating_duration_since(b.created),
+                last_error: Some(code),
+            };
+            self.fail_batch(b, e, Some(code), false);
+        } else {
+            warn!(topic = %name, partition = b.tp.partition, error = code.name(), "batch failed");
+            let e = ProduceError::Broker {
+                topic: name,
+                partition: b.tp.partition,
+                code,
+                message,
+            };
+            self.fail_batch(b, e, Some(code), retries_left);
+        }
+    }
+
+    fn complete_batch(&mut self, mut b: Batch, base_offset: i64, log_append_time: i64) {
+        if let Some(idem) = &mut self.idem {
+            idem.on_success(&b, base_offset);
+        }
+        let topic = self.acc.topic_name(b.tp.topic).clone();
+        for (i, r) in b.records.iter_mut().enumerate() {
+            let m = RecordMetadata {
+                topic: topic.clone(),
+                partition: b.tp.partition,
+                offset: if base_offset >= 0 {
+                    base_offset + i as i64
+                } else {
+                    -1
+                },
+                timestamp: if log_append_time >= 0 {
+                    log_append_time
+                } else {
+                    r.timestamp
+                },
+            };
+            r.complete(Ok(m));
+        }
+        self.counters.records_delivered += b.records.len() as u64;
+        self.acc.batch_done(&b);
+        self.acc.exhausted = false;
+        self.wake_waiters = true;
+    }
+
+    fn fail_batch(&mut self, mut b: Batch, e: ProduceError, code: Option<ErrorCode>, adjust: bool) {
+        if let Some(idem) = &mut self.idem {
+            idem.on_failed(&b, code, adjust);
+        }
+        for r in &mut b.records {
+            r.complete(Err(e.clone()));
+        }
+        self.counters.records_failed += b.records.len() as u64;
+        self.acc.batch_done(&b);
+        self.acc.exhausted = false;
+        self.wake_waiters = true;
+    }
+}

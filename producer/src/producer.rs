@@ -1,0 +1,263 @@
+//! The producer handle: `send`, `flush`, `close`, counters.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::task::{Context, Poll};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::sync::oneshot;
+use tokio::time::Instant;
+
+use crate::config::ProducerConfig;
+use crate::engine::{Blocked, Engine, ProducerMetrics};
+use crate::error::ProduceError;
+use crate::idempotence::ProducerIdAndEpoch;
+use crate::partitioner::Partitioner;
+use crate::record::{ProducerRecord, RecordMetadata};
+use crate::sender::{self, Shared};
+
+/// An asynchronous Kafka producer. Cheap to clone; all clones share one sender task.
+///
+/// Must be created inside a tokio runtime. Dropping the last clone closes the producer: what
+/// is buffered is still delivered (within `delivery.timeout.ms`) by the background task.
+///
+/// ```no_run
+/// use kwire_producer::{Producer, ProducerConfig, ProducerRecord};
+///
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let producer = Producer::new(
+///     ProducerConfig::builder().bootstrap_servers("127.0.0.1:9092").build()?,
+/// )?;
+/// // Wait for one record's outcome...
+/// let md = producer.send(ProducerRecord::new("events", "hello").with_key("k1")).await?;
+/// println!("written at {}-{}@{}", md.topic, md.partition, md.offset);
+/// // ...or pipeline many and collect the outcomes later.
+/// let mut pending = Vec::new();
+/// for i in 0..1000 {
+///     pending.push(producer.enqueue(ProducerRecord::new("events", format!("v{i}"))).await?);
+/// }
+/// for d in pending {
+///     d.await?;
+/// }
+/// producer.close(std::time::Duration::from_secs(30)).await?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Producer {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    shared: Arc<Shared>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // The last handle is gone: close, letting buffered records finish in their time.
+        let delivery_timeout = {
+            let mut e = self.shared.lock();
+            e.begin_close();
+            e.config().delivery_timeout
+        };
+        if let Ok(mut a) = self.shared.abort_at.lock() {
+            if a.is_none() {
+                *a = Some(Instant::now() + delivery_timeout + Duration::from_secs(1));
+            }
+        }
+        self.shared.wake.notify_one();
+    }
+}
+
+/// The outcome of one record, resolved when its batch is acknowledged or fails.
+#[derive(Debug)]
+#[must_use = "the record is sent either way; await this to learn its outcome"]
+pub struct DeliveryFuture {
+    rx: oneshot::Receiver<Result<RecordMetadata, ProduceError>>,
+}
+
+impl Future for DeliveryFuture {
+    type Output = Result<RecordMetadata, ProduceError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.rx)
+            .poll(cx)
+            .map(|r| r.unwrap_or(Err(ProduceError::Closed)))
+    }
+}
+
+fn wall_clock_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+impl Producer {
+    /// Starts a producer with the built-in partitioner.
+    pub fn new(config: ProducerConfig) -> Result<Self, ProduceError> {
+        Self::build(config, None)
+    }
+
+    /// Starts a producer that asks `partitioner` first for records without an explicit
+    /// partition.
+    pub fn with_partitioner(
+        config: ProducerConfig,
+        partitioner: Arc<dyn Partitioner>,
+    ) -> Result<Self, ProduceError> {
+        Self::build(config, Some(partitioner))
+    }
+
+    fn build(
+        config: ProducerConfig,
+        partitioner: Option<Arc<dyn Partitioner>>,
+    ) -> Result<Self, ProduceError> {
+        if config.bootstrap_servers.is_empty() {
+            return Err(ProduceError::Fatal("bootstrap.servers is empty".into()));
+        }
+        let seed = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0)
+            ^ u64::from(std::process::id()).rotate_left(32);
+        let shared = Arc::new(Shared::new(Engine::new(config, partitioner, seed)));
+        tokio::spawn(sender::run(shared.clone()));
+        Ok(Producer {
+            inner: Arc::new(Inner { shared }),
+        })
+    }
+
+    fn shared(&self) -> &Arc<Shared> {
+        &self.inner.shared
+    }
+
+    /// Sends a record and waits for its outcome: where it was written, or why not.
+    pub async fn send(&self, record: ProducerRecord) -> Result<RecordMetadata, ProduceError> {
+        self.enqueue(record).await?.await
+    }
+
+    /// Hands a record to the producer and returns a future of its outcome, without waiting
+    /// for delivery: the pipelined form of [`send`](Self::send). Waits only while the topic's
+    /// metadata is unknown or `buffer.memory` is full, for at most `max.block.ms`.
+    pub async fn enqueue(&self, record: ProducerRecord) -> Result<DeliveryFuture, ProduceError> {
+        let shared = self.shared();
+        let (max_block, buffer_memory) = {
+            let e = shared.lock();
+            (e.config().max_block, e.config().buffer_memory)
+        };
+        let deadline = Instant::now() + max_block;
+        let mut record = record;
+        loop {
+            let notified = shared.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            let r = {
+                let mut e = shared.lock();
+                e.try_append(record, sender::now(), wall_clock_ms())
+            };
+            let blocked = match r? {
+                Ok((rx, wake)) => {
+                    if wake {
+                        shared.wake.notify_one();
+                    }
+                    return Ok(DeliveryFuture { rx });
+                }
+                Err(b) => b,
+            };
+            shared.wake.notify_one();
+            let timeout_err = match blocked {
+                Blocked::NeedMetadata(r) => {
+                    let last_error = shared.lock().meta.cluster.topic_errors.get(&r.topic).copied();
+                    let e = ProduceError::MetadataTimeout {
+                        topic: r.topic.to_string(),
+                        max_block,
+                        last_error,
+                    };
+                    record = r;
+                    e
+                }
+                Blocked::BufferFull(r) => {
+                    record = r;
+                    ProduceError::BufferExhausted {
+                        buffer_memory,
+                        max_block,
+                    }
+                }
+            };
+            if shared.stopped_flag.load(Ordering::SeqCst) {
+                return Err(ProduceError::Closed);
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return Err(timeout_err);
+            }
+        }
+    }
+
+    /// Sends every buffered record now (ignoring `linger.ms`) and waits until all records
+    /// handed over before this call have an outcome.
+    pub async fn flush(&self) {
+        let shared = self.shared();
+        let marker = shared.lock().begin_flush();
+        shared.wake.notify_one();
+        loop {
+            let notified = shared.changed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if shared.lock().flushed(marker) || shared.stopped_flag.load(Ordering::SeqCst) {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// Stops accepting records, sends what is buffered, and waits until every record has an
+    /// outcome or `timeout` passes; then fails what is left with [`ProduceError::Closed`]
+    /// (`Err` if that happened) and stops the background task.
+    pub async fn close(&self, timeout: Duration) -> Result<(), ProduceError> {
+        let shared = self.shared();
+        shared.lock().begin_close();
+        if let Ok(mut a) = shared.abort_at.lock() {
+            let t = Instant::now() + timeout;
+            *a = Some(a.map_or(t, |old| old.min(t)));
+        }
+        shared.wake.notify_one();
+        loop {
+            let stopped = shared.stopped.notified();
+            tokio::pin!(stopped);
+            stopped.as_mut().enable();
+            if shared.stopped_flag.load(Ordering::SeqCst) {
+                break;
+            }
+            stopped.await;
+        }
+        let m = shared.lock().metrics();
+        if m.records_delivered + m.records_failed < m.records_enqueued {
+            return Err(ProduceError::Closed);
+        }
+        let e = shared.lock();
+        if e.is_idle() {
+            Ok(())
+        } else {
+            Err(ProduceError::Closed)
+        }
+    }
+
+    /// Counters: records enqueued, delivered, failed and retried; batches, requests and bytes
+    /// sent; requests in flight; buffer memory in use.
+    pub fn metrics(&self) -> ProducerMetrics {
+        self.shared().lock().metrics()
+    }
+
+    /// The idempotent producer id and epoch in use, once known.
+    pub fn producer_id(&self) -> Option<ProducerIdAndEpoch> {
+        self.shared().lock().producer_id()
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> ProducerConfig {
+        self.shared().lock().config().clone()
+    }
+}
