@@ -333,7 +333,14 @@ cmd_start() {
   printf '%s\n' "${props[@]+"${props[@]}"}" > "$dir/extra.properties"
   echo "$v" > "$dir/version"
   local cid
-  cid="$("$BASE_PYTHON" -c 'import base64,uuid;print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')"
+  # 16 random bytes, base64url like Kafka's own ids; never starting with '-' (read as an option)
+  cid="$("$BASE_PYTHON" -c '
+import base64, uuid
+while True:
+    c = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    if not c.startswith("-"):
+        print(c)
+        break')"
   local pids=()
   for name in $(nodes_of "$mode"); do
     write_config "$mode" "$name" "$v" "$dir/extra.properties"
@@ -498,4 +505,4 @@ main() {
   esac
 }
 
-main "$@"
+main "$@"; exit $?  # on one line: bash never reads past it (safe if the file is edited meanwhile)
