@@ -116,6 +116,7 @@ impl Conn {
     pub fn common_versions<R: Message>(&self) -> std::ops::RangeInclusive<i16> {
         match self.range(R::API_KEY) {
             Some((min, max)) => min.max(R::VERSIONS.min)..=max.min(R::VERSIONS.max),
+            #[allow(clippy::reversed_empty_ranges)]
             None => 1..=0,
         }
     }
