@@ -9,7 +9,10 @@
 #   4. single node, older Kafka    run-clients.sh             (default 3.9.2; --old-kafka none skips)
 #
 # Every stage runs even if an earlier one failed; the exit status is non-zero if any failed.
-# Brokers are always stopped (kafka.sh with ... traps EXIT). Outputs: tests/interop/.work/ci/.
+# Brokers are always stopped (kafka.sh with ... traps EXIT). To stay clear of a broker a
+# developer keeps running, ci.sh uses its own state directory (tests/interop/.work/ci, also
+# where the results go) and shifts every port by KWIRE_KAFKA_PORT_OFFSET (default 500 here:
+# single 127.0.0.1:19592, cluster 29592-29594).
 set -euo pipefail
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -21,17 +24,19 @@ while [[ $# -gt 0 ]]; do
     --old-kafka) OLD_KAFKA="$2"; shift 2 ;;
     --no-cross) CROSS=""; shift ;;
     --no-failover) FAILOVER=""; shift ;;
-    -h|--help) sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1" ;;
   esac
 done
 
+export KWIRE_INTEROP_WORK="$WORK_DIR/ci"
+export KWIRE_KAFKA_PORT_OFFSET="${KWIRE_KAFKA_PORT_OFFSET:-500}"
 K="$INTEROP_DIR/kafka.sh"
 R="$INTEROP_DIR/run-clients.sh"
-OUT="$WORK_DIR/ci"
+"$K" stop   # leftovers of an interrupted ci.sh (only processes of this state directory)
+OUT="$KWIRE_INTEROP_WORK/results"
 rm -rf "$OUT" && mkdir -p "$OUT"
 trap '"$K" stop >/dev/null 2>&1 || true' EXIT
-"$K" stop   # leftovers of an interrupted run (only processes kafka.sh started)
 
 T0=$SECONDS
 TIMES=()

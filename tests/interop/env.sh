@@ -6,5 +6,6 @@
 #   KWIRE_KAFKA_SINGLE_VERSION / KWIRE_KAFKA_CLUSTER_VERSION   the broker versions
 #   KWIRE_INTEROP_KAFKA_SH         this folder's kafka.sh (kill-broker / start-broker / leader)
 #   KWIRE_INTEROP_CLIENT           clients/run.sh (run a real client driver)
+#   KWIRE_INTEROP_WORK, KWIRE_KAFKA_PORT_OFFSET   which instance (for kafka.sh calls from tests)
 # Exits 1 (printing nothing) when no Kafka is running.
 exec "$(dirname "${BASH_SOURCE[0]}")/kafka.sh" env

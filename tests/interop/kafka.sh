@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Real Apache Kafka (KRaft, from Maven artifacts) on 127.0.0.1 for the interop tests.
 #
-#   kafka.sh start single|cluster [--version V] [--prop k=v]... [--timeout-s S]
+#   kafka.sh start single|cluster [--version V] [--prop k=v]... [--timeout-s S] [--restart]
+#                                           (refuses if that mode already runs, unless --restart)
 #   kafka.sh stop [single|cluster]          (default: both; SIGTERM, SIGKILL after a timeout; data removed)
 #   kafka.sh status                         (exit 0 when something is running)
 #   kafka.sh kill-broker N                  (cluster: SIGKILL broker N, data kept)
@@ -19,20 +20,24 @@
 #
 # Environment: KWIRE_KAFKA_HEAP (default 512m), KWIRE_KAFKA_JVM_OPTS (extra JVM flags),
 # KWIRE_KAFKA_START_TIMEOUT (default 120 s), KWIRE_KAFKA_STOP_TIMEOUT (default 15 s),
-# KWIRE_KAFKA_VERSION (default: the kafka.version property of kafka/pom.xml).
+# KWIRE_KAFKA_VERSION (default: the kafka.version property of kafka/pom.xml),
+# KWIRE_KAFKA_PORT_OFFSET (default 0; added to every port), KWIRE_KAFKA_JIT, KWIRE_KAFKA_CDS,
+# KWIRE_INTEROP_WORK (state directory; use a separate one with a port offset for a 2nd instance).
 set -euo pipefail
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-SINGLE_PORT=19092
-SINGLE_CONTROLLER_PORT=19093
-CLUSTER_CONTROLLER_PORT=29090
-CLUSTER_PORT_BASE=29091 # broker N listens on CLUSTER_PORT_BASE + N
+PORT_OFFSET="${KWIRE_KAFKA_PORT_OFFSET:-0}"   # shifts every port, for a second instance
+[[ "$PORT_OFFSET" =~ ^[0-9]+$ ]] || die "KWIRE_KAFKA_PORT_OFFSET must be a number"
+SINGLE_PORT=$((19092 + PORT_OFFSET))
+SINGLE_CONTROLLER_PORT=$((19093 + PORT_OFFSET))
+CLUSTER_CONTROLLER_PORT=$((29090 + PORT_OFFSET))
+CLUSTER_PORT_BASE=$((29091 + PORT_OFFSET)) # broker N listens on CLUSTER_PORT_BASE + N
 CLUSTER_BROKERS=(1 2 3)
 START_TIMEOUT="${KWIRE_KAFKA_START_TIMEOUT:-120}"
 STOP_TIMEOUT="${KWIRE_KAFKA_STOP_TIMEOUT:-15}"
 
-usage() { sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+usage() { sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 
 mode_dir() { echo "$WORK_DIR/$1"; }
 node_dir() { echo "$WORK_DIR/$1/$2"; }
@@ -272,6 +277,12 @@ stop_mode() { # mode [keep-data]
   rm -f "$dir/version" "$dir/ready"
 }
 
+mode_alive() { # mode: any of its nodes still runs
+  local name
+  for name in $(nodes_of "$1"); do node_pid "$1" "$name" >/dev/null && return 0; done
+  return 1
+}
+
 dump_logs() { # mode
   local name f
   for name in $(nodes_of "$1"); do
@@ -313,12 +324,13 @@ on_start_exit() {
 
 cmd_start() {
   local mode="${1:-}"; check_mode "$mode"; shift
-  local v="${KWIRE_KAFKA_VERSION:-$(default_kafka_version)}" timeout="$START_TIMEOUT" props=()
+  local v="${KWIRE_KAFKA_VERSION:-$(default_kafka_version)}" timeout="$START_TIMEOUT" props=() restart=0
   while [[ $# -gt 0 ]]; do
     case "$1" in
       --version) v="$2"; shift 2 ;;
       --prop) props+=("$2"); shift 2 ;;
       --timeout-s) timeout="$2"; shift 2 ;;
+      --restart) restart=1; shift ;;
       *) die "unknown start option $1" ;;
     esac
   done
@@ -326,7 +338,10 @@ cmd_start() {
   check_java "$v"
   ensure_kafka_libs "$v"
   dir="$(mode_dir "$mode")"
-  stop_mode "$mode"   # a start is always from empty data
+  if (( ! restart )) && mode_alive "$mode"; then
+    die "$mode is already running (Kafka $(cat "$(mode_dir "$mode")/version" 2>/dev/null)); 'kafka.sh stop $mode' first, or start --restart"
+  fi
+  stop_mode "$mode"   # a start is always from empty data (this also clears a crashed run)
   mkdir -p "$dir"
   STARTING_MODE="$mode"
   trap on_start_exit EXIT
@@ -450,6 +465,9 @@ cmd_env() { # export lines for whatever is running (exit 1 when nothing is)
     any=1
   fi
   (( any )) || { log "no Kafka is running (tests/interop/kafka.sh start single|cluster)"; return 1; }
+  # so that kafka.sh / run-clients.sh called from the tests find this same instance
+  echo "export KWIRE_INTEROP_WORK=$WORK_DIR"
+  echo "export KWIRE_KAFKA_PORT_OFFSET=$PORT_OFFSET"
   echo "export KWIRE_INTEROP_KAFKA_SH=$INTEROP_DIR/kafka.sh"
   echo "export KWIRE_INTEROP_CLIENT=$INTEROP_DIR/clients/run.sh"
 }
@@ -476,11 +494,10 @@ cmd_with() {
   [[ "${1:-}" == -- ]] || die "usage: kafka.sh with single|cluster [start options] -- CMD [ARGS...]"
   shift
   [[ $# -gt 0 ]] || die "no command given after --"
-  WITH_MODE="$mode"
-  trap on_with_exit EXIT
   trap 'exit 130' INT TERM
-  cmd_start "$mode" "${start_args[@]+"${start_args[@]}"}"
-  trap on_with_exit EXIT  # cmd_start replaces the trap while it runs
+  cmd_start "$mode" "${start_args[@]+"${start_args[@]}"}"  # cleans up after itself on failure
+  WITH_MODE="$mode"   # only now: never stop an instance this call did not start
+  trap on_with_exit EXIT
   eval "$(cmd_env)"
   local rc=0
   "$@" || rc=$?

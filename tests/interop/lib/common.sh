@@ -29,8 +29,8 @@ kafka_major() { echo "${1%%.*}"; }
 
 mvn_q() {
   # Quiet, batch, with the local repository inside the cache so a fresh machine
-  # needs nothing but Maven itself. MAVEN_OPTS is kept small: CPU is shared.
-  # Maven prints bare ANSI resets even in batch mode: strip them, keep real messages.
+  # needs nothing but Maven itself. Maven 3.8 prints bare ANSI resets even in batch
+  # mode: strip them, keep the real messages (on stderr).
   local rc
   set -o pipefail
   timeout "${KWIRE_MVN_TIMEOUT:-900}" mvn -q -B -Dstyle.color=never -Dmaven.repo.local="$M2_REPO" "$@" 2>&1 \
