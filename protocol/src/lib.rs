@@ -59,3 +59,8 @@ pub use version::VersionRange;
 
 pub use bytes::{Bytes, BytesMut};
 pub use uuid::Uuid;
+
+/// The README's example, compiled and run as a doctest.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
