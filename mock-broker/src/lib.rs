@@ -7,11 +7,19 @@
 //! deduplication, and fault injection.
 //!
 //! The [`cluster`] model is plain data driven by an explicit clock; [`api`] turns requests into
-//! outcomes; the server (IO) is a thin tokio layer on top.
+//! outcomes; the server (IO) is a thin tokio layer on top; [`control`] scripts faults from
+//! Rust, scenario files and an HTTP/JSON endpoint.
 
 pub mod api;
 pub mod cluster;
+pub mod control;
 pub mod server;
+#[cfg(test)]
+pub(crate) mod test_util;
 
 pub use cluster::{Cluster, ClusterConfig, FollowerLag, Injection, Scope, TopicSpec};
-pub use server::{ConnectionFaults, MockCluster, MockClusterBuilder, StartError};
+pub use control::scenario::Scenario;
+pub use control::{Action, ControlError, State};
+pub use server::{
+    ConnectionFaults, Controller, MockCluster, MockClusterBuilder, ServerStats, StartError,
+};

@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use kwire_mock::MockCluster;
 use kwire_mock::cluster::{ClusterConfig, FollowerLag, TopicSpec};
+use kwire_mock::{MockCluster, Scenario};
 
 /// A mock Kafka cluster with real replication semantics.
 #[derive(Debug, Parser)]
@@ -51,6 +51,25 @@ struct Args {
     /// Allow unclean leader election.
     #[arg(long)]
     unclean_leader_election: bool,
+    /// Serve the HTTP/JSON control endpoint on this address (e.g. 127.0.0.1:9644; port 0 for
+    /// a free one, see --ready-file).
+    #[arg(long, value_name = "ADDR")]
+    control: Option<String>,
+    /// Run a scenario file (a JSON timeline of actions, times from start-up).
+    #[arg(long, value_name = "FILE")]
+    scenario: Option<PathBuf>,
+    /// Once ready, write {"bootstrap": ..., "control": ...} to this file.
+    #[arg(long, value_name = "FILE")]
+    ready_file: Option<PathBuf>,
+    /// Most client connections open at once.
+    #[arg(long)]
+    max_connections: Option<usize>,
+    /// `socket.request.max.bytes`: the largest request frame.
+    #[arg(long)]
+    max_request_bytes: Option<usize>,
+    /// Turn idempotent deduplication off (only to test that a checker notices duplicates).
+    #[arg(long)]
+    no_dedup: bool,
 }
 
 fn config(args: &Args) -> Result<ClusterConfig, String> {
@@ -95,6 +114,18 @@ fn config(args: &Args) -> Result<ClusterConfig, String> {
     if args.unclean_leader_election {
         c.unclean_leader_election = true;
     }
+    if let Some(a) = &args.control {
+        c.control_addr = Some(a.clone());
+    }
+    if let Some(m) = args.max_connections {
+        c.max_connections = m;
+    }
+    if let Some(m) = args.max_request_bytes {
+        c.socket_request_max_bytes = m;
+    }
+    if args.no_dedup {
+        c.dedup = false;
+    }
     for t in &args.topics {
         c.topics.push(TopicSpec::parse(
             t,
@@ -124,6 +155,16 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let scenario = match &args.scenario {
+        Some(path) => match Scenario::load(path) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                eprintln!("kwire-mock: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => None,
+    };
     let mock = match MockCluster::builder().config(cfg).start().await {
         Ok(m) => m,
         Err(e) => {
@@ -131,7 +172,26 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some(path) = &args.ready_file {
+        let ready = serde_json::json!({
+            "bootstrap": mock.bootstrap(),
+            "control": mock.control_addr().map(|a| format!("http://{a}")),
+        });
+        if let Err(e) = std::fs::write(path, format!("{ready}\n")) {
+            eprintln!("kwire-mock: {}: {e}", path.display());
+            return ExitCode::FAILURE;
+        }
+    }
     println!("{}", mock.bootstrap());
+    if let Some(s) = scenario {
+        let controller = mock.controller();
+        tokio::spawn(async move {
+            let n = s.steps.len();
+            let reports = kwire_mock::control::scenario::run(controller, s).await;
+            let failed = reports.iter().filter(|r| r.result.is_err()).count();
+            tracing::info!(steps = n, failed, "scenario finished");
+        });
+    }
     wait_for_signal().await;
     tracing::info!("shutting down");
     mock.shutdown().await;

@@ -2,14 +2,16 @@
 //! kept (session id 0: every fetch is a full fetch, which Kafka's clients accept). A fetch
 //! that finds less than `min_bytes` waits up to `max_wait_ms` for more.
 
+use bytes::Bytes;
 use kwire_protocol::api::ResponseBody;
 use kwire_protocol::api::fetch::{
-    FetchRequest, FetchResponse, FetchableTopicResponse, LeaderIdAndEpoch, PartitionData,
+    EpochEndOffset, FetchPartition, FetchRequest, FetchResponse, FetchableTopicResponse,
+    LeaderIdAndEpoch, PartitionData,
 };
 use kwire_protocol::{ApiKey, ErrorCode};
 
 use super::Outcome;
-use crate::cluster::{BrokerId, Cluster};
+use crate::cluster::{BrokerId, Cluster, ReadResult};
 
 /// A fetch waiting for data.
 #[derive(Debug, Clone)]
@@ -85,25 +87,16 @@ fn read(
                         });
                         match epoch_check {
                             Some(Err(e)) => Err(e),
-                            _ => {
-                                // The first partition may exceed the budget by one batch, as in Kafka.
-                                let max = usize::try_from(fp.partition_max_bytes.max(0))
-                                    .unwrap_or(0)
-                                    .min(if total == 0 { usize::MAX } else { budget });
-                                cluster.read(
-                                    broker,
-                                    topic,
-                                    fp.partition,
-                                    fp.fetch_offset,
-                                    max.max(1),
-                                )
-                            }
+                            _ => read_partition(cluster, broker, topic, fp, version, total, budget),
                         }
                     }
                 }
             };
             match result {
-                Ok(r) => {
+                Ok((r, diverging)) => {
+                    if let Some(d) = diverging {
+                        pd.diverging_epoch = d;
+                    }
                     pd.high_watermark = r.high_watermark;
                     pd.last_stable_offset = r.high_watermark;
                     pd.log_start_offset = r.log_start_offset;
@@ -116,7 +109,7 @@ fn read(
                 }
                 Err(e) => {
                     pd.error_code = e;
-                    pd.records = Some(bytes::Bytes::new());
+                    pd.records = Some(Bytes::new());
                     if e == ErrorCode::NotLeaderOrFollower
                         && version >= 12
                         && let Some(p) = name
@@ -136,6 +129,58 @@ fn read(
         resp.responses.push(tr);
     }
     (resp, total)
+}
+
+/// Reads one partition. The first partition that returns data may exceed the remaining
+/// budget by one batch (KIP-74); later ones stay within it. A consumer whose last fetched
+/// epoch shows its log diverges from the leader's (after an unclean election) gets the
+/// diverging epoch and no records, as Kafka answers (v12+).
+fn read_partition(
+    cluster: &Cluster,
+    broker: BrokerId,
+    topic: &str,
+    fp: &FetchPartition,
+    version: i16,
+    total: usize,
+    budget: usize,
+) -> Result<(ReadResult, Option<EpochEndOffset>), ErrorCode> {
+    if version >= 12
+        && fp.last_fetched_epoch >= 0
+        && let Some(p) = cluster.partition(topic, fp.partition)
+        && p.leader == Some(broker)
+        && let Some(log) = p.leader_log()
+    {
+        let (epoch, end) = log.end_offset_for_epoch(fp.last_fetched_epoch);
+        if epoch < 0 {
+            return Err(ErrorCode::OffsetOutOfRange);
+        }
+        if epoch < fp.last_fetched_epoch || end < fp.fetch_offset {
+            let r = ReadResult {
+                records: Bytes::new(),
+                high_watermark: p.high_watermark,
+                log_start_offset: log.start_offset(),
+            };
+            let d = EpochEndOffset {
+                epoch,
+                end_offset: end,
+                ..Default::default()
+            };
+            return Ok((r, Some(d)));
+        }
+    }
+    let max = usize::try_from(fp.partition_max_bytes.max(0))
+        .unwrap_or(0)
+        .min(budget);
+    cluster
+        .read(
+            broker,
+            topic,
+            fp.partition,
+            fp.fetch_offset,
+            max,
+            total == 0,
+        )
+        .map(|r| (r, None))
 }
 
 /// Handles a Fetch request.

@@ -7,6 +7,8 @@ pub mod init_producer_id;
 pub mod list_offsets;
 pub mod metadata;
 pub mod produce;
+#[cfg(test)]
+mod tests;
 
 use kwire_protocol::api::{RequestBody, ResponseBody};
 use kwire_protocol::{ApiKey, RequestHeader};

@@ -82,6 +82,10 @@ pub struct ClusterConfig {
     pub socket_request_max_bytes: usize,
     /// Idempotent-producer deduplication (on, as in Kafka; off only to test checkers).
     pub dedup: bool,
+    /// Most client connections open at once over all brokers; more are closed on accept.
+    pub max_connections: usize,
+    /// `connections.max.idle.ms`: a connection with no request for this long is closed.
+    pub connections_max_idle_ms: u64,
     /// Address of the HTTP/JSON control endpoint, if any (e.g. `127.0.0.1:0`).
     pub control_addr: Option<String>,
 }
@@ -104,6 +108,8 @@ impl Default for ClusterConfig {
             message_max_bytes: 1_048_588,
             socket_request_max_bytes: 104_857_600,
             dedup: true,
+            max_connections: 10_000,
+            connections_max_idle_ms: 600_000,
             control_addr: None,
         }
     }

@@ -2,6 +2,7 @@
 //! where a follower's log diverges from a new leader's.
 
 use bytes::Bytes;
+use kwire_protocol::records::BatchView;
 
 /// What the model needs to know about an appended batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,9 +136,10 @@ impl ReplicaLog {
         self.batches.partition_point(|b| b.last_offset < offset)
     }
 
-    /// Batches from `offset` up to (not including) `upper`, at most `max_bytes` but always at
-    /// least one batch if there is one (as Kafka does). Returns the concatenated bytes.
-    pub fn read(&self, offset: i64, upper: i64, max_bytes: usize) -> Bytes {
+    /// Batches from `offset` up to (not including) `upper`, at most `max_bytes`; with
+    /// `min_one`, at least one batch if there is one even when it is larger (as Kafka does for
+    /// the first partition of a fetch). Returns the concatenated bytes.
+    pub fn read(&self, offset: i64, upper: i64, max_bytes: usize, min_one: bool) -> Bytes {
         let start = self.batch_index(offset);
         let mut parts: Vec<&Bytes> = Vec::new();
         let mut total = 0usize;
@@ -145,7 +147,8 @@ impl ReplicaLog {
             if b.last_offset >= upper {
                 break;
             }
-            if !parts.is_empty() && total + b.bytes.len() > max_bytes {
+            let fits = total + b.bytes.len() <= max_bytes;
+            if !(fits || min_one && parts.is_empty()) {
                 break;
             }
             total += b.bytes.len();
@@ -170,25 +173,42 @@ impl ReplicaLog {
         &self.batches[i..]
     }
 
-    /// The first offset whose batch has a max timestamp at or after `ts`, with that timestamp.
+    /// The first record at or after timestamp `ts` below `upper`: `(offset, timestamp)`, as
+    /// ListOffsets answers a timestamp query. Falls back to the batch's base offset and max
+    /// timestamp if its records cannot be read.
     pub fn offset_for_timestamp(&self, ts: i64, upper: i64) -> Option<(i64, i64)> {
-        self.batches
+        let b = self
+            .batches
             .iter()
             .take_while(|b| b.last_offset < upper)
-            .find(|b| b.max_timestamp >= ts)
-            .map(|b| (b.base_offset, b.max_timestamp))
+            .find(|b| b.max_timestamp >= ts)?;
+        Some(first_record(b, |t| t >= ts).unwrap_or((b.base_offset, b.max_timestamp)))
     }
 
-    /// The batch with the largest timestamp below `upper`: `(offset, timestamp)`.
+    /// The first record with the largest timestamp below `upper`: `(offset, timestamp)`
+    /// (ListOffsets MAX_TIMESTAMP). Falls back to the batch's last offset if its records
+    /// cannot be read.
     pub fn max_timestamp(&self, upper: i64) -> Option<(i64, i64)> {
-        self.batches
+        let b = self
+            .batches
             .iter()
             .take_while(|b| b.last_offset < upper)
-            .fold(None, |acc: Option<(i64, i64)>, b| match acc {
-                Some((_, t)) if t >= b.max_timestamp => acc,
-                _ => Some((b.last_offset, b.max_timestamp)),
-            })
+            .fold(None, |acc: Option<&StoredBatch>, b| match acc {
+                Some(a) if a.max_timestamp >= b.max_timestamp => acc,
+                _ => Some(b),
+            })?;
+        let max = b.max_timestamp;
+        Some(first_record(b, |t| t == max).unwrap_or((b.last_offset, max)))
     }
+}
+
+/// The offset and timestamp of the first record of `b` whose timestamp satisfies `pred`.
+fn first_record(b: &StoredBatch, pred: impl Fn(i64) -> bool) -> Option<(i64, i64)> {
+    let view = BatchView::decode(b.bytes.clone()).ok()?;
+    view.records()
+        .map_while(Result::ok)
+        .find(|r| pred(r.timestamp))
+        .map(|r| (r.offset, r.timestamp))
 }
 
 #[cfg(test)]
@@ -233,11 +253,13 @@ mod tests {
         log.append(batch(0, 3, 0));
         log.append(batch(3, 2, 0));
         log.append(batch(5, 5, 0));
-        assert_eq!(log.read(0, 5, 1000).len(), 50);
-        assert_eq!(log.read(4, 10, 1000).len(), 70);
-        // Max bytes smaller than one batch still returns that batch.
-        assert_eq!(log.read(0, 10, 1).len(), 30);
-        assert!(log.read(10, 10, 1000).is_empty());
+        assert_eq!(log.read(0, 5, 1000, true).len(), 50);
+        assert_eq!(log.read(4, 10, 1000, true).len(), 70);
+        // Max bytes smaller than one batch still returns that batch, unless min_one is off.
+        assert_eq!(log.read(0, 10, 1, true).len(), 30);
+        assert!(log.read(0, 10, 1, false).is_empty());
+        assert_eq!(log.read(0, 10, 55, false).len(), 50);
+        assert!(log.read(10, 10, 1000, true).is_empty());
         assert_eq!(log.offset_for_timestamp(35, 10), Some((5, 50)));
         assert_eq!(log.max_timestamp(10), Some((9, 50)));
     }

@@ -442,7 +442,8 @@ impl Cluster {
         }
     }
 
-    /// Reads from the leader on `broker`, up to the high watermark.
+    /// Reads from the leader on `broker`, up to the high watermark: at most `max_bytes`, but
+    /// with `min_one` at least one batch (Kafka's rule for the first partition of a fetch).
     pub fn read(
         &self,
         broker: BrokerId,
@@ -450,6 +451,7 @@ impl Cluster {
         partition: i32,
         offset: i64,
         max_bytes: usize,
+        min_one: bool,
     ) -> Result<ReadResult, ErrorCode> {
         let p = self
             .partition(topic, partition)
@@ -462,7 +464,7 @@ impl Cluster {
             return Err(ErrorCode::OffsetOutOfRange);
         }
         Ok(ReadResult {
-            records: log.read(offset, p.high_watermark, max_bytes),
+            records: log.read(offset, p.high_watermark, max_bytes, min_one),
             high_watermark: p.high_watermark,
             log_start_offset: log.start_offset(),
         })
@@ -530,22 +532,31 @@ impl Cluster {
             return false;
         }
         b.up = true;
-        self.each_partition(|p, is_up, unclean| p.on_broker_up(id, now, unclean, is_up));
-        let before: i64 = self.total_log_records();
+        let mut elections = 0;
+        self.each_partition(|p, is_up, unclean| {
+            let before = (p.leader, p.leader_epoch);
+            p.on_broker_up(id, now, unclean, is_up);
+            if (p.leader, p.leader_epoch) != before {
+                elections += 1;
+            }
+        });
+        self.stats.elections += elections;
         self.tick(now);
-        self.stats.records_truncated +=
-            u64::try_from(before - self.total_log_records()).unwrap_or(0);
-        tracing::info!(broker = id, "broker up");
+        tracing::info!(broker = id, elections, "broker up");
         true
     }
 
-    fn total_log_records(&self) -> i64 {
-        self.topics
-            .values()
-            .flat_map(|t| t.partitions.iter())
-            .flat_map(|p| p.logs.values())
-            .map(|l| l.end_offset() - l.start_offset())
-            .sum()
+    /// The counters, with `records_truncated` summed over every partition.
+    pub fn stats(&self) -> Stats {
+        Stats {
+            records_truncated: self
+                .topics
+                .values()
+                .flat_map(|t| t.partitions.iter())
+                .map(|p| p.truncated_records)
+                .sum(),
+            ..self.stats
+        }
     }
 
     /// Moves leadership of a partition to `to` (which must be a live ISR member), or to the
@@ -584,6 +595,31 @@ impl Cluster {
         p.elect(Some(target), false, &is_up);
         self.stats.elections += 1;
         Ok(target)
+    }
+
+    /// Reassigns a partition's replicas ("set followers"); see [`Partition::set_replicas`].
+    pub fn set_replicas(
+        &mut self,
+        topic: &str,
+        partition: i32,
+        replicas: Vec<BrokerId>,
+    ) -> Result<(), ErrorCode> {
+        if replicas.iter().any(|r| !self.brokers.contains_key(r)) {
+            return Err(ErrorCode::InvalidReplicaAssignment);
+        }
+        let now = self.now;
+        let up: BTreeMap<BrokerId, bool> = self.brokers.values().map(|b| (b.id, b.up)).collect();
+        let is_up = |b: BrokerId| up.get(&b).copied().unwrap_or(false);
+        let p = self
+            .partition_mut(topic, partition)
+            .ok_or(ErrorCode::UnknownTopicOrPartition)?;
+        let before = p.leader_epoch;
+        p.set_replicas(replicas, now, &is_up)?;
+        if p.leader_epoch != before {
+            self.stats.elections += 1;
+        }
+        self.tick(now);
+        Ok(())
     }
 
     /// Sets the ISR of a partition (the leader is always kept).
@@ -632,5 +668,365 @@ impl Cluster {
     /// Sets the default follower lag.
     pub fn set_default_lag(&mut self, lag: FollowerLag) {
         self.config.follower_lag = lag;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::batch;
+
+    const MAX: u64 = 10_000;
+
+    /// Three brokers, topic "t" with one partition on [1, 2, 3] led by 1.
+    fn cluster(min_isr: i32, unclean: bool) -> Cluster {
+        let config = ClusterConfig {
+            brokers: 3,
+            topics: vec![TopicSpec {
+                name: "t".into(),
+                partitions: 1,
+                replication_factor: 3,
+            }],
+            min_insync_replicas: min_isr,
+            replica_lag_time_max_ms: MAX,
+            unclean_leader_election: unclean,
+            ..ClusterConfig::default()
+        };
+        Cluster::new(config, 0).unwrap()
+    }
+
+    fn p(c: &Cluster) -> &Partition {
+        c.partition("t", 0).unwrap()
+    }
+
+    fn leo(c: &Cluster, b: BrokerId) -> i64 {
+        p(c).logs[&b].end_offset()
+    }
+
+    #[test]
+    fn isr_shrinks_when_a_follower_lags_and_expands_when_it_recovers() {
+        let mut c = cluster(1, false);
+        c.set_broker_lag(3, Some(FollowerLag::Millis(20_000)));
+        c.append(1, "t", 0, &batch(2, -1, 0, 0), 1, 0).unwrap();
+        c.tick(5_000);
+        assert_eq!(p(&c).isr, vec![1, 2, 3]);
+        assert_eq!(p(&c).high_watermark, 0, "broker 3 holds the HW back");
+        c.tick(MAX + 1);
+        assert_eq!(
+            p(&c).isr,
+            vec![1, 2],
+            "broker 3 left after replica.lag.time.max.ms"
+        );
+        assert_eq!(p(&c).high_watermark, 2);
+        // The lag recovers: broker 3 copies and rejoins.
+        c.set_broker_lag(3, None);
+        c.tick(MAX + 2);
+        assert_eq!(leo(&c, 3), 2);
+        assert_eq!(p(&c).isr, vec![1, 2, 3]);
+        assert_eq!(c.next_due(), None, "nothing left to replicate");
+    }
+
+    #[test]
+    fn a_per_partition_lag_overrides_the_broker_lag() {
+        let mut c = cluster(1, false);
+        c.set_broker_lag(2, Some(FollowerLag::Millis(50)));
+        c.set_partition_lag("t", 0, 2, Some(FollowerLag::Stalled))
+            .unwrap();
+        c.append(1, "t", 0, &batch(1, -1, 0, 0), 1, 0).unwrap();
+        c.tick(100);
+        assert_eq!((leo(&c, 2), leo(&c, 3)), (0, 1));
+        c.set_partition_lag("t", 0, 2, None).unwrap();
+        c.tick(101);
+        assert_eq!(leo(&c, 2), 1, "back to the broker's 50 ms lag");
+        assert_eq!(
+            c.set_partition_lag("nope", 0, 2, None),
+            Err(ErrorCode::UnknownTopicOrPartition)
+        );
+    }
+
+    #[test]
+    fn high_watermark_never_regresses_on_clean_elections() {
+        let mut c = cluster(1, false);
+        c.set_broker_lag(3, Some(FollowerLag::Millis(100)));
+        let mut hws = Vec::new();
+        c.append(1, "t", 0, &batch(5, -1, 0, 0), 1, 0).unwrap();
+        c.tick(100);
+        hws.push(p(&c).high_watermark);
+        assert_eq!(hws[0], 5);
+        c.append(1, "t", 0, &batch(5, -1, 0, 0), 1, 100).unwrap();
+        c.tick(150);
+        hws.push(p(&c).high_watermark);
+        assert_eq!((leo(&c, 2), leo(&c, 3)), (10, 5));
+        // The leader dies; 2 (first live ISR member) takes over with everything.
+        assert!(c.broker_down(1));
+        assert_eq!(p(&c).leader, Some(2));
+        hws.push(p(&c).high_watermark);
+        // Now move leadership to 3, which lacks the last 5 records: they are truncated from
+        // broker 2, but the high watermark stays where it was.
+        assert_eq!(c.move_leader("t", 0, Some(3)), Ok(3));
+        hws.push(p(&c).high_watermark);
+        assert_eq!(leo(&c, 2), 5);
+        assert_eq!(c.stats().records_truncated, 5);
+        c.tick(300);
+        hws.push(p(&c).high_watermark);
+        assert!(hws.windows(2).all(|w| w[0] <= w[1]), "{hws:?}");
+        assert_eq!(hws, vec![5, 5, 5, 5, 5]);
+        assert_eq!(c.stats().elections, 2);
+    }
+
+    #[test]
+    fn acks_all_checks_min_isr_before_and_after_the_append() {
+        let mut c = cluster(2, false);
+        c.set_broker_lag(2, Some(FollowerLag::Stalled));
+        c.set_broker_lag(3, Some(FollowerLag::Stalled));
+        let a = c.append(1, "t", 0, &batch(3, -1, 0, 0), -1, 0).unwrap();
+        let epoch = p(&c).leader_epoch;
+        assert_eq!(
+            c.ack_state(1, "t", 0, a.end_offset, epoch),
+            AckState::Waiting
+        );
+        // Both followers fall out of the ISR: the write reached every ISR member (the leader
+        // alone), but fewer than min.insync.replicas.
+        c.tick(MAX + 1);
+        assert_eq!(p(&c).isr, vec![1]);
+        assert_eq!(
+            c.ack_state(1, "t", 0, a.end_offset, epoch),
+            AckState::Done(ErrorCode::NotEnoughReplicasAfterAppend)
+        );
+        // The next acks=all write is refused before the append; acks=1 still works.
+        assert_eq!(
+            c.append(1, "t", 0, &batch(1, -1, 0, 0), -1, MAX + 2),
+            Err(ErrorCode::NotEnoughReplicas)
+        );
+        assert_eq!(p(&c).log_end_offset(), 3, "nothing appended");
+        assert!(c.append(1, "t", 0, &batch(1, -1, 0, 0), 1, MAX + 2).is_ok());
+        // A follower catches up: acks=all is accepted again and completes.
+        c.set_broker_lag(2, None);
+        c.tick(MAX + 3);
+        assert_eq!(p(&c).isr, vec![1, 2]);
+        let a = c
+            .append(1, "t", 0, &batch(1, -1, 0, 0), -1, MAX + 4)
+            .unwrap();
+        c.tick(MAX + 4);
+        assert_eq!(
+            c.ack_state(1, "t", 0, a.end_offset, epoch),
+            AckState::Done(ErrorCode::None)
+        );
+    }
+
+    #[test]
+    fn acks_all_fails_with_not_leader_when_the_leader_moves_away() {
+        let mut c = cluster(1, false);
+        c.set_broker_lag(3, Some(FollowerLag::Millis(1000)));
+        let a = c.append(1, "t", 0, &batch(1, -1, 0, 0), -1, 0).unwrap();
+        let epoch = p(&c).leader_epoch;
+        c.move_leader("t", 0, Some(2)).unwrap();
+        assert_eq!(
+            c.ack_state(1, "t", 0, a.end_offset, epoch),
+            AckState::Done(ErrorCode::NotLeaderOrFollower)
+        );
+    }
+
+    /// Broker 2 copies at once, broker 3 is stalled and leaves the ISR; 3 records are
+    /// committed on 1 and 2. Then 2 and 1 die.
+    fn lose_the_isr(unclean: bool) -> Cluster {
+        let mut c = cluster(1, unclean);
+        c.set_broker_lag(3, Some(FollowerLag::Stalled));
+        c.append(1, "t", 0, &batch(3, -1, 0, 0), -1, 0).unwrap();
+        c.tick(MAX + 1);
+        assert_eq!(p(&c).isr, vec![1, 2]);
+        assert_eq!(p(&c).high_watermark, 3);
+        c.broker_down(2);
+        assert_eq!(p(&c).isr, vec![1]);
+        c.broker_down(1);
+        c.set_broker_lag(3, None);
+        c
+    }
+
+    #[test]
+    fn clean_election_waits_for_the_isr_and_loses_nothing_committed() {
+        let mut c = lose_the_isr(false);
+        assert_eq!(p(&c).leader, None, "offline: no live ISR member");
+        assert_eq!(
+            c.append(3, "t", 0, &batch(1, -1, 0, 0), 1, MAX + 2),
+            Err(ErrorCode::NotLeaderOrFollower)
+        );
+        // The last ISR member returns and leads with everything.
+        c.broker_up(1);
+        assert_eq!(p(&c).leader, Some(1));
+        assert_eq!(p(&c).high_watermark, 3);
+        c.tick(MAX + 3);
+        assert_eq!(leo(&c, 3), 3);
+        assert_eq!(c.stats().records_truncated, 0);
+    }
+
+    #[test]
+    fn unclean_election_loses_committed_records() {
+        let mut c = lose_the_isr(true);
+        // Broker 3, never in sync, becomes leader: the committed records are gone.
+        assert_eq!(p(&c).leader, Some(3));
+        assert_eq!(p(&c).high_watermark, 0);
+        assert_eq!(p(&c).log_end_offset(), 0);
+        c.append(3, "t", 0, &batch(2, -1, 0, 0), 1, MAX + 2)
+            .unwrap();
+        // The old replicas come back and truncate to the new leader's log.
+        c.broker_up(1);
+        c.broker_up(2);
+        c.tick(MAX + 3);
+        assert_eq!((leo(&c, 1), leo(&c, 2), leo(&c, 3)), (2, 2, 2));
+        assert_eq!(
+            c.stats().records_truncated,
+            6,
+            "3 records on each of 1 and 2"
+        );
+        assert_eq!(p(&c).isr.len(), 3);
+    }
+
+    #[test]
+    fn broker_down_and_up_cycle() {
+        let config = ClusterConfig {
+            topics: vec![TopicSpec {
+                name: "t".into(),
+                partitions: 3,
+                replication_factor: 3,
+            }],
+            ..ClusterConfig::default()
+        };
+        let mut c = Cluster::new(config, 0).unwrap();
+        let leaders = |c: &Cluster| -> Vec<Option<BrokerId>> {
+            c.topic("t")
+                .unwrap()
+                .partitions
+                .iter()
+                .map(|p| p.leader)
+                .collect()
+        };
+        assert_eq!(leaders(&c), vec![Some(1), Some(2), Some(3)]);
+        for i in 0..3 {
+            let l = leaders(&c)[i].unwrap();
+            c.append(l, "t", i as i32, &batch(4, -1, 0, 0), -1, 0)
+                .unwrap();
+        }
+        c.tick(1);
+        assert!(c.broker_down(2));
+        assert!(!c.broker_down(2), "already down");
+        assert!(!c.is_up(2));
+        assert_eq!(c.controller_id(), 1);
+        assert_eq!(leaders(&c), vec![Some(1), Some(3), Some(3)]);
+        for p in &c.topic("t").unwrap().partitions {
+            assert!(!p.isr.contains(&2));
+        }
+        // Writes continue without broker 2.
+        c.append(3, "t", 1, &batch(2, -1, 0, 0), -1, 10).unwrap();
+        c.tick(10);
+        assert_eq!(c.partition("t", 1).unwrap().high_watermark, 6);
+        assert!(c.broker_up(2));
+        c.tick(20);
+        for p in &c.topic("t").unwrap().partitions {
+            assert_eq!(p.isr.len(), 3, "broker 2 caught up and rejoined");
+            assert_eq!(p.logs[&2].end_offset(), p.log_end_offset());
+        }
+        // No automatic preferred-leader election, as with auto.leader.rebalance off.
+        assert_eq!(leaders(&c), vec![Some(1), Some(3), Some(3)]);
+        assert_eq!(c.stats().elections, 1);
+    }
+
+    #[test]
+    fn move_leader_targets_and_refusals() {
+        let mut c = cluster(1, false);
+        c.set_broker_lag(3, Some(FollowerLag::Stalled));
+        c.append(1, "t", 0, &batch(2, -1, 0, 0), 1, 0).unwrap();
+        c.tick(MAX + 1);
+        assert_eq!(p(&c).isr, vec![1, 2]);
+        assert_eq!(
+            c.move_leader("t", 0, Some(3)),
+            Err(ErrorCode::EligibleLeadersNotAvailable),
+            "3 is out of the ISR"
+        );
+        assert_eq!(c.move_leader("t", 0, Some(1)), Ok(1), "already leader");
+        assert_eq!(p(&c).leader_epoch, 0);
+        assert_eq!(c.move_leader("t", 0, None), Ok(2));
+        assert_eq!(p(&c).leader_epoch, 1);
+        assert_eq!(
+            c.move_leader("t", 0, None),
+            Ok(1),
+            "wraps around, skipping 3"
+        );
+        c.broker_down(2);
+        assert_eq!(
+            c.move_leader("t", 0, Some(2)),
+            Err(ErrorCode::EligibleLeadersNotAvailable)
+        );
+        assert_eq!(
+            c.move_leader("t", 9, None),
+            Err(ErrorCode::UnknownTopicOrPartition)
+        );
+    }
+
+    #[test]
+    fn set_replicas_adds_and_removes_followers() {
+        let mut c = cluster(1, false);
+        c.append(1, "t", 0, &batch(3, -1, 0, 0), 1, 0).unwrap();
+        c.tick(1);
+        // Drop broker 1 (the leader) and 3; 2 takes over alone.
+        c.set_replicas("t", 0, vec![2]).unwrap();
+        assert_eq!(p(&c).leader, Some(2));
+        assert_eq!(p(&c).replicas, vec![2]);
+        assert_eq!(p(&c).isr, vec![2]);
+        // Add 3 back: it starts empty, copies and joins the ISR.
+        c.set_replicas("t", 0, vec![2, 3]).unwrap();
+        assert_eq!(p(&c).isr, vec![2, 3]);
+        assert_eq!(leo(&c, 3), 3);
+        assert_eq!(
+            c.set_replicas("t", 0, vec![9]),
+            Err(ErrorCode::InvalidReplicaAssignment)
+        );
+        assert_eq!(
+            c.set_replicas("t", 0, vec![]),
+            Err(ErrorCode::InvalidReplicaAssignment)
+        );
+    }
+
+    #[test]
+    fn set_isr_shrinks_until_the_follower_catches_up() {
+        let mut c = cluster(3, false);
+        c.set_isr("t", 0, vec![2]).unwrap();
+        assert_eq!(p(&c).isr, vec![1, 2], "the leader stays in the ISR");
+        assert_eq!(
+            c.append(1, "t", 0, &batch(1, -1, 0, 0), -1, 0),
+            Err(ErrorCode::NotEnoughReplicas)
+        );
+        c.tick(1);
+        assert_eq!(p(&c).isr, vec![1, 2, 3], "caught up, so back in");
+    }
+
+    #[test]
+    fn oversized_and_corrupt_batches_are_refused() {
+        let mut c = cluster(1, false);
+        let mut b = batch(2, -1, 0, 0).to_vec();
+        let last = b.len() - 1;
+        b[last] ^= 0xff;
+        assert_eq!(
+            c.append(1, "t", 0, &Bytes::from(b), 1, 0),
+            Err(ErrorCode::CorruptMessage)
+        );
+        assert_eq!(
+            c.append(1, "t", 0, &Bytes::from_static(b"short"), 1, 0),
+            Err(ErrorCode::CorruptMessage)
+        );
+        let mut small = cluster(1, false);
+        small.config.message_max_bytes = 10;
+        assert_eq!(
+            small.append(1, "t", 0, &batch(2, -1, 0, 0), 1, 0),
+            Err(ErrorCode::MessageTooLarge)
+        );
+        assert_eq!(
+            c.append(2, "t", 0, &batch(2, -1, 0, 0), 1, 0),
+            Err(ErrorCode::NotLeaderOrFollower)
+        );
+        assert_eq!(
+            c.append(1, "u", 0, &batch(2, -1, 0, 0), 1, 0),
+            Err(ErrorCode::UnknownTopicOrPartition)
+        );
     }
 }

@@ -92,6 +92,8 @@ pub struct Partition {
     needs_truncation: Vec<BrokerId>,
     /// The leader's producer-state table.
     pub producers: ProducerStateTable,
+    /// Records removed from replica logs by truncation after leader changes.
+    pub truncated_records: u64,
 }
 
 impl Partition {
@@ -115,6 +117,7 @@ impl Partition {
             lag_overrides: BTreeMap::new(),
             needs_truncation: Vec::new(),
             producers: ProducerStateTable::new(dedup),
+            truncated_records: 0,
         }
     }
 
@@ -355,7 +358,9 @@ impl Partition {
         let (_, end) = self.logs[&leader].end_offset_for_epoch(follower_epoch);
         let flog = self.logs.get_mut(&f).expect("replica log");
         let target = end.min(flog.end_offset());
-        flog.truncate_to(target) > 0
+        let removed = flog.truncate_to(target);
+        self.truncated_records += u64::try_from(removed).unwrap_or(0);
+        removed > 0
     }
 
     /// Makes `new_leader` the leader with a new epoch. Followers truncate to the new leader's
@@ -465,6 +470,57 @@ impl Partition {
             self.needs_truncation.push(b);
         }
         self.last_caught_up.entry(b).or_insert(now);
+    }
+
+    /// Reassigns the replicas (fault injection: "set followers"). New replicas start with an
+    /// empty log, out of the ISR, and join it once replication has caught them up; removed
+    /// replicas lose their log. If the leader is removed, the first live ISR member among the
+    /// new replicas takes over. Fails (changing nothing) if no new replica could lead.
+    pub fn set_replicas(
+        &mut self,
+        replicas: Vec<BrokerId>,
+        now: u64,
+        is_up: &dyn Fn(BrokerId) -> bool,
+    ) -> Result<(), ErrorCode> {
+        let mut dedup = Vec::with_capacity(replicas.len());
+        for r in replicas {
+            if !dedup.contains(&r) {
+                dedup.push(r);
+            }
+        }
+        if dedup.is_empty() {
+            return Err(ErrorCode::InvalidReplicaAssignment);
+        }
+        let leader_stays = self.leader.is_some_and(|l| dedup.contains(&l));
+        let new_leader = if leader_stays {
+            self.leader
+        } else {
+            let l = dedup
+                .iter()
+                .copied()
+                .find(|r| self.isr.contains(r) && is_up(*r));
+            if l.is_none() {
+                return Err(ErrorCode::EligibleLeadersNotAvailable);
+            }
+            l
+        };
+        for r in &dedup {
+            if !self.logs.contains_key(r) {
+                self.logs.insert(*r, ReplicaLog::default());
+                self.last_caught_up.insert(*r, now);
+            }
+        }
+        self.logs.retain(|b, _| dedup.contains(b));
+        self.last_caught_up.retain(|b, _| dedup.contains(b));
+        self.lag_overrides.retain(|b, _| dedup.contains(b));
+        self.needs_truncation.retain(|b| dedup.contains(b));
+        self.isr.retain(|b| dedup.contains(b));
+        self.replicas = dedup;
+        if !leader_stays {
+            self.elect(new_leader, false, is_up);
+        }
+        let _ = self.update_high_watermark();
+        Ok(())
     }
 
     /// Replaces the ISR (fault injection). The leader stays in it.

@@ -3,6 +3,8 @@
 //!
 //! * same epoch and the exact `(first, last)` sequences of a cached batch → a duplicate: the
 //!   broker answers success with the **original** offset and appends nothing;
+//! * a producer this partition has no state for (new, or whose batches are not in this
+//!   replica's log) is accepted at any sequence, as Kafka does;
 //! * a new (higher) epoch must start at sequence 0;
 //! * within an epoch, a batch must start at `last + 1` (wrapping at `i32::MAX`), otherwise
 //!   `OUT_OF_ORDER_SEQUENCE_NUMBER` — this includes retries of a batch older than the five
@@ -104,12 +106,10 @@ impl ProducerStateTable {
         if producer_id < 0 {
             return SequenceCheck::Append;
         }
+        // Kafka accepts any sequence from a producer it has no state for (its state may have
+        // been lost with the log that held it).
         let Some(entry) = self.producers.get(&producer_id) else {
-            return if first_seq == 0 {
-                SequenceCheck::Append
-            } else {
-                SequenceCheck::Reject(ErrorCode::OutOfOrderSequenceNumber)
-            };
+            return SequenceCheck::Append;
         };
         if epoch < entry.epoch {
             return SequenceCheck::Reject(ErrorCode::InvalidProducerEpoch);
@@ -202,11 +202,8 @@ mod tests {
             SequenceCheck::Reject(ErrorCode::OutOfOrderSequenceNumber)
         );
         assert_eq!(t.check(7, 0, 10, 12), SequenceCheck::Append);
-        // Unknown producer must start at 0.
-        assert_eq!(
-            t.check(8, 0, 5, 6),
-            SequenceCheck::Reject(ErrorCode::OutOfOrderSequenceNumber)
-        );
+        // A producer with no state here is accepted at any sequence, as in Kafka.
+        assert_eq!(t.check(8, 0, 5, 6), SequenceCheck::Append);
         // Older epoch fenced; newer epoch must restart at 0.
         t.record(7, 2, cb(0, 0, 200));
         assert_eq!(

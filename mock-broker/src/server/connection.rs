@@ -1,32 +1,72 @@
 //! One client connection. Requests are handled one at a time, in order, as Kafka does (a
-//! client may pipeline; responses come back in request order). Garbage, oversized frames and
-//! unsupported APIs close this connection only.
+//! client may pipeline; responses come back in request order, and nothing more is read while a
+//! request waits). Garbage, oversized frames and unsupported APIs close this connection only.
+//!
+//! Memory per connection is bounded: the read buffer holds at most one frame, whose size
+//! prefix is checked against `socket.request.max.bytes` before anything is reserved, and it
+//! grows only as bytes actually arrive (a claimed 100 MiB frame does not reserve 100 MiB).
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use bytes::BytesMut;
 use kwire_protocol::api::{RequestBody, ResponseBody};
-use kwire_protocol::frame::{decode_request_header, split_frame, write_sized};
+use kwire_protocol::frame::{decode_request_header, frame_len, split_frame, write_sized};
 use kwire_protocol::header::response_header_version;
 use kwire_protocol::{ApiKey, EncodeError, RequestHeader, ResponseHeader};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use super::handle::Shared;
+use super::handle::{Metrics, Shared};
 use crate::api::{self, Outcome};
 use crate::cluster::BrokerId;
 
-/// Bytes read per `read` call when no frame size is known yet.
-const READ_CHUNK: usize = 64 * 1024;
+/// Bytes reserved for reading when no frame size is known yet.
+const READ_CHUNK: usize = 16 * 1024;
+/// The read buffer is allowed to keep this much spare capacity between frames.
+const KEEP_CAPACITY: usize = 256 * 1024;
+
+/// Counts an open connection for as long as it lives.
+struct Open(Arc<Shared>);
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        self.0
+            .metrics
+            .connections_open
+            .fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// How many more bytes to make room for: the rest of the frame being assembled, but never
+/// more than doubles what has arrived (so memory follows real traffic), or a small chunk while
+/// the size prefix is still incomplete.
+fn room_for(buf: &BytesMut, max_frame: usize) -> usize {
+    match frame_len(buf, max_frame) {
+        Ok(Some(_)) | Err(_) => 0,
+        Ok(None) if buf.len() < 4 => READ_CHUNK,
+        Ok(None) => {
+            let total = i32::from_be_bytes([buf[0], buf[1], buf[2], buf[3]]) as usize + 4;
+            (total - buf.len()).min(buf.len().max(READ_CHUNK))
+        }
+    }
+}
 
 pub(crate) async fn run(shared: Arc<Shared>, broker: BrokerId, mut sock: TcpStream) {
+    shared
+        .metrics
+        .connections_open
+        .fetch_add(1, Ordering::Relaxed);
+    Metrics::add(&shared.metrics.connections_total, 1);
+    let _open = Open(shared.clone());
     let peer = sock.peer_addr().ok();
     let mut shutdown = shared.shutdown.subscribe();
     let mut up = shared.up[&broker].subscribe();
-    let max_frame = shared.lock().config().socket_request_max_bytes;
-    let mut buf = BytesMut::with_capacity(READ_CHUNK);
+    let max_frame = shared.max_frame;
+    let mut buf = BytesMut::new();
     let mut out = BytesMut::new();
+    let mut idle_deadline = tokio::time::Instant::now() + shared.max_idle;
     loop {
         // Serve every complete frame already buffered.
         loop {
@@ -34,18 +74,27 @@ pub(crate) async fn run(shared: Arc<Shared>, broker: BrokerId, mut sock: TcpStre
                 Ok(Some(p)) => p,
                 Ok(None) => break,
                 Err(e) => {
+                    Metrics::add(&shared.metrics.bad_requests, 1);
                     tracing::warn!(broker, ?peer, error = %e, "bad frame; closing connection");
                     return;
                 }
             };
+            idle_deadline = tokio::time::Instant::now() + shared.max_idle;
             let (header, body) = match decode_request_header(&payload) {
                 Ok(x) => x,
                 Err(e) => {
+                    Metrics::add(&shared.metrics.bad_requests, 1);
                     tracing::warn!(broker, ?peer, error = %e, "bad request header; closing connection");
                     return;
                 }
             };
+            if let Ok(k) = usize::try_from(header.api_key.0)
+                && let Some(c) = shared.metrics.requests.get(k)
+            {
+                Metrics::add(c, 1);
+            }
             let outcome = dispatch(&shared, broker, &header, &body);
+            drop((payload, body));
             let reply = match outcome {
                 Outcome::Respond(body, v) => Some((body, v)),
                 Outcome::NoResponse => None,
@@ -100,9 +149,14 @@ pub(crate) async fn run(shared: Arc<Shared>, broker: BrokerId, mut sock: TcpStre
                 tracing::error!(broker, ?peer, error = %e, "cannot encode response; closing connection");
                 return;
             }
+            drop(body);
             let faults = shared.faults_for(broker);
             if faults.latency_ms > 0 {
-                tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_millis(faults.latency_ms)) => {}
+                    _ = shutdown.changed() => return,
+                    _ = up.changed() => if !*up.borrow() { return },
+                }
             }
             while shared.faults_for(broker).stall {
                 let unstall = shared.unstall.notified();
@@ -113,21 +167,35 @@ pub(crate) async fn run(shared: Arc<Shared>, broker: BrokerId, mut sock: TcpStre
                     _ = up.changed() => if !*up.borrow() { return },
                 }
             }
+            // A slow reader only holds up its own connection: nothing more is read meanwhile.
             tokio::select! {
                 r = sock.write_all(&out) => if r.is_err() { return },
                 _ = shutdown.changed() => return,
                 _ = up.changed() => if !*up.borrow() { return },
             }
+            Metrics::add(&shared.metrics.bytes_out, out.len() as u64);
+            if out.capacity() > KEEP_CAPACITY {
+                out = BytesMut::new();
+            }
         }
         // Read more; never more than the frame being assembled can justify.
-        if buf.capacity() - buf.len() < READ_CHUNK / 4 {
-            buf.reserve(READ_CHUNK);
+        if buf.is_empty() && buf.capacity() > KEEP_CAPACITY {
+            buf = BytesMut::new();
+        }
+        let room = room_for(&buf, max_frame);
+        if buf.capacity() - buf.len() < room {
+            buf.reserve(room);
         }
         tokio::select! {
             r = sock.read_buf(&mut buf) => match r {
                 Ok(0) | Err(_) => return,
-                Ok(_) => {}
+                Ok(n) => Metrics::add(&shared.metrics.bytes_in, n as u64),
             },
+            _ = tokio::time::sleep_until(idle_deadline) => {
+                Metrics::add(&shared.metrics.idle_closed, 1);
+                tracing::debug!(broker, ?peer, "idle; closing connection");
+                return;
+            }
             _ = shutdown.changed() => return,
             _ = up.changed() => if !*up.borrow() {
                 tracing::debug!(broker, ?peer, "broker down; closing connection");
@@ -148,11 +216,15 @@ fn dispatch(
         if key == ApiKey::API_VERSIONS {
             return api::api_versions::unsupported();
         }
+        Metrics::add(&shared.metrics.unsupported, 1);
         return Outcome::Disconnect(format!("unsupported request {key} v{version}"));
     }
     let req = match RequestBody::decode(key, version, body) {
         Ok(r) => r,
-        Err(e) => return Outcome::Disconnect(format!("malformed {key} v{version}: {e}")),
+        Err(e) => {
+            Metrics::add(&shared.metrics.bad_requests, 1);
+            return Outcome::Disconnect(format!("malformed {key} v{version}: {e}"));
+        }
     };
     let outcome = {
         let mut c = shared.lock();
@@ -199,4 +271,31 @@ fn encode(
         ResponseHeader::new(header.correlation_id).encode(b, hv);
         body.encode(b, version)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn room_follows_the_bytes_that_arrived() {
+        let max = 1 << 20;
+        let mut b = BytesMut::new();
+        assert_eq!(room_for(&b, max), READ_CHUNK);
+        b.extend_from_slice(&[0, 0, 0]);
+        assert_eq!(room_for(&b, max), READ_CHUNK);
+        // A frame claiming the maximum: room grows with what arrived, not with the claim.
+        b.clear();
+        b.extend_from_slice(&(max as i32).to_be_bytes());
+        assert_eq!(room_for(&b, max), READ_CHUNK);
+        b.extend_from_slice(&vec![0; 100_000]);
+        assert_eq!(room_for(&b, max), 100_004);
+        // Near the end: exactly what is missing.
+        b.extend_from_slice(&vec![0; max - 100_010]);
+        assert_eq!(room_for(&b, max), 10);
+        // Over the cap: nothing (the frame is rejected before any read).
+        let mut over = BytesMut::new();
+        over.extend_from_slice(&(max as i32 + 1).to_be_bytes());
+        assert_eq!(room_for(&over, max), 0);
+    }
 }

@@ -1,12 +1,14 @@
 //! [`MockCluster`]: the embedding handle — start a cluster in a test, get its bootstrap list,
-//! drive faults, shut it down.
+//! drive faults, shut it down. Every fault is a method of [`Controller`], which `MockCluster`
+//! dereferences to; the scenario runner and the HTTP control endpoint use the same methods.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use kwire_protocol::ErrorCode;
+use kwire_protocol::{ApiKey, ErrorCode};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -17,7 +19,7 @@ use crate::cluster::{
 
 /// Connection-level faults, per broker (id 0 = every broker).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
+#[serde(default, deny_unknown_fields)]
 pub struct ConnectionFaults {
     /// Extra delay before every response, in milliseconds.
     pub latency_ms: u64,
@@ -42,6 +44,77 @@ pub enum StartError {
         /// The error.
         source: std::io::Error,
     },
+    /// The configuration is inconsistent.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+}
+
+/// Counters kept by the server (the model keeps its own, see [`crate::cluster::Stats`]).
+#[derive(Debug)]
+pub(crate) struct Metrics {
+    /// Requests served, by API key (0..=127).
+    pub(crate) requests: [AtomicU64; 128],
+    pub(crate) connections_total: AtomicU64,
+    pub(crate) connections_open: AtomicUsize,
+    pub(crate) connections_refused: AtomicU64,
+    pub(crate) bytes_in: AtomicU64,
+    pub(crate) bytes_out: AtomicU64,
+    /// Connections closed because of a bad frame, header or body.
+    pub(crate) bad_requests: AtomicU64,
+    /// Connections closed for an unsupported API or version.
+    pub(crate) unsupported: AtomicU64,
+    /// Connections closed by a "drop after append" fault.
+    pub(crate) dropped_after_append: AtomicU64,
+    /// Connections closed after `connections_max_idle_ms` without a request.
+    pub(crate) idle_closed: AtomicU64,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics {
+            requests: std::array::from_fn(|_| AtomicU64::new(0)),
+            connections_total: AtomicU64::new(0),
+            connections_open: AtomicUsize::new(0),
+            connections_refused: AtomicU64::new(0),
+            bytes_in: AtomicU64::new(0),
+            bytes_out: AtomicU64::new(0),
+            bad_requests: AtomicU64::new(0),
+            unsupported: AtomicU64::new(0),
+            dropped_after_append: AtomicU64::new(0),
+            idle_closed: AtomicU64::new(0),
+        }
+    }
+}
+
+impl Metrics {
+    pub(crate) fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Ordering::Relaxed);
+    }
+}
+
+/// A snapshot of the server's counters.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ServerStats {
+    /// Requests served, by API name.
+    pub requests: BTreeMap<String, u64>,
+    /// Connections accepted since start.
+    pub connections_total: u64,
+    /// Connections open now.
+    pub connections_open: u64,
+    /// Connections closed at once because `max_connections` were open.
+    pub connections_refused: u64,
+    /// Bytes read from clients.
+    pub bytes_in: u64,
+    /// Bytes written to clients.
+    pub bytes_out: u64,
+    /// Connections closed because of a malformed or oversized request.
+    pub bad_requests: u64,
+    /// Connections closed because of an unsupported API or version.
+    pub unsupported_requests: u64,
+    /// Connections closed by the drop-after-append fault.
+    pub dropped_after_append: u64,
+    /// Connections closed for being idle too long.
+    pub idle_closed: u64,
 }
 
 pub(crate) struct Shared {
@@ -57,6 +130,13 @@ pub(crate) struct Shared {
     /// `true` while each broker is up (listeners watch it).
     pub(crate) up: BTreeMap<BrokerId, watch::Sender<bool>>,
     pub(crate) shutdown: watch::Sender<bool>,
+    pub(crate) metrics: Metrics,
+    /// Largest request frame (`socket.request.max.bytes`).
+    pub(crate) max_frame: usize,
+    /// Most connections open at once, over all brokers.
+    pub(crate) max_connections: usize,
+    /// Idle time after which a connection is closed (`connections.max.idle.ms`).
+    pub(crate) max_idle: Duration,
 }
 
 impl Shared {
@@ -69,9 +149,16 @@ impl Shared {
         self.cluster.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    fn faults_lock(&self) -> MutexGuard<'_, BTreeMap<BrokerId, ConnectionFaults>> {
+        self.faults.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// Connection faults for a broker (its own merged over the cluster-wide ones).
     pub(crate) fn faults_for(&self, broker: BrokerId) -> ConnectionFaults {
-        let f = self.faults.lock().unwrap_or_else(|e| e.into_inner());
+        let f = self.faults_lock();
+        if f.is_empty() {
+            return ConnectionFaults::default();
+        }
         let all = f.get(&0).cloned().unwrap_or_default();
         let own = f.get(&broker).cloned().unwrap_or_default();
         ConnectionFaults {
@@ -83,12 +170,13 @@ impl Shared {
 
     /// Consumes one "drop after append" for a broker; true if the connection must close.
     pub(crate) fn take_drop_after_append(&self, broker: BrokerId) -> bool {
-        let mut f = self.faults.lock().unwrap_or_else(|e| e.into_inner());
+        let mut f = self.faults_lock();
         for key in [broker, 0] {
             if let Some(c) = f.get_mut(&key)
                 && c.drop_after_append > 0
             {
                 c.drop_after_append -= 1;
+                Metrics::add(&self.metrics.dropped_after_append, 1);
                 return true;
             }
         }
@@ -134,8 +222,7 @@ impl MockClusterBuilder {
     }
     /// Follower lag for every follower.
     pub fn follower_lag(mut self, lag: Duration) -> Self {
-        self.config.follower_lag =
-            FollowerLag::Millis(u64::try_from(lag.as_millis()).unwrap_or(u64::MAX));
+        self.config.follower_lag = FollowerLag::Millis(millis(lag));
         self
     }
     /// `min.insync.replicas`.
@@ -145,7 +232,7 @@ impl MockClusterBuilder {
     }
     /// `replica.lag.time.max.ms`.
     pub fn replica_lag_time_max(mut self, d: Duration) -> Self {
-        self.config.replica_lag_time_max_ms = u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        self.config.replica_lag_time_max_ms = millis(d);
         self
     }
     /// `auto.create.topics.enable`.
@@ -163,6 +250,26 @@ impl MockClusterBuilder {
         self.config.dedup = on;
         self
     }
+    /// `socket.request.max.bytes`: the largest request frame accepted.
+    pub fn max_request_size(mut self, bytes: usize) -> Self {
+        self.config.socket_request_max_bytes = bytes;
+        self
+    }
+    /// Most connections open at once (over all brokers); more are closed on accept.
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.config.max_connections = n;
+        self
+    }
+    /// `connections.max.idle.ms`.
+    pub fn connections_max_idle(mut self, d: Duration) -> Self {
+        self.config.connections_max_idle_ms = millis(d);
+        self
+    }
+    /// Serve the HTTP/JSON control endpoint on `addr` (e.g. `127.0.0.1:0`).
+    pub fn control(mut self, addr: &str) -> Self {
+        self.config.control_addr = Some(addr.to_owned());
+        self
+    }
 
     /// Binds every broker and starts serving. Returns when all listeners are ready.
     pub async fn start(self) -> Result<MockCluster, StartError> {
@@ -170,90 +277,27 @@ impl MockClusterBuilder {
     }
 }
 
-/// A running mock cluster. `Send + Sync`; dropping it (or [`MockCluster::shutdown`]) stops
-/// every listener and connection.
-pub struct MockCluster {
-    shared: Arc<Shared>,
-    addrs: BTreeMap<BrokerId, SocketAddr>,
-    tasks: Vec<JoinHandle<()>>,
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
-impl std::fmt::Debug for MockCluster {
+/// A cheap, cloneable handle to a running cluster's model and faults: what the Rust API, the
+/// scenario runner and the HTTP control endpoint all drive. It does not keep the cluster
+/// running: dropping the [`MockCluster`] stops it.
+#[derive(Clone)]
+pub struct Controller {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Controller {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("MockCluster")
-            .field("brokers", &self.addrs)
-            .finish_non_exhaustive()
+        f.debug_struct("Controller").finish_non_exhaustive()
     }
 }
 
-impl MockCluster {
-    /// A builder with the defaults: 3 brokers on free loopback ports, auto-created topics.
-    pub fn builder() -> MockClusterBuilder {
-        MockClusterBuilder::default()
-    }
-
-    async fn start(config: ClusterConfig) -> Result<MockCluster, StartError> {
-        let cluster = Cluster::new(config.clone(), 0)?;
-        let ids: Vec<BrokerId> = cluster.brokers().map(|b| b.id).collect();
-        let mut listeners = Vec::new();
-        for (i, id) in ids.iter().enumerate() {
-            let port = if config.port == 0 {
-                0
-            } else {
-                config.port + i as u16
-            };
-            let addr = format!("{}:{}", config.host, port);
-            let l = tokio::net::TcpListener::bind(&addr)
-                .await
-                .map_err(|source| StartError::Bind {
-                    addr: addr.clone(),
-                    source,
-                })?;
-            listeners.push((*id, l));
-        }
-        let (shutdown, _) = watch::channel(false);
-        let shared = Arc::new(Shared {
-            cluster: Mutex::new(cluster),
-            changed: Notify::new(),
-            kick: Notify::new(),
-            start: Instant::now(),
-            faults: Mutex::new(BTreeMap::new()),
-            unstall: Notify::new(),
-            up: ids.iter().map(|id| (*id, watch::channel(true).0)).collect(),
-            shutdown,
-        });
-        let mut addrs = BTreeMap::new();
-        let mut tasks = Vec::new();
-        for (id, l) in listeners {
-            let addr = l.local_addr().map_err(|source| StartError::Bind {
-                addr: format!("{id}"),
-                source,
-            })?;
-            shared.lock().set_port(id, addr.port());
-            addrs.insert(id, addr);
-            tasks.push(tokio::spawn(super::listener::serve(shared.clone(), id, l)));
-        }
-        tasks.push(tokio::spawn(ticker(shared.clone())));
-        tracing::info!(bootstrap = %bootstrap_of(&addrs), "mock cluster ready");
-        Ok(MockCluster {
-            shared,
-            addrs,
-            tasks,
-        })
-    }
-
-    /// The bootstrap list, `host:port,host:port,…`.
-    pub fn bootstrap(&self) -> String {
-        bootstrap_of(&self.addrs)
-    }
-
-    /// Each broker's address.
-    pub fn addresses(&self) -> &BTreeMap<BrokerId, SocketAddr> {
-        &self.addrs
-    }
-
-    /// Runs `f` on the cluster model (inspect state, create topics, inject errors...). Waiting
-    /// requests look again afterwards.
+impl Controller {
+    /// Runs `f` on the cluster model (inspect state, create topics, inject errors...), after
+    /// advancing replication to now. Waiting requests look again afterwards.
     pub fn with_cluster<R>(&self, f: impl FnOnce(&mut Cluster) -> R) -> R {
         let r = {
             let mut c = self.shared.lock();
@@ -266,6 +310,7 @@ impl MockCluster {
     }
 
     /// Stops a broker: its connections close, new ones are refused, its partitions fail over.
+    /// Returns false if it was already down (or does not exist).
     pub fn broker_down(&self, id: BrokerId) -> bool {
         let done = self.with_cluster(|c| c.broker_down(id));
         if let Some(up) = self.shared.up.get(&id) {
@@ -274,7 +319,8 @@ impl MockCluster {
         done
     }
 
-    /// Restarts a broker.
+    /// Restarts a broker: it listens again, its replicas truncate what their leaders lack and
+    /// catch up. Returns false if it was already up (or does not exist).
     pub fn broker_up(&self, id: BrokerId) -> bool {
         let done = self.with_cluster(|c| c.broker_up(id));
         if let Some(up) = self.shared.up.get(&id) {
@@ -293,19 +339,78 @@ impl MockCluster {
         self.with_cluster(|c| c.move_leader(topic, partition, to))
     }
 
+    /// Sets a partition's ISR (the leader always stays in it). A follower removed from the
+    /// ISR rejoins once it is caught up: stall it with [`Controller::set_lag`] to keep it out.
+    pub fn set_isr(
+        &self,
+        topic: &str,
+        partition: i32,
+        isr: Vec<BrokerId>,
+    ) -> Result<(), ErrorCode> {
+        self.with_cluster(|c| c.set_isr(topic, partition, isr))
+    }
+
+    /// Reassigns a partition's replicas ("set followers").
+    pub fn set_replicas(
+        &self,
+        topic: &str,
+        partition: i32,
+        replicas: Vec<BrokerId>,
+    ) -> Result<(), ErrorCode> {
+        self.with_cluster(|c| c.set_replicas(topic, partition, replicas))
+    }
+
+    /// Sets follower lag: for one follower of one partition (`partition = Some((topic, p))`
+    /// and `broker = Some(b)`), for every partition a broker follows (`broker` only), or the
+    /// default for all (neither). `lag = None` removes the override.
+    pub fn set_lag(
+        &self,
+        broker: Option<BrokerId>,
+        partition: Option<(&str, i32)>,
+        lag: Option<FollowerLag>,
+    ) -> Result<(), ErrorCode> {
+        self.with_cluster(|c| match (broker, partition) {
+            (Some(b), Some((t, p))) => c.set_partition_lag(t, p, b, lag),
+            (Some(b), None) => {
+                if c.set_broker_lag(b, lag) {
+                    Ok(())
+                } else {
+                    Err(ErrorCode::BrokerNotAvailable)
+                }
+            }
+            (None, None) => {
+                c.set_default_lag(lag.unwrap_or_default());
+                Ok(())
+            }
+            (None, Some(_)) => Err(ErrorCode::InvalidRequest),
+        })
+    }
+
     /// Injects an error for the next requests of an API.
     pub fn inject(&self, injection: Injection) {
         self.with_cluster(|c| c.faults.inject(injection));
     }
 
+    /// Removes every pending injected error.
+    pub fn clear_injections(&self) {
+        self.with_cluster(|c| c.faults.clear());
+    }
+
     /// Sets connection-level faults for a broker (0 = every broker).
     pub fn set_connection_faults(&self, broker: BrokerId, faults: ConnectionFaults) {
-        self.shared
-            .faults
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(broker, faults);
+        let mut f = self.shared.faults_lock();
+        if faults == ConnectionFaults::default() {
+            f.remove(&broker);
+        } else {
+            f.insert(broker, faults);
+        }
+        drop(f);
         self.shared.unstall.notify_waiters();
+    }
+
+    /// The connection-level faults set per broker (0 = every broker).
+    pub fn connection_faults(&self) -> BTreeMap<BrokerId, ConnectionFaults> {
+        self.shared.faults_lock().clone()
     }
 
     /// Creates a topic.
@@ -330,9 +435,180 @@ impl MockCluster {
         self.shared.now()
     }
 
+    /// The server's counters.
+    pub fn server_stats(&self) -> ServerStats {
+        let m = &self.shared.metrics;
+        let get = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        let requests = m
+            .requests
+            .iter()
+            .enumerate()
+            .filter_map(|(k, n)| {
+                let n = get(n);
+                (n > 0).then(|| {
+                    let key = ApiKey(i16::try_from(k).unwrap_or(-1));
+                    (key.name().to_owned(), n)
+                })
+            })
+            .collect();
+        ServerStats {
+            requests,
+            connections_total: get(&m.connections_total),
+            connections_open: m.connections_open.load(Ordering::Relaxed) as u64,
+            connections_refused: get(&m.connections_refused),
+            bytes_in: get(&m.bytes_in),
+            bytes_out: get(&m.bytes_out),
+            bad_requests: get(&m.bad_requests),
+            unsupported_requests: get(&m.unsupported),
+            dropped_after_append: get(&m.dropped_after_append),
+            idle_closed: get(&m.idle_closed),
+        }
+    }
+}
+
+/// A running mock cluster. `Send + Sync`; dropping it (or [`MockCluster::shutdown`]) stops
+/// every listener and connection. Dereferences to its [`Controller`] for faults.
+pub struct MockCluster {
+    controller: Controller,
+    addrs: BTreeMap<BrokerId, SocketAddr>,
+    control_addr: Option<SocketAddr>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for MockCluster {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MockCluster")
+            .field("brokers", &self.addrs)
+            .field("control", &self.control_addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::ops::Deref for MockCluster {
+    type Target = Controller;
+    fn deref(&self) -> &Controller {
+        &self.controller
+    }
+}
+
+impl MockCluster {
+    /// A builder with the defaults: 3 brokers on free loopback ports, auto-created topics.
+    pub fn builder() -> MockClusterBuilder {
+        MockClusterBuilder::default()
+    }
+
+    async fn start(config: ClusterConfig) -> Result<MockCluster, StartError> {
+        if config.socket_request_max_bytes > i32::MAX as usize
+            || config.socket_request_max_bytes < 64
+        {
+            return Err(StartError::Config(format!(
+                "socket_request_max_bytes {} is not in 64..=2^31-1",
+                config.socket_request_max_bytes
+            )));
+        }
+        let cluster = Cluster::new(config.clone(), 0)?;
+        let ids: Vec<BrokerId> = cluster.brokers().map(|b| b.id).collect();
+        let mut listeners = Vec::new();
+        for (i, id) in ids.iter().enumerate() {
+            let port = if config.port == 0 {
+                0
+            } else {
+                u16::try_from(usize::from(config.port) + i).map_err(|_| {
+                    StartError::Config(format!("port {} + {i} is out of range", config.port))
+                })?
+            };
+            let addr = format!("{}:{}", config.host, port);
+            let l = tokio::net::TcpListener::bind(&addr)
+                .await
+                .map_err(|source| StartError::Bind {
+                    addr: addr.clone(),
+                    source,
+                })?;
+            listeners.push((*id, l));
+        }
+        let control_listener =
+            match &config.control_addr {
+                Some(addr) => Some(tokio::net::TcpListener::bind(addr).await.map_err(
+                    |source| StartError::Bind {
+                        addr: addr.clone(),
+                        source,
+                    },
+                )?),
+                None => None,
+            };
+        let (shutdown, _) = watch::channel(false);
+        let shared = Arc::new(Shared {
+            cluster: Mutex::new(cluster),
+            changed: Notify::new(),
+            kick: Notify::new(),
+            start: Instant::now(),
+            faults: Mutex::new(BTreeMap::new()),
+            unstall: Notify::new(),
+            up: ids.iter().map(|id| (*id, watch::channel(true).0)).collect(),
+            shutdown,
+            metrics: Metrics::default(),
+            max_frame: config.socket_request_max_bytes,
+            max_connections: config.max_connections.max(1),
+            max_idle: Duration::from_millis(config.connections_max_idle_ms.max(1)),
+        });
+        let mut addrs = BTreeMap::new();
+        let mut tasks = Vec::new();
+        for (id, l) in listeners {
+            let addr = l.local_addr().map_err(|source| StartError::Bind {
+                addr: format!("{id}"),
+                source,
+            })?;
+            shared.lock().set_port(id, addr.port());
+            addrs.insert(id, addr);
+            tasks.push(tokio::spawn(super::listener::serve(shared.clone(), id, l)));
+        }
+        tasks.push(tokio::spawn(ticker(shared.clone())));
+        let controller = Controller { shared };
+        let mut control_addr = None;
+        if let Some(l) = control_listener {
+            let addr = l.local_addr().map_err(|source| StartError::Bind {
+                addr: "control".into(),
+                source,
+            })?;
+            control_addr = Some(addr);
+            tasks.push(tokio::spawn(crate::control::http::serve(
+                controller.clone(),
+                l,
+            )));
+            tracing::info!(%addr, "control endpoint ready");
+        }
+        tracing::info!(bootstrap = %bootstrap_of(&addrs), "mock cluster ready");
+        Ok(MockCluster {
+            controller,
+            addrs,
+            control_addr,
+            tasks,
+        })
+    }
+
+    /// The bootstrap list, `host:port,host:port,…`.
+    pub fn bootstrap(&self) -> String {
+        bootstrap_of(&self.addrs)
+    }
+
+    /// Each broker's address.
+    pub fn addresses(&self) -> &BTreeMap<BrokerId, SocketAddr> {
+        &self.addrs
+    }
+
+    /// The control endpoint's address, if it was asked for.
+    pub fn control_addr(&self) -> Option<SocketAddr> {
+        self.control_addr
+    }
+
+    /// A cloneable handle for faults and inspection (for other tasks).
+    pub fn controller(&self) -> Controller {
+        self.controller.clone()
+    }
+
     /// Stops everything and waits for the tasks to end.
     pub async fn shutdown(mut self) {
-        self.shared.shutdown.send_replace(true);
+        self.controller.shared.shutdown.send_replace(true);
         for t in self.tasks.drain(..) {
             let _ = t.await;
         }
@@ -341,7 +617,7 @@ impl MockCluster {
 
 impl Drop for MockCluster {
     fn drop(&mut self) {
-        self.shared.shutdown.send_replace(true);
+        self.controller.shared.shutdown.send_replace(true);
         for t in &self.tasks {
             t.abort();
         }

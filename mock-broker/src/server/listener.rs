@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
-use super::handle::Shared;
+use std::sync::atomic::Ordering;
+
+use super::handle::{Metrics, Shared};
 use crate::cluster::BrokerId;
 
 pub(crate) async fn serve(shared: Arc<Shared>, id: BrokerId, listener: TcpListener) {
@@ -27,11 +29,22 @@ pub(crate) async fn serve(shared: Arc<Shared>, id: BrokerId, listener: TcpListen
                     accepted = l.accept() => {
                         match accepted {
                             Ok((sock, peer)) => {
-                                let _ = sock.set_nodelay(true);
-                                tracing::debug!(broker = id, %peer, "connection");
-                                tokio::spawn(super::connection::run(shared.clone(), id, sock));
+                                let open = shared.metrics.connections_open.load(Ordering::Relaxed);
+                                if open >= shared.max_connections {
+                                    Metrics::add(&shared.metrics.connections_refused, 1);
+                                    tracing::warn!(broker = id, %peer, open, "too many connections; closing the new one");
+                                    drop(sock);
+                                } else {
+                                    let _ = sock.set_nodelay(true);
+                                    tracing::debug!(broker = id, %peer, "connection");
+                                    tokio::spawn(super::connection::run(shared.clone(), id, sock));
+                                }
                             }
-                            Err(e) => tracing::warn!(broker = id, error = %e, "accept failed"),
+                            Err(e) => {
+                                // Out of file descriptors, typically: back off instead of spinning.
+                                tracing::warn!(broker = id, error = %e, "accept failed");
+                                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                            }
                         }
                         listener = Some(l);
                     }

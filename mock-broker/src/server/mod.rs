@@ -5,4 +5,6 @@ mod connection;
 mod handle;
 mod listener;
 
-pub use handle::{ConnectionFaults, MockCluster, MockClusterBuilder, StartError};
+pub use handle::{
+    ConnectionFaults, Controller, MockCluster, MockClusterBuilder, ServerStats, StartError,
+};

@@ -1,0 +1,239 @@
+//! The HTTP/JSON control endpoint (`kwire-mock --control 127.0.0.1:PORT`), so a CI job in
+//! any language can drive faults with curl:
+//!
+//! | method and path | body | does |
+//! |---|---|---|
+//! | `GET /healthz` | | `ok` |
+//! | `GET /state` | | brokers, partitions (leader, ISR, HW, LEOs), faults, counters |
+//! | `POST /actions` | an [`Action`] or a list | applies them now, in order |
+//! | `POST /scenario` | a scenario (list of steps with `at_ms`) | runs it from now, in the background |
+//! | `POST /brokers/{id}/down`, `/up` | | stop / restart a broker |
+//! | `POST /partitions/{topic}/{p}/leader` | `{"to": 2}` (optional) | move leadership |
+//! | `POST /partitions/{topic}/{p}/isr` | `{"isr": [1, 2]}` | set the ISR |
+//! | `POST /partitions/{topic}/{p}/replicas` | `{"replicas": [1, 3]}` | reassign replicas |
+//! | `POST /faults/lag` | fields of `set_lag` | follower lag |
+//! | `POST /faults/inject`, `DELETE /faults/inject` | fields of `inject` | inject / clear errors |
+//! | `POST /faults/connection`, `DELETE /faults/connection` | fields of `connection_faults` | latency, stall, drop after append |
+//! | `POST /topics` | fields of `create_topic` | create a topic |
+//!
+//! Answers are JSON; a malformed request gets 400, an action the cluster refuses 409, both with
+//! `{"error": "..."}`.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State as AxState};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+
+use super::scenario::{self, Scenario};
+use super::{Action, ControlError};
+use crate::server::Controller;
+
+fn error(status: StatusCode, message: impl std::fmt::Display) -> Response {
+    (status, axum::Json(json!({ "error": message.to_string() }))).into_response()
+}
+
+fn control_error(e: &ControlError) -> Response {
+    match e {
+        ControlError::Refused { .. } => error(StatusCode::CONFLICT, e),
+        ControlError::Invalid(_) => error(StatusCode::BAD_REQUEST, e),
+    }
+}
+
+/// Parses a JSON object body (an empty body is `{}`).
+fn object(body: &Bytes) -> Result<serde_json::Map<String, Value>, Box<Response>> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(serde_json::Map::new());
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(o)) => Ok(o),
+        Ok(_) => Err(Box::new(error(
+            StatusCode::BAD_REQUEST,
+            "expected a JSON object",
+        ))),
+        Err(e) => Err(Box::new(error(StatusCode::BAD_REQUEST, e))),
+    }
+}
+
+/// Applies the action named `name` with the fields of `fields`.
+fn apply_named(c: &Controller, name: &str, mut fields: serde_json::Map<String, Value>) -> Response {
+    fields.insert("action".into(), Value::String(name.into()));
+    let action: Action = match serde_json::from_value(Value::Object(fields)) {
+        Ok(a) => a,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e),
+    };
+    match c.apply(&action) {
+        Ok(applied) => axum::Json(applied).into_response(),
+        Err(e) => control_error(&e),
+    }
+}
+
+async fn state(AxState(c): AxState<Controller>) -> Response {
+    axum::Json(c.state()).into_response()
+}
+
+async fn actions(AxState(c): AxState<Controller>, body: Bytes) -> Response {
+    let list: Vec<Action> = match serde_json::from_slice::<Value>(&body) {
+        Ok(v @ Value::Array(_)) => match serde_json::from_value(v) {
+            Ok(l) => l,
+            Err(e) => return error(StatusCode::BAD_REQUEST, e),
+        },
+        Ok(v) => match serde_json::from_value(v) {
+            Ok(a) => vec![a],
+            Err(e) => return error(StatusCode::BAD_REQUEST, e),
+        },
+        Err(e) => return error(StatusCode::BAD_REQUEST, e),
+    };
+    let mut results = Vec::with_capacity(list.len());
+    for a in &list {
+        match c.apply(a) {
+            Ok(r) => results.push(serde_json::to_value(r).unwrap_or(Value::Null)),
+            Err(e) => return control_error(&e),
+        }
+    }
+    axum::Json(json!({ "applied": results })).into_response()
+}
+
+async fn run_scenario(AxState(c): AxState<Controller>, body: Bytes) -> Response {
+    let text = String::from_utf8_lossy(&body);
+    let s = match Scenario::from_json(&text) {
+        Ok(s) => s,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e),
+    };
+    let n = s.steps.len();
+    let last = s.steps.last().map_or(0, |s| s.at_ms);
+    tokio::spawn(scenario::run(c, s));
+    (
+        StatusCode::ACCEPTED,
+        axum::Json(json!({ "scheduled": n, "last_at_ms": last })),
+    )
+        .into_response()
+}
+
+async fn broker_down(AxState(c): AxState<Controller>, Path(id): Path<i32>) -> Response {
+    let mut f = serde_json::Map::new();
+    f.insert("broker".into(), id.into());
+    apply_named(&c, "broker_down", f)
+}
+
+async fn broker_up(AxState(c): AxState<Controller>, Path(id): Path<i32>) -> Response {
+    let mut f = serde_json::Map::new();
+    f.insert("broker".into(), id.into());
+    apply_named(&c, "broker_up", f)
+}
+
+fn partition_action(
+    c: &Controller,
+    name: &str,
+    topic: String,
+    partition: i32,
+    body: &Bytes,
+) -> Response {
+    let mut f = match object(body) {
+        Ok(f) => f,
+        Err(r) => return *r,
+    };
+    f.insert("topic".into(), topic.into());
+    f.insert("partition".into(), partition.into());
+    apply_named(c, name, f)
+}
+
+async fn leader(
+    AxState(c): AxState<Controller>,
+    Path((topic, p)): Path<(String, i32)>,
+    body: Bytes,
+) -> Response {
+    partition_action(&c, "move_leader", topic, p, &body)
+}
+
+async fn isr(
+    AxState(c): AxState<Controller>,
+    Path((topic, p)): Path<(String, i32)>,
+    body: Bytes,
+) -> Response {
+    partition_action(&c, "set_isr", topic, p, &body)
+}
+
+async fn replicas(
+    AxState(c): AxState<Controller>,
+    Path((topic, p)): Path<(String, i32)>,
+    body: Bytes,
+) -> Response {
+    partition_action(&c, "set_replicas", topic, p, &body)
+}
+
+fn with_body(c: &Controller, name: &str, body: &Bytes) -> Response {
+    match object(body) {
+        Ok(f) => apply_named(c, name, f),
+        Err(r) => *r,
+    }
+}
+
+async fn lag(AxState(c): AxState<Controller>, body: Bytes) -> Response {
+    with_body(&c, "set_lag", &body)
+}
+
+async fn inject(AxState(c): AxState<Controller>, body: Bytes) -> Response {
+    with_body(&c, "inject", &body)
+}
+
+async fn clear_injections(AxState(c): AxState<Controller>) -> Response {
+    apply_named(&c, "clear_injections", serde_json::Map::new())
+}
+
+async fn connection(AxState(c): AxState<Controller>, body: Bytes) -> Response {
+    with_body(&c, "connection_faults", &body)
+}
+
+async fn clear_connection(AxState(c): AxState<Controller>) -> Response {
+    let brokers: Vec<i32> = c.connection_faults().keys().copied().collect();
+    for b in brokers {
+        c.set_connection_faults(b, crate::server::ConnectionFaults::default());
+    }
+    axum::Json(json!({ "action": "connection_faults", "changed": true })).into_response()
+}
+
+async fn topics(AxState(c): AxState<Controller>, body: Bytes) -> Response {
+    with_body(&c, "create_topic", &body)
+}
+
+/// The control endpoint's routes.
+pub fn router(controller: Controller) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/state", get(state))
+        .route("/actions", post(actions))
+        .route("/scenario", post(run_scenario))
+        .route("/brokers/{id}/down", post(broker_down))
+        .route("/brokers/{id}/up", post(broker_up))
+        .route("/partitions/{topic}/{partition}/leader", post(leader))
+        .route("/partitions/{topic}/{partition}/isr", post(isr))
+        .route("/partitions/{topic}/{partition}/replicas", post(replicas))
+        .route("/faults/lag", post(lag))
+        .route("/faults/inject", post(inject).delete(clear_injections))
+        .route(
+            "/faults/connection",
+            post(connection).delete(clear_connection),
+        )
+        .route("/topics", post(topics))
+        .layer(axum::extract::DefaultBodyLimit::max(1 << 20))
+        .with_state(controller)
+}
+
+/// Serves the control endpoint on `listener` until the cluster shuts down.
+pub(crate) async fn serve(controller: Controller, listener: TcpListener) {
+    let mut shutdown = controller.shared.shutdown.subscribe();
+    let app = router(controller);
+    let stop = async move {
+        let _ = shutdown.wait_for(|s| *s).await;
+    };
+    if let Err(e) = axum::serve(listener, app)
+        .with_graceful_shutdown(stop)
+        .await
+    {
+        tracing::error!(error = %e, "control endpoint failed");
+    }
+}
