@@ -223,8 +223,7 @@ start_node() { # mode name version [maker]
       -cp "$libs/*" kafka.Kafka "$dir/server.properties" ) > "$dir/server.log" 2>&1 < /dev/null &
   echo $! > "$dir/pid"
   # until the subshell has exec'd java, its command line lacks the marker node_pid looks for
-  local i
-  for i in $(seq 100); do
+  for _ in $(seq 100); do
     node_pid "$mode" "$name" >/dev/null && return 0
     kill -0 "$(cat "$dir/pid")" 2>/dev/null || break
     sleep 0.05
