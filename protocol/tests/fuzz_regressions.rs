@@ -170,3 +170,44 @@ fn round_trip_compact_string_longer_than_i16_max() {
     input.extend_from_slice(&[0x01, 0x00]);
     replay("round_trip", &input);
 }
+
+/// A record batch with no records whose attributes name a codec (here lz4): it decodes into a
+/// `RecordBatch` with `compression: Lz4`, but `RecordBatch::encode` writes it uncompressed
+/// (`BatchWriter` never compresses an empty batch), so it decodes back with `compression: None`
+/// — against `RecordBatch`'s promise that the fields are written as they are. Found by
+/// `record_batch` (crash-dbb843b4…, minimized by hand). Owned by protocol/src/records/;
+/// ignored until fixed there (the harness tolerates it meanwhile, see `check_batch`).
+#[test]
+#[ignore = "records bug, reported: empty compressed batch loses its codec on re-encode"]
+fn record_batch_empty_compressed_batch_keeps_its_codec() {
+    use kwire_protocol::records::RecordBatch;
+    let batch = empty_batch_with_attributes(0x0003);
+    let decoded = RecordBatch::decode(batch).unwrap();
+    assert_eq!(
+        decoded.compression,
+        kwire_protocol::records::Compression::Lz4
+    );
+    let again = RecordBatch::decode(decoded.to_bytes().unwrap()).unwrap();
+    assert_eq!(decoded, again);
+}
+
+/// A valid 61-byte batch header with no records.
+fn empty_batch_with_attributes(attributes: i16) -> kwire_protocol::Bytes {
+    let mut b = Vec::new();
+    b.extend_from_slice(&0i64.to_be_bytes()); // baseOffset
+    b.extend_from_slice(&49i32.to_be_bytes()); // batchLength
+    b.extend_from_slice(&(-1i32).to_be_bytes()); // partitionLeaderEpoch
+    b.push(2); // magic
+    b.extend_from_slice(&0u32.to_be_bytes()); // crc, below
+    b.extend_from_slice(&attributes.to_be_bytes());
+    b.extend_from_slice(&0i32.to_be_bytes()); // lastOffsetDelta
+    b.extend_from_slice(&0i64.to_be_bytes()); // baseTimestamp
+    b.extend_from_slice(&0i64.to_be_bytes()); // maxTimestamp
+    b.extend_from_slice(&(-1i64).to_be_bytes()); // producerId
+    b.extend_from_slice(&(-1i16).to_be_bytes()); // producerEpoch
+    b.extend_from_slice(&(-1i32).to_be_bytes()); // baseSequence
+    b.extend_from_slice(&0i32.to_be_bytes()); // recordCount
+    assert_eq!(b.len(), 61);
+    harness::fix_crcs(&mut b);
+    kwire_protocol::Bytes::from(b)
+}
