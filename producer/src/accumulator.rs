@@ -286,7 +286,13 @@ impl Accumulator {
     }
 
     /// Appends a record that holds `reserved` bytes of buffer memory to `tp`'s queue.
-    pub fn append(&mut self, tp: Tp, rec: PendingRecord, reserved: usize, now: Instant) -> Appended {
+    pub fn append(
+        &mut self,
+        tp: Tp,
+        rec: PendingRecord,
+        reserved: usize,
+        now: Instant,
+    ) -> Appended {
         let batch_size = self.cfg.batch_size;
         let q = self.queue_mut(tp);
         let rec = match q.batches.back_mut() {
@@ -521,7 +527,12 @@ impl Accumulator {
     }
 
     /// Queue lengths (batches) of the partitions of topic `ti` with a leader.
-    pub fn queue_lengths(&self, ti: u32, leader: impl Fn(Tp) -> Option<i32>, partitions: usize) -> Vec<(i32, u32)> {
+    pub fn queue_lengths(
+        &self,
+        ti: u32,
+        leader: impl Fn(Tp) -> Option<i32>,
+        partitions: usize,
+    ) -> Vec<(i32, u32)> {
         let t = &self.topics[ti as usize];
         (0..partitions as i32)
             .filter(|&p| {
@@ -586,7 +597,11 @@ mod tests {
         assert!(r.nodes.is_empty());
         assert_eq!(r.next_check, Some(t0 + Duration::from_millis(5)));
         // Linger over: node 1 ready.
-        assert!(acc.ready(t0 + Duration::from_millis(5), leader).nodes.contains(&1));
+        assert!(
+            acc.ready(t0 + Duration::from_millis(5), leader)
+                .nodes
+                .contains(&1)
+        );
         // Fill up: 100-byte values take ~110 bytes; the 9th record overflows 1000 bytes.
         let mut full_at = None;
         for i in 0..20 {
@@ -598,7 +613,10 @@ mod tests {
         }
         assert!(full_at.is_some());
         let r = acc.ready(t0, leader);
-        assert!(r.nodes.contains(&1), "a full batch is ready before linger.ms");
+        assert!(
+            r.nodes.contains(&1),
+            "a full batch is ready before linger.ms"
+        );
         let q = acc.queue(tp(0)).unwrap();
         assert_eq!(q.batches.len(), 2);
         assert!(q.batches[0].size <= 1000 && q.batches[0].full);
@@ -637,7 +655,13 @@ mod tests {
         assert!(acc.try_reserve(6000));
         assert!(!acc.try_reserve(6000));
         acc.append(tp(0), rec(100), 6000, t0);
-        let b = acc.drain(t0 + Duration::from_millis(5), 1, 1 << 20, |_| Some(1), &mut NoGate);
+        let b = acc.drain(
+            t0 + Duration::from_millis(5),
+            1,
+            1 << 20,
+            |_| Some(1),
+            &mut NoGate,
+        );
         acc.batch_done(&b[0]);
         assert_eq!(acc.buffer_used(), 0);
         assert!(acc.try_reserve(6000));
@@ -651,7 +675,10 @@ mod tests {
         acc.append(tp(0), rec(10), 0, t0);
         acc.append(tp(1), rec(10), 0, t0 + Duration::from_secs(1));
         let marker = acc.begin_flush();
-        assert!(acc.ready(t0, |_| Some(1)).nodes.contains(&1), "flush ignores linger");
+        assert!(
+            acc.ready(t0, |_| Some(1)).nodes.contains(&1),
+            "flush ignores linger"
+        );
         assert!(!acc.flushed(marker));
         let expired = acc.expire(t0 + Duration::from_secs(120));
         assert_eq!(expired.len(), 1);
@@ -672,7 +699,13 @@ mod tests {
         let mut drained = Vec::new();
         for seq in [0, 10, 20] {
             acc.append(tp(0), rec(10), 0, t0);
-            let mut b = acc.drain(t0 + Duration::from_millis(5), 1, 1 << 20, |_| Some(1), &mut NoGate);
+            let mut b = acc.drain(
+                t0 + Duration::from_millis(5),
+                1,
+                1 << 20,
+                |_| Some(1),
+                &mut NoGate,
+            );
             b[0].producer = Some(pid);
             b[0].base_sequence = seq;
             drained.push(b.pop().unwrap());
@@ -685,7 +718,13 @@ mod tests {
         acc.reenqueue(b10);
         acc.reenqueue(b20);
         acc.reenqueue(b0);
-        let seqs: Vec<i32> = acc.queue(tp(0)).unwrap().batches.iter().map(|b| b.base_sequence).collect();
+        let seqs: Vec<i32> = acc
+            .queue(tp(0))
+            .unwrap()
+            .batches
+            .iter()
+            .map(|b| b.base_sequence)
+            .collect();
         assert_eq!(seqs, vec![0, 10, 20, -1]);
     }
 
@@ -699,11 +738,20 @@ mod tests {
         acc.topic_index(&Arc::from("t"));
         acc.append(tp(0), rec(10), 0, t0);
         let later = t0 + Duration::from_millis(5);
-        assert_eq!(acc.drain(later, 1, 1 << 20, |_| Some(1), &mut NoGate).len(), 1);
+        assert_eq!(
+            acc.drain(later, 1, 1 << 20, |_| Some(1), &mut NoGate).len(),
+            1
+        );
         acc.append(tp(0), rec(10), 0, t0);
         assert!(acc.ready(later, |_| Some(1)).nodes.is_empty());
-        assert!(acc.drain(later, 1, 1 << 20, |_| Some(1), &mut NoGate).is_empty());
+        assert!(
+            acc.drain(later, 1, 1 << 20, |_| Some(1), &mut NoGate)
+                .is_empty()
+        );
         acc.returned(tp(0));
-        assert_eq!(acc.drain(later, 1, 1 << 20, |_| Some(1), &mut NoGate).len(), 1);
+        assert_eq!(
+            acc.drain(later, 1, 1 << 20, |_| Some(1), &mut NoGate).len(),
+            1
+        );
     }
 }

@@ -2,7 +2,9 @@
 //! into a record batch v2 (through `kwire_protocol::records::BatchWriter`).
 
 use bytes::{Bytes, BytesMut};
-use kwire_protocol::records::{BATCH_HEADER_SIZE, BatchOptions, BatchWriter, Compression, HeaderRef};
+use kwire_protocol::records::{
+    BATCH_HEADER_SIZE, BatchOptions, BatchWriter, Compression, HeaderRef,
+};
 use tokio::sync::oneshot;
 
 use crate::error::ProduceError;
@@ -128,7 +130,11 @@ pub(crate) fn encode_batch(
     let mut hdrs: Vec<HeaderRef<'_>> = Vec::new();
     for r in records {
         hdrs.clear();
-        hdrs.extend(r.headers.iter().map(|h| HeaderRef::new(h.key.as_str(), h.value.as_deref())));
+        hdrs.extend(
+            r.headers
+                .iter()
+                .map(|h| HeaderRef::new(h.key.as_str(), h.value.as_deref())),
+        );
         w.append(r.timestamp, r.key.as_deref(), r.value.as_deref(), &hdrs)
             .map_err(enc)?;
     }
@@ -169,7 +175,13 @@ mod tests {
             );
             assert!(
                 record_size_upper_bound(r.key.as_deref(), r.value.as_deref(), &r.headers)
-                    >= record_size(r.timestamp - 1000, i as i32, r.key.as_deref(), r.value.as_deref(), &r.headers)
+                    >= record_size(
+                        r.timestamp - 1000,
+                        i as i32,
+                        r.key.as_deref(),
+                        r.value.as_deref(),
+                        &r.headers
+                    )
             );
         }
         let stamp = ProducerStamp {
@@ -181,7 +193,10 @@ mod tests {
         assert_eq!(b.len(), expected);
         let view = BatchView::decode(b).unwrap();
         let h = view.header();
-        assert_eq!((h.producer_id, h.producer_epoch, h.base_sequence), (9, 2, 40));
+        assert_eq!(
+            (h.producer_id, h.producer_epoch, h.base_sequence),
+            (9, 2, 40)
+        );
         assert_eq!(h.record_count, 2);
         let back: Vec<_> = view.records().map(|r| r.unwrap()).collect();
         assert_eq!(back[1].value.as_deref(), Some(&[7u8; 300][..]));

@@ -308,7 +308,11 @@ impl ProducerConfigBuilder {
             "0" => Acks::None,
             other => return Err(p.invalid("acks", other, "expected all, -1, 0 or 1")),
         };
-        let compression = match p.raw("compression.type").trim().to_ascii_lowercase().as_str()
+        let compression = match p
+            .raw("compression.type")
+            .trim()
+            .to_ascii_lowercase()
+            .as_str()
         {
             "none" => Compression::None,
             "gzip" => Compression::Gzip,
@@ -537,7 +541,12 @@ mod tests {
             base().set("linger.msec", "1").build(),
             Err(ConfigError::UnknownKey(k)) if k == "linger.msec"
         ));
-        assert!(base().set("bootstrap.servers", "nohostport").build().is_err());
+        assert!(
+            base()
+                .set("bootstrap.servers", "nohostport")
+                .build()
+                .is_err()
+        );
     }
 
     #[test]
@@ -546,7 +555,10 @@ mod tests {
         assert!(e.to_string().contains("acks"), "{e}");
         let e = base().set("linger.ms", "-1").build().unwrap_err();
         assert!(e.to_string().contains("linger.ms"), "{e}");
-        let e = base().set("compression.type", "brotli").build().unwrap_err();
+        let e = base()
+            .set("compression.type", "brotli")
+            .build()
+            .unwrap_err();
         assert!(e.to_string().contains("compression.type"), "{e}");
         let e = base().set("enable.idempotence", "yes").build().unwrap_err();
         assert!(e.to_string().contains("enable.idempotence"), "{e}");
@@ -559,9 +571,21 @@ mod tests {
             explicit().acks(Acks::Leader).build(),
             Err(ConfigError::Conflict(_))
         ));
-        assert!(matches!(explicit().retries(0).build(), Err(ConfigError::Conflict(_))));
-        assert!(matches!(explicit().max_in_flight(6).build(), Err(ConfigError::Conflict(_))));
-        assert!(explicit().max_in_flight(5).build().unwrap().enable_idempotence);
+        assert!(matches!(
+            explicit().retries(0).build(),
+            Err(ConfigError::Conflict(_))
+        ));
+        assert!(matches!(
+            explicit().max_in_flight(6).build(),
+            Err(ConfigError::Conflict(_))
+        ));
+        assert!(
+            explicit()
+                .max_in_flight(5)
+                .build()
+                .unwrap()
+                .enable_idempotence
+        );
     }
 
     #[test]

@@ -36,20 +36,27 @@ pub(crate) fn pick_version(
 
 /// The versions this producer uses with a broker that answered `resp`.
 pub(crate) fn negotiate(resp: &ApiVersionsResponse) -> Result<Versions, String> {
-    let produce = pick_version(resp, ApiKey::PRODUCE, ProduceRequest::VERSIONS).ok_or_else(
-        || {
+    let produce =
+        pick_version(resp, ApiKey::PRODUCE, ProduceRequest::VERSIONS).ok_or_else(|| {
             format!(
                 "the broker supports Produce {:?}; this client speaks {}-{}",
                 resp.range_for(ApiKey::PRODUCE),
                 ProduceRequest::VERSIONS.min,
                 ProduceRequest::VERSIONS.max
             )
-        },
-    )?;
-    let metadata = pick_version(resp, ApiKey::METADATA, MetadataRequest::VERSIONS)
-        .ok_or_else(|| format!("the broker supports Metadata {:?}", resp.range_for(ApiKey::METADATA)))?;
-    let init_producer_id =
-        pick_version(resp, ApiKey::INIT_PRODUCER_ID, InitProducerIdRequest::VERSIONS);
+        })?;
+    let metadata =
+        pick_version(resp, ApiKey::METADATA, MetadataRequest::VERSIONS).ok_or_else(|| {
+            format!(
+                "the broker supports Metadata {:?}",
+                resp.range_for(ApiKey::METADATA)
+            )
+        })?;
+    let init_producer_id = pick_version(
+        resp,
+        ApiKey::INIT_PRODUCER_ID,
+        InitProducerIdRequest::VERSIONS,
+    );
     Ok(Versions {
         produce,
         metadata,
@@ -78,7 +85,12 @@ pub(crate) fn decode_api_versions(
 }
 
 impl OutRequest {
-    fn encode(&self, buf: &mut BytesMut, correlation_id: i32, client_id: &str) -> Result<(), String> {
+    fn encode(
+        &self,
+        buf: &mut BytesMut,
+        correlation_id: i32,
+        client_id: &str,
+    ) -> Result<(), String> {
         let key = match &self.body {
             OutBody::Produce(_) => ApiKey::PRODUCE,
             OutBody::Metadata(_) => ApiKey::METADATA,
@@ -150,7 +162,13 @@ pub(crate) struct ConnConfig {
 pub(crate) type EventTx = mpsc::UnboundedSender<(u64, Event)>;
 
 /// Starts connecting to `addr` as `node`; events go to `events` tagged with `conn_id`.
-pub(crate) fn spawn(node: i32, conn_id: u64, addr: String, cfg: ConnConfig, events: EventTx) -> ConnHandle {
+pub(crate) fn spawn(
+    node: i32,
+    conn_id: u64,
+    addr: String,
+    cfg: ConnConfig,
+    events: EventTx,
+) -> ConnHandle {
     let (tx, rx) = mpsc::unbounded_channel();
     let tasks = Arc::new(Mutex::new(Vec::new()));
     let tasks2 = tasks.clone();
@@ -201,7 +219,8 @@ async fn setup(addr: &str, cfg: &ConnConfig) -> Result<(TcpStream, Versions), St
                 ..Default::default()
             };
             buf.clear();
-            let h = RequestHeader::new(ApiKey::API_VERSIONS, version, attempt, Some(&cfg.client_id));
+            let h =
+                RequestHeader::new(ApiKey::API_VERSIONS, version, attempt, Some(&cfg.client_id));
             frame::encode_request(&mut buf, &h, &req).map_err(|e| e.to_string())?;
             s.write_all(&buf).await.map_err(|e| format!("write: {e}"))?;
             let payload = read_frame(&mut s, cfg.max_frame_size).await?;
@@ -212,7 +231,9 @@ async fn setup(addr: &str, cfg: &ConnConfig) -> Result<(TcpStream, Versions), St
                     .ok_or("UNSUPPORTED_VERSION without an ApiVersions range")?;
                 let next = max.min(ApiVersionsRequest::VERSIONS.max);
                 if next >= version || next < 0 {
-                    return Err(format!("the broker supports no ApiVersions version we do ({max})"));
+                    return Err(format!(
+                        "the broker supports no ApiVersions version we do ({max})"
+                    ));
                 }
                 version = next;
                 continue;
@@ -235,7 +256,10 @@ async fn read_frame(s: &mut TcpStream, max: usize) -> Result<Bytes, String> {
         if let Some(f) = frame::split_frame(&mut buf, max).map_err(|e| e.to_string())? {
             return Ok(f);
         }
-        let n = s.read_buf(&mut buf).await.map_err(|e| format!("read: {e}"))?;
+        let n = s
+            .read_buf(&mut buf)
+            .await
+            .map_err(|e| format!("read: {e}"))?;
         if n == 0 {
             return Err("connection closed by the broker".into());
         }
@@ -277,7 +301,13 @@ async fn write_loop(
                 OutBody::Metadata(_) => Kind::Metadata,
                 OutBody::InitProducerId(_) => Kind::InitProducerId,
             };
-            trace!(id = req.id, correlation_id, ?kind, version = req.version, "send");
+            trace!(
+                id = req.id,
+                correlation_id,
+                ?kind,
+                version = req.version,
+                "send"
+            );
             if req.expect_response {
                 let _ = pending.send(Expect {
                     correlation_id,
@@ -383,9 +413,16 @@ mod tests {
             (ApiKey::INIT_PRODUCER_ID, 0, 5),
         ]))
         .unwrap();
-        assert_eq!((v.produce, v.metadata, v.init_producer_id), (11, 12, Some(5)));
+        assert_eq!(
+            (v.produce, v.metadata, v.init_producer_id),
+            (11, 12, Some(5))
+        );
         // A future broker: capped at what we speak.
-        let v = negotiate(&resp(&[(ApiKey::PRODUCE, 3, 40), (ApiKey::METADATA, 0, 40)])).unwrap();
+        let v = negotiate(&resp(&[
+            (ApiKey::PRODUCE, 3, 40),
+            (ApiKey::METADATA, 0, 40),
+        ]))
+        .unwrap();
         assert_eq!(v.produce, ProduceRequest::VERSIONS.max);
         assert_eq!(v.init_producer_id, None);
         // No overlap.

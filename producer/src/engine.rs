@@ -81,12 +81,28 @@ pub(crate) struct Versions {
 /// What happened on the network.
 #[derive(Debug)]
 pub(crate) enum Event {
-    Connected { node: i32, versions: Versions },
-    ConnectFailed { node: i32, error: String },
-    Response { node: i32, id: u64, body: InBody },
+    Connected {
+        node: i32,
+        versions: Versions,
+    },
+    ConnectFailed {
+        node: i32,
+        error: String,
+    },
+    Response {
+        node: i32,
+        id: u64,
+        body: InBody,
+    },
     /// A request that expects no response (acks=0) was written to the socket.
-    Written { node: i32, id: u64 },
-    Disconnected { node: i32, error: String },
+    Written {
+        node: i32,
+        id: u64,
+    },
+    Disconnected {
+        node: i32,
+        error: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -321,8 +337,16 @@ impl Engine {
         record: ProducerRecord,
         now: Instant,
         now_ms: i64,
-    ) -> Result<Result<(oneshot::Receiver<Result<RecordMetadata, ProduceError>>, bool), Blocked>, ProduceError>
-    {
+    ) -> Result<
+        Result<
+            (
+                oneshot::Receiver<Result<RecordMetadata, ProduceError>>,
+                bool,
+            ),
+            Blocked,
+        >,
+        ProduceError,
+    > {
         if let Some(e) = &self.fatal {
             return Err(e.clone());
         }
@@ -388,12 +412,13 @@ impl Engine {
                         self.refresh_available(ti);
                         let avail = &self.avail_cache[&ti].1;
                         let acc = &self.acc;
-                        self.sticky.sticky_partition(&record.topic, count, avail, |p| {
-                            acc.all_batches_full(Tp {
-                                topic: ti,
-                                partition: p,
+                        self.sticky
+                            .sticky_partition(&record.topic, count, avail, |p| {
+                                acc.all_batches_full(Tp {
+                                    topic: ti,
+                                    partition: p,
+                                })
                             })
-                        })
                     }
                 }
             }
@@ -434,7 +459,11 @@ impl Engine {
 
     fn refresh_available(&mut self, ti: u32) {
         let generation = self.meta.generation;
-        if self.avail_cache.get(&ti).is_some_and(|(g, _)| *g == generation) {
+        if self
+            .avail_cache
+            .get(&ti)
+            .is_some_and(|(g, _)| *g == generation)
+        {
             return;
         }
         let name = self.acc.topic_name(ti).clone();
@@ -547,7 +576,8 @@ impl Engine {
                     info!(producer = ?idem.producer(), partitions = tps.len(), "bumped the producer epoch");
                     self.counters.epoch_bumps += 1;
                     for tp in tps {
-                        let q = &mut self.acc.topics[tp.topic as usize].partitions[tp.partition as usize];
+                        let q = &mut self.acc.topics[tp.topic as usize].partitions
+                            [tp.partition as usize];
                         idem.restart_sequences(tp, q.batches.iter_mut());
                     }
                 }
@@ -712,7 +742,12 @@ impl Engine {
     }
 
     /// Starts a connection to some node if none is ready or connecting.
-    fn connect_any(&mut self, now: Instant, actions: &mut Vec<Action>, at: &mut impl FnMut(Instant)) {
+    fn connect_any(
+        &mut self,
+        now: Instant,
+        actions: &mut Vec<Action>,
+        at: &mut impl FnMut(Instant),
+    ) {
         if self
             .nodes
             .values()
@@ -733,7 +768,9 @@ impl Engine {
                 Conn::Idle { retry_at } => Some((retry_at.filter(|&t| t > now), n.failures, id)),
                 _ => None,
             })
-            .min_by_key(|&(retry_at, failures, id)| (retry_at.is_some(), failures, id < 0, retry_at, id));
+            .min_by_key(|&(retry_at, failures, id)| {
+                (retry_at.is_some(), failures, id < 0, retry_at, id)
+            });
         match candidate {
             Some((None, _, id)) => {
                 let n = self.nodes.get_mut(&id).expect("listed");
@@ -752,7 +789,14 @@ impl Engine {
     fn new_request(&mut self, node: i32, now: Instant, kind: Pending) -> u64 {
         let id = self.next_id;
         self.next_id += 1;
-        self.in_flight.insert(id, InFlight { node, sent: now, kind });
+        self.in_flight.insert(
+            id,
+            InFlight {
+                node,
+                sent: now,
+                kind,
+            },
+        );
         if let Some(n) = self.nodes.get_mut(&node) {
             n.in_flight.insert(id);
         }
@@ -937,7 +981,11 @@ impl Engine {
                         self.on_init_producer_id(resp, now)
                     }
                     (kind, body) => {
-                        warn!(node, ?body, "response of the wrong type; dropping the connection");
+                        warn!(
+                            node,
+                            ?body,
+                            "response of the wrong type; dropping the connection"
+                        );
                         self.fail_request(kind, now);
                         self.connection_lost(node, now, "response of the wrong type");
                     }
@@ -1042,8 +1090,10 @@ impl Engine {
                 continue;
             }
             let code = pr.error_code;
-            if matches!(code, ErrorCode::NotLeaderOrFollower | ErrorCode::FencedLeaderEpoch)
-                && pr.current_leader.leader_id >= 0
+            if matches!(
+                code,
+                ErrorCode::NotLeaderOrFollower | ErrorCode::FencedLeaderEpoch
+            ) && pr.current_leader.leader_id >= 0
             {
                 self.meta.update_leader(
                     &name,

@@ -103,7 +103,10 @@ impl ProduceError {
     /// Whether the record may have been written even though this error was reported (the batch
     /// was sent and its fate is unknown).
     pub fn maybe_written(&self) -> bool {
-        matches!(self, ProduceError::DeliveryTimeout { .. } | ProduceError::Closed)
+        matches!(
+            self,
+            ProduceError::DeliveryTimeout { .. } | ProduceError::Closed
+        )
     }
 }
 

@@ -269,7 +269,9 @@ impl Idempotence {
             epoch: p.epoch + 1,
         });
         self.bump_required = false;
-        Some(Bump::Bumped(std::mem::take(&mut self.rewrite).into_iter().collect()))
+        Some(Bump::Bumped(
+            std::mem::take(&mut self.rewrite).into_iter().collect(),
+        ))
     }
 
     /// Restarts `tp` at sequence 0 under the current producer id/epoch, renumbering its
@@ -448,12 +450,18 @@ mod tests {
         // b2 (seq 1) is first in the queue but b1 (seq 0) is the first unacked: no drain.
         assert!(a.drain(t, 1, 1 << 20, |_| Some(1), &mut idem).is_empty());
         a.reenqueue(b1);
-        let r1 = a.drain(t, 1, 1 << 20, |_| Some(1), &mut idem).pop().unwrap();
+        let r1 = a
+            .drain(t, 1, 1 << 20, |_| Some(1), &mut idem)
+            .pop()
+            .unwrap();
         assert_eq!(r1.base_sequence, 0, "same sequence on retry");
         // One batch per partition per drain, and b2 waits until b1 is acked.
         assert!(a.drain(t, 1, 1 << 20, |_| Some(1), &mut idem).is_empty());
         idem.on_success(&r1, 0);
-        let r2 = a.drain(t, 1, 1 << 20, |_| Some(1), &mut idem).pop().unwrap();
+        let r2 = a
+            .drain(t, 1, 1 << 20, |_| Some(1), &mut idem)
+            .pop()
+            .unwrap();
         assert_eq!(r2.base_sequence, 1);
     }
 
@@ -484,12 +492,22 @@ mod tests {
             panic!("expected a bump");
         };
         assert_eq!(tps, vec![TP]);
-        assert_eq!(idem.producer(), Some(ProducerIdAndEpoch { id: 7, epoch: 1 }));
+        assert_eq!(
+            idem.producer(),
+            Some(ProducerIdAndEpoch { id: 7, epoch: 1 })
+        );
         let q = &mut a.topics[0].partitions[0];
         idem.restart_sequences(TP, q.batches.iter_mut());
-        let seqs: Vec<_> = q.batches.iter().map(|b| (b.base_sequence, b.producer.unwrap().epoch)).collect();
+        let seqs: Vec<_> = q
+            .batches
+            .iter()
+            .map(|b| (b.base_sequence, b.producer.unwrap().epoch))
+            .collect();
         assert_eq!(seqs, vec![(0, 1), (2, 1)]);
-        let r = a.drain(t, 1, 1 << 20, |_| Some(1), &mut idem).pop().unwrap();
+        let r = a
+            .drain(t, 1, 1 << 20, |_| Some(1), &mut idem)
+            .pop()
+            .unwrap();
         assert!(r.sequence_reset && r.encoded.is_none());
         assert_eq!(r.base_sequence, 0);
     }
@@ -502,7 +520,10 @@ mod tests {
         idem.set_producer(PID);
         let b = send(&mut a, &mut idem, 1, t).unwrap();
         assert!(idem.can_retry(&b, ErrorCode::UnknownProducerId, -1));
-        assert!(!idem.bump_required(), "log start offset unknown: just retry");
+        assert!(
+            !idem.bump_required(),
+            "log start offset unknown: just retry"
+        );
         assert!(idem.can_retry(&b, ErrorCode::UnknownProducerId, 10));
         assert!(idem.bump_required());
     }
@@ -530,13 +551,19 @@ mod tests {
             0,
             t,
         );
-        let ob = a.drain(t, 1, 1 << 20, |_| Some(1), &mut idem).pop().unwrap();
+        let ob = a
+            .drain(t, 1, 1 << 20, |_| Some(1), &mut idem)
+            .pop()
+            .unwrap();
         // TP gets a gap → bump.
         let b = send(&mut a, &mut idem, 1, t).unwrap();
         assert!(idem.can_retry(&b, ErrorCode::OutOfOrderSequenceNumber, 0));
         a.returned(TP);
         a.reenqueue(b);
-        assert!(matches!(idem.maybe_bump(|tp| usize::from(tp == other)), Some(Bump::Bumped(_))));
+        assert!(matches!(
+            idem.maybe_bump(|tp| usize::from(tp == other)),
+            Some(Bump::Bumped(_))
+        ));
         // A new batch for `other` waits while its epoch-0 batch is unacknowledged...
         a.append(
             other,
@@ -550,7 +577,7 @@ mod tests {
             0,
             t,
         );
-        let mut gate_ok = |a: &Accumulator, idem: &mut Idempotence| {
+        let gate_ok = |a: &Accumulator, idem: &mut Idempotence| {
             let q = a.queue(other).unwrap();
             idem.can_drain(other, q.batches.front().unwrap(), q.on_wire)
         };
@@ -594,7 +621,10 @@ mod tests {
         assert!(matches!(idem.maybe_bump(|_| 0), Some(Bump::Bumped(_))));
         let q = &mut a.topics[0].partitions[0];
         idem.restart_sequences(TP, q.batches.iter_mut());
-        let b = a.drain(t, 1, 1 << 20, |_| Some(1), &mut idem).pop().unwrap();
+        let b = a
+            .drain(t, 1, 1 << 20, |_| Some(1), &mut idem)
+            .pop()
+            .unwrap();
         assert_eq!((b.base_sequence, b.producer.unwrap().epoch), (0, 1));
     }
 
@@ -611,6 +641,9 @@ mod tests {
         idem.on_failed(&b, Some(ErrorCode::OutOfOrderSequenceNumber), true);
         assert_eq!(idem.maybe_bump(|_| 0), Some(Bump::NeedNewProducerId));
         assert!(idem.needs_init());
-        assert_eq!(idem.set_producer(ProducerIdAndEpoch { id: 2, epoch: 0 }), vec![TP]);
+        assert_eq!(
+            idem.set_producer(ProducerIdAndEpoch { id: 2, epoch: 0 }),
+            vec![TP]
+        );
     }
 }

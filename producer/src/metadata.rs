@@ -355,9 +355,15 @@ mod tests {
         assert!(!m.should_send(t0 + Duration::from_millis(50)), "backoff");
         assert!(m.should_send(t0 + Duration::from_millis(100)));
         m.build_request(t0 + Duration::from_millis(100), true);
-        m.apply(&resp(&[(1, 0), (2, 0)], ErrorCode::None), t0 + Duration::from_millis(100));
+        m.apply(
+            &resp(&[(1, 0), (2, 0)], ErrorCode::None),
+            t0 + Duration::from_millis(100),
+        );
         assert!(!m.should_send(t0 + Duration::from_secs(200)));
-        assert!(m.should_send(t0 + Duration::from_secs(301)), "metadata.max.age.ms");
+        assert!(
+            m.should_send(t0 + Duration::from_secs(301)),
+            "metadata.max.age.ms"
+        );
     }
 
     #[test]
@@ -372,7 +378,10 @@ mod tests {
         assert_eq!(c.leader("t", 0), Some(1));
         assert_eq!(c.leader("t", 2), None);
         assert_eq!(c.available_partitions("t"), vec![0, 1]);
-        assert!(m.should_send(t0 + Duration::from_millis(100)), "leaderless partition");
+        assert!(
+            m.should_send(t0 + Duration::from_millis(100)),
+            "leaderless partition"
+        );
         // A lagging broker answers with an older epoch: ignored.
         m.build_request(t0, true);
         m.apply(&resp(&[(2, 4), (2, 6), (2, 6)], ErrorCode::None), t0);

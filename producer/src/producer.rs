@@ -170,7 +170,13 @@ impl Producer {
             shared.wake.notify_one();
             let timeout_err = match blocked {
                 Blocked::NeedMetadata(r) => {
-                    let last_error = shared.lock().meta.cluster.topic_errors.get(&r.topic).copied();
+                    let last_error = shared
+                        .lock()
+                        .meta
+                        .cluster
+                        .topic_errors
+                        .get(&r.topic)
+                        .copied();
                     let e = ProduceError::MetadataTimeout {
                         topic: r.topic.to_string(),
                         max_block,
@@ -254,6 +260,12 @@ impl Producer {
     /// The idempotent producer id and epoch in use, once known.
     pub fn producer_id(&self) -> Option<ProducerIdAndEpoch> {
         self.shared().lock().producer_id()
+    }
+
+    /// The partition count of `topic` in the producer's metadata, if known (it becomes known
+    /// after the first record to the topic).
+    pub fn partitions_for(&self, topic: &str) -> Option<usize> {
+        self.shared().lock().meta.cluster.partition_count(topic)
     }
 
     /// The configuration in use.

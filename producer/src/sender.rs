@@ -192,13 +192,22 @@ impl Driver {
                         node,
                         id = request.id,
                         version = request.version,
-                        partitions = p.topic_data.iter().map(|t| t.partition_data.len()).sum::<usize>()
+                        partitions = p
+                            .topic_data
+                            .iter()
+                            .map(|t| t.partition_data.len())
+                            .sum::<usize>()
                     ),
                     OutBody::Metadata(_) => {
                         debug_span!("metadata", node, id = request.id, version = request.version)
                     }
                     OutBody::InitProducerId(_) => {
-                        debug_span!("init_producer_id", node, id = request.id, version = request.version)
+                        debug_span!(
+                            "init_producer_id",
+                            node,
+                            id = request.id,
+                            version = request.version
+                        )
                     }
                 };
                 let _enter = span.enter();
