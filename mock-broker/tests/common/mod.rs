@@ -1,0 +1,176 @@
+//! A minimal Kafka client over TCP built on the codec, for the integration tests.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use kwire_protocol::api::fetch::{FetchPartition, FetchRequest, FetchResponse, FetchTopic};
+use kwire_protocol::api::produce::{
+    PartitionProduceData, ProduceRequest, ProduceResponse, TopicProduceData,
+};
+use kwire_protocol::frame::{decode_response, encode_request};
+use kwire_protocol::records::{BatchOptions, BatchWriter, Batches};
+use kwire_protocol::{ErrorCode, Message, Request, RequestHeader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+/// Every wait in these tests is bounded.
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// One connection to one broker.
+pub struct Client {
+    pub stream: TcpStream,
+    correlation: i32,
+}
+
+impl Client {
+    pub async fn connect(addr: SocketAddr) -> Client {
+        let stream = tokio::time::timeout(WAIT, TcpStream::connect(addr))
+            .await
+            .expect("connect timed out")
+            .expect("connect");
+        stream.set_nodelay(true).unwrap();
+        Client {
+            stream,
+            correlation: 0,
+        }
+    }
+
+    /// Sends a request; returns its correlation id.
+    pub async fn send<R: Request>(&mut self, version: i16, req: &R) -> std::io::Result<i32> {
+        self.correlation += 1;
+        let header = RequestHeader::new(R::API_KEY, version, self.correlation, Some("kwire-test"));
+        let mut buf = BytesMut::new();
+        encode_request(&mut buf, &header, req).expect("encode");
+        self.stream.write_all(&buf).await?;
+        Ok(self.correlation)
+    }
+
+    /// Reads one response frame payload.
+    pub async fn read_frame(&mut self) -> std::io::Result<Bytes> {
+        let mut len = [0u8; 4];
+        self.stream.read_exact(&mut len).await?;
+        let n = i32::from_be_bytes(len);
+        assert!((0..64 << 20).contains(&n), "frame size {n}");
+        let mut payload = vec![0u8; n as usize];
+        self.stream.read_exact(&mut payload).await?;
+        Ok(Bytes::from(payload))
+    }
+
+    /// Reads a response to a request sent at `version`; checks the correlation id.
+    pub async fn recv<M: Message>(&mut self, version: i16, correlation: i32) -> std::io::Result<M> {
+        let payload = tokio::time::timeout(WAIT, self.read_frame())
+            .await
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "no response"))??;
+        let (header, body) = decode_response::<M>(&payload, version).expect("decode response");
+        assert_eq!(header.correlation_id, correlation);
+        Ok(body)
+    }
+
+    /// Sends and waits for the response.
+    pub async fn call<R: Request>(&mut self, version: i16, req: &R) -> std::io::Result<R::Response>
+    where
+        R::Response: Message,
+    {
+        let c = self.send(version, req).await?;
+        self.recv::<R::Response>(version, c).await
+    }
+
+    /// True if the server closed the connection (reads EOF or an error within the wait).
+    pub async fn closed_by_server(&mut self) -> bool {
+        let mut b = [0u8; 1];
+        matches!(
+            tokio::time::timeout(WAIT, self.stream.read(&mut b)).await,
+            Ok(Ok(0)) | Ok(Err(_))
+        )
+    }
+}
+
+/// A v2 batch of `n` records valued `"<first + i>"`; idempotent when `pid >= 0`.
+pub fn batch(n: usize, first: usize, pid: i64, epoch: i16, seq: i32) -> Bytes {
+    let mut buf = BytesMut::new();
+    let mut w = BatchWriter::new(
+        &mut buf,
+        BatchOptions {
+            producer_id: pid,
+            producer_epoch: if pid >= 0 { epoch } else { -1 },
+            base_sequence: if pid >= 0 { seq } else { -1 },
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    for i in 0..n {
+        let v = format!("{}", first + i);
+        w.append(1_700_000_000_000, Some(b"key"), Some(v.as_bytes()), &[])
+            .unwrap();
+    }
+    w.finish().unwrap();
+    buf.freeze()
+}
+
+pub fn produce_req(
+    topic: &str,
+    partition: i32,
+    acks: i16,
+    timeout_ms: i32,
+    records: Bytes,
+) -> ProduceRequest {
+    ProduceRequest {
+        acks,
+        timeout_ms,
+        topic_data: vec![TopicProduceData {
+            name: topic.into(),
+            partition_data: vec![PartitionProduceData {
+                index: partition,
+                records: Some(records),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+}
+
+/// (error, base offset) of a single-partition Produce response.
+pub fn produce_result(r: &ProduceResponse) -> (ErrorCode, i64) {
+    let p = &r.responses[0].partition_responses[0];
+    (p.error_code, p.base_offset)
+}
+
+pub fn fetch_req(topic: &str, partition: i32, offset: i64) -> FetchRequest {
+    FetchRequest {
+        max_wait_ms: 0,
+        min_bytes: 0,
+        topics: vec![FetchTopic {
+            topic: topic.into(),
+            partitions: vec![FetchPartition {
+                partition,
+                fetch_offset: offset,
+                partition_max_bytes: 1 << 20,
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+}
+
+/// (error, high watermark, record values) of a single-partition Fetch response.
+pub fn fetched(r: &FetchResponse) -> (ErrorCode, i64, Vec<String>) {
+    let p = &r.responses[0].partitions[0];
+    let mut values = Vec::new();
+    for b in Batches::complete(p.records.clone().unwrap_or_default()) {
+        for rec in b.unwrap().records() {
+            let rec = rec.unwrap();
+            values.push(String::from_utf8(rec.value.unwrap().to_vec()).unwrap());
+        }
+    }
+    (p.error_code, p.high_watermark, values)
+}
+
+/// Values "first".."first+n-1".
+pub fn values(first: usize, n: usize) -> Vec<String> {
+    (first..first + n).map(|i| i.to_string()).collect()
+}

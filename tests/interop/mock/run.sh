@@ -1,0 +1,203 @@
+#!/usr/bin/env bash
+# Real clients against kwire-mock (release build), then one fault scenario per class.
+#
+#   tests/interop/mock/run.sh [--records 100000] [--peers librdkafka,kafka-python,java,franz-go]
+#        [--fault-peer librdkafka] [--fault-records 50000] [--fault-rate 10000]
+#        [--scenarios leader-move,broker-down-up,injected-errors,drop-after-append,latency-stall,follower-lag]
+#        [--kafka-ref auto|start|skip] [--skip-clean] [--skip-faults] [--timeout-s 180] [--out DIR]
+#
+# 1. clean: every peer produces --records keyed records (acks=all, idempotence, headers) to kwire-mock
+#    and consumes them back (tests/interop/run-clients.sh): counts equal, no duplicates, per-partition
+#    order, headers, and the key->partition digest equals the same driver's against real Kafka
+#    (--kafka-ref auto: a single-node Kafka already running from kafka.sh is used, else one is started
+#    and stopped again; skip: no comparison).
+# 2. faults: for each scenario in scenarios/ (a timeline for the control endpoint's POST /scenario,
+#    started once the first records landed), --fault-peer produces --fault-records at --fault-rate
+#    per second while the faults hit, then consumes: no loss, no duplicates, order kept, the producer
+#    saw no error, the faults landed while it was producing, and the fault left its trace in /state.
+# Prints a peer x check table and a scenario x check table; exits non-zero on any failure.
+# Everything listens on 127.0.0.1; kwire-mock (and Kafka if this script started it) are stopped on exit.
+set -euo pipefail
+# shellcheck source=../lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+MOCK_DIR="$INTEROP_DIR/mock"
+KAFKA_SH="$INTEROP_DIR/kafka.sh"
+
+RECORDS=100000 PEERS="librdkafka,kafka-python,java,franz-go" FAULT_PEER=librdkafka
+FAULT_RECORDS=50000 FAULT_RATE=10000 KAFKA_REF=auto SKIP_CLEAN=0 SKIP_FAULTS=0 TIMEOUT=180 OUT=""
+SCENARIOS="leader-move,broker-down-up,injected-errors,drop-after-append,latency-stall,follower-lag"
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --records) RECORDS="$2"; shift 2 ;;
+    --peers) PEERS="$2"; shift 2 ;;
+    --fault-peer) FAULT_PEER="$2"; shift 2 ;;
+    --fault-records) FAULT_RECORDS="$2"; shift 2 ;;
+    --fault-rate) FAULT_RATE="$2"; shift 2 ;;
+    --scenarios) SCENARIOS="$2"; shift 2 ;;
+    --kafka-ref) KAFKA_REF="$2"; shift 2 ;;
+    --skip-clean) SKIP_CLEAN=1; shift ;;
+    --skip-faults) SKIP_FAULTS=1; shift ;;
+    --timeout-s) TIMEOUT="$2"; shift 2 ;;
+    --out) OUT="$2"; shift 2 ;;
+    -h|--help) sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown option $1" ;;
+  esac
+done
+[[ -n "$OUT" ]] || OUT="$WORK_DIR/mock/$(date +%Y%m%d-%H%M%S)-$$"
+mkdir -p "$OUT"
+PY="$BASE_PYTHON"
+
+MOCK_PID="" STARTED_KAFKA=0 CHILDREN=()
+cleanup() {
+  local rc=$? pid
+  for pid in "${CHILDREN[@]+"${CHILDREN[@]}"}"; do
+    kill -0 "$pid" 2>/dev/null && { kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; }
+  done
+  stop_mock
+  if (( STARTED_KAFKA )); then "$KAFKA_SH" stop single >/dev/null 2>&1 || true; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- kwire-mock ------------------------------------------------------------------------------
+log "building kwire-mock (release)"
+( cd "$REPO_ROOT" && timeout 1200 cargo build --release -q -p kwire-mock ) || die "cargo build failed"
+MOCK_BIN="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/release/kwire-mock"
+[[ -x "$MOCK_BIN" ]] || die "$MOCK_BIN missing"
+
+start_mock() { # args for kwire-mock; sets BOOTSTRAP and CONTROL
+  rm -f "$OUT/mock.ready"
+  "$MOCK_BIN" --port 0 --control 127.0.0.1:0 --ready-file "$OUT/mock.ready" "$@" \
+    > "$OUT/mock.stdout" 2> "$OUT/mock.log" < /dev/null &
+  MOCK_PID=$!
+  local i
+  for i in $(seq 1 200); do
+    [[ -s "$OUT/mock.ready" ]] && break
+    kill -0 "$MOCK_PID" 2>/dev/null || die "kwire-mock exited: $(tail -n3 "$OUT/mock.log")"
+    sleep 0.05
+  done
+  [[ -s "$OUT/mock.ready" ]] || die "kwire-mock not ready after 10 s"
+  BOOTSTRAP="$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["bootstrap"])' "$OUT/mock.ready")"
+  CONTROL="$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["control"])' "$OUT/mock.ready")"
+  log "kwire-mock pid $MOCK_PID: bootstrap $BOOTSTRAP, control $CONTROL"
+}
+
+stop_mock() {
+  [[ -n "$MOCK_PID" ]] || return 0
+  if kill -0 "$MOCK_PID" 2>/dev/null; then
+    kill -TERM "$MOCK_PID" 2>/dev/null || true
+    local i
+    for i in $(seq 1 100); do kill -0 "$MOCK_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$MOCK_PID" 2>/dev/null || true
+  fi
+  wait "$MOCK_PID" 2>/dev/null || true
+  MOCK_PID=""
+}
+
+ctl() { "$PY" "$MOCK_DIR/ctl.py" "$CONTROL" "$@"; }
+
+IFS=, read -r -a peers <<< "$PEERS"
+for p in "${peers[@]}" "$FAULT_PEER"; do
+  case "$p" in
+    librdkafka|kafka-python) ensure_venv ;;
+    java) ensure_java_client ;;
+    franz-go) ensure_go_client ;;
+    *) die "unknown peer '$p'" ;;
+  esac
+done
+
+# Followers copy at once; an ISR member that stops copying leaves after 1 s (follower-lag scenario).
+start_mock --replica-lag-time-max-ms 1000
+RUN_ID="$(date +%s)-$RANDOM"
+
+# --- 1. clean run, and the same drivers against real Kafka for the key->partition map --------
+kafka_reference() {
+  [[ "$KAFKA_REF" == skip ]] && return 0
+  local kb=""
+  kb="$("$KAFKA_SH" env 2>/dev/null | sed -n 's/^export KWIRE_KAFKA_BOOTSTRAP=//p' | tr -d "'\"")" || true
+  if [[ -z "$kb" ]]; then
+    if "$KAFKA_SH" status >/dev/null 2>&1; then
+      log "a Kafka other than single-node is running: no key reference (use --kafka-ref skip to silence)"
+      return 0
+    fi
+    log "starting a single-node Kafka for the key->partition reference"
+    "$KAFKA_SH" start single > "$OUT/kafka-start.log" 2>&1 || { log "Kafka did not start: no key reference"; return 0; }
+    STARTED_KAFKA=1
+    kb="127.0.0.1:19092"
+  else
+    log "using the running Kafka at $kb for the key->partition reference"
+  fi
+  mkdir -p "$OUT/kafka-ref"
+  local p
+  for p in "${peers[@]}"; do
+    # keys are k0..k999 (record i has key k(i % 1000)): 1000 records cover every key.
+    timeout 240 "$INTEROP_DIR/clients/run.sh" "$p" produce --bootstrap "$kb" \
+      --topic "kwire-mock-keyref-$p-$RUN_ID" --count 1000 --acks all --timeout-s 120 \
+      > "$OUT/kafka-ref/$p.produce.json" 2> "$OUT/kafka-ref/$p.produce.log" < /dev/null \
+      || log "$p against Kafka: exit $?"
+  done
+  if (( STARTED_KAFKA )); then "$KAFKA_SH" stop single >/dev/null 2>&1 || true; STARTED_KAFKA=0; fi
+}
+
+if (( ! SKIP_CLEAN )); then
+  log "clean run: ${peers[*]} x $RECORDS records against kwire-mock"
+  "$INTEROP_DIR/run-clients.sh" "$BOOTSTRAP" --records "$RECORDS" --peers "$PEERS" \
+    --timeout-s "$TIMEOUT" --topic-prefix kwire-mock --out "$OUT/clean" > "$OUT/clean.txt" 2> "$OUT/clean.log" || true
+  kafka_reference
+fi
+
+# --- 2. one scenario per fault class ------------------------------------------------------
+reset_faults() {
+  ctl delete /faults/connection >/dev/null || true
+  ctl delete /faults/inject >/dev/null || true
+  local b
+  for b in 1 2 3; do
+    ctl post "/brokers/$b/up" >/dev/null || true
+    ctl post /faults/lag "{\"broker\": $b, \"clear\": true}" >/dev/null || true
+  done
+}
+
+fault_run() { # scenario
+  local name="$1" d="$OUT/faults" topic pid rc=0 last scenario
+  mkdir -p "$d"
+  topic="kwire-mock-fault-$name-$RUN_ID"
+  echo "{\"scenario\": \"$name\", \"peer\": \"$FAULT_PEER\", \"topic\": \"$topic\"}" > "$d/$name.meta.json"
+  ctl post /topics "{\"name\": \"$topic\", \"partitions\": 3, \"replication_factor\": 3}" > "$d/$name.topic.json" \
+    || { log "$name: cannot create $topic"; return 0; }
+  scenario="$(sed "s/@TOPIC@/$topic/g" "$MOCK_DIR/scenarios/$name.json")"
+  timeout --kill-after=10 "$((TIMEOUT + 60))" "$INTEROP_DIR/clients/run.sh" "$FAULT_PEER" produce \
+    --bootstrap "$BOOTSTRAP" --topic "$topic" --count "$FAULT_RECORDS" --headers --acks all \
+    --rate "$FAULT_RATE" --timeout-s "$TIMEOUT" > "$d/$name.produce.json" 2> "$d/$name.produce.log" < /dev/null &
+  pid=$!
+  CHILDREN+=("$pid")
+  ctl wait-appended "$topic" 1 60 || log "$name: no record landed within 60 s"
+  ctl stats > "$d/$name.before.json"
+  ctl post /scenario "$scenario" > "$d/$name.scenario.json" || log "$name: scenario refused: $(cat "$d/$name.scenario.json")"
+  last="$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1])).get("last_at_ms", 0))' "$d/$name.scenario.json" 2>/dev/null || echo 0)"
+  ctl watch "$topic" "$(awk "BEGIN { print $last / 1000 + 0.2 }")" > "$d/$name.watch.json"
+  wait "$pid" || rc=$?
+  log "$name: producer exit $rc"
+  reset_faults
+  ctl stats > "$d/$name.after.json"
+  timeout --kill-after=10 "$((TIMEOUT + 60))" "$INTEROP_DIR/clients/run.sh" "$FAULT_PEER" consume \
+    --bootstrap "$BOOTSTRAP" --topic "$topic" --expect "$FAULT_RECORDS" --timeout-s 90 \
+    > "$d/$name.consume.json" 2> "$d/$name.consume.log" < /dev/null || log "$name: consumer exit $?"
+  ctl topic-summary "$topic" > "$d/$name.final.json" || true
+}
+
+if (( ! SKIP_FAULTS )); then
+  IFS=, read -r -a scenarios <<< "$SCENARIOS"
+  for s in "${scenarios[@]}"; do
+    [[ -f "$MOCK_DIR/scenarios/$s.json" ]] || die "no scenario $s"
+    log "fault scenario $s with $FAULT_PEER"
+    fault_run "$s"
+  done
+fi
+
+ctl get /state > "$OUT/final-state.json" || true
+rc=0
+"$PY" "$MOCK_DIR/judge.py" --out "$OUT" --records "$RECORDS" --fault-records "$FAULT_RECORDS" \
+  | tee "$OUT/summary.txt" || rc=$?
+log "details in $OUT"
+exit "$rc"
