@@ -1208,3 +1208,691 @@ impl Engine {
         self.wake_waiters = true;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The engine driven by hand and by a simulated cluster, with explicit time: no sockets.
+
+    use std::collections::VecDeque;
+
+    use bytes::Bytes;
+    use kwire_protocol::api::metadata::{
+        MetadataResponseBroker, MetadataResponsePartition, MetadataResponseTopic,
+    };
+    use kwire_protocol::api::produce::TopicProduceResponse;
+    use kwire_protocol::records::BatchView;
+    use tokio::sync::oneshot::error::TryRecvError;
+
+    use super::*;
+
+    type Rx = oneshot::Receiver<Result<RecordMetadata, ProduceError>>;
+
+    const V: Versions = Versions {
+        produce: 9,
+        metadata: 12,
+        init_producer_id: Some(4),
+    };
+
+    fn config(extra: &[(&str, &str)]) -> ProducerConfig {
+        let mut b = ProducerConfig::builder().bootstrap_servers("boot:9092");
+        for (k, v) in extra {
+            b = b.set(*k, *v);
+        }
+        b.build().unwrap()
+    }
+
+    fn metadata(topic: &str, leaders: &[i32]) -> MetadataResponse {
+        MetadataResponse {
+            brokers: (1..=3)
+                .map(|id| MetadataResponseBroker {
+                    node_id: id,
+                    host: format!("b{id}"),
+                    port: 9092,
+                    ..Default::default()
+                })
+                .collect(),
+            topics: vec![MetadataResponseTopic {
+                name: Some(topic.into()),
+                partitions: leaders
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &l)| MetadataResponsePartition {
+                        partition_index: i as i32,
+                        leader_id: l,
+                        leader_epoch: 1,
+                        ..Default::default()
+                    })
+                    .collect(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }
+    }
+
+    /// One partition of the simulated broker, with Kafka's idempotence rules.
+    #[derive(Default)]
+    struct SimPartition {
+        epoch: i16,
+        last_seq: i32,
+        cache: VecDeque<(i32, i32, i64)>,
+        log: Vec<u64>,
+    }
+
+    struct Sim {
+        e: Engine,
+        t: Instant,
+        topic: String,
+        leaders: Vec<i32>,
+        parts: Vec<SimPartition>,
+        /// Per node: responses not delivered yet, in order.
+        wire: BTreeMap<i32, VecDeque<Event>>,
+        rng: Rng,
+        /// Probabilities (per mille) of faults.
+        p_error: u32,
+        p_lost: u32,
+        p_disconnect: u32,
+        init_epoch: i16,
+    }
+
+    impl Sim {
+        fn new(cfg: ProducerConfig, partitions: usize, seed: u64) -> Self {
+            Sim {
+                e: Engine::new(cfg, None, seed),
+                t: Instant::now(),
+                topic: "t".into(),
+                leaders: (0..partitions).map(|p| 1 + (p as i32 % 3)).collect(),
+                parts: (0..partitions)
+                    .map(|_| SimPartition {
+                        epoch: -1,
+                        last_seq: -1,
+                        ..Default::default()
+                    })
+                    .collect(),
+                wire: BTreeMap::new(),
+                rng: Rng::new(seed),
+                p_error: 0,
+                p_lost: 0,
+                p_disconnect: 0,
+                init_epoch: 0,
+            }
+        }
+
+        fn roll(&mut self, per_mille: u32) -> bool {
+            per_mille > 0 && (self.rng.next_u64() % 1000) < u64::from(per_mille)
+        }
+
+        fn append(&mut self, i: u64, key: bool) -> Option<Rx> {
+            let mut r = ProducerRecord::new(self.topic.as_str(), Bytes::from(i.to_string()));
+            if key {
+                r = r.with_key(format!("k{}", i % 17));
+            }
+            for _ in 0..50 {
+                match self.e.try_append(r, self.t, 1_000_000 + i as i64).unwrap() {
+                    Ok((rx, _)) => return Some(rx),
+                    Err(Blocked::NeedMetadata(back)) => {
+                        r = back;
+                        self.step(Duration::from_millis(1));
+                    }
+                    Err(Blocked::BufferFull(_)) => return None,
+                }
+            }
+            None
+        }
+
+        /// Handles the broker side of a produce request: appends, dedups, errors.
+        fn produce(&mut self, req: &ProduceRequest) -> ProduceResponse {
+            let mut responses = Vec::new();
+            for t in &req.topic_data {
+                let mut prs = Vec::new();
+                for pd in &t.partition_data {
+                    let p = pd.index as usize;
+                    let batch = BatchView::decode(pd.records.clone().unwrap()).unwrap();
+                    let h = batch.header().clone();
+                    let values: Vec<u64> = batch
+                        .records()
+                        .map(|r| {
+                            let r = r.unwrap();
+                            std::str::from_utf8(r.value.as_deref().unwrap())
+                                .unwrap()
+                                .parse()
+                                .unwrap_or(u64::MAX)
+                        })
+                        .collect();
+                    let code_err = if self.roll(self.p_error) {
+                        Some(ErrorCode::NotLeaderOrFollower)
+                    } else {
+                        None
+                    };
+                    let sp = &mut self.parts[p];
+                    let last = h.base_sequence + h.record_count - 1;
+                    let (code, offset) = if let Some(c) = code_err {
+                        (c, -1)
+                    } else if h.producer_id < 0 {
+                        let off = sp.log.len() as i64;
+                        sp.log.extend(&values);
+                        (ErrorCode::None, off)
+                    } else if h.producer_epoch < sp.epoch {
+                        (ErrorCode::InvalidProducerEpoch, -1)
+                    } else if let Some(&(_, _, off)) = sp.cache.iter().find(|c| {
+                        h.producer_epoch == sp.epoch && c.0 == h.base_sequence && c.1 == last
+                    }) {
+                        (ErrorCode::None, off)
+                    } else if (h.producer_epoch > sp.epoch && h.base_sequence == 0)
+                        || (h.producer_epoch == sp.epoch && h.base_sequence == sp.last_seq + 1)
+                    {
+                        if h.producer_epoch > sp.epoch {
+                            sp.cache.clear();
+                        }
+                        sp.epoch = h.producer_epoch;
+                        sp.last_seq = last;
+                        let off = sp.log.len() as i64;
+                        sp.log.extend(&values);
+                        sp.cache.push_back((h.base_sequence, last, off));
+                        if sp.cache.len() > 5 {
+                            sp.cache.pop_front();
+                        }
+                        (ErrorCode::None, off)
+                    } else {
+                        (ErrorCode::OutOfOrderSequenceNumber, -1)
+                    };
+                    prs.push(PartitionProduceResponse {
+                        index: pd.index,
+                        error_code: code,
+                        base_offset: offset,
+                        log_start_offset: 0,
+                        ..Default::default()
+                    });
+                }
+                responses.push(TopicProduceResponse {
+                    name: t.name.clone(),
+                    partition_responses: prs,
+                    ..Default::default()
+                });
+            }
+            ProduceResponse {
+                responses,
+                ..Default::default()
+            }
+        }
+
+        /// One round: poll, carry out actions, deliver some responses, advance time.
+        fn step(&mut self, advance: Duration) {
+            let actions = self.e.poll(self.t);
+            for a in actions {
+                match a {
+                    Action::Connect { node, .. } => {
+                        self.wire.insert(node, VecDeque::new());
+                        self.e
+                            .handle_event(Event::Connected { node, versions: V }, self.t);
+                    }
+                    Action::Disconnect { node } => {
+                        self.wire.remove(&node);
+                    }
+                    Action::Send { node, request } => {
+                        let body = match &request.body {
+                            OutBody::Metadata(_) => {
+                                Some(InBody::Metadata(metadata(&self.topic, &self.leaders)))
+                            }
+                            OutBody::InitProducerId(_) => {
+                                Some(InBody::InitProducerId(InitProducerIdResponse {
+                                    producer_id: 42,
+                                    producer_epoch: self.init_epoch,
+                                    ..Default::default()
+                                }))
+                            }
+                            OutBody::Produce(p) => {
+                                let resp = self.produce(p);
+                                if !request.expect_response {
+                                    self.wire
+                                        .entry(node)
+                                        .or_default()
+                                        .push_back(Event::Written {
+                                            node,
+                                            id: request.id,
+                                        });
+                                    None
+                                } else if self.roll(self.p_lost) {
+                                    // Appended but the answer is lost with the connection.
+                                    self.wire.remove(&node);
+                                    self.e.handle_event(
+                                        Event::Disconnected {
+                                            node,
+                                            error: "lost".into(),
+                                        },
+                                        self.t,
+                                    );
+                                    None
+                                } else {
+                                    Some(InBody::Produce(resp))
+                                }
+                            }
+                        };
+                        if let (Some(body), Some(q)) = (body, self.wire.get_mut(&node)) {
+                            q.push_back(Event::Response {
+                                node,
+                                id: request.id,
+                                body,
+                            });
+                        }
+                    }
+                }
+            }
+            // Deliver responses: each node's in order, nodes in random order.
+            let nodes: Vec<i32> = self.wire.keys().copied().collect();
+            for node in nodes {
+                if self.roll(self.p_disconnect) {
+                    self.wire.remove(&node);
+                    self.e.handle_event(
+                        Event::Disconnected {
+                            node,
+                            error: "reset".into(),
+                        },
+                        self.t,
+                    );
+                    continue;
+                }
+                let n = (self.rng.next_u64() % 3) as usize;
+                for _ in 0..n {
+                    let Some(ev) = self.wire.get_mut(&node).and_then(VecDeque::pop_front) else {
+                        break;
+                    };
+                    self.e.handle_event(ev, self.t);
+                }
+            }
+            self.t += advance;
+        }
+
+        fn run_until(&mut self, mut done: impl FnMut(&Self) -> bool, max_steps: usize) {
+            for _ in 0..max_steps {
+                if done(self) {
+                    return;
+                }
+                self.step(Duration::from_millis(3));
+            }
+            panic!("not done after {max_steps} steps: {:?}", self.e.metrics());
+        }
+    }
+
+    fn outcome(rx: &mut Rx) -> Option<Result<RecordMetadata, ProduceError>> {
+        match rx.try_recv() {
+            Ok(r) => Some(r),
+            Err(TryRecvError::Empty) => None,
+            Err(TryRecvError::Closed) => panic!("outcome dropped"),
+        }
+    }
+
+    #[test]
+    fn happy_path_bootstrap_metadata_init_produce() {
+        let mut s = Sim::new(config(&[]), 3, 1);
+        // Unknown topic: the record waits for metadata.
+        let r = ProducerRecord::new("t", "v").with_key("k");
+        let Ok(Err(Blocked::NeedMetadata(_))) = s.e.try_append(r, s.t, 1) else {
+            panic!("expected NeedMetadata");
+        };
+        s.run_until(|s| s.e.meta.cluster.partition_count("t").is_some(), 20);
+        let mut rxs: Vec<Rx> = (0..10).map(|i| s.append(i, true).unwrap()).collect();
+        s.run_until(|s| s.e.metrics().records_delivered == 10, 50);
+        assert_eq!(
+            s.e.producer_id(),
+            Some(ProducerIdAndEpoch { id: 42, epoch: 0 })
+        );
+        for (i, rx) in rxs.iter_mut().enumerate() {
+            let md = outcome(rx).unwrap().unwrap();
+            let key = format!("k{}", i % 17);
+            assert_eq!(md.partition, partition_for_key(key.as_bytes(), 3));
+            assert_eq!(md.timestamp, 1_000_000 + i as i64);
+            assert!(md.offset >= 0);
+        }
+        let m = s.e.metrics();
+        assert_eq!((m.records_failed, m.batch_retries), (0, 0));
+        assert_eq!(m.buffer_used, 0);
+        assert!(s.e.is_idle());
+    }
+
+    #[test]
+    fn linger_holds_a_batch_until_it_expires() {
+        let mut s = Sim::new(config(&[("linger.ms", "50")]), 1, 2);
+        s.append(0, false);
+        s.run_until(|s| s.e.metrics().records_delivered == 1, 100);
+        let t0 = s.t;
+        let mut rx = s.append(1, false).unwrap();
+        s.run_until(|s| s.e.metrics().records_delivered == 2, 100);
+        let waited = s.t - t0;
+        assert!(waited >= Duration::from_millis(40), "{waited:?}");
+        assert!(outcome(&mut rx).unwrap().is_ok());
+        // The engine asks to be woken at the linger deadline, not polled in a loop.
+        s.append(2, false);
+        s.e.poll(s.t);
+        let w = s.e.next_wakeup().unwrap();
+        assert!(
+            w > s.t && w <= s.t + Duration::from_millis(50),
+            "{:?}",
+            w - s.t
+        );
+    }
+
+    #[test]
+    fn retriable_errors_retry_with_backoff_keeping_sequence() {
+        let mut s = Sim::new(config(&[("linger.ms", "0")]), 1, 3);
+        s.append(0, false);
+        s.run_until(|s| s.e.metrics().records_delivered == 1, 50);
+        s.p_error = 1000; // every batch gets NOT_LEADER_OR_FOLLOWER
+        let mut rx = s.append(1, false).unwrap();
+        for _ in 0..10 {
+            s.step(Duration::from_millis(20));
+        }
+        assert!(s.e.metrics().batch_retries >= 2);
+        assert!(outcome(&mut rx).is_none(), "still retrying");
+        s.p_error = 0;
+        s.run_until(|s| s.e.metrics().records_delivered == 2, 500);
+        let md = outcome(&mut rx).unwrap().unwrap();
+        assert_eq!(md.offset, 1);
+        assert_eq!(s.parts[0].log, vec![0, 1], "written once");
+        assert_eq!(
+            s.e.producer_id().unwrap().epoch,
+            0,
+            "no epoch bump for NOT_LEADER"
+        );
+    }
+
+    #[test]
+    fn lost_responses_are_deduplicated_by_the_broker() {
+        let mut s = Sim::new(config(&[("linger.ms", "0")]), 1, 4);
+        s.append(0, false);
+        s.run_until(|s| s.e.metrics().records_delivered == 1, 50);
+        s.p_lost = 1000;
+        let mut rx = s.append(1, false).unwrap();
+        s.step(Duration::from_millis(1));
+        s.step(Duration::from_millis(1));
+        s.p_lost = 0;
+        s.run_until(|s| s.e.metrics().records_delivered == 2, 500);
+        assert_eq!(
+            outcome(&mut rx).unwrap().unwrap().offset,
+            1,
+            "the original offset"
+        );
+        assert_eq!(s.parts[0].log, vec![0, 1]);
+    }
+
+    #[test]
+    fn gap_bumps_epoch_and_restarts_at_sequence_zero() {
+        let mut s = Sim::new(config(&[("linger.ms", "0")]), 1, 5);
+        s.append(0, false);
+        s.run_until(|s| s.e.metrics().records_delivered == 1, 50);
+        // The broker forgets the producer's sequence (e.g. state lost): next batch is a gap.
+        s.parts[0].last_seq = 100;
+        s.parts[0].cache.clear();
+        let mut rx = s.append(1, false).unwrap();
+        s.run_until(|s| s.e.metrics().records_delivered == 2, 500);
+        assert!(outcome(&mut rx).unwrap().is_ok());
+        assert_eq!(s.e.producer_id().unwrap().epoch, 1);
+        assert_eq!(s.parts[0].epoch, 1);
+        assert_eq!(s.parts[0].last_seq, 0, "restarted at sequence 0");
+        assert_eq!(s.e.metrics().epoch_bumps, 1);
+    }
+
+    #[test]
+    fn duplicate_sequence_is_success_without_offset() {
+        let mut s = Sim::new(config(&[("linger.ms", "0")]), 1, 6);
+        s.append(0, false);
+        s.run_until(|s| s.e.metrics().records_delivered == 1, 50);
+        let mut rx = s.append(1, false).unwrap();
+        let actions = s.e.poll(s.t);
+        let Some(Action::Send { node, request }) = actions
+            .into_iter()
+            .find(|a| matches!(a, Action::Send { .. }))
+        else {
+            panic!("expected a produce request");
+        };
+        let resp = ProduceResponse {
+            responses: vec![TopicProduceResponse {
+                name: "t".into(),
+                partition_responses: vec![PartitionProduceResponse {
+                    index: 0,
+                    error_code: ErrorCode::DuplicateSequenceNumber,
+                    base_offset: -1,
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        s.e.handle_event(
+            Event::Response {
+                node,
+                id: request.id,
+                body: InBody::Produce(resp),
+            },
+            s.t,
+        );
+        assert_eq!(outcome(&mut rx).unwrap().unwrap().offset, -1);
+    }
+
+    #[test]
+    fn non_retriable_error_fails_every_record_of_the_batch() {
+        let mut s = Sim::new(config(&[("linger.ms", "0")]), 1, 7);
+        s.append(0, false);
+        s.run_until(|s| s.e.metrics().records_delivered == 1, 50);
+        let mut rxs: Vec<Rx> = (1..4).map(|i| s.append(i, false).unwrap()).collect();
+        let actions = s.e.poll(s.t);
+        let Some(Action::Send { node, request }) = actions
+            .into_iter()
+            .find(|a| matches!(a, Action::Send { .. }))
+        else {
+            panic!("expected a produce request");
+        };
+        let resp = ProduceResponse {
+            responses: vec![TopicProduceResponse {
+                name: "t".into(),
+                partition_responses: vec![PartitionProduceResponse {
+                    index: 0,
+                    error_code: ErrorCode::InvalidRecord,
+                    error_message: Some("bad".into()),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        s.e.handle_event(
+            Event::Response {
+                node,
+                id: request.id,
+                body: InBody::Produce(resp),
+            },
+            s.t,
+        );
+        for rx in &mut rxs {
+            let e = outcome(rx).unwrap().unwrap_err();
+            assert_eq!(e.error_code(), Some(ErrorCode::InvalidRecord), "{e}");
+        }
+        assert_eq!(s.e.metrics().records_failed, 3);
+        // Later sequences would leave a gap: the epoch is bumped before the next batch.
+        let mut rx = s.append(9, false).unwrap();
+        s.run_until(|s| s.e.metrics().records_delivered == 2, 100);
+        assert!(outcome(&mut rx).unwrap().is_ok());
+        assert_eq!(s.e.producer_id().unwrap().epoch, 1);
+    }
+
+    #[test]
+    fn records_without_a_leader_expire_at_delivery_timeout() {
+        let cfg = config(&[
+            ("delivery.timeout.ms", "1000"),
+            ("request.timeout.ms", "500"),
+        ]);
+        let mut s = Sim::new(cfg, 1, 8);
+        s.leaders = vec![-1];
+        let r = ProducerRecord::new("t", "v");
+        assert!(matches!(
+            s.e.try_append(r, s.t, 0),
+            Ok(Err(Blocked::NeedMetadata(_)))
+        ));
+        s.run_until(|s| s.e.meta.cluster.partition_count("t").is_some(), 20);
+        let mut rx = s.append(1, false).unwrap();
+        let t0 = s.t;
+        s.run_until(|s| s.e.metrics().records_failed == 1, 1000);
+        let e = outcome(&mut rx).unwrap().unwrap_err();
+        assert!(matches!(e, ProduceError::DeliveryTimeout { .. }), "{e}");
+        assert!(s.t - t0 >= Duration::from_millis(1000));
+        assert!(s.t - t0 < Duration::from_millis(1100));
+        // Metadata was asked for again and again (leaderless partition), with backoff.
+        assert!(s.e.metrics().metadata_refreshes > 3);
+    }
+
+    #[test]
+    fn acks_zero_completes_on_write_with_unknown_offset() {
+        let mut s = Sim::new(config(&[("acks", "0")]), 1, 9);
+        assert!(!s.e.config().enable_idempotence);
+        s.append(0, false);
+        s.run_until(|s| s.e.metrics().records_delivered == 1, 50);
+        let mut rx = s.append(1, false).unwrap();
+        s.run_until(|s| s.e.metrics().records_delivered == 2, 50);
+        assert_eq!(outcome(&mut rx).unwrap().unwrap().offset, -1);
+        assert_eq!(
+            s.e.producer_id(),
+            None,
+            "no InitProducerId without idempotence"
+        );
+    }
+
+    #[test]
+    fn request_timeout_drops_the_connection_and_retries() {
+        let cfg = config(&[("request.timeout.ms", "200"), ("linger.ms", "0")]);
+        let mut s = Sim::new(cfg, 1, 10);
+        s.append(0, false);
+        s.run_until(|s| s.e.metrics().records_delivered == 1, 50);
+        let mut rx = s.append(1, false).unwrap();
+        // Swallow the request: no response ever comes on this connection.
+        let actions = s.e.poll(s.t);
+        assert!(actions.iter().any(|a| matches!(a, Action::Send { .. })));
+        s.t += Duration::from_millis(250);
+        let actions = s.e.poll(s.t);
+        assert!(
+            actions
+                .iter()
+                .any(|a| matches!(a, Action::Disconnect { node: 1 })),
+            "{actions:?}"
+        );
+        s.run_until(|s| s.e.metrics().records_delivered == 2, 500);
+        assert!(outcome(&mut rx).unwrap().is_ok());
+        assert_eq!(s.parts[0].log, vec![0, 1]);
+    }
+
+    #[test]
+    fn buffer_memory_blocks_appends() {
+        let mut s = Sim::new(
+            config(&[("buffer.memory", "1000"), ("batch.size", "100")]),
+            1,
+            11,
+        );
+        s.append(0, false);
+        s.run_until(|s| s.e.meta.cluster.partition_count("t").is_some(), 20);
+        let mut blocked = false;
+        for i in 0..100 {
+            let r = ProducerRecord::new("t", Bytes::from(vec![b'x'; 50]));
+            match s.e.try_append(r, s.t, i).unwrap() {
+                Ok(_) => {}
+                Err(Blocked::BufferFull(_)) => {
+                    blocked = true;
+                    break;
+                }
+                Err(b) => panic!("{b:?}"),
+            }
+        }
+        assert!(blocked);
+        assert!(s.e.metrics().buffer_used <= 1000);
+        // A record that can never fit is refused outright.
+        let big = ProducerRecord::new("t", Bytes::from(vec![0u8; 2000]));
+        assert!(matches!(
+            s.e.try_append(big, s.t, 0),
+            Err(ProduceError::RecordTooLarge {
+                limit_name: "buffer.memory",
+                ..
+            })
+        ));
+        // Delivering frees memory.
+        s.run_until(|s| s.e.metrics().buffer_used == 0, 200);
+        let r = ProducerRecord::new("t", Bytes::from(vec![b'x'; 50]));
+        assert!(s.e.try_append(r, s.t, 0).unwrap().is_ok());
+    }
+
+    #[test]
+    fn abort_fails_everything_with_closed() {
+        let mut s = Sim::new(config(&[]), 1, 12);
+        s.append(0, false);
+        s.run_until(|s| s.e.meta.cluster.partition_count("t").is_some(), 20);
+        let mut rxs: Vec<Rx> = (0..5).map(|i| s.append(i, false).unwrap()).collect();
+        s.e.begin_close();
+        assert!(matches!(
+            s.e.try_append(ProducerRecord::new("t", "x"), s.t, 0),
+            Err(ProduceError::Closed)
+        ));
+        s.e.abort();
+        for rx in &mut rxs {
+            assert_eq!(outcome(rx).unwrap().unwrap_err(), ProduceError::Closed);
+        }
+        assert!(s.e.is_idle());
+    }
+
+    /// Many records, random faults (errors, lost responses, resets), random response timing:
+    /// every record gets exactly one outcome, each is written exactly once, and every
+    /// partition's log is in send order.
+    #[test]
+    fn chaos_every_record_once_and_in_order() {
+        for seed in 0..12u64 {
+            let cfg = config(&[
+                ("linger.ms", "2"),
+                ("batch.size", "200"),
+                ("retry.backoff.ms", "5"),
+                ("retry.backoff.max.ms", "50"),
+            ]);
+            let mut s = Sim::new(cfg, 6, seed);
+            s.p_error = 100;
+            s.p_lost = 30;
+            s.p_disconnect = 20;
+            let mut rxs = vec![(0, s.append(0, true).unwrap(), false)];
+            let n = 3000u64;
+            let mut i = 1u64;
+            while i < n || rxs.iter().any(|(_, _, done)| !done) {
+                // Interleave appends with the network.
+                for _ in 0..40 {
+                    if i < n {
+                        if let Some(rx) = s.append(i, true) {
+                            rxs.push((i, rx, false));
+                        }
+                        i += 1;
+                    }
+                }
+                let d = Duration::from_millis(1 + s.rng.next_u64() % 4);
+                s.step(d);
+                for (_, rx, done) in rxs.iter_mut().filter(|r| !r.2) {
+                    if let Some(r) = outcome(rx) {
+                        r.unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+                        *done = true;
+                    }
+                }
+                assert!(
+                    s.t < Instant::now() + Duration::from_secs(100),
+                    "seed {seed}: stuck: {:?}",
+                    s.e.metrics()
+                );
+            }
+            let mut seen = std::collections::HashSet::new();
+            for (p, sp) in s.parts.iter().enumerate() {
+                for w in sp.log.windows(2) {
+                    assert!(
+                        w[0] < w[1],
+                        "seed {seed}: partition {p} out of order: {:?}",
+                        w
+                    );
+                }
+                for &v in &sp.log {
+                    assert!(seen.insert(v), "seed {seed}: record {v} written twice");
+                }
+            }
+            let m = s.e.metrics();
+            assert_eq!(m.records_delivered as usize, rxs.len(), "seed {seed}");
+            assert!(m.batch_retries > 0, "seed {seed}: faults were injected");
+        }
+    }
+}
