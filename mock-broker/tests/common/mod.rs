@@ -22,7 +22,7 @@ pub const WAIT: Duration = Duration::from_secs(10);
 /// One connection to one broker.
 pub struct Client {
     pub stream: TcpStream,
-    correlation: i32,
+    pub correlation: i32,
 }
 
 impl Client {
@@ -173,4 +173,28 @@ pub fn fetched(r: &FetchResponse) -> (ErrorCode, i64, Vec<String>) {
 /// Values "first".."first+n-1".
 pub fn values(first: usize, n: usize) -> Vec<String> {
     (first..first + n).map(|i| i.to_string()).collect()
+}
+
+static PANICS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static HOOK: std::sync::Once = std::sync::Once::new();
+
+/// Counts panics anywhere in the process (server tasks included, whose panics tokio would
+/// otherwise swallow). Call at the start of a test, then [`assert_no_panics`] at its end.
+pub fn watch_panics() {
+    HOOK.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            PANICS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            default(info);
+        }));
+    });
+}
+
+/// Fails if anything panicked since [`watch_panics`] was first called.
+pub fn assert_no_panics() {
+    assert_eq!(
+        PANICS.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "a task panicked"
+    );
 }
