@@ -2,6 +2,7 @@
 //! [`Batches`] iterator over a `records` field, and the owned [`RecordBatch`].
 
 use std::iter::FusedIterator;
+use std::sync::OnceLock;
 
 use bytes::{Bytes, BytesMut};
 
@@ -10,7 +11,7 @@ use super::header::{
     BATCH_HEADER_SIZE, BatchHeader, CRC_START, LOG_OVERHEAD, MAGIC_OFFSET, MAGIC_V2,
     MIN_BATCH_LENGTH, TimestampType,
 };
-use super::record::{Record, RecordContext, decode_record};
+use super::record::{Record, RecordCursor, RecordRef, borrowed_record, owned_record};
 use super::writer::{BatchOptions, BatchWriter, records_size};
 use crate::error::{DecodeError, EncodeError};
 
@@ -63,6 +64,8 @@ pub struct BatchView {
     compression: Compression,
     bytes: Bytes,
     options: DecodeOptions,
+    /// The decompressed records, once computed.
+    decompressed: OnceLock<Bytes>,
 }
 
 impl BatchView {
@@ -122,6 +125,7 @@ impl BatchView {
             compression,
             bytes: batch,
             options: DecodeOptions::new(),
+            decompressed: OnceLock::new(),
         })
     }
 
@@ -186,59 +190,92 @@ impl BatchView {
         self.header.is_control()
     }
 
-    /// The records section: a slice of the batch, or the decompressed records (allocated here,
-    /// within [`DecodeOptions::max_decompressed_size`]). Empty when `recordCount` is 0, whatever
-    /// follows the header (as in Kafka).
+    /// The records section: a slice of the batch, or the decompressed records (decompressed on
+    /// the first call, within [`DecodeOptions::max_decompressed_size`], and kept by the view).
+    /// Empty when `recordCount` is 0, whatever follows the header (as in Kafka).
     pub fn records_payload(&self) -> Result<Bytes, DecodeError> {
         if self.header.record_count == 0 {
             return Ok(Bytes::new());
         }
-        let raw = &self.bytes[BATCH_HEADER_SIZE..];
         match self.compression {
             Compression::None => Ok(self.bytes.slice(BATCH_HEADER_SIZE..)),
-            codec => {
-                let limit = self.options.max_decompressed_size;
-                let out = compression::decompress(codec, raw, limit)?;
-                if (self.header.record_count as usize) > out.len() / MIN_RECORD_SIZE {
-                    return Err(DecodeError::InvalidLength {
-                        what: "record count",
-                        len: i64::from(self.header.record_count),
-                        available: out.len(),
-                    });
-                }
-                Ok(Bytes::from(out))
-            }
+            _ => self.decompressed().cloned(),
         }
     }
 
-    /// Iterates over the records without collecting them. A compressed batch is decompressed
-    /// here, once per call; a decompression error is the iterator's only item.
+    /// The records section as a slice (see [`records_payload`](Self::records_payload)).
+    fn payload_slice(&self) -> Result<&[u8], DecodeError> {
+        if self.header.record_count == 0 {
+            return Ok(&[]);
+        }
+        match self.compression {
+            Compression::None => Ok(&self.bytes[BATCH_HEADER_SIZE..]),
+            _ => self.decompressed().map(|b| &b[..]),
+        }
+    }
+
+    fn decompressed(&self) -> Result<&Bytes, DecodeError> {
+        if let Some(b) = self.decompressed.get() {
+            return Ok(b);
+        }
+        let limit = self.options.max_decompressed_size;
+        let out =
+            compression::decompress(self.compression, &self.bytes[BATCH_HEADER_SIZE..], limit)?;
+        if (self.header.record_count as usize) > out.len() / MIN_RECORD_SIZE {
+            return Err(DecodeError::InvalidLength {
+                what: "record count",
+                len: i64::from(self.header.record_count),
+                available: out.len(),
+            });
+        }
+        Ok(self.decompressed.get_or_init(|| Bytes::from(out)))
+    }
+
+    fn cursor(&self) -> RecordCursor {
+        let h = &self.header;
+        RecordCursor::new(
+            h.record_count as u32,
+            h.base_offset,
+            h.base_timestamp,
+            (h.timestamp_type() == TimestampType::LogAppendTime).then_some(h.max_timestamp),
+            h.last_offset_delta,
+        )
+    }
+
+    /// Iterates over the records as owned [`Record`]s, without collecting them. A compressed
+    /// batch is decompressed on the first call (and kept); a decompression error is the
+    /// iterator's only item.
     ///
     /// Each record is checked as it is decoded (lengths within the record and the batch, the
     /// record length consumed exactly, offset deltas increasing and within `lastOffsetDelta`,
     /// no offset or timestamp overflow), and after the last one, that exactly `recordCount`
     /// records filled the batch. After an error the iterator ends.
+    ///
+    /// Keys, values and headers are [`Bytes`] slices of the batch: no copy, but one reference
+    /// count update each. [`record_refs`](Self::record_refs) avoids even that.
     pub fn records(&self) -> RecordIter {
-        let h = &self.header;
-        let ctx = RecordContext {
-            base_offset: h.base_offset,
-            base_timestamp: h.base_timestamp,
-            log_append_time: (h.timestamp_type() == TimestampType::LogAppendTime)
-                .then_some(h.max_timestamp),
-        };
-        let (data, state) = match self.records_payload() {
-            Ok(data) => (data, State::Running),
-            Err(e) => (Bytes::new(), State::Failed(Some(e))),
-        };
-        RecordIter {
-            data,
-            pos: 0,
-            left: h.record_count as u32,
-            ctx,
-            last_offset_delta: h.last_offset_delta,
-            prev_delta: -1,
-            state,
+        match self.records_payload() {
+            Ok(data) => RecordIter {
+                data,
+                cursor: self.cursor(),
+                error: None,
+            },
+            Err(e) => RecordIter {
+                data: Bytes::new(),
+                cursor: RecordCursor::finished(),
+                error: Some(e),
+            },
         }
+    }
+
+    /// Iterates over the records as [`RecordRef`]s borrowing from this view: the fastest way to
+    /// read a batch (no allocation, no reference counting). The same checks as
+    /// [`records`](Self::records) apply; only decompression can fail up front.
+    pub fn record_refs(&self) -> Result<RecordRefIter<'_>, DecodeError> {
+        Ok(RecordRefIter {
+            data: self.payload_slice()?,
+            cursor: self.cursor(),
+        })
     }
 
     /// Decodes every record into an owned [`RecordBatch`].
@@ -279,69 +316,19 @@ fn check_length(batch_length: i32, available: usize) -> Result<usize, DecodeErro
     Ok(batch_length as usize + LOG_OVERHEAD)
 }
 
-#[derive(Debug, Clone)]
-enum State {
-    Running,
-    Failed(Option<DecodeError>),
-    Done,
-}
-
-/// Iterator over the records of a batch, from [`BatchView::records`]; allocates nothing per
-/// record (keys, values and headers are slices of the batch or of its decompressed records).
+/// Iterator over the owned records of a batch, from [`BatchView::records`]; allocates nothing
+/// per record (keys, values and headers are slices of the batch or of its decompressed records).
 #[derive(Debug, Clone)]
 pub struct RecordIter {
     data: Bytes,
-    pos: usize,
-    left: u32,
-    ctx: RecordContext,
-    last_offset_delta: i32,
-    prev_delta: i64,
-    state: State,
+    cursor: RecordCursor,
+    error: Option<DecodeError>,
 }
 
 impl RecordIter {
     /// Records not yet decoded.
     pub fn remaining(&self) -> usize {
-        match self.state {
-            State::Running => self.left as usize,
-            _ => 0,
-        }
-    }
-
-    #[inline]
-    fn step(&mut self) -> Option<Result<Record, DecodeError>> {
-        if self.left == 0 {
-            if self.pos != self.data.len() {
-                return Some(Err(DecodeError::TrailingBytes {
-                    what: "record batch (after recordCount records)",
-                    remaining: self.data.len() - self.pos,
-                }));
-            }
-            return None;
-        }
-        if self.pos >= self.data.len() {
-            return Some(Err(DecodeError::CorruptBatch(
-                "batch holds fewer records than recordCount",
-            )));
-        }
-        let r = match decode_record(&self.data, &mut self.pos, &self.ctx) {
-            Ok(r) => r,
-            Err(e) => return Some(Err(e)),
-        };
-        let delta = i64::from(r.offset_delta);
-        if delta <= self.prev_delta {
-            return Some(Err(DecodeError::CorruptBatch(
-                "record offset deltas do not increase",
-            )));
-        }
-        if r.offset_delta > self.last_offset_delta {
-            return Some(Err(DecodeError::CorruptBatch(
-                "record offset delta exceeds lastOffsetDelta",
-            )));
-        }
-        self.prev_delta = delta;
-        self.left -= 1;
-        Some(Ok(r))
+        self.cursor.remaining()
     }
 }
 
@@ -350,33 +337,56 @@ impl Iterator for RecordIter {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        match &mut self.state {
-            State::Running => {}
-            State::Failed(e) => {
-                let e = e.take();
-                self.state = State::Done;
-                return e.map(Err);
-            }
-            State::Done => return None,
+        if let Some(e) = self.error.take() {
+            return Some(Err(e));
         }
-        let item = self.step();
-        match &item {
-            Some(Ok(_)) => {}
-            Some(Err(_)) | None => self.state = State::Done,
-        }
-        item
+        Some(
+            self.cursor
+                .next(&self.data)?
+                .map(|r| owned_record(&self.data, r)),
+        )
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        match self.state {
-            State::Running => (0, Some(self.left as usize + 1)),
-            State::Failed(Some(_)) => (1, Some(1)),
-            _ => (0, Some(0)),
+        if self.error.is_some() {
+            (1, Some(1))
+        } else {
+            self.cursor.size_hint()
         }
     }
 }
 
 impl FusedIterator for RecordIter {}
+
+/// Iterator over the borrowed records of a batch, from [`BatchView::record_refs`].
+#[derive(Debug, Clone)]
+pub struct RecordRefIter<'a> {
+    data: &'a [u8],
+    cursor: RecordCursor,
+}
+
+impl RecordRefIter<'_> {
+    /// Records not yet decoded.
+    pub fn remaining(&self) -> usize {
+        self.cursor.remaining()
+    }
+}
+
+impl<'a> Iterator for RecordRefIter<'a> {
+    type Item = Result<RecordRef<'a>, DecodeError>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        let data = self.data;
+        Some(self.cursor.next(data)?.map(|r| borrowed_record(data, r)))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.cursor.size_hint()
+    }
+}
+
+impl FusedIterator for RecordRefIter<'_> {}
 
 /// Iterator over the batches concatenated in a `records` field (Produce request, Fetch
 /// response), yielding validated [`BatchView`]s that share the input buffer.

@@ -16,7 +16,8 @@
 //!   bytes `04 22 4D 18 60 40 82`). Decoding accepts any block size, block and content checksums
 //!   (verified), a content size (verified) and concatenated or skippable frames; it rejects
 //!   linked blocks and dictionaries, which Kafka never writes.
-//! * **zstd**: a zstd frame written in streaming mode at level 3 (no content size, no checksum).
+//! * **zstd**: a zstd frame written in streaming mode at level 3 (no content size, no checksum),
+//!   flushed before it is ended, as Kafka's `ZstdOutputStream` does.
 //!
 //! # Decompression bombs
 //!
@@ -401,6 +402,31 @@ mod lz4 {
         Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
     }
 
+    /// Upper bound of the output of the blocks at the start of `rest` (scanning their headers
+    /// only; a malformed block list just ends the scan, decoding reports it).
+    fn blocks_bound(mut rest: &[u8], max_block: usize, block_checksums: bool) -> usize {
+        let mut bound = 0usize;
+        while let Ok(word) = u32_le(&mut rest, "block size") {
+            if word == 0 {
+                break;
+            }
+            let len = (word & 0x7fff_ffff) as usize;
+            if len > max_block || len > rest.len() {
+                break;
+            }
+            bound = bound.saturating_add(if word & 0x8000_0000 != 0 {
+                len
+            } else {
+                max_block.min(len.saturating_mul(MAX_RATIO).saturating_add(64))
+            });
+            rest = &rest[len..];
+            if block_checksums && rest.len() >= 4 {
+                rest = &rest[4..];
+            }
+        }
+        bound
+    }
+
     pub(super) fn decompress(input: &[u8], limit: usize) -> Result<Vec<u8>, DecodeError> {
         // `buf[..filled]` is output; `buf[filled..]` is zeroed space reused by the next block.
         let mut buf: Vec<u8> = Vec::new();
@@ -462,6 +488,13 @@ mod lz4 {
                 return Err(err("frame header checksum mismatch"));
             }
 
+            // Reserve once what the blocks can expand to (within the limit), so the output is
+            // never reallocated and copied while decoding.
+            let bound = blocks_bound(rest, max_block, block_checksums);
+            let want = filled.saturating_add(bound.min(limit - filled));
+            if want > buf.capacity() {
+                buf.reserve_exact(want - buf.len());
+            }
             let frame_start = filled;
             loop {
                 let word = u32_le(&mut rest, "block size")?;
@@ -537,17 +570,16 @@ mod lz4 {
         out.put_u8(FLG);
         out.put_u8(BD);
         out.put_u8((XxHash32::oneshot(0, &[FLG, BD]) >> 8) as u8);
-        let mut table = lz4_flex::block::CompressTable::large();
         for chunk in input.chunks(BLOCK) {
             let at = out.len();
             let max = lz4_flex::block::get_maximum_output_size(chunk.len());
             out.resize(at + 4 + max, 0);
-            let n =
-                lz4_flex::block::compress_into_with_table(chunk, &mut out[at + 4..], &mut table)
-                    .map_err(|e| EncodeError::Compression {
-                        codec: "lz4",
-                        reason: e.to_string(),
-                    })?;
+            let n = lz4_flex::block::compress_into(chunk, &mut out[at + 4..]).map_err(|e| {
+                EncodeError::Compression {
+                    codec: "lz4",
+                    reason: e.to_string(),
+                }
+            })?;
             if n >= chunk.len() {
                 // Incompressible: store the block as is, flagged by the high bit.
                 out.truncate(at);
@@ -654,8 +686,8 @@ mod zstd {
             let bound = zstd_safe::compress_bound(input.len()) + 64;
             out.resize(start + bound, 0);
             let mut ob = OutBuffer::around(&mut out[start..]);
-            // Like zstd-jni's stream (which Kafka uses): feed everything as `continue`, then end
-            // the frame with no input, so the frame has no content size, as Java's does.
+            // Like zstd-jni's stream (which Kafka uses): feed everything as `continue`, so the
+            // frame has no content size, as Java's has not.
             let mut ib = InBuffer::around(input);
             while ib.pos() < input.len() {
                 cctx.compress_stream2(
@@ -665,16 +697,25 @@ mod zstd {
                 )
                 .map_err(cerr)?;
             }
-            loop {
-                let left = cctx.end_stream(&mut ob).map_err(cerr)?;
-                if left == 0 {
-                    break;
-                }
-                if ob.pos() == ob.capacity() {
-                    return Err(EncodeError::Compression {
-                        codec: "zstd",
-                        reason: "output exceeded the compression bound".into(),
-                    });
+            // Kafka's stream is flushed before it is closed, which ends the data in a block that
+            // is not the last and adds an empty last block: do the same to produce its bytes.
+            for end in [false, true] {
+                loop {
+                    let left = if end {
+                        cctx.end_stream(&mut ob)
+                    } else {
+                        cctx.flush_stream(&mut ob)
+                    }
+                    .map_err(cerr)?;
+                    if left == 0 {
+                        break;
+                    }
+                    if ob.pos() == ob.capacity() {
+                        return Err(EncodeError::Compression {
+                            codec: "zstd",
+                            reason: "output exceeded the compression bound".into(),
+                        });
+                    }
                 }
             }
             let n = ob.pos();

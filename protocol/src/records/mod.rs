@@ -3,7 +3,9 @@
 //! * [`Batches`] walks the batches concatenated in a `records` field and yields validated
 //!   [`BatchView`]s (zero-copy; a Fetch response's partial trailing batch ends it cleanly).
 //! * [`BatchView::records`] decodes records lazily with no per-record allocation: keys, values
-//!   and headers are slices of the input, or of the decompressed records.
+//!   and headers are [`Bytes`](bytes::Bytes) slices of the input, or of the decompressed records.
+//!   [`BatchView::record_refs`] yields [`RecordRef`]s that borrow from the view instead: the
+//!   fastest path, with no reference counting either.
 //! * [`RecordBatch`] is the owned form with every record decoded, and re-encodes byte for byte.
 //! * [`BatchWriter`] encodes a new batch straight into a [`BytesMut`](bytes::BytesMut), with any
 //!   codec, producer id/epoch/sequence, transactional and control flags.
@@ -54,7 +56,7 @@ mod header;
 mod record;
 mod writer;
 
-pub use batch::{BatchView, Batches, DecodeOptions, RecordBatch, RecordIter};
+pub use batch::{BatchView, Batches, DecodeOptions, RecordBatch, RecordIter, RecordRefIter};
 pub use compression::{Compression, DEFAULT_MAX_DECOMPRESSED_SIZE};
 pub use control::{ControlRecordKey, ControlRecordType, EndTxnMarker};
 pub use header::{
@@ -62,5 +64,7 @@ pub use header::{
     LOG_OVERHEAD, MAGIC_V2, MIN_BATCH_LENGTH, TIMESTAMP_TYPE_FLAG, TRANSACTIONAL_FLAG,
     TimestampType,
 };
-pub use record::{Header, HeaderRef, Headers, HeadersIter, Record};
+pub use record::{
+    Header, HeaderRef, Headers, HeadersIter, HeadersRef, HeadersRefIter, Record, RecordRef,
+};
 pub use writer::{BatchOptions, BatchWriter};

@@ -15,7 +15,7 @@
 
 use std::fmt;
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::{Bytes, BytesMut};
 
 use crate::error::{DecodeError, EncodeError};
 use crate::primitives::{parse_uvarint, parse_uvarlong, varint_len, varlong_len};
@@ -267,6 +267,23 @@ fn varint_error(buf: &[u8], pos: usize, what: &'static str, max: usize) -> Decod
     }
 }
 
+/// Reads a one- or two-byte unsigned varint at `buf[*pos..]` (almost every varint in a record
+/// batch), or `None` to take the general path.
+#[inline(always)]
+fn short_uvarint(buf: &[u8], pos: &mut usize) -> Option<u64> {
+    let b0 = *buf.get(*pos)?;
+    if b0 < 0x80 {
+        *pos += 1;
+        return Some(u64::from(b0));
+    }
+    let b1 = *buf.get(*pos + 1)?;
+    if b1 < 0x80 {
+        *pos += 2;
+        return Some(u64::from(b0 & 0x7f) | (u64::from(b1) << 7));
+    }
+    None
+}
+
 /// Reads a zigzag varint at `buf[*pos..]`.
 #[inline(always)]
 pub(crate) fn read_varint(
@@ -274,12 +291,15 @@ pub(crate) fn read_varint(
     pos: &mut usize,
     what: &'static str,
 ) -> Result<i32, DecodeError> {
-    if let Some(&b) = buf.get(*pos)
-        && b < 0x80
-    {
-        *pos += 1;
-        return Ok(i32::from(b >> 1) ^ -i32::from(b & 1));
+    if let Some(u) = short_uvarint(buf, pos) {
+        let u = u as u32;
+        return Ok(((u >> 1) as i32) ^ -((u & 1) as i32));
     }
+    read_varint_slow(buf, pos, what)
+}
+
+#[inline(never)]
+fn read_varint_slow(buf: &[u8], pos: &mut usize, what: &'static str) -> Result<i32, DecodeError> {
     let rest = buf.get(*pos..).unwrap_or_default();
     match parse_uvarint(rest) {
         Ok((tail, v)) => {
@@ -293,12 +313,14 @@ pub(crate) fn read_varint(
 /// Reads a zigzag varlong at `buf[*pos..]`.
 #[inline(always)]
 fn read_varlong(buf: &[u8], pos: &mut usize, what: &'static str) -> Result<i64, DecodeError> {
-    if let Some(&b) = buf.get(*pos)
-        && b < 0x80
-    {
-        *pos += 1;
-        return Ok(i64::from(b >> 1) ^ -i64::from(b & 1));
+    if let Some(u) = short_uvarint(buf, pos) {
+        return Ok(((u >> 1) as i64) ^ -((u & 1) as i64));
     }
+    read_varlong_slow(buf, pos, what)
+}
+
+#[inline(never)]
+fn read_varlong_slow(buf: &[u8], pos: &mut usize, what: &'static str) -> Result<i64, DecodeError> {
     let rest = buf.get(*pos..).unwrap_or_default();
     match parse_uvarlong(rest) {
         Ok((tail, v)) => {
@@ -343,23 +365,21 @@ fn read_len(
     Ok(Some((start, start + n)))
 }
 
-/// What a record needs from its batch header to compute absolute values.
+/// A record as parsed, with its byte fields as ranges of the buffer it was parsed from.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct RecordContext {
-    pub base_offset: i64,
-    pub base_timestamp: i64,
-    /// `Some(max_timestamp)` for LogAppendTime batches.
-    pub log_append_time: Option<i64>,
+pub(crate) struct RawRecord {
+    pub attributes: i8,
+    pub timestamp_delta: i64,
+    pub offset_delta: i32,
+    pub key: Option<(usize, usize)>,
+    pub value: Option<(usize, usize)>,
+    /// Start, end and count of the encoded headers.
+    pub headers: (usize, usize, u32),
 }
 
-/// Decodes the record that starts at `data[*pos..]`, advancing `pos` past it.
+/// Parses the record that starts at `all[*pos..]`, advancing `pos` past it.
 #[inline]
-pub(crate) fn decode_record(
-    data: &Bytes,
-    pos: &mut usize,
-    ctx: &RecordContext,
-) -> Result<Record, DecodeError> {
-    let all = &data[..];
+pub(crate) fn parse_record(all: &[u8], pos: &mut usize) -> Result<RawRecord, DecodeError> {
     let len = read_varint(all, pos, "record length")?;
     let left = all.len() - *pos;
     if len < 0 || len as usize > left {
@@ -383,8 +403,8 @@ pub(crate) fn decode_record(
     p += 1;
     let timestamp_delta = read_varlong(buf, &mut p, "record timestamp delta")?;
     let offset_delta = read_varint(buf, &mut p, "record offset delta")?;
-    let key = read_len(buf, &mut p, true, "record key")?.map(|(a, b)| data.slice(a..b));
-    let value = read_len(buf, &mut p, true, "record value")?.map(|(a, b)| data.slice(a..b));
+    let key = read_len(buf, &mut p, true, "record key")?;
+    let value = read_len(buf, &mut p, true, "record value")?;
     let count = read_varint(buf, &mut p, "record header count")?;
     // A header takes at least two bytes (two lengths).
     if count < 0 || count as usize > (end - p) / 2 {
@@ -394,19 +414,11 @@ pub(crate) fn decode_record(
             available: end - p,
         });
     }
-    let headers = if count == 0 {
-        Headers::new()
-    } else {
-        let start = p;
-        for _ in 0..count {
-            read_len(buf, &mut p, false, "header key")?;
-            read_len(buf, &mut p, true, "header value")?;
-        }
-        Headers {
-            raw: data.slice(start..p),
-            count: count as u32,
-        }
-    };
+    let headers_start = p;
+    for _ in 0..count {
+        read_len(buf, &mut p, false, "header key")?;
+        read_len(buf, &mut p, true, "header value")?;
+    }
     if p != end {
         return Err(DecodeError::TrailingBytes {
             what: "record",
@@ -414,27 +426,296 @@ pub(crate) fn decode_record(
         });
     }
     *pos = end;
-    let offset = ctx
-        .base_offset
-        .checked_add(i64::from(offset_delta))
-        .ok_or(DecodeError::CorruptBatch("record offset overflows"))?;
-    let timestamp = match ctx.log_append_time {
-        Some(t) => t,
-        None => ctx
-            .base_timestamp
-            .checked_add(timestamp_delta)
-            .ok_or(DecodeError::CorruptBatch("record timestamp overflows"))?,
-    };
-    Ok(Record {
-        offset,
-        timestamp,
-        offset_delta,
-        timestamp_delta,
+    Ok(RawRecord {
         attributes: attributes as i8,
+        timestamp_delta,
+        offset_delta,
         key,
         value,
-        headers,
+        headers: (headers_start, end, count as u32),
     })
+}
+
+/// Walks the records of one batch: parses each, checks it against the batch header, and
+/// computes its absolute offset and timestamp. Shared by the owned and borrowed iterators.
+#[derive(Debug, Clone)]
+pub(crate) struct RecordCursor {
+    pos: usize,
+    left: u32,
+    base_offset: i64,
+    base_timestamp: i64,
+    /// `Some(max_timestamp)` for LogAppendTime batches.
+    log_append_time: Option<i64>,
+    last_offset_delta: i32,
+    prev_delta: i64,
+    done: bool,
+}
+
+/// A parsed record with its absolute offset and timestamp.
+pub(crate) type Positioned = (RawRecord, i64, i64);
+
+impl RecordCursor {
+    pub(crate) fn new(
+        count: u32,
+        base_offset: i64,
+        base_timestamp: i64,
+        log_append_time: Option<i64>,
+        last_offset_delta: i32,
+    ) -> Self {
+        RecordCursor {
+            pos: 0,
+            left: count,
+            base_offset,
+            base_timestamp,
+            log_append_time,
+            last_offset_delta,
+            prev_delta: -1,
+            done: false,
+        }
+    }
+
+    /// A cursor that yields nothing.
+    pub(crate) fn finished() -> Self {
+        RecordCursor {
+            done: true,
+            ..RecordCursor::new(0, 0, 0, None, 0)
+        }
+    }
+
+    /// Records not yet read.
+    pub(crate) fn remaining(&self) -> usize {
+        if self.done { 0 } else { self.left as usize }
+    }
+
+    pub(crate) fn size_hint(&self) -> (usize, Option<usize>) {
+        if self.done {
+            (0, Some(0))
+        } else {
+            (0, Some(self.left as usize + 1))
+        }
+    }
+
+    /// The next record of `data` (the batch's records section), or the error that ends the
+    /// iteration, or `None` after exactly `recordCount` records filled `data`.
+    #[inline]
+    pub(crate) fn next(&mut self, data: &[u8]) -> Option<Result<Positioned, DecodeError>> {
+        if self.done {
+            return None;
+        }
+        let r = self.step(data);
+        if !matches!(r, Some(Ok(_))) {
+            self.done = true;
+        }
+        r
+    }
+
+    #[inline(always)]
+    fn step(&mut self, data: &[u8]) -> Option<Result<Positioned, DecodeError>> {
+        if self.left == 0 {
+            if self.pos != data.len() {
+                return Some(Err(DecodeError::TrailingBytes {
+                    what: "record batch (after recordCount records)",
+                    remaining: data.len() - self.pos,
+                }));
+            }
+            return None;
+        }
+        if self.pos >= data.len() {
+            return Some(Err(DecodeError::CorruptBatch(
+                "batch holds fewer records than recordCount",
+            )));
+        }
+        let r = match parse_record(data, &mut self.pos) {
+            Ok(r) => r,
+            Err(e) => return Some(Err(e)),
+        };
+        let delta = i64::from(r.offset_delta);
+        if delta <= self.prev_delta {
+            return Some(Err(DecodeError::CorruptBatch(
+                "record offset deltas do not increase",
+            )));
+        }
+        if r.offset_delta > self.last_offset_delta {
+            return Some(Err(DecodeError::CorruptBatch(
+                "record offset delta exceeds lastOffsetDelta",
+            )));
+        }
+        // lastOffsetDelta was checked against baseOffset when the batch was validated, so the
+        // offset cannot overflow; checked anyway, it costs nothing.
+        let Some(offset) = self.base_offset.checked_add(delta) else {
+            return Some(Err(DecodeError::CorruptBatch("record offset overflows")));
+        };
+        let timestamp = match self.log_append_time {
+            Some(t) => t,
+            None => match self.base_timestamp.checked_add(r.timestamp_delta) {
+                Some(t) => t,
+                None => return Some(Err(DecodeError::CorruptBatch("record timestamp overflows"))),
+            },
+        };
+        self.prev_delta = delta;
+        self.left -= 1;
+        Some(Ok((r, offset, timestamp)))
+    }
+}
+
+/// Builds an owned [`Record`] from a parsed one; `data` is the buffer it was parsed from.
+#[inline]
+pub(crate) fn owned_record(data: &Bytes, (r, offset, timestamp): Positioned) -> Record {
+    let (hs, he, count) = r.headers;
+    Record {
+        offset,
+        timestamp,
+        offset_delta: r.offset_delta,
+        timestamp_delta: r.timestamp_delta,
+        attributes: r.attributes,
+        key: r.key.map(|(a, b)| data.slice(a..b)),
+        value: r.value.map(|(a, b)| data.slice(a..b)),
+        headers: if count == 0 {
+            Headers::new()
+        } else {
+            Headers {
+                raw: data.slice(hs..he),
+                count,
+            }
+        },
+    }
+}
+
+/// Builds a borrowed [`RecordRef`] from a parsed one; `data` is the buffer it was parsed from.
+#[inline]
+pub(crate) fn borrowed_record(data: &[u8], (r, offset, timestamp): Positioned) -> RecordRef<'_> {
+    let (hs, he, count) = r.headers;
+    RecordRef {
+        offset,
+        timestamp,
+        offset_delta: r.offset_delta,
+        timestamp_delta: r.timestamp_delta,
+        attributes: r.attributes,
+        key: r.key.map(|(a, b)| &data[a..b]),
+        value: r.value.map(|(a, b)| &data[a..b]),
+        headers: HeadersRef {
+            raw: &data[hs..he],
+            count,
+        },
+    }
+}
+
+/// A decoded record that borrows its key, value and headers from the batch: decoding it costs
+/// no allocation and no reference counting. From [`BatchView::record_refs`](super::BatchView::record_refs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RecordRef<'a> {
+    /// Absolute offset.
+    pub offset: i64,
+    /// The timestamp Kafka reports (see [`Record::timestamp`]).
+    pub timestamp: i64,
+    /// Offset relative to the batch's base offset.
+    pub offset_delta: i32,
+    /// Timestamp relative to the batch's base timestamp.
+    pub timestamp_delta: i64,
+    /// The record attributes byte.
+    pub attributes: i8,
+    /// The key; `None` is null.
+    pub key: Option<&'a [u8]>,
+    /// The value; `None` is null.
+    pub value: Option<&'a [u8]>,
+    /// The headers.
+    pub headers: HeadersRef<'a>,
+}
+
+/// Borrowed, validated headers of a [`RecordRef`].
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct HeadersRef<'a> {
+    raw: &'a [u8],
+    count: u32,
+}
+
+impl<'a> HeadersRef<'a> {
+    /// Number of headers.
+    pub fn len(&self) -> usize {
+        self.count as usize
+    }
+
+    /// Whether there are no headers.
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The encoded headers (without the count prefix).
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.raw
+    }
+
+    /// Iterates over the headers in order.
+    pub fn iter(&self) -> HeadersRefIter<'a> {
+        HeadersRefIter {
+            raw: self.raw,
+            pos: 0,
+            left: self.count,
+        }
+    }
+}
+
+impl fmt::Debug for HeadersRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<'a> IntoIterator for HeadersRef<'a> {
+    type Item = HeaderRef<'a>;
+    type IntoIter = HeadersRefIter<'a>;
+    fn into_iter(self) -> HeadersRefIter<'a> {
+        self.iter()
+    }
+}
+
+/// Iterator over [`HeadersRef`].
+#[derive(Clone, Debug)]
+pub struct HeadersRefIter<'a> {
+    raw: &'a [u8],
+    pos: usize,
+    left: u32,
+}
+
+impl<'a> HeadersRefIter<'a> {
+    fn field(&mut self, nullable: bool) -> Option<Option<&'a [u8]>> {
+        let len = read_varint(self.raw, &mut self.pos, "header field").ok()?;
+        if len == -1 && nullable {
+            return Some(None);
+        }
+        let end = usize::try_from(len)
+            .ok()
+            .and_then(|n| self.pos.checked_add(n));
+        match end {
+            Some(end) if end <= self.raw.len() => {
+                let v = &self.raw[self.pos..end];
+                self.pos = end;
+                Some(Some(v))
+            }
+            _ => {
+                self.left = 0;
+                None
+            }
+        }
+    }
+}
+
+impl<'a> Iterator for HeadersRefIter<'a> {
+    type Item = HeaderRef<'a>;
+
+    fn next(&mut self) -> Option<HeaderRef<'a>> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let key = self.field(false)?.unwrap_or_default();
+        let value = self.field(true)?;
+        Some(HeaderRef { key, value })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (0, Some(self.left as usize))
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -538,14 +819,24 @@ fn stage_len(tmp: &mut [u8; 32], n: usize, b: Option<&[u8]>) -> usize {
     }
 }
 
+/// Appends `tmp[..n]`. The copy is of the whole fixed-size array, which the compiler inlines as
+/// a few vector moves instead of calling `memcpy` for a handful of bytes; the excess is then
+/// dropped again.
+#[inline(always)]
+fn put_staged(out: &mut BytesMut, tmp: &[u8; 32], n: usize) {
+    out.extend_from_slice(tmp);
+    let len = out.len();
+    out.truncate(len - (32 - n));
+}
+
 /// Appends a varint-prefixed nullable byte string.
 #[inline(always)]
 fn put_nullable(out: &mut BytesMut, b: Option<&[u8]>) {
     let mut tmp = [0u8; 32];
     let n = stage_len(&mut tmp, 0, b);
-    out.put_slice(&tmp[..n]);
+    put_staged(out, &tmp, n);
     if let Some(b) = b {
-        out.put_slice(b);
+        out.extend_from_slice(b);
     }
 }
 
@@ -559,12 +850,124 @@ fn put_header(out: &mut BytesMut, h: HeaderRef<'_>) -> Result<(), EncodeError> {
     Ok(())
 }
 
-/// Appends a record whose body size `body_len` was computed by [`body_len`]; lengths were
-/// checked there.
+/// Zigzag encoding of a signed value.
+#[inline(always)]
+fn zigzag(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
+
+/// The encoding of a varint of at most 3 bytes as a little-endian word, with its length.
+#[inline(always)]
+fn small_varint(u: u64) -> Option<(u64, usize)> {
+    match u {
+        0..=0x7f => Some((u, 1)),
+        0x80..=0x3fff => Some(((u & 0x7f) | 0x80 | ((u >> 7) << 8), 2)),
+        0x4000..=0x1f_ffff => Some((
+            (u & 0x7f) | 0x80 | ((((u >> 7) & 0x7f) | 0x80) << 8) | ((u >> 14) << 16),
+            3,
+        )),
+        _ => None,
+    }
+}
+
+/// Up to 8 bytes gathered in a register and appended with one fixed-size store: writing them
+/// byte by byte to a stack buffer and copying that would stall on store forwarding, and a
+/// `memcpy` call per field costs more than the field.
+#[derive(Clone, Copy)]
+struct Word {
+    bits: u64,
+    n: usize,
+}
+
+impl Word {
+    /// Appends `len` bytes from `w`; the caller guarantees the total stays within 8.
+    #[inline(always)]
+    fn push(&mut self, w: u64, len: usize) {
+        self.bits |= w << (8 * self.n);
+        self.n += len;
+    }
+
+    /// Appends the gathered bytes to `out`.
+    #[inline(always)]
+    fn flush(self, out: &mut BytesMut) {
+        out.extend_from_slice(&self.bits.to_le_bytes());
+        let len = out.len();
+        out.truncate(len - (8 - self.n));
+    }
+}
+
+/// Zigzag value of a nullable length.
+#[inline(always)]
+fn len_zigzag(b: Option<&[u8]>) -> u64 {
+    match b {
+        None => 1,
+        Some(b) => (b.len() as u64) << 1,
+    }
+}
+
+/// Appends one record.
 #[inline]
+pub(crate) fn encode_record(out: &mut BytesMut, r: &RecordParts<'_>) -> Result<(), EncodeError> {
+    if encode_small(out, r).is_some() {
+        return Ok(());
+    }
+    let n = body_len(r)?;
+    write_record(out, r, n);
+    Ok(())
+}
+
+/// The fast path of [`encode_record`]: every length and delta fits a 3-byte varint (so
+/// nothing can exceed `i32`), the length, attributes, deltas and key length fit 8 bytes, and
+/// headers are absent or already encoded. Returns `None`, having written nothing, otherwise.
+#[inline(always)]
+fn encode_small(out: &mut BytesMut, r: &RecordParts<'_>) -> Option<()> {
+    let (count, headers): (u32, &[u8]) = match r.headers {
+        HeaderSource::Refs([]) => (0, &[]),
+        HeaderSource::Encoded(h) => (h.count, &h.raw),
+        HeaderSource::Refs(_) => return None,
+    };
+    let t = small_varint(zigzag(r.timestamp_delta))?;
+    let o = small_varint(zigzag(i64::from(r.offset_delta)))?;
+    let k = small_varint(len_zigzag(r.key))?;
+    let v = small_varint(len_zigzag(r.value))?;
+    let c = small_varint(u64::from(count) << 1)?;
+    let key = r.key.unwrap_or_default();
+    let value = r.value.unwrap_or_default();
+    let body = 1 + t.1 + o.1 + k.1 + key.len() + v.1 + value.len() + c.1 + headers.len();
+    let b = small_varint((body as u64) << 1)?;
+    if b.1 + 1 + t.1 + o.1 + k.1 > 8 {
+        return None;
+    }
+    // Room for the record plus the slack of the fixed-size stores.
+    out.reserve(b.1 + body + 16);
+    let mut w = Word { bits: b.0, n: b.1 };
+    w.push(u64::from(r.attributes as u8), 1);
+    w.push(t.0, t.1);
+    w.push(o.0, o.1);
+    w.push(k.0, k.1);
+    w.flush(out);
+    if !key.is_empty() {
+        out.extend_from_slice(key);
+    }
+    let mut w = Word { bits: v.0, n: v.1 };
+    if !value.is_empty() {
+        w.flush(out);
+        out.extend_from_slice(value);
+        w = Word { bits: 0, n: 0 };
+    }
+    w.push(c.0, c.1);
+    w.flush(out);
+    if !headers.is_empty() {
+        out.extend_from_slice(headers);
+    }
+    Some(())
+}
+
+/// Appends a record whose body size `body_len` was computed by [`body_len`] (which checked
+/// the lengths): the general path of [`encode_record`].
+#[inline(never)]
 pub(crate) fn write_record(out: &mut BytesMut, r: &RecordParts<'_>, body_len: usize) {
-    out.reserve(record_len(body_len));
-    // Length, attributes, timestamp delta, offset delta and key length: at most 26 bytes.
+    out.reserve(record_len(body_len) + 32);
     let mut tmp = [0u8; 32];
     let mut n = stage_varlong(&mut tmp, 0, body_len as i64);
     tmp[n] = r.attributes as u8;
@@ -572,14 +975,13 @@ pub(crate) fn write_record(out: &mut BytesMut, r: &RecordParts<'_>, body_len: us
     n = stage_varlong(&mut tmp, n, r.timestamp_delta);
     n = stage_varlong(&mut tmp, n, i64::from(r.offset_delta));
     n = stage_len(&mut tmp, n, r.key);
-    out.put_slice(&tmp[..n]);
+    out.extend_from_slice(&tmp[..n]);
     if let Some(k) = r.key {
-        out.put_slice(k);
+        out.extend_from_slice(k);
     }
     put_nullable(out, r.value);
-    let mut tmp = [0u8; 32];
     let n = stage_varlong(&mut tmp, 0, r.headers.count() as i64);
-    out.put_slice(&tmp[..n]);
+    out.extend_from_slice(&tmp[..n]);
     match r.headers {
         HeaderSource::Refs(hs) => {
             for h in hs {
@@ -587,7 +989,7 @@ pub(crate) fn write_record(out: &mut BytesMut, r: &RecordParts<'_>, body_len: us
                 put_nullable(out, h.value);
             }
         }
-        HeaderSource::Encoded(h) => out.put_slice(&h.raw),
+        HeaderSource::Encoded(h) => out.extend_from_slice(&h.raw),
     }
 }
 
@@ -628,23 +1030,22 @@ mod tests {
         write_record(&mut out, &parts, n);
         assert_eq!(out.len(), record_len(n));
         let data = out.freeze();
-        let mut pos = 0;
-        let ctx = RecordContext {
-            base_offset: 10,
-            base_timestamp: 100,
-            log_append_time: None,
-        };
-        let r = decode_record(&data, &mut pos, &ctx).unwrap();
-        assert_eq!(pos, data.len());
+        let mut cur = RecordCursor::new(1, 10, 100, None, 300);
+        let r = owned_record(&data, cur.next(&data).unwrap().unwrap());
+        assert!(cur.next(&data).is_none());
         assert_eq!((r.offset, r.timestamp), (310, 95));
         assert_eq!(r.key, None);
         assert_eq!(r.value.as_deref(), Some(&[1u8, 2, 3][..]));
         assert_eq!(r.headers.len(), 2);
+        let mut cur = RecordCursor::new(1, 10, 100, Some(7), 300);
+        let b = borrowed_record(&data, cur.next(&data).unwrap().unwrap());
+        assert_eq!(b.timestamp, 7);
+        assert_eq!(b.headers.iter().collect::<Vec<_>>(), headers);
         // Every truncation fails cleanly.
         for cut in 0..data.len() {
-            let d = data.slice(..cut);
-            let mut pos = 0;
-            assert!(decode_record(&d, &mut pos, &ctx).is_err());
+            let mut cur = RecordCursor::new(1, 10, 100, None, 300);
+            assert!(matches!(cur.next(&data[..cut]), Some(Err(_))));
+            assert!(cur.next(&data[..cut]).is_none());
         }
     }
 }

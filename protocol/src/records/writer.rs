@@ -8,7 +8,7 @@ use super::header::{
     attributes,
 };
 use super::record::{
-    HeaderRef, HeaderSource, Record, RecordParts, body_len, record_len, write_record,
+    HeaderRef, HeaderSource, Record, RecordParts, body_len, encode_record, record_len,
 };
 use crate::error::EncodeError;
 
@@ -249,13 +249,12 @@ impl<'a> BatchWriter<'a> {
         if self.count == i32::MAX {
             return Err(EncodeError::InvalidBatch("too many records"));
         }
-        let n = body_len(&parts)?;
         let target = if self.options.compression == Compression::None {
             &mut *self.out
         } else {
             &mut self.scratch
         };
-        write_record(target, &parts, n);
+        encode_record(target, &parts)?;
         self.count += 1;
         self.last_delta = i64::from(parts.offset_delta);
         if let Some(t) = timestamp {
