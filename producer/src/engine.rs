@@ -143,6 +143,13 @@ pub(crate) enum Blocked {
     BufferFull(ProducerRecord),
 }
 
+/// A record taken by [`Engine::try_append`]: the receiver of its outcome, and whether the
+/// driver should look at the accumulator now (a batch was started or filled).
+pub(crate) type Accepted = (
+    oneshot::Receiver<Result<RecordMetadata, ProduceError>>,
+    bool,
+);
+
 /// Counters readable from the producer handle.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -337,16 +344,7 @@ impl Engine {
         record: ProducerRecord,
         now: Instant,
         now_ms: i64,
-    ) -> Result<
-        Result<
-            (
-                oneshot::Receiver<Result<RecordMetadata, ProduceError>>,
-                bool,
-            ),
-            Blocked,
-        >,
-        ProduceError,
-    > {
+    ) -> Result<Result<Accepted, Blocked>, ProduceError> {
         if let Some(e) = &self.fatal {
             return Err(e.clone());
         }
@@ -1347,7 +1345,7 @@ mod tests {
                 for pd in &t.partition_data {
                     let p = pd.index as usize;
                     let batch = BatchView::decode(pd.records.clone().unwrap()).unwrap();
-                    let h = batch.header().clone();
+                    let h = *batch.header();
                     let values: Vec<u64> = batch
                         .records()
                         .map(|r| {
