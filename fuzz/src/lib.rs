@@ -269,7 +269,8 @@ pub fn check_round_trip<B: Body>(api_key: ApiKey, version: i16, input: &Bytes) {
 // ---------------------------------------------------------------------------------------------
 // frame
 
-/// Target `frame`: a byte stream from a socket. Input `[max] [chunk] stream...`:
+/// Target `frame`: a byte stream from a socket, through `split_frame` and through the tokio
+/// `KafkaFrameCodec`. Input `[max] [chunk] stream...`:
 /// * `max`: the maximum frame size is `max * 16` bytes (0..=4080), so oversized and negative
 ///   size prefixes are common.
 /// * `chunk`: the stream is also fed in pieces of `chunk + 1` bytes, as reads from a socket
@@ -307,9 +308,58 @@ pub fn frame(data: &[u8]) {
         "split_frame depends on how the stream arrives"
     );
 
+    // The tokio codec over the same pieces: the same frames and error ...
+    let codec = codec_frames(frame::KafkaFrameCodec::new(max), stream, chunk);
+    assert_eq!(
+        codec.frames, whole.frames,
+        "KafkaFrameCodec and split_frame disagree"
+    );
+    assert_eq!(
+        codec.error, whole.error,
+        "KafkaFrameCodec and split_frame disagree"
+    );
+    // ... and with Kafka's default 100 MiB maximum, no buffer sized by what a size prefix
+    // claims rather than by what arrived (checked in `codec_frames`).
+    codec_frames(frame::KafkaFrameCodec::default(), stream, chunk);
+
     for payload in &whole.frames {
         check_request_payload(payload);
     }
+}
+
+/// Most buffer capacity, beyond twice what has arrived, that waiting for a frame may reserve.
+/// A size prefix is a claim, not bytes: reserving what it claims lets 4 bytes cost 100 MiB.
+pub const MAX_READ_AHEAD: usize = 128 * 1024;
+
+/// Feeds `stream` to `codec` in pieces of `chunk` bytes; stops at the first error.
+fn codec_frames(mut codec: frame::KafkaFrameCodec, stream: &[u8], chunk: usize) -> Split {
+    use tokio_util::codec::Decoder as _;
+
+    let mut out = Split::default();
+    let mut buf = BytesMut::new();
+    'feed: for piece in stream.chunks(chunk) {
+        buf.extend_from_slice(piece);
+        loop {
+            match codec.decode(&mut buf) {
+                Ok(Some(f)) => out.frames.push(f),
+                Ok(None) => {
+                    assert!(
+                        buf.capacity() <= 2 * buf.len() + MAX_READ_AHEAD,
+                        "{} bytes reserved for {} bytes received",
+                        buf.capacity(),
+                        buf.len()
+                    );
+                    break;
+                }
+                Err(frame::FrameCodecError::Decode(e)) => {
+                    out.error = Some(e);
+                    break 'feed;
+                }
+                Err(e) => panic!("unexpected codec error {e}"),
+            }
+        }
+    }
+    out
 }
 
 #[derive(Debug, Default, PartialEq)]

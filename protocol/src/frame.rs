@@ -145,6 +145,10 @@ mod codec {
     use super::{DEFAULT_MAX_FRAME_SIZE, split_frame};
     use crate::DecodeError;
 
+    /// Most bytes reserved ahead of a frame that has not fully arrived; the buffer grows
+    /// further only as bytes do.
+    const READ_AHEAD: usize = 64 * 1024;
+
     /// A `tokio_util` codec for size-prefixed Kafka frames. Decoding yields frame payloads
     /// (header + body); encoding writes the size prefix in front of a payload.
     #[derive(Debug, Clone, Copy)]
@@ -188,8 +192,11 @@ mod codec {
                 Some(f) => Ok(Some(f)),
                 None => {
                     if src.len() >= 4 {
+                        // `split_frame` checked the prefix (0..=max). Reserve for what is
+                        // still to come, but no more than READ_AHEAD: the prefix is a claim,
+                        // not bytes, and must not make 4 bytes cost `max_frame_size`.
                         let size = i32::from_be_bytes([src[0], src[1], src[2], src[3]]) as usize;
-                        src.reserve(size + 4 - src.len());
+                        src.reserve((size + 4 - src.len()).min(READ_AHEAD));
                     }
                     Ok(None)
                 }

@@ -211,3 +211,16 @@ fn empty_batch_with_attributes(attributes: i16) -> kwire_protocol::Bytes {
     harness::fix_crcs(&mut b);
     kwire_protocol::Bytes::from(b)
 }
+
+/// `KafkaFrameCodec::decode` reserved the whole frame a size prefix announced as soon as the 4
+/// prefix bytes arrived: 4 bytes claiming 100 MiB (the default maximum) cost 100 MiB per
+/// connection. Found by `frame` once it checked the codec's buffer against the bytes received;
+/// fixed in protocol/src/frame.rs (the read-ahead reservation is bounded).
+#[test]
+fn frame_codec_does_not_reserve_what_a_size_prefix_claims() {
+    // max 16 * 16 bytes, 1-byte pieces, a prefix claiming 100 MiB - 4 and a few body bytes.
+    let mut input = vec![16, 0];
+    input.extend_from_slice(&(100 * 1024 * 1024 - 4i32).to_be_bytes());
+    input.extend_from_slice(b"\x00\x12\x00\x00");
+    replay("frame", &input);
+}
