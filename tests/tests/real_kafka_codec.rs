@@ -156,9 +156,17 @@ fn every_version_against_real_kafka() {
             transaction_timeout_ms: 60_000,
             ..Default::default()
         };
-        let r = conn
-            .send(&req, v)
-            .unwrap_or_else(|e| panic!("InitProducerId v{v}: {e}"));
+        // A fresh broker answers COORDINATOR_LOAD_IN_PROGRESS (retriable) for a while.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let r = loop {
+            let r = conn
+                .send(&req, v)
+                .unwrap_or_else(|e| panic!("InitProducerId v{v}: {e}"));
+            if !r.error_code.is_retriable() || Instant::now() > deadline {
+                break r;
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        };
         assert!(
             r.error_code.is_ok() && r.producer_id >= 0,
             "InitProducerId v{v}: {r:?}"
