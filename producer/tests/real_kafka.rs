@@ -297,3 +297,84 @@ async fn errors_are_typed() {
     );
     producer.close(Duration::from_secs(5)).await.unwrap();
 }
+
+fn kafka_sh(args: &[&str]) -> String {
+    let sh = env("KWIRE_INTEROP_KAFKA_SH").expect("KWIRE_INTEROP_KAFKA_SH");
+    let out = Command::new(sh).args(args).output().expect("kafka.sh");
+    assert!(
+        out.status.success(),
+        "kafka.sh {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// Kills the leader of partition 0 while records flow, then restarts it: every record still
+/// ends up written once, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cluster_leader_failover_keeps_records_once_and_in_order() {
+    let (Some(bootstrap), Some(_)) = (
+        env("KWIRE_KAFKA_CLUSTER_BOOTSTRAP"),
+        env("KWIRE_INTEROP_KAFKA_SH"),
+    ) else {
+        eprintln!("SKIPPED: KWIRE_KAFKA_CLUSTER_BOOTSTRAP / KWIRE_INTEROP_KAFKA_SH unset");
+        return;
+    };
+    let n: u64 = env("KWIRE_PRODUCER_FAILOVER_RECORDS")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(200_000);
+    let topic = unique("kwire-failover");
+    let cfg = ProducerConfig::builder()
+        .bootstrap_servers(&bootstrap)
+        .build()
+        .unwrap();
+    let producer = Producer::new(cfg).unwrap();
+    let t: Arc<str> = Arc::from(topic.as_str());
+    let rec = |i: u64| ProducerRecord {
+        topic: t.clone(),
+        partition: None,
+        key: Some(key(i)),
+        value: Some(value(i, 100)),
+        headers: Vec::new(),
+        timestamp: None,
+    };
+    producer.send(rec(0)).await.expect("first record");
+    let leader = kafka_sh(&["leader", &topic, "0", "cluster"]);
+    let mut pending = Vec::new();
+    let mut killed = false;
+    for i in 1..n {
+        if !killed && i == n / 3 {
+            eprintln!("killing broker {leader} (leader of {topic}-0)");
+            kafka_sh(&["kill-broker", &leader]);
+            killed = true;
+        }
+        pending.push(producer.enqueue(rec(i)).await.expect("enqueue"));
+        if i % 10_000 == 0 {
+            tokio::task::yield_now().await;
+        }
+    }
+    let mut failed = 0;
+    for d in pending {
+        if let Err(e) = d.await {
+            failed += 1;
+            if failed < 5 {
+                eprintln!("{e}");
+            }
+        }
+    }
+    let m = producer.metrics();
+    eprintln!("failover run: {m:?}");
+    producer.close(Duration::from_secs(30)).await.expect("close");
+    kafka_sh(&["start-broker", &leader]);
+    assert_eq!(failed, 0);
+    if let Some(c) = client(&[
+        "librdkafka", "consume", "--bootstrap", &bootstrap, "--topic", &topic, "--expect",
+        &n.to_string(), "--timeout-s", "120",
+    ]) {
+        eprintln!("librdkafka consume: {c}");
+        assert_eq!(c["consumed"], n, "{c}");
+        assert_eq!(c["missing"], 0, "{c}");
+        assert_eq!(c["duplicates"], 0, "{c}");
+        assert_eq!(c["order_violations"], 0, "{c}");
+    }
+}
