@@ -768,9 +768,13 @@ fn empty_batches_round_trip() {
     .unwrap();
     let h = w.finish().unwrap();
     assert_eq!((h.record_count, h.batch_length), (0, 49));
-    assert_eq!(h.compression().unwrap(), Compression::None);
-    let b = RecordBatch::decode(out.freeze()).unwrap();
+    // The codec stays in the attributes, over an empty records section.
+    assert_eq!(h.compression().unwrap(), Compression::Zstd);
+    let bytes = out.freeze();
+    let b = RecordBatch::decode(bytes.clone()).unwrap();
     assert_eq!((b.last_offset(), b.records.len()), (109, 0));
+    assert_eq!(b.compression, Compression::Zstd);
+    assert_eq!(b.to_bytes().unwrap(), bytes);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -870,8 +874,7 @@ proptest! {
         prop_assert_eq!(batch.base_offset, base_offset);
         prop_assert_eq!(batch.producer_id, producer.0);
         prop_assert_eq!(batch.partition_leader_epoch, leader_epoch);
-        let want_codec = if records.is_empty() { Compression::None } else { codec };
-        prop_assert_eq!(batch.compression, want_codec);
+        prop_assert_eq!(batch.compression, codec);
         if let Some(max) = records.iter().map(|r| r.ts).max() {
             prop_assert_eq!(batch.max_timestamp, log_append.unwrap_or(max));
             prop_assert_eq!(batch.base_timestamp, records[0].ts);

@@ -646,6 +646,10 @@ mod zstd {
                 out.reserve_exact(size.max(1));
                 let _ = dctx.reset(ResetDirective::SessionOnly);
                 match dctx.decompress(&mut out, input) {
+                    // The allocator may have granted more than was asked for.
+                    Ok(_) if out.len() > limit => {
+                        return Err(DecodeError::DecompressedTooLarge { limit });
+                    }
                     Ok(_) => return Ok(out),
                     Err(code) if is_dst_too_small(code) => {
                         if size >= limit {
