@@ -119,16 +119,36 @@ pub fn valid_topic_name(name: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
 }
 
-/// Reads the fields the model needs from a v2 record batch header and checks its CRC.
+/// Reads the fields the model needs from a v2 record batch and validates it as Kafka does for
+/// a client's write: CRC-32C, length and magic (CORRUPT_MESSAGE); then, as Kafka's
+/// `LogValidator`, a record count equal to `lastOffsetDelta + 1`, no control batch, a
+/// sequence whenever there is a producer id (INVALID_RECORD); and every record must parse, with
+/// offset deltas 0, 1, 2, ... (CORRUPT_MESSAGE otherwise). Compressed batches are decompressed
+/// for that, within the codec's cap.
 pub fn batch_meta(batch: &Bytes) -> Result<BatchMeta, ErrorCode> {
-    // One v2 batch (Produce v3+ allows exactly one per partition), magic, length and CRC-32C
-    // checked by the codec.
     let view = kwire_protocol::records::BatchView::decode(batch.clone())
         .map_err(|_| ErrorCode::CorruptMessage)?;
-    if view.size_in_bytes() != batch.len() || view.record_count() == 0 {
+    if view.size_in_bytes() != batch.len() {
         return Err(ErrorCode::CorruptMessage);
     }
     let header = view.header();
+    if header.record_count <= 0
+        || i64::from(header.record_count) != i64::from(header.last_offset_delta) + 1
+        || view.is_control()
+        || (header.producer_id >= 0 && header.base_sequence < 0)
+    {
+        return Err(ErrorCode::InvalidRecord);
+    }
+    let mut expected = 0i32;
+    for r in view.record_refs().map_err(|_| ErrorCode::CorruptMessage)? {
+        match r {
+            Ok(r) if r.offset_delta == expected => expected += 1,
+            _ => return Err(ErrorCode::CorruptMessage),
+        }
+    }
+    if expected != header.record_count {
+        return Err(ErrorCode::CorruptMessage);
+    }
     Ok(BatchMeta {
         producer_id: header.producer_id,
         producer_epoch: header.producer_epoch,
@@ -1014,6 +1034,52 @@ mod tests {
             c.append(1, "t", 0, &Bytes::from_static(b"short"), 1, 0),
             Err(ErrorCode::CorruptMessage)
         );
+        // Kafka's LogValidator rules for client writes.
+        let with = |opts: kwire_protocol::records::BatchOptions| {
+            let mut buf = bytes::BytesMut::new();
+            let mut w = kwire_protocol::records::BatchWriter::new(&mut buf, opts).unwrap();
+            w.append(1, None, Some(b"v"), &[]).unwrap();
+            w.append(2, None, Some(b"w"), &[]).unwrap();
+            w.finish().unwrap();
+            buf.freeze()
+        };
+        let control = with(kwire_protocol::records::BatchOptions {
+            control: true,
+            ..Default::default()
+        });
+        assert_eq!(
+            c.append(1, "t", 0, &control, 1, 0),
+            Err(ErrorCode::InvalidRecord)
+        );
+        let no_seq = with(kwire_protocol::records::BatchOptions {
+            producer_id: 5,
+            producer_epoch: 0,
+            base_sequence: -1,
+            ..Default::default()
+        });
+        assert_eq!(
+            c.append(1, "t", 0, &no_seq, 1, 0),
+            Err(ErrorCode::InvalidRecord)
+        );
+        let gap = with(kwire_protocol::records::BatchOptions {
+            last_offset_delta: Some(5),
+            ..Default::default()
+        });
+        assert_eq!(
+            c.append(1, "t", 0, &gap, 1, 0),
+            Err(ErrorCode::InvalidRecord)
+        );
+        // A record whose length is cut short, with a valid CRC over the damage.
+        let mut b = batch(2, -1, 0, 0).to_vec();
+        let n = b.len();
+        b[n - 1] = 0x7f; // last byte of the last record (its header count) now claims 63 headers
+        let crc = crc32c::crc32c(&b[21..]);
+        b[17..21].copy_from_slice(&crc.to_be_bytes());
+        assert_eq!(
+            c.append(1, "t", 0, &Bytes::from(b), 1, 0),
+            Err(ErrorCode::CorruptMessage)
+        );
+        assert_eq!(c.partition("t", 0).unwrap().log_end_offset(), 0);
         let mut small = cluster(1, false);
         small.config.message_max_bytes = 10;
         assert_eq!(
