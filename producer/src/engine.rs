@@ -201,6 +201,7 @@ pub(crate) struct Engine {
     init_retry_at: Option<Instant>,
     fatal: Option<ProduceError>,
     closing: bool,
+    aborted: bool,
     next_wakeup: Option<Instant>,
     wake_waiters: bool,
     last_load_update: Option<Instant>,
@@ -250,6 +251,7 @@ impl Engine {
             init_retry_at: None,
             fatal: None,
             closing: false,
+            aborted: false,
             next_wakeup: None,
             wake_waiters: false,
             last_load_update: None,
@@ -290,6 +292,11 @@ impl Engine {
     /// Whether the producer is closing.
     pub fn is_closing(&self) -> bool {
         self.closing
+    }
+
+    /// Whether [`abort`](Self::abort) ran.
+    pub fn was_aborted(&self) -> bool {
+        self.aborted
     }
 
     /// Whether nothing is left to deliver (closing may finish).
@@ -490,6 +497,7 @@ impl Engine {
     /// passed). Returns the nodes whose connections should be dropped.
     pub fn abort(&mut self) -> Vec<i32> {
         self.closing = true;
+        self.aborted = true;
         for b in self.acc.drain_all() {
             self.fail_batch(b, ProduceError::Closed, None, false);
         }

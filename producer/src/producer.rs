@@ -239,15 +239,10 @@ impl Producer {
             }
             stopped.await;
         }
-        let m = shared.lock().metrics();
-        if m.records_delivered + m.records_failed < m.records_enqueued {
-            return Err(ProduceError::Closed);
-        }
-        let e = shared.lock();
-        if e.is_idle() {
-            Ok(())
-        } else {
+        if shared.lock().was_aborted() {
             Err(ProduceError::Closed)
+        } else {
+            Ok(())
         }
     }
 

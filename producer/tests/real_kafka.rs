@@ -364,12 +364,23 @@ async fn cluster_leader_failover_keeps_records_once_and_in_order() {
     }
     let m = producer.metrics();
     eprintln!("failover run: {m:?}");
-    producer.close(Duration::from_secs(30)).await.expect("close");
+    producer
+        .close(Duration::from_secs(30))
+        .await
+        .expect("close");
     kafka_sh(&["start-broker", &leader]);
     assert_eq!(failed, 0);
     if let Some(c) = client(&[
-        "librdkafka", "consume", "--bootstrap", &bootstrap, "--topic", &topic, "--expect",
-        &n.to_string(), "--timeout-s", "120",
+        "librdkafka",
+        "consume",
+        "--bootstrap",
+        &bootstrap,
+        "--topic",
+        &topic,
+        "--expect",
+        &n.to_string(),
+        "--timeout-s",
+        "120",
     ]) {
         eprintln!("librdkafka consume: {c}");
         assert_eq!(c["consumed"], n, "{c}");
