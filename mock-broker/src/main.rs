@@ -4,6 +4,7 @@
 //! partitions and replication factor 3. The bootstrap list is printed on stdout once every
 //! listener is ready; SIGINT or SIGTERM stops the cluster cleanly.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -146,6 +147,7 @@ async fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let args = Args::parse();
     let cfg = match config(&args) {
