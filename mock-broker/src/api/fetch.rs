@@ -29,13 +29,21 @@ impl PendingFetch {
         self.version
     }
 
-    /// Reads again; returns the response once there is enough data or the wait is over.
+    /// Reads again; returns the response once there is enough data, a partition has an error
+    /// (e.g. leadership moved away, as Kafka's delayed fetch completes then), or the wait is
+    /// over.
     pub fn poll(&mut self, cluster: &mut Cluster, now: u64) -> Option<FetchResponse> {
         let (resp, bytes) = read(cluster, self.broker, &self.request, self.version);
-        (bytes >= usize::try_from(self.request.min_bytes.max(1)).unwrap_or(1)
-            || now >= self.deadline)
-            .then_some(resp)
+        let enough = bytes >= usize::try_from(self.request.min_bytes.max(1)).unwrap_or(1);
+        (enough || has_error(&resp) || now >= self.deadline).then_some(resp)
     }
+}
+
+fn has_error(resp: &FetchResponse) -> bool {
+    resp.responses
+        .iter()
+        .flat_map(|t| &t.partitions)
+        .any(|p| !p.error_code.is_ok())
 }
 
 fn read(
@@ -193,12 +201,7 @@ pub fn handle(
 ) -> Outcome {
     let (resp, bytes) = read(cluster, broker, &req, version);
     let min = usize::try_from(req.min_bytes.max(0)).unwrap_or(0);
-    let has_error = resp
-        .responses
-        .iter()
-        .flat_map(|t| &t.partitions)
-        .any(|p| !p.error_code.is_ok());
-    if bytes >= min.max(1) || req.max_wait_ms <= 0 || min == 0 || has_error {
+    if bytes >= min.max(1) || req.max_wait_ms <= 0 || min == 0 || has_error(&resp) {
         return Outcome::Respond(ResponseBody::Fetch(resp), version);
     }
     let deadline = now.saturating_add(u64::try_from(req.max_wait_ms).unwrap_or(0));

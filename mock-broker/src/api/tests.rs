@@ -658,3 +658,24 @@ fn metadata_auto_creates_only_when_allowed() {
     let r = metadata(&mut c, 1, Some(vec![]), 1, true);
     assert!(r.topics.is_empty());
 }
+
+#[test]
+fn a_waiting_fetch_ends_early_when_leadership_moves() {
+    let mut c = cluster(1);
+    let o = call(
+        &mut c,
+        1,
+        RequestBody::Fetch(fetch_req(0, 0, 1, 5000)),
+        12,
+        0,
+    );
+    let Outcome::WaitFetch(mut pending) = o else {
+        panic!("expected a wait, got {o:?}")
+    };
+    assert!(pending.poll(&mut c, 10).is_none());
+    c.move_leader("t", 0, Some(2)).unwrap();
+    let f = pending.poll(&mut c, 20).expect("answered before max_wait");
+    let p = &f.responses[0].partitions[0];
+    assert_eq!(p.error_code, ErrorCode::NotLeaderOrFollower);
+    assert_eq!(p.current_leader.leader_id, 2);
+}
