@@ -102,6 +102,19 @@ fn kwire_decode(batch: &Bytes) -> usize {
     sum
 }
 
+/// The borrowed path: records as slices of the batch, no reference counting.
+fn kwire_decode_refs(batch: &Bytes) -> usize {
+    let mut sum = 0;
+    for b in Batches::complete(batch.clone()) {
+        let b = b.unwrap();
+        for r in b.record_refs().unwrap() {
+            let r = r.unwrap();
+            sum += r.key.map_or(0, <[u8]>::len) + r.value.map_or(0, <[u8]>::len);
+        }
+    }
+    sum
+}
+
 fn kp_decode(batch: &Bytes) -> usize {
     let mut buf = batch.clone();
     let set = kp::RecordBatchDecoder::decode(&mut buf).unwrap();
@@ -169,7 +182,9 @@ fn benches(c: &mut Criterion) {
             },
         )
         .unwrap();
-        assert_eq!(kwire_decode(&kb.freeze()), kp_decode(&batch));
+        let kb = kb.freeze();
+        assert_eq!(kwire_decode(&kb), kp_decode(&batch));
+        assert_eq!(kwire_decode_refs(&kb), kp_decode(&batch));
 
         let mut g = c.benchmark_group(format!("batch-encode-{name}"));
         g.throughput(Throughput::Elements(N as u64));
@@ -198,6 +213,9 @@ fn benches(c: &mut Criterion) {
         let mut g = c.benchmark_group(format!("batch-decode-{name}"));
         g.throughput(Throughput::Elements(N as u64));
         g.bench_function("kwire", |b| b.iter(|| kwire_decode(black_box(&batch))));
+        g.bench_function("kwire-refs", |b| {
+            b.iter(|| kwire_decode_refs(black_box(&batch)))
+        });
         g.bench_function("kafka-protocol", |b| {
             b.iter(|| kp_decode(black_box(&batch)))
         });
@@ -262,6 +280,17 @@ fn benches(c: &mut Criterion) {
     // The broker's whole path: decode the request, then every record in it.
     let mut g = c.benchmark_group("produce-v9-decode-with-records");
     g.throughput(Throughput::Elements(N as u64));
+    g.bench_function("kwire-refs", |b| {
+        b.iter(|| {
+            let req = kw::ProduceRequest::decode(black_box(&ours_bytes), 9).unwrap();
+            kwire_decode_refs(
+                req.topic_data[0].partition_data[0]
+                    .records
+                    .as_ref()
+                    .unwrap(),
+            )
+        })
+    });
     g.bench_function("kwire", |b| {
         b.iter(|| {
             let req = kw::ProduceRequest::decode(black_box(&ours_bytes), 9).unwrap();
@@ -316,13 +345,16 @@ fn main() {
         "produce-v9-decode-with-records",
     ];
     for g in groups {
-        if let (Some(ours), Some(theirs)) = (mean_ns(g, "kwire"), mean_ns(g, "kafka-protocol")) {
-            println!(
-                "  {g:<32} kwire {:>10.1} µs  kafka-protocol {:>10.1} µs  ratio {:>5.2}x",
-                ours / 1e3,
-                theirs / 1e3,
-                theirs / ours
-            );
+        for f in ["kwire", "kwire-refs"] {
+            if let (Some(ours), Some(theirs)) = (mean_ns(g, f), mean_ns(g, "kafka-protocol")) {
+                let name = format!("{g} [{f}]");
+                println!(
+                    "  {name:<45} kwire {:>9.1} µs  kafka-protocol {:>9.1} µs  ratio {:>5.2}x",
+                    ours / 1e3,
+                    theirs / 1e3,
+                    theirs / ours
+                );
+            }
         }
     }
 }
