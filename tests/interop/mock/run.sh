@@ -2,8 +2,7 @@
 # Real clients against kwire-mock (release build), then one fault scenario per class.
 #
 #   tests/interop/mock/run.sh [--records 100000] [--peers librdkafka,kafka-python,java,franz-go]
-#        [--fault-peer librdkafka] [--fault-records 50000] [--fault-rate 10000]
-#        [--scenarios leader-move,broker-down-up,injected-errors,drop-after-append,latency-stall,follower-lag]
+#        [--faults PEER:SCENARIO,...] [--fault-records 50000] [--fault-rate 10000]
 #        [--kafka-ref auto|start|skip] [--skip-clean] [--skip-faults] [--timeout-s 180] [--out DIR]
 #
 # 1. clean: every peer produces --records keyed records (acks=all, idempotence, headers) to kwire-mock
@@ -11,10 +10,12 @@
 #    order, headers, and the key->partition digest equals the same driver's against real Kafka
 #    (--kafka-ref auto: a single-node Kafka already running from kafka.sh is used, else one is started
 #    and stopped again; skip: no comparison).
-# 2. faults: for each scenario in scenarios/ (a timeline for the control endpoint's POST /scenario,
-#    started once the first records landed), --fault-peer produces --fault-records at --fault-rate
-#    per second while the faults hit, then consumes: no loss, no duplicates, order kept, the producer
-#    saw no error, the faults landed while it was producing, and the fault left its trace in /state.
+# 2. faults: for each PEER:SCENARIO (scenarios/SCENARIO.json is a timeline for the control endpoint's
+#    POST /scenario, started once the first records landed), PEER produces --fault-records at
+#    --fault-rate per second while the faults hit, then consumes: no loss, no duplicates, order kept,
+#    the producer saw no error, the faults landed while it was producing, and the fault left its
+#    trace in /state. Default: every scenario with librdkafka, and leader-move and broker-down-up
+#    with each other client.
 # Prints a peer x check table and a scenario x check table; exits non-zero on any failure.
 # Everything listens on 127.0.0.1; kwire-mock (and Kafka if this script started it) are stopped on exit.
 set -euo pipefail
@@ -23,17 +24,19 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 MOCK_DIR="$INTEROP_DIR/mock"
 KAFKA_SH="$INTEROP_DIR/kafka.sh"
 
-RECORDS=100000 PEERS="librdkafka,kafka-python,java,franz-go" FAULT_PEER=librdkafka
+RECORDS=100000 PEERS="librdkafka,kafka-python,java,franz-go"
 FAULT_RECORDS=50000 FAULT_RATE=10000 KAFKA_REF=auto SKIP_CLEAN=0 SKIP_FAULTS=0 TIMEOUT=180 OUT=""
-SCENARIOS="leader-move,broker-down-up,injected-errors,drop-after-append,latency-stall,follower-lag"
+FAULTS="librdkafka:leader-move,librdkafka:broker-down-up,librdkafka:injected-errors"
+FAULTS+=",librdkafka:drop-after-append,librdkafka:latency-stall,librdkafka:follower-lag"
+FAULTS+=",java:leader-move,java:broker-down-up,franz-go:leader-move,franz-go:broker-down-up"
+FAULTS+=",kafka-python:leader-move,kafka-python:broker-down-up"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --records) RECORDS="$2"; shift 2 ;;
     --peers) PEERS="$2"; shift 2 ;;
-    --fault-peer) FAULT_PEER="$2"; shift 2 ;;
+    --faults) FAULTS="$2"; shift 2 ;;
     --fault-records) FAULT_RECORDS="$2"; shift 2 ;;
     --fault-rate) FAULT_RATE="$2"; shift 2 ;;
-    --scenarios) SCENARIOS="$2"; shift 2 ;;
     --kafka-ref) KAFKA_REF="$2"; shift 2 ;;
     --skip-clean) SKIP_CLEAN=1; shift ;;
     --skip-faults) SKIP_FAULTS=1; shift ;;
@@ -98,7 +101,9 @@ stop_mock() {
 ctl() { "$PY" "$MOCK_DIR/ctl.py" "$CONTROL" "$@"; }
 
 IFS=, read -r -a peers <<< "$PEERS"
-for p in "${peers[@]}" "$FAULT_PEER"; do
+IFS=, read -r -a fault_runs <<< "$FAULTS"
+(( SKIP_FAULTS )) && fault_runs=()
+for p in "${peers[@]}" "${fault_runs[@]%%:*}"; do
   case "$p" in
     librdkafka|kafka-python) ensure_venv ;;
     java) ensure_java_client ;;
@@ -158,15 +163,16 @@ reset_faults() {
   done
 }
 
-fault_run() { # scenario
-  local name="$1" d="$OUT/faults" topic pid rc=0 last scenario
+fault_run() { # peer scenario
+  local peer="$1" scenario_name="$2" d="$OUT/faults" topic pid rc=0 last scenario name
+  name="$scenario_name@$peer"
   mkdir -p "$d"
-  topic="kwire-mock-fault-$name-$RUN_ID"
-  echo "{\"scenario\": \"$name\", \"peer\": \"$FAULT_PEER\", \"topic\": \"$topic\"}" > "$d/$name.meta.json"
+  topic="kwire-mock-fault-$scenario_name-$peer-$RUN_ID"
+  echo "{\"scenario\": \"$scenario_name\", \"peer\": \"$peer\", \"topic\": \"$topic\"}" > "$d/$name.meta.json"
   ctl post /topics "{\"name\": \"$topic\", \"partitions\": 3, \"replication_factor\": 3}" > "$d/$name.topic.json" \
     || { log "$name: cannot create $topic"; return 0; }
-  scenario="$(sed "s/@TOPIC@/$topic/g" "$MOCK_DIR/scenarios/$name.json")"
-  timeout --kill-after=10 "$((TIMEOUT + 60))" "$INTEROP_DIR/clients/run.sh" "$FAULT_PEER" produce \
+  scenario="$(sed "s/@TOPIC@/$topic/g" "$MOCK_DIR/scenarios/$scenario_name.json")"
+  timeout --kill-after=10 "$((TIMEOUT + 60))" "$INTEROP_DIR/clients/run.sh" "$peer" produce \
     --bootstrap "$BOOTSTRAP" --topic "$topic" --count "$FAULT_RECORDS" --headers --acks all \
     --rate "$FAULT_RATE" --timeout-s "$TIMEOUT" > "$d/$name.produce.json" 2> "$d/$name.produce.log" < /dev/null &
   pid=$!
@@ -180,20 +186,18 @@ fault_run() { # scenario
   log "$name: producer exit $rc"
   reset_faults
   ctl stats > "$d/$name.after.json"
-  timeout --kill-after=10 "$((TIMEOUT + 60))" "$INTEROP_DIR/clients/run.sh" "$FAULT_PEER" consume \
+  timeout --kill-after=10 "$((TIMEOUT + 60))" "$INTEROP_DIR/clients/run.sh" "$peer" consume \
     --bootstrap "$BOOTSTRAP" --topic "$topic" --expect "$FAULT_RECORDS" --timeout-s 90 \
     > "$d/$name.consume.json" 2> "$d/$name.consume.log" < /dev/null || log "$name: consumer exit $?"
   ctl topic-summary "$topic" > "$d/$name.final.json" || true
 }
 
-if (( ! SKIP_FAULTS )); then
-  IFS=, read -r -a scenarios <<< "$SCENARIOS"
-  for s in "${scenarios[@]}"; do
-    [[ -f "$MOCK_DIR/scenarios/$s.json" ]] || die "no scenario $s"
-    log "fault scenario $s with $FAULT_PEER"
-    fault_run "$s"
-  done
-fi
+for run in "${fault_runs[@]+"${fault_runs[@]}"}"; do
+  peer="${run%%:*}" s="${run#*:}"
+  [[ -f "$MOCK_DIR/scenarios/$s.json" ]] || die "no scenario $s"
+  log "fault scenario $s with $peer"
+  fault_run "$peer" "$s"
+done
 
 ctl get /state > "$OUT/final-state.json" || true
 rc=0
