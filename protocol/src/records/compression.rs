@@ -532,15 +532,18 @@ mod lz4 {
                     if buf.len() < filled + window {
                         buf.resize(filled + window, 0);
                     }
-                    match lz4_flex::block::decompress_into(data, &mut buf[filled..filled + window])
-                    {
-                        Ok(n) => filled += n,
-                        Err(lz4_flex::block::DecompressError::OutputTooSmall { .. })
-                            if window < cap =>
-                        {
-                            return Err(DecodeError::DecompressedTooLarge { limit });
+                    match block_decompress(data, &mut buf[filled..filled + window]) {
+                        Some(n) => filled += n,
+                        // Too little room under the limit, or corrupt? Only a retry with the
+                        // room the block may need tells (a rare path).
+                        None if window < cap => {
+                            let mut probe = vec![0u8; cap];
+                            return Err(match block_decompress(data, &mut probe) {
+                                Some(_) => DecodeError::DecompressedTooLarge { limit },
+                                None => err("corrupt block"),
+                            });
                         }
-                        Err(e) => return Err(err(e)),
+                        None => return Err(err("corrupt block")),
                     }
                 }
             }
@@ -563,6 +566,12 @@ mod lz4 {
         Ok(buf)
     }
 
+    /// Decompresses one block into `dst`, `None` if it is corrupt or does not fit.
+    fn block_decompress(src: &[u8], dst: &mut [u8]) -> Option<usize> {
+        // `dst` is at most one frame block (4 MiB), well within i32.
+        lz4::block::decompress_to_buffer(src, Some(dst.len() as i32), dst).ok()
+    }
+
     pub(super) fn compress(input: &[u8], out: &mut BytesMut) -> Result<(), EncodeError> {
         let blocks = input.len().div_ceil(BLOCK);
         out.reserve(7 + 4 + blocks * (4 + BLOCK / 255 + 16) + input.len());
@@ -572,14 +581,14 @@ mod lz4 {
         out.put_u8((XxHash32::oneshot(0, &[FLG, BD]) >> 8) as u8);
         for chunk in input.chunks(BLOCK) {
             let at = out.len();
-            let max = lz4_flex::block::get_maximum_output_size(chunk.len());
+            // A 64 KiB block's bound is far below i32::MAX.
+            let max = chunk.len() + chunk.len() / 255 + 16;
             out.resize(at + 4 + max, 0);
-            let n = lz4_flex::block::compress_into(chunk, &mut out[at + 4..]).map_err(|e| {
-                EncodeError::Compression {
+            let n = lz4::block::compress_to_buffer(chunk, None, false, &mut out[at + 4..])
+                .map_err(|e| EncodeError::Compression {
                     codec: "lz4",
                     reason: e.to_string(),
-                }
-            })?;
+                })?;
             if n >= chunk.len() {
                 // Incompressible: store the block as is, flagged by the high bit.
                 out.truncate(at);

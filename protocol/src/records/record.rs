@@ -377,11 +377,79 @@ pub(crate) struct RawRecord {
     pub headers: (usize, usize, u32),
 }
 
-/// Parses the record that starts at `all[*pos..]`, advancing `pos` past it.
-#[inline]
-pub(crate) fn parse_record(all: &[u8], pos: &mut usize) -> Result<RawRecord, DecodeError> {
-    let len = read_varint(all, pos, "record length")?;
-    let left = all.len() - *pos;
+/// Record end, position after the key, attributes, timestamp delta, offset delta and key range.
+type Prefix = (usize, usize, u8, i64, i32, Option<(usize, usize)>);
+
+/// Zigzag-decodes a 32-bit value.
+#[inline(always)]
+fn unzigzag32(u: u64) -> i32 {
+    let u = u as u32;
+    ((u >> 1) as i32) ^ -((u & 1) as i32)
+}
+
+/// Takes a varint of one or two bytes off the low end of `w`.
+#[inline(always)]
+fn word_varint(w: &mut u64, n: &mut usize) -> Option<u64> {
+    let x = *w;
+    if x & 0x80 == 0 {
+        *w = x >> 8;
+        *n += 1;
+        Some(x & 0x7f)
+    } else if x & 0x8000 == 0 {
+        *w = x >> 16;
+        *n += 2;
+        Some((x & 0x7f) | ((x >> 1) & 0x3f80))
+    } else {
+        None
+    }
+}
+
+/// The record prefix (length, attributes, timestamp delta, offset delta, key length) decoded
+/// from one 8-byte load, when it fits there with each varint in at most two bytes and
+/// everything is well-formed. `None` sends the record down [`slow_prefix`], which also
+/// produces the errors.
+#[inline(always)]
+fn fast_prefix(all: &[u8], pos: usize) -> Option<Prefix> {
+    let chunk: [u8; 8] = all.get(pos..pos.checked_add(8)?)?.try_into().ok()?;
+    let mut w = u64::from_le_bytes(chunk);
+    let mut n = 0usize;
+    let len = unzigzag32(word_varint(&mut w, &mut n)?);
+    let body_start = pos + n;
+    let attributes = w as u8;
+    w >>= 8;
+    n += 1;
+    let ts = word_varint(&mut w, &mut n)?;
+    let off = word_varint(&mut w, &mut n)?;
+    let key_len = unzigzag32(word_varint(&mut w, &mut n)?);
+    if n > 8 || len < 0 {
+        return None;
+    }
+    let end = body_start.checked_add(len as usize)?;
+    let p = pos + n;
+    if end > all.len() || p > end {
+        return None;
+    }
+    let key = match key_len {
+        -1 => None,
+        k if k >= 0 && k as usize <= end - p => Some((p, p + k as usize)),
+        _ => return None,
+    };
+    let p = key.map_or(p, |(_, e)| e);
+    Some((
+        end,
+        p,
+        attributes,
+        ((ts >> 1) as i64) ^ -((ts & 1) as i64),
+        unzigzag32(off),
+        key,
+    ))
+}
+
+/// The general (and error-reporting) path of [`fast_prefix`].
+#[inline(never)]
+fn slow_prefix(all: &[u8], mut pos: usize) -> Result<Prefix, DecodeError> {
+    let len = read_varint(all, &mut pos, "record length")?;
+    let left = all.len() - pos;
     if len < 0 || len as usize > left {
         return Err(DecodeError::InvalidLength {
             what: "record length",
@@ -389,10 +457,9 @@ pub(crate) fn parse_record(all: &[u8], pos: &mut usize) -> Result<RawRecord, Dec
             available: left,
         });
     }
-    let end = *pos + len as usize;
-    // Every read below stays within the record.
+    let end = pos + len as usize;
     let buf = &all[..end];
-    let mut p = *pos;
+    let mut p = pos;
     let Some(&attributes) = buf.get(p) else {
         return Err(DecodeError::Truncated {
             what: "record attributes",
@@ -404,6 +471,19 @@ pub(crate) fn parse_record(all: &[u8], pos: &mut usize) -> Result<RawRecord, Dec
     let timestamp_delta = read_varlong(buf, &mut p, "record timestamp delta")?;
     let offset_delta = read_varint(buf, &mut p, "record offset delta")?;
     let key = read_len(buf, &mut p, true, "record key")?;
+    Ok((end, p, attributes, timestamp_delta, offset_delta, key))
+}
+
+/// Parses the record that starts at `all[*pos..]`, advancing `pos` past it.
+#[inline]
+pub(crate) fn parse_record(all: &[u8], pos: &mut usize) -> Result<RawRecord, DecodeError> {
+    let (end, mut p, attributes, timestamp_delta, offset_delta, key) = match fast_prefix(all, *pos)
+    {
+        Some(prefix) => prefix,
+        None => slow_prefix(all, *pos)?,
+    };
+    // Every read below stays within the record.
+    let buf = &all[..end];
     let value = read_len(buf, &mut p, true, "record value")?;
     let count = read_varint(buf, &mut p, "record header count")?;
     // A header takes at least two bytes (two lengths).
@@ -1012,6 +1092,37 @@ mod tests {
         assert_eq!(h.last(b"a"), Some(Some(Bytes::new())));
         assert_eq!(h.last(b"c"), None);
         assert_eq!(format!("{h:?}").matches("Header").count(), 3);
+    }
+
+    #[test]
+    fn fast_prefix_agrees_with_the_general_path() {
+        // Deterministic xorshift over short byte strings biased towards small varints.
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut fast = 0;
+        for _ in 0..200_000 {
+            let len = 8 + (next() % 24) as usize;
+            let buf: Vec<u8> = (0..len)
+                .map(|_| {
+                    let r = next();
+                    if r % 4 == 0 {
+                        r as u8
+                    } else {
+                        (r as u8) & 0x3f
+                    }
+                })
+                .collect();
+            if let Some(f) = fast_prefix(&buf, 0) {
+                fast += 1;
+                assert_eq!(Some(f), slow_prefix(&buf, 0).ok(), "{buf:02x?}");
+            }
+        }
+        assert!(fast > 1000, "fast path taken {fast} times");
     }
 
     #[test]
