@@ -205,6 +205,8 @@ pub(crate) struct Engine {
     next_wakeup: Option<Instant>,
     wake_waiters: bool,
     last_load_update: Option<Instant>,
+    /// Since when each leader has had data to send that it could not take.
+    node_waiting: HashMap<i32, Instant>,
     counters: ProducerMetrics,
 }
 
@@ -255,6 +257,7 @@ impl Engine {
             next_wakeup: None,
             wake_waiters: false,
             last_load_update: None,
+            node_waiting: HashMap::new(),
             counters: ProducerMetrics::default(),
             acc,
             cfg,
@@ -660,9 +663,13 @@ impl Engine {
         if let Some(t) = ready.next_check {
             at(t);
         }
+        // Leaders with data that cannot take it (not connected, in-flight limit) start a
+        // wait clock, for partitioner.availability.timeout.ms.
+        self.node_waiting.retain(|n, _| ready.nodes.contains(n));
         for node in ready.nodes {
             self.ensure_node(node);
             let n = self.nodes.get_mut(&node).expect("ensured");
+            self.node_waiting.entry(node).or_insert(now);
             match n.conn {
                 Conn::Ready(v) => {
                     if n.in_flight.len() >= self.cfg.max_in_flight {
@@ -670,6 +677,7 @@ impl Engine {
                     }
                     if let Some(a) = self.produce_to(node, v, now) {
                         actions.push(a);
+                        self.node_waiting.remove(&node);
                     }
                 }
                 Conn::Connecting => {}
@@ -702,8 +710,20 @@ impl Engine {
                 let Some(count) = self.meta.cluster.partition_count(&name) else {
                     continue;
                 };
-                let (meta, acc) = (&self.meta, &self.acc);
-                let lens = acc.queue_lengths(ti, |tp| Self::leader_of(meta, acc, tp), count);
+                let (meta, acc, waiting) = (&self.meta, &self.acc, &self.node_waiting);
+                let timeout = self.cfg.partitioner_availability_timeout;
+                // Partitions without a leader, or whose leader has not taken data for
+                // partitioner.availability.timeout.ms, are left out.
+                let lens = acc.queue_lengths(
+                    ti,
+                    |tp| {
+                        Self::leader_of(meta, acc, tp).filter(|l| {
+                            timeout.is_zero()
+                                || waiting.get(l).is_none_or(|&since| now < since + timeout)
+                        })
+                    },
+                    count,
+                );
                 self.sticky.update_load(&name, &lens, count);
             }
         }
@@ -1298,6 +1318,8 @@ mod tests {
         p_lost: u32,
         p_disconnect: u32,
         init_epoch: i16,
+        /// Nodes whose connections fail.
+        down: BTreeSet<i32>,
     }
 
     impl Sim {
@@ -1320,6 +1342,7 @@ mod tests {
                 p_lost: 0,
                 p_disconnect: 0,
                 init_epoch: 0,
+                down: BTreeSet::new(),
             }
         }
 
@@ -1426,6 +1449,15 @@ mod tests {
             let actions = self.e.poll(self.t);
             for a in actions {
                 match a {
+                    Action::Connect { node, .. } if self.down.contains(&node) => {
+                        self.e.handle_event(
+                            Event::ConnectFailed {
+                                node,
+                                error: "refused".into(),
+                            },
+                            self.t,
+                        );
+                    }
                     Action::Connect { node, .. } => {
                         self.wire.insert(node, VecDeque::new());
                         self.e
@@ -1900,5 +1932,34 @@ mod tests {
             assert_eq!(m.records_delivered as usize, rxs.len(), "seed {seed}");
             assert!(m.batch_retries > 0, "seed {seed}: faults were injected");
         }
+    }
+
+    #[test]
+    fn unavailable_leader_is_left_out_of_sticky_choices() {
+        let cfg = config(&[
+            ("partitioner.availability.timeout.ms", "50"),
+            ("batch.size", "200"),
+            ("linger.ms", "1"),
+        ]);
+        let mut s = Sim::new(cfg, 3, 13);
+        s.append(0, false);
+        s.run_until(|s| s.e.metrics().records_delivered == 1, 100);
+        // Partition 1's leader (node 2) goes away and cannot be reached again.
+        s.down.insert(2);
+        s.wire.remove(&2);
+        s.e.handle_event(
+            Event::Disconnected {
+                node: 2,
+                error: "gone".into(),
+            },
+            s.t,
+        );
+        for i in 1..400 {
+            s.append(i, false);
+            s.step(Duration::from_millis(1));
+        }
+        let ids = s.e.sticky.load_ids("t").expect("adaptive stats in use");
+        assert!(!ids.contains(&1), "{ids:?}");
+        assert!(ids.contains(&0) && ids.contains(&2), "{ids:?}");
     }
 }

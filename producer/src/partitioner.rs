@@ -241,6 +241,12 @@ impl StickyPartitioner {
         t.load = Some((cft, queues.iter().map(|q| q.0).collect()));
     }
 
+    /// The partitions the adaptive choice draws from, if load stats are in use.
+    #[cfg(test)]
+    pub(crate) fn load_ids(&self, topic: &str) -> Option<Vec<i32>> {
+        self.topics.get(topic)?.load.as_ref().map(|l| l.1.clone())
+    }
+
     /// The current sticky partition of `topic`, if one was chosen.
     pub fn current(&self, topic: &str) -> Option<i32> {
         self.topics.get(topic).and_then(|t| t.current)

@@ -45,7 +45,18 @@ async fn stdin_lines_become_records_with_keys_and_headers() {
     let mock = cluster().await;
     let b = mock.bootstrap();
     let (code, _, err) = run(
-        &["-b", &b, "-t", "lines", "-K", ":", "-H", "src=cli", "-X", "linger.ms=1"],
+        &[
+            "-b",
+            &b,
+            "-t",
+            "lines",
+            "-K",
+            ":",
+            "-H",
+            "src=cli",
+            "-X",
+            "linger.ms=1",
+        ],
         "k1:hello\nk2:world\nno key here\n",
     )
     .await;
@@ -54,7 +65,8 @@ async fn stdin_lines_become_records_with_keys_and_headers() {
     let ctrl = mock.controller();
     let mut values = Vec::new();
     for p in 0..3 {
-        let bytes = ctrl.with_cluster(|c| c.read(1, "lines", p, 0, usize::MAX, true).unwrap().records);
+        let bytes =
+            ctrl.with_cluster(|c| c.read(1, "lines", p, 0, usize::MAX, true).unwrap().records);
         for batch in Batches::new(bytes) {
             for r in batch.unwrap().records() {
                 let r = r.unwrap();
@@ -99,7 +111,18 @@ async fn perf_mode_reports_json() {
     let (code, out, err) = tokio::time::timeout(
         Duration::from_secs(60),
         run(
-            &["-b", &b, "-t", "lines", "--perf", "--num-records", "20000", "--record-size", "100", "--json"],
+            &[
+                "-b",
+                &b,
+                "-t",
+                "lines",
+                "--perf",
+                "--num-records",
+                "20000",
+                "--record-size",
+                "100",
+                "--json",
+            ],
             "",
         ),
     )
