@@ -68,6 +68,10 @@ struct Args {
     /// `socket.request.max.bytes`: the largest request frame.
     #[arg(long)]
     max_request_bytes: Option<usize>,
+    /// Broker racks, comma separated (broker i gets the i-th, cycling): consumers that name
+    /// their rack are sent to a replica in it (KIP-392).
+    #[arg(long, value_delimiter = ',')]
+    racks: Vec<String>,
     /// Turn idempotent deduplication off (only to test that a checker notices duplicates).
     #[arg(long)]
     no_dedup: bool,
@@ -123,6 +127,9 @@ fn config(args: &Args) -> Result<ClusterConfig, String> {
     }
     if let Some(m) = args.max_request_bytes {
         c.socket_request_max_bytes = m;
+    }
+    if !args.racks.is_empty() {
+        c.racks.clone_from(&args.racks);
     }
     if args.no_dedup {
         c.dedup = false;

@@ -100,7 +100,21 @@ fn read(
                     }
                 }
             };
+            let preferred = match (&name, &result) {
+                (Some(topic), Ok(_)) if version >= 11 => {
+                    cluster.preferred_read_replica(broker, topic, fp.partition, &req.rack_id)
+                }
+                _ => None,
+            };
             match result {
+                Ok((r, _)) if preferred.is_some() => {
+                    // Kafka answers with the replica to use and no records.
+                    pd.preferred_read_replica = preferred.unwrap_or(-1);
+                    pd.high_watermark = r.high_watermark;
+                    pd.last_stable_offset = r.high_watermark;
+                    pd.log_start_offset = r.log_start_offset;
+                    pd.records = Some(Bytes::new());
+                }
                 Ok((r, diverging)) => {
                     if let Some(d) = diverging {
                         pd.diverging_epoch = d;
@@ -179,9 +193,11 @@ fn read_partition(
     let max = usize::try_from(fp.partition_max_bytes.max(0))
         .unwrap_or(0)
         .min(budget);
+    // v11+ consumer fetches carry client metadata: followers may serve them (KIP-392).
     cluster
-        .read(
+        .read_replica(
             broker,
+            version >= 11,
             topic,
             fp.partition,
             fp.fetch_offset,

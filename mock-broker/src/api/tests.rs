@@ -383,17 +383,75 @@ fn fetch_reads_only_up_to_the_high_watermark() {
     let p = &f.responses[0].partitions[0];
     assert_eq!(p.high_watermark, 3);
     assert_eq!(record_count(&p.records), 3);
-    // A follower does not serve consumers; it names the leader.
+    // Before v11 (no client metadata) a follower does not serve consumers; it names the leader.
+    let f = fetched(call(
+        &mut c,
+        2,
+        RequestBody::Fetch(fetch_req(0, 0, 0, 0)),
+        10,
+        100,
+    ));
+    let p = &f.responses[0].partitions[0];
+    assert_eq!(p.error_code, ErrorCode::NotLeaderOrFollower);
+    // From v11 it does (KIP-392), up to the high watermark it has: broker 3 is 100 ms behind.
+    produce1(&mut c, 1, 0, batch(2, -1, 0, 0), 100);
+    c.tick(150);
     let f = fetched(call(
         &mut c,
         2,
         RequestBody::Fetch(fetch_req(0, 0, 0, 0)),
         12,
-        100,
+        150,
     ));
     let p = &f.responses[0].partitions[0];
-    assert_eq!(p.error_code, ErrorCode::NotLeaderOrFollower);
-    assert_eq!(p.current_leader.leader_id, 1);
+    assert_eq!((p.error_code, p.high_watermark), (ErrorCode::None, 3));
+    assert_eq!(record_count(&p.records), 3);
+    c.tick(200);
+    let f = fetched(call(
+        &mut c,
+        3,
+        RequestBody::Fetch(fetch_req(0, 0, 0, 0)),
+        12,
+        200,
+    ));
+    let p = &f.responses[0].partitions[0];
+    assert_eq!((p.high_watermark, record_count(&p.records)), (5, 5));
+}
+
+#[test]
+fn consumers_are_sent_to_a_replica_in_their_rack() {
+    let mut c = Cluster::new(
+        ClusterConfig {
+            topics: vec![TopicSpec {
+                name: "t".into(),
+                partitions: 1,
+                replication_factor: 3,
+            }],
+            racks: vec!["a".into(), "b".into(), "c".into()],
+            ..ClusterConfig::default()
+        },
+        0,
+    )
+    .unwrap();
+    produce1(&mut c, 1, 0, batch(2, -1, 0, 0), 0);
+    c.tick(0);
+    let mut req = fetch_req(0, 0, 0, 0);
+    req.rack_id = "c".into();
+    let f = fetched(call(&mut c, 1, RequestBody::Fetch(req.clone()), 12, 0));
+    let p = &f.responses[0].partitions[0];
+    assert_eq!(
+        (p.error_code, p.preferred_read_replica),
+        (ErrorCode::None, 3)
+    );
+    assert_eq!(record_count(&p.records), 0);
+    // The leader's own rack, or an unknown one: served by the leader.
+    req.rack_id = "a".into();
+    let f = fetched(call(&mut c, 1, RequestBody::Fetch(req.clone()), 12, 0));
+    assert_eq!(f.responses[0].partitions[0].preferred_read_replica, -1);
+    assert_eq!(record_count(&f.responses[0].partitions[0].records), 2);
+    req.rack_id = "c".into();
+    let f = fetched(call(&mut c, 3, RequestBody::Fetch(req), 12, 0));
+    assert_eq!(record_count(&f.responses[0].partitions[0].records), 2);
 }
 
 #[test]
@@ -661,12 +719,13 @@ fn metadata_auto_creates_only_when_allowed() {
 
 #[test]
 fn a_waiting_fetch_ends_early_when_leadership_moves() {
+    // Before v11 the old leader cannot serve it at all: NOT_LEADER_OR_FOLLOWER.
     let mut c = cluster(1);
     let o = call(
         &mut c,
         1,
         RequestBody::Fetch(fetch_req(0, 0, 1, 5000)),
-        12,
+        10,
         0,
     );
     let Outcome::WaitFetch(mut pending) = o else {
@@ -675,7 +734,21 @@ fn a_waiting_fetch_ends_early_when_leadership_moves() {
     assert!(pending.poll(&mut c, 10).is_none());
     c.move_leader("t", 0, Some(2)).unwrap();
     let f = pending.poll(&mut c, 20).expect("answered before max_wait");
-    let p = &f.responses[0].partitions[0];
-    assert_eq!(p.error_code, ErrorCode::NotLeaderOrFollower);
-    assert_eq!(p.current_leader.leader_id, 2);
+    assert_eq!(
+        f.responses[0].partitions[0].error_code,
+        ErrorCode::NotLeaderOrFollower
+    );
+    // v11+: followers serve consumers, but the consumer's leader epoch is now fenced.
+    let mut req = fetch_req(0, 0, 1, 5000);
+    req.topics[0].partitions[0].current_leader_epoch = 1;
+    let o = call(&mut c, 2, RequestBody::Fetch(req), 12, 30);
+    let Outcome::WaitFetch(mut pending) = o else {
+        panic!("expected a wait, got {o:?}")
+    };
+    c.move_leader("t", 0, Some(3)).unwrap();
+    let f = pending.poll(&mut c, 40).expect("answered before max_wait");
+    assert_eq!(
+        f.responses[0].partitions[0].error_code,
+        ErrorCode::FencedLeaderEpoch
+    );
 }

@@ -86,6 +86,10 @@ pub struct ClusterConfig {
     pub max_connections: usize,
     /// `connections.max.idle.ms`: a connection with no request for this long is closed.
     pub connections_max_idle_ms: u64,
+    /// Broker racks (`broker.rack`): broker `i` gets `racks[(i - 1) % len]`; empty: none. With
+    /// racks, a consumer that names its rack (`client.rack`) is sent to a replica in it
+    /// (KIP-392's rack-aware replica selector).
+    pub racks: Vec<String>,
     /// Address of the HTTP/JSON control endpoint, if any (e.g. `127.0.0.1:0`).
     pub control_addr: Option<String>,
 }
@@ -110,6 +114,7 @@ impl Default for ClusterConfig {
             dedup: true,
             max_connections: 10_000,
             connections_max_idle_ms: 600_000,
+            racks: Vec::new(),
             control_addr: None,
         }
     }

@@ -185,7 +185,10 @@ impl Cluster {
                         id,
                         host: config.host.clone(),
                         port: 0,
-                        rack: None,
+                        rack: (!config.racks.is_empty()).then(|| {
+                            config.racks[usize::try_from(id - 1).unwrap_or(0) % config.racks.len()]
+                                .clone()
+                        }),
                         up: true,
                         follower_lag: None,
                     },
@@ -473,20 +476,67 @@ impl Cluster {
         max_bytes: usize,
         min_one: bool,
     ) -> Result<ReadResult, ErrorCode> {
+        self.read_replica(broker, false, topic, partition, offset, max_bytes, min_one)
+    }
+
+    /// Like [`Cluster::read`], but with `from_follower` a follower on `broker` serves the read
+    /// too (consumer fetches v11+, KIP-392), up to the high watermark it knows: the smaller of
+    /// the partition's and its own log end.
+    #[allow(clippy::too_many_arguments)]
+    pub fn read_replica(
+        &self,
+        broker: BrokerId,
+        from_follower: bool,
+        topic: &str,
+        partition: i32,
+        offset: i64,
+        max_bytes: usize,
+        min_one: bool,
+    ) -> Result<ReadResult, ErrorCode> {
         let p = self
             .partition(topic, partition)
             .ok_or(ErrorCode::UnknownTopicOrPartition)?;
-        if p.leader != Some(broker) {
+        let is_leader = p.leader == Some(broker);
+        if !is_leader && !(from_follower && p.leader.is_some() && p.replicas.contains(&broker)) {
             return Err(ErrorCode::NotLeaderOrFollower);
         }
-        let log = p.leader_log().ok_or(ErrorCode::NotLeaderOrFollower)?;
-        if offset < log.start_offset() || offset > p.high_watermark.max(log.end_offset()) {
+        let log = p.logs.get(&broker).ok_or(ErrorCode::NotLeaderOrFollower)?;
+        let hw = if is_leader {
+            p.high_watermark
+        } else {
+            p.high_watermark.min(log.end_offset())
+        };
+        if offset < log.start_offset() || offset > hw.max(log.end_offset()) {
             return Err(ErrorCode::OffsetOutOfRange);
         }
         Ok(ReadResult {
-            records: log.read(offset, p.high_watermark, max_bytes, min_one),
-            high_watermark: p.high_watermark,
+            records: log.read(offset, hw, max_bytes, min_one),
+            high_watermark: hw,
             log_start_offset: log.start_offset(),
+        })
+    }
+
+    /// The replica a consumer in `rack` should fetch from instead of the leader on `broker`
+    /// (KIP-392): a live in-sync follower in that rack, when the leader is not in it.
+    pub fn preferred_read_replica(
+        &self,
+        broker: BrokerId,
+        topic: &str,
+        partition: i32,
+        rack: &str,
+    ) -> Option<BrokerId> {
+        if rack.is_empty() {
+            return None;
+        }
+        let p = self.partition(topic, partition)?;
+        if p.leader != Some(broker) || self.broker(broker)?.rack.as_deref() == Some(rack) {
+            return None;
+        }
+        p.isr.iter().copied().find(|r| {
+            *r != broker
+                && self
+                    .broker(*r)
+                    .is_some_and(|b| b.up && b.rack.as_deref() == Some(rack))
         })
     }
 

@@ -396,6 +396,7 @@ impl Controller {
                     id: b.id,
                     host: b.host.clone(),
                     port: b.port,
+                    rack: b.rack.clone(),
                     up: b.up,
                     follower_lag: b.follower_lag,
                     connection_faults: faults.get(&b.id).cloned(),
@@ -506,6 +507,8 @@ pub struct BrokerState {
     pub host: String,
     /// Port.
     pub port: u16,
+    /// Rack.
+    pub rack: Option<String>,
     /// Running?
     pub up: bool,
     /// Its follower lag override.
