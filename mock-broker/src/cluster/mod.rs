@@ -497,7 +497,8 @@ impl Cluster {
             .partition(topic, partition)
             .ok_or(ErrorCode::UnknownTopicOrPartition)?;
         let is_leader = p.leader == Some(broker);
-        if !is_leader && !(from_follower && p.leader.is_some() && p.replicas.contains(&broker)) {
+        let serving_follower = from_follower && p.leader.is_some() && p.replicas.contains(&broker);
+        if !(is_leader || serving_follower) {
             return Err(ErrorCode::NotLeaderOrFollower);
         }
         let log = p.logs.get(&broker).ok_or(ErrorCode::NotLeaderOrFollower)?;
