@@ -91,8 +91,9 @@ impl Default for BatchOptions {
 /// use kwire_protocol::records::{BatchOptions, BatchView, BatchWriter, Compression, HeaderRef};
 ///
 /// let mut buf = BytesMut::new();
+/// # let lz4 = if Compression::Lz4.is_enabled() { Compression::Lz4 } else { Compression::None };
 /// let mut w = BatchWriter::new(&mut buf, BatchOptions {
-///     compression: Compression::Lz4,
+///     compression: lz4,
 ///     producer_id: 42,
 ///     producer_epoch: 0,
 ///     base_sequence: 0,
