@@ -214,8 +214,10 @@ fn empty_batch_with_attributes(attributes: i16) -> kwire_protocol::Bytes {
 
 /// `KafkaFrameCodec::decode` reserved the whole frame a size prefix announced as soon as the 4
 /// prefix bytes arrived: 4 bytes claiming 100 MiB (the default maximum) cost 100 MiB per
-/// connection. Found by `frame` once it checked the codec's buffer against the bytes received;
-/// fixed in protocol/src/frame.rs (the read-ahead reservation is bounded).
+/// connection, against DESIGN.md's "pre-allocate at most a small bound". Found by `frame`
+/// (which drives the codec and checks its buffer against the bytes received) within 100
+/// executions from the seed corpus. Fixed in protocol/src/frame.rs (the read-ahead reservation
+/// is bounded).
 #[test]
 fn frame_codec_does_not_reserve_what_a_size_prefix_claims() {
     // max 16 * 16 bytes, 1-byte pieces, a prefix claiming 100 MiB - 4 and a few body bytes.
