@@ -627,6 +627,13 @@ impl Engine {
             }
         }
 
+        // Which leaders have data to send; partitions without a known leader need metadata.
+        let (meta, acc) = (&self.meta, &self.acc);
+        let ready = acc.ready(now, |tp| Self::leader_of(meta, acc, tp));
+        if ready.unknown_leader {
+            self.meta.request_update();
+        }
+
         // Metadata.
         if self.meta.should_send(now) {
             match self.ready_node(|_| true) {
@@ -652,14 +659,6 @@ impl Engine {
         }
 
         // Produce.
-        let (meta, acc) = (&self.meta, &self.acc);
-        let ready = acc.ready(now, |tp| Self::leader_of(meta, acc, tp));
-        if ready.unknown_leader {
-            self.meta.request_update();
-            if let Some(t) = self.meta.next_update(now) {
-                at(t);
-            }
-        }
         if let Some(t) = ready.next_check {
             at(t);
         }
