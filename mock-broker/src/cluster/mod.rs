@@ -6,6 +6,8 @@ pub mod faults;
 pub mod log;
 pub mod partition;
 pub mod producer_state;
+#[cfg(test)]
+mod proptests;
 
 use std::collections::{BTreeMap, HashMap};
 
