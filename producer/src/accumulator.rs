@@ -93,11 +93,15 @@ impl Batch {
         self.attempts > 0
     }
 
+    /// Appends if the batch has room: its estimated size once compressed (`ratio` ×
+    /// records, plus the header) stays within `batch_size`.
     fn append(
         &mut self,
         rec: PendingRecord,
         reserved: usize,
         batch_size: usize,
+        ratio: f32,
+        hard_cap: usize,
     ) -> Result<(), PendingRecord> {
         if self.records.is_empty() {
             self.base_timestamp = rec.timestamp;
@@ -109,14 +113,21 @@ impl Batch {
             rec.value.as_deref(),
             &rec.headers,
         );
-        if !self.records.is_empty() && self.size + n > batch_size {
+        let estimate = |size: usize| {
+            BATCH_OVERHEAD + ((size - BATCH_OVERHEAD) as f64 * f64::from(ratio)).ceil() as usize
+        };
+        // The estimate may let compressible batches grow past batch.size, never past what
+        // one request may carry uncompressed.
+        if !self.records.is_empty()
+            && (estimate(self.size + n) > batch_size || self.size + n > hard_cap)
+        {
             self.full = true;
             return Err(rec);
         }
         self.records.push(rec);
         self.size += n;
         self.reserved += reserved;
-        if self.size >= batch_size {
+        if estimate(self.size) >= batch_size {
             self.full = true;
         }
         Ok(())
@@ -144,7 +155,14 @@ impl PartitionQueue {
 pub(crate) struct TopicQueues {
     pub name: Arc<str>,
     pub partitions: Vec<PartitionQueue>,
+    /// Estimated compressed/uncompressed size of this topic's records (1.0 uncompressed).
+    pub compression_ratio: f32,
 }
+
+/// How much an estimated compression ratio moves toward what a batch showed: up fast (a
+/// batch larger than estimated risks oversized requests), down slowly, as Kafka's clients do.
+const RATIO_DETERIORATE_STEP: f32 = 0.05;
+const RATIO_IMPROVE_STEP: f32 = 0.005;
 
 /// What [`Accumulator::append`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -194,6 +212,8 @@ pub(crate) struct AccumulatorConfig {
     pub linger: Duration,
     pub delivery_timeout: Duration,
     pub buffer_memory: usize,
+    /// `max.request.size`: no batch grows past it, whatever the compression estimate.
+    pub max_request_size: usize,
     /// Mute a partition while one of its batches is in flight.
     pub guarantee_order: bool,
 }
@@ -239,6 +259,7 @@ impl Accumulator {
         self.topics.push(TopicQueues {
             name: topic.clone(),
             partitions: Vec::new(),
+            compression_ratio: 1.0,
         });
         self.index.insert(topic.clone(), i);
         i
@@ -294,25 +315,29 @@ impl Accumulator {
         now: Instant,
     ) -> Appended {
         let batch_size = self.cfg.batch_size;
+        let ratio = self.topics[tp.topic as usize].compression_ratio;
+        let hard_cap = self.cfg.max_request_size;
         let q = self.queue_mut(tp);
         let rec = match q.batches.back_mut() {
-            Some(b) if b.open && !b.full => match b.append(rec, reserved, batch_size) {
-                Ok(()) => {
-                    return Appended {
-                        new_batch: false,
-                        batch_full: b.full,
-                        batch_id: b.id,
-                    };
+            Some(b) if b.open && !b.full => {
+                match b.append(rec, reserved, batch_size, ratio, hard_cap) {
+                    Ok(()) => {
+                        return Appended {
+                            new_batch: false,
+                            batch_full: b.full,
+                            batch_id: b.id,
+                        };
+                    }
+                    Err(rec) => rec,
                 }
-                Err(rec) => rec,
-            },
+            }
             _ => rec,
         };
         let id = self.next_batch_id;
         self.next_batch_id += 1;
         self.incomplete.insert(id);
         let mut b = Batch::new(id, tp, now, self.cfg.delivery_timeout);
-        let r = b.append(rec, reserved, batch_size);
+        let r = b.append(rec, reserved, batch_size, ratio, hard_cap);
         debug_assert!(r.is_ok(), "an empty batch takes any record");
         let full = b.full;
         let q = self.queue_mut(tp);
@@ -322,6 +347,23 @@ impl Accumulator {
             new_batch: true,
             batch_full: full || had_full,
             batch_id: id,
+        }
+    }
+
+    /// A batch of topic `ti` with `uncompressed` bytes encoded to `encoded` bytes: moves the
+    /// topic's compression ratio estimate.
+    pub fn observe_compression(&mut self, ti: u32, uncompressed: usize, encoded: usize) {
+        let body = uncompressed.saturating_sub(BATCH_OVERHEAD);
+        if body == 0 {
+            return;
+        }
+        let observed =
+            (encoded.saturating_sub(BATCH_OVERHEAD) as f32 / body as f32).clamp(0.05, 1.0);
+        let r = &mut self.topics[ti as usize].compression_ratio;
+        if observed > *r {
+            *r = (*r + RATIO_DETERIORATE_STEP).max(observed).min(1.0);
+        } else {
+            *r = (*r - RATIO_IMPROVE_STEP).max(observed);
         }
     }
 
@@ -563,6 +605,7 @@ mod tests {
             linger: Duration::from_millis(5),
             delivery_timeout: Duration::from_secs(120),
             buffer_memory: 10_000,
+            max_request_size: 1 << 20,
             guarantee_order: false,
         }
     }
@@ -753,5 +796,35 @@ mod tests {
             acc.drain(later, 1, 1 << 20, |_| Some(1), &mut NoGate).len(),
             1
         );
+    }
+
+    #[test]
+    fn compression_ratio_lets_batches_hold_more() {
+        let t0 = Instant::now();
+        let mut acc = Accumulator::new(cfg());
+        acc.topic_index(&Arc::from("t"));
+        let fill = |acc: &mut Accumulator, p: i32| {
+            let mut n = 0;
+            loop {
+                if acc.append(tp(p), rec(100), 0, t0).new_batch && n > 0 {
+                    return n;
+                }
+                n += 1;
+            }
+        };
+        let uncompressed = fill(&mut acc, 0);
+        // Batches compress to a quarter: the estimate improves slowly toward it...
+        for _ in 0..200 {
+            acc.observe_compression(0, 1000, 61 + 235);
+        }
+        assert!((acc.topics[0].compression_ratio - 0.25).abs() < 0.01);
+        let compressed = fill(&mut acc, 1);
+        assert!(
+            compressed >= uncompressed * 3,
+            "{uncompressed} vs {compressed}"
+        );
+        // ...and worsens fast.
+        acc.observe_compression(0, 1000, 61 + 800);
+        assert!(acc.topics[0].compression_ratio >= 0.8);
     }
 }

@@ -218,6 +218,7 @@ impl Engine {
             linger: cfg.linger,
             delivery_timeout: cfg.delivery_timeout,
             buffer_memory: cfg.buffer_memory,
+            max_request_size: cfg.max_request_size,
             guarantee_order: !cfg.enable_idempotence && cfg.max_in_flight == 1,
         });
         let mut nodes = BTreeMap::new();
@@ -875,7 +876,13 @@ impl Engine {
                     self.cfg.compression_level,
                     b.size,
                 ) {
-                    Ok(bytes) => b.encoded = Some(bytes),
+                    Ok(bytes) => {
+                        if self.cfg.compression != kwire_protocol::records::Compression::None {
+                            self.acc
+                                .observe_compression(b.tp.topic, b.size, bytes.len());
+                        }
+                        b.encoded = Some(bytes)
+                    }
                     Err(e) => {
                         failed.push((b, e));
                         continue;

@@ -369,6 +369,7 @@ mod tests {
             linger: Duration::ZERO,
             delivery_timeout: Duration::from_secs(60),
             buffer_memory: 1 << 20,
+            max_request_size: 1 << 20,
             guarantee_order: false,
         });
         a.topic_index(&Arc::from("t"));
