@@ -479,6 +479,64 @@ impl Accumulator {
         q.muted = false;
     }
 
+    /// Splits a batch the broker found too large into two halves (by record count), keeping
+    /// its producer stamp: the first half keeps the base sequence, the second continues it.
+    /// Both are new batches that were never sent; the original is finished.
+    pub fn split(&mut self, big: Batch) -> [Batch; 2] {
+        let mut big = big;
+        let half = big.records.len() / 2;
+        let second: Vec<PendingRecord> = big.records.split_off(half);
+        let first = std::mem::take(&mut big.records);
+        let reserved_first = big.reserved / 2;
+        let parts = [
+            (first, reserved_first),
+            (second, big.reserved - reserved_first),
+        ];
+        self.incomplete.remove(&big.id);
+        let mut next_seq = big.base_sequence;
+        parts.map(|(records, reserved)| {
+            let id = self.next_batch_id;
+            self.next_batch_id += 1;
+            self.incomplete.insert(id);
+            let base_timestamp = records.first().map_or(0, |r| r.timestamp);
+            let size = BATCH_OVERHEAD
+                + records
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| {
+                        record_size(
+                            r.timestamp.wrapping_sub(base_timestamp),
+                            i as i32,
+                            r.key.as_deref(),
+                            r.value.as_deref(),
+                            &r.headers,
+                        )
+                    })
+                    .sum::<usize>();
+            let base_sequence = if big.producer.is_some() { next_seq } else { -1 };
+            next_seq = crate::idempotence::add_seq(next_seq, records.len() as i32);
+            Batch {
+                id,
+                tp: big.tp,
+                records,
+                size,
+                reserved,
+                base_timestamp,
+                created: big.created,
+                deadline: big.deadline,
+                open: false,
+                full: true,
+                attempts: 0,
+                backoff_until: None,
+                producer: big.producer,
+                base_sequence,
+                sequence_reset: big.sequence_reset,
+                encoded: None,
+                last_error: big.last_error,
+            }
+        })
+    }
+
     /// Puts a batch to retry back in its queue: in sequence order among the batches that
     /// have one, else at the front.
     pub fn reenqueue(&mut self, batch: Batch) {

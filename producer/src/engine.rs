@@ -178,6 +178,8 @@ pub struct ProducerMetrics {
     pub metadata_refreshes: u64,
     /// Idempotent epoch bumps (and producer id resets).
     pub epoch_bumps: u64,
+    /// Batches split after MESSAGE_TOO_LARGE.
+    pub batch_splits: u64,
     /// Connections opened.
     pub connections: u64,
 }
@@ -1153,6 +1155,23 @@ impl Engine {
         now: Instant,
     ) {
         b.last_error = Some(code);
+        if code == ErrorCode::MessageTooLarge && b.records.len() > 1 && now < b.deadline {
+            // Nothing was written: split it and send the halves (retries not counted).
+            let base = b.base_sequence;
+            let parts = self.acc.split(b);
+            if let Some(idem) = &mut self.idem {
+                idem.on_split(base, &parts);
+            }
+            debug!(
+                records = parts[0].records.len() + parts[1].records.len(),
+                "split a batch the broker found too large"
+            );
+            self.counters.batch_splits += 1;
+            let [a, c] = parts;
+            self.acc.reenqueue(c);
+            self.acc.reenqueue(a);
+            return;
+        }
         let retries_left = b.attempts <= self.cfg.retries;
         let in_time = now < b.deadline;
         let retry = in_time
@@ -1326,6 +1345,8 @@ mod tests {
         init_epoch: i16,
         /// Nodes whose connections fail.
         down: BTreeSet<i32>,
+        /// Batches with more records are rejected with MESSAGE_TOO_LARGE.
+        max_records: i32,
     }
 
     impl Sim {
@@ -1349,6 +1370,7 @@ mod tests {
                 p_disconnect: 0,
                 init_epoch: 0,
                 down: BTreeSet::new(),
+                max_records: i32::MAX,
             }
         }
 
@@ -1402,6 +1424,8 @@ mod tests {
                     let last = h.base_sequence + h.record_count - 1;
                     let (code, offset) = if let Some(c) = code_err {
                         (c, -1)
+                    } else if h.record_count > self.max_records {
+                        (ErrorCode::MessageTooLarge, -1)
                     } else if h.producer_id < 0 {
                         let off = sp.log.len() as i64;
                         sp.log.extend(&values);
@@ -1967,5 +1991,22 @@ mod tests {
         let ids = s.e.sticky.load_ids("t").expect("adaptive stats in use");
         assert!(!ids.contains(&1), "{ids:?}");
         assert!(ids.contains(&0) && ids.contains(&2), "{ids:?}");
+    }
+
+    #[test]
+    fn too_large_batches_are_split_keeping_order_and_sequences() {
+        let mut s = Sim::new(config(&[("linger.ms", "20")]), 1, 14);
+        s.append(0, false);
+        s.run_until(|s| s.e.metrics().records_delivered == 1, 100);
+        s.max_records = 3;
+        let mut rxs: Vec<Rx> = (1..=20).map(|i| s.append(i, false).unwrap()).collect();
+        s.run_until(|s| s.e.metrics().records_delivered == 21, 500);
+        for (i, rx) in rxs.iter_mut().enumerate() {
+            assert_eq!(outcome(rx).unwrap().unwrap().offset, i as i64 + 1);
+        }
+        assert_eq!(s.parts[0].log, (0..=20).collect::<Vec<u64>>());
+        let m = s.e.metrics();
+        assert!(m.batch_splits >= 3, "{m:?}");
+        assert_eq!((m.epoch_bumps, m.records_failed), (0, 0), "{m:?}");
     }
 }

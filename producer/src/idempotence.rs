@@ -153,6 +153,24 @@ impl Idempotence {
         self.parts.get(&tp).map_or(0, |p| p.next_seq)
     }
 
+    /// `big` was split into `parts` (same producer stamp, consecutive sequences): track the
+    /// parts instead.
+    pub fn on_split(&mut self, big_base: i32, parts: &[Batch]) {
+        let Some(first) = parts.first() else {
+            return;
+        };
+        let Some(p) = self.parts.get_mut(&first.tp) else {
+            return;
+        };
+        if Some(p.producer) != first.producer {
+            return;
+        }
+        p.unacked.remove(&big_base);
+        for b in parts {
+            p.unacked.insert(b.base_sequence);
+        }
+    }
+
     /// The batch was acknowledged.
     pub fn on_success(&mut self, batch: &Batch, base_offset: i64) {
         let Some(p) = self.parts.get_mut(&batch.tp) else {
