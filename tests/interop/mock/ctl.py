@@ -8,8 +8,9 @@
                                             wait until TOPIC's leaders hold >= MIN records; exit 1 on timeout
   ctl.py URL topic-summary TOPIC            one JSON line: per partition leader/epoch/ISR/HW/LEO, and totals
   ctl.py URL stats                          one JSON line: model stats, injected errors, server stats
-  ctl.py URL watch TOPIC SECONDS            sample TOPIC every 100 ms for SECONDS; one JSON line:
-                                            smallest ISR seen, leader changes seen, records at the end
+  ctl.py URL watch TOPIC SECONDS [MARK_S]   sample TOPIC every 100 ms for SECONDS; one JSON line:
+                                            smallest ISR seen, leader changes seen, records appended
+                                            at MARK_S (default: the end) and at the end
 Every request has a 10 s timeout.
 """
 
@@ -88,13 +89,16 @@ def main():
         return
     if cmd == "watch":
         topic, seconds = args[0], float(args[1])
-        deadline = time.monotonic() + seconds
-        min_isr, samples, epochs, end = None, 0, {}, 0
+        mark = float(args[2]) if len(args) > 2 else seconds
+        t0 = time.monotonic()
+        deadline = t0 + seconds
+        min_isr, samples, epochs, end, at_mark = None, 0, {}, 0, None
         while True:
             try:
                 t = topic_of(state(url), topic)
             except (OSError, ValueError):
                 t = None
+            elapsed = time.monotonic() - t0
             if t is not None:
                 samples += 1
                 for p in t["partitions"]:
@@ -102,10 +106,14 @@ def main():
                     min_isr = n if min_isr is None else min(min_isr, n)
                     epochs.setdefault(p["partition"], set()).add(p["leader_epoch"])
                 end = sum(p["log_end_offset"] for p in t["partitions"])
+                if at_mark is None and elapsed >= mark:
+                    at_mark = end
             if time.monotonic() >= deadline:
                 break
             time.sleep(0.1)
         print(json.dumps({"samples": samples, "min_isr": min_isr, "appended_at_end": end,
+                          "appended_at_mark": at_mark if at_mark is not None else end,
+                          "mark_s": mark, "elapsed_s": round(time.monotonic() - t0, 3),
                           "leader_epochs_seen": sum(len(e) for e in epochs.values())}))
         return
     sys.exit("unknown command %r" % cmd)

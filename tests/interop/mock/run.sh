@@ -2,7 +2,7 @@
 # Real clients against kwire-mock (release build), then one fault scenario per class.
 #
 #   tests/interop/mock/run.sh [--records 100000] [--peers librdkafka,kafka-python,java,franz-go]
-#        [--faults PEER:SCENARIO,...] [--fault-records 50000] [--fault-rate 10000]
+#        [--faults PEER:SCENARIO,...] [--fault-records 60000] [--fault-rate 10000]
 #        [--kafka-ref auto|start|skip] [--skip-clean] [--skip-faults] [--timeout-s 180] [--out DIR]
 #
 # 1. clean: every peer produces --records keyed records (acks=all, idempotence, headers) to kwire-mock
@@ -15,7 +15,9 @@
 #    --fault-rate per second while the faults hit, then consumes: no loss, no duplicates, order kept,
 #    the producer saw no error, the faults landed while it was producing, and the fault left its
 #    trace in /state. Default: every scenario with librdkafka, and leader-move and broker-down-up
-#    with each other client.
+#    with each other client. acks1-loss is the exception that proves the model: the producer uses
+#    acks=1, followers run 800 ms behind, the leader dies: acknowledged records are lost (counted,
+#    and required to be > 0); acks-all-failover is the same with acks=all: nothing is lost.
 # Prints a peer x check table and a scenario x check table; exits non-zero on any failure.
 # Everything listens on 127.0.0.1; kwire-mock (and Kafka if this script started it) are stopped on exit.
 set -euo pipefail
@@ -25,11 +27,12 @@ MOCK_DIR="$INTEROP_DIR/mock"
 KAFKA_SH="$INTEROP_DIR/kafka.sh"
 
 RECORDS=100000 PEERS="librdkafka,kafka-python,java,franz-go"
-FAULT_RECORDS=50000 FAULT_RATE=10000 KAFKA_REF=auto SKIP_CLEAN=0 SKIP_FAULTS=0 TIMEOUT=180 OUT=""
+FAULT_RECORDS=60000 FAULT_RATE=10000 KAFKA_REF=auto SKIP_CLEAN=0 SKIP_FAULTS=0 TIMEOUT=180 OUT=""
 FAULTS="librdkafka:leader-move,librdkafka:broker-down-up,librdkafka:injected-errors"
 FAULTS+=",librdkafka:drop-after-append,librdkafka:latency-stall,librdkafka:follower-lag"
 FAULTS+=",java:leader-move,java:broker-down-up,franz-go:leader-move,franz-go:broker-down-up"
 FAULTS+=",kafka-python:leader-move,kafka-python:broker-down-up"
+FAULTS+=",librdkafka:acks1-loss,librdkafka:acks-all-failover"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --records) RECORDS="$2"; shift 2 ;;
@@ -171,23 +174,32 @@ fault_run() { # peer scenario
   echo "{\"scenario\": \"$scenario_name\", \"peer\": \"$peer\", \"topic\": \"$topic\"}" > "$d/$name.meta.json"
   ctl post /topics "{\"name\": \"$topic\", \"partitions\": 3, \"replication_factor\": 3}" > "$d/$name.topic.json" \
     || { log "$name: cannot create $topic"; return 0; }
-  scenario="$(sed "s/@TOPIC@/$topic/g" "$MOCK_DIR/scenarios/$scenario_name.json")"
+  local leader0 expect="$FAULT_RECORDS" extra=()
+  leader0="$(ctl topic-summary "$topic" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["partitions"][0]["leader"])')"
+  scenario="$(sed "s/@TOPIC@/$topic/g; s/@LEADER0@/$leader0/g" "$MOCK_DIR/scenarios/$scenario_name.json")"
+  [[ "$scenario_name" == acks1-loss ]] && extra=(--acks 1 --idempotence false)
   timeout --kill-after=10 "$((TIMEOUT + 60))" "$INTEROP_DIR/clients/run.sh" "$peer" produce \
     --bootstrap "$BOOTSTRAP" --topic "$topic" --count "$FAULT_RECORDS" --headers --acks all \
-    --rate "$FAULT_RATE" --timeout-s "$TIMEOUT" > "$d/$name.produce.json" 2> "$d/$name.produce.log" < /dev/null &
+    --rate "$FAULT_RATE" --timeout-s "$TIMEOUT" "${extra[@]+"${extra[@]}"}" > "$d/$name.produce.json" 2> "$d/$name.produce.log" < /dev/null &
   pid=$!
   CHILDREN+=("$pid")
   ctl wait-appended "$topic" 1 60 || log "$name: no record landed within 60 s"
   ctl stats > "$d/$name.before.json"
   ctl post /scenario "$scenario" > "$d/$name.scenario.json" || log "$name: scenario refused: $(cat "$d/$name.scenario.json")"
   last="$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1])).get("last_at_ms", 0))' "$d/$name.scenario.json" 2>/dev/null || echo 0)"
-  ctl watch "$topic" "$(awk "BEGIN { print $last / 1000 + 0.2 }")" > "$d/$name.watch.json"
+  ctl watch "$topic" "$(awk "BEGIN { print $last / 1000 + 0.2 }")" "$(awk "BEGIN { print $last / 1000 }")" \
+    > "$d/$name.watch.json"
   wait "$pid" || rc=$?
   log "$name: producer exit $rc"
   reset_faults
+  sleep 0.3 # followers catch up
   ctl stats > "$d/$name.after.json"
+  ctl topic-summary "$topic" > "$d/$name.committed.json" || true
+  if [[ "$scenario_name" == acks1-loss ]]; then # read what survived
+    expect="$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["committed"])' "$d/$name.committed.json")"
+  fi
   timeout --kill-after=10 "$((TIMEOUT + 60))" "$INTEROP_DIR/clients/run.sh" "$peer" consume \
-    --bootstrap "$BOOTSTRAP" --topic "$topic" --expect "$FAULT_RECORDS" --timeout-s 90 \
+    --bootstrap "$BOOTSTRAP" --topic "$topic" --expect "$expect" --timeout-s 90 \
     > "$d/$name.consume.json" 2> "$d/$name.consume.log" < /dev/null || log "$name: consumer exit $?"
   ctl topic-summary "$topic" > "$d/$name.final.json" || true
 }
