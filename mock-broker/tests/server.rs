@@ -258,6 +258,15 @@ async fn broker_down_closes_and_refuses_connections_and_up_listens_again() {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     assert!(ok, "listening again on the same port");
+    // Restarting a running broker changes nothing; a quick down/up still drops old connections.
+    let mut c1 = Client::connect(m.addresses()[&1]).await;
+    assert!(!m.broker_up(1));
+    assert!(c1.call(12, &MetadataRequest::default()).await.is_ok());
+    assert!(m.broker_down(1) && m.broker_up(1));
+    assert!(
+        c1.closed_by_server().await,
+        "a restarted broker keeps no old connection"
+    );
 }
 
 #[tokio::test]

@@ -63,6 +63,10 @@ pub(crate) async fn run(shared: Arc<Shared>, broker: BrokerId, mut sock: TcpStre
     let peer = sock.peer_addr().ok();
     let mut shutdown = shared.shutdown.subscribe();
     let mut up = shared.up[&broker].subscribe();
+    // Accepted just as the broker went down: `changed()` would not fire for that, so look.
+    if !*up.borrow_and_update() {
+        return;
+    }
     let max_frame = shared.max_frame;
     let mut buf = BytesMut::new();
     let mut out = BytesMut::new();
@@ -155,7 +159,7 @@ pub(crate) async fn run(shared: Arc<Shared>, broker: BrokerId, mut sock: TcpStre
                 tokio::select! {
                     _ = tokio::time::sleep(Duration::from_millis(faults.latency_ms)) => {}
                     _ = shutdown.changed() => return,
-                    _ = up.changed() => if !*up.borrow() { return },
+                    _ = up.changed() => return, // any change since we started includes a stop
                 }
             }
             while shared.faults_for(broker).stall {
@@ -164,14 +168,14 @@ pub(crate) async fn run(shared: Arc<Shared>, broker: BrokerId, mut sock: TcpStre
                     _ = unstall => {}
                     _ = tokio::time::sleep(Duration::from_millis(100)) => {}
                     _ = shutdown.changed() => return,
-                    _ = up.changed() => if !*up.borrow() { return },
+                    _ = up.changed() => return, // any change since we started includes a stop
                 }
             }
             // A slow reader only holds up its own connection: nothing more is read meanwhile.
             tokio::select! {
                 r = sock.write_all(&out) => if r.is_err() { return },
                 _ = shutdown.changed() => return,
-                _ = up.changed() => if !*up.borrow() { return },
+                _ = up.changed() => return, // any change since we started includes a stop
             }
             Metrics::add(&shared.metrics.bytes_out, out.len() as u64);
             if out.capacity() > KEEP_CAPACITY {
@@ -197,7 +201,9 @@ pub(crate) async fn run(shared: Arc<Shared>, broker: BrokerId, mut sock: TcpStre
                 return;
             }
             _ = shutdown.changed() => return,
-            _ = up.changed() => if !*up.borrow() {
+            // Any change since the connection started means the broker stopped (and maybe
+            // restarted already): a restarted broker has none of its old connections.
+            _ = up.changed() => {
                 tracing::debug!(broker, ?peer, "broker down; closing connection");
                 return;
             },
@@ -255,7 +261,7 @@ async fn wait<T>(
             _ = notified => {}
             _ = tokio::time::sleep(Duration::from_millis(left.max(1))) => {}
             _ = shutdown.changed() => return None,
-            _ = up.changed() => if !*up.borrow() { return None },
+            _ = up.changed() => return None,
         }
     }
 }

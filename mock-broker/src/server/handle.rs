@@ -313,7 +313,7 @@ impl Controller {
     /// Returns false if it was already down (or does not exist).
     pub fn broker_down(&self, id: BrokerId) -> bool {
         let done = self.with_cluster(|c| c.broker_down(id));
-        if let Some(up) = self.shared.up.get(&id) {
+        if done && let Some(up) = self.shared.up.get(&id) {
             up.send_replace(false);
         }
         done
@@ -323,7 +323,7 @@ impl Controller {
     /// catch up. Returns false if it was already up (or does not exist).
     pub fn broker_up(&self, id: BrokerId) -> bool {
         let done = self.with_cluster(|c| c.broker_up(id));
-        if let Some(up) = self.shared.up.get(&id) {
+        if done && let Some(up) = self.shared.up.get(&id) {
             up.send_replace(true);
         }
         done
