@@ -617,16 +617,7 @@ fn check_batch(view: &BatchView) {
         Ok(b) => b,
         Err(e) => panic!("a re-encoded batch does not decode: {e}\n{owned:?}"),
     };
-    // KNOWN, reported to the records owner (test
-    // `record_batch_empty_compressed_batch_keeps_its_codec`, ignored until fixed): a batch with
-    // no records whose attributes name a codec decodes with that codec, but `BatchWriter`
-    // writes empty batches uncompressed. Tolerated here so that fuzzing can go on past it;
-    // drop this once fixed.
-    let mut expected = owned.clone();
-    if expected.records.is_empty() {
-        expected.compression = again.compression;
-    }
-    assert_eq!(expected, again, "batch changed across encode/decode");
+    assert_eq!(owned, again, "batch changed across encode/decode");
     assert_eq!(
         again.to_bytes().expect("encodes twice"),
         encoded,

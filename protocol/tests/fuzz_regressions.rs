@@ -175,10 +175,9 @@ fn round_trip_compact_string_longer_than_i16_max() {
 /// `RecordBatch` with `compression: Lz4`, but `RecordBatch::encode` writes it uncompressed
 /// (`BatchWriter` never compresses an empty batch), so it decodes back with `compression: None`
 /// — against `RecordBatch`'s promise that the fields are written as they are. Found by
-/// `record_batch` (crash-dbb843b4…, minimized by hand). Owned by protocol/src/records/;
-/// ignored until fixed there (the harness tolerates it meanwhile, see `check_batch`).
+/// `record_batch` (crash-dbb843b4…, minimized by hand); fixed in protocol/src/records/ (4824ec0:
+/// empty batches keep their codec bit).
 #[test]
-#[ignore = "records bug, reported: empty compressed batch loses its codec on re-encode"]
 fn record_batch_empty_compressed_batch_keeps_its_codec() {
     use kwire_protocol::records::RecordBatch;
     let batch = empty_batch_with_attributes(0x0003);
