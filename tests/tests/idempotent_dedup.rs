@@ -307,6 +307,8 @@ struct Schedule {
     linger_ms: u32,
     follower_lag_ms: u64,
     value_pad: usize,
+    /// Send and acknowledge one record per partition before the first fault.
+    warm_up: bool,
     /// (before record #k is sent, fault), k ascending.
     faults: Vec<(u64, Fault)>,
 }
@@ -377,6 +379,7 @@ impl Schedule {
             linger_ms,
             follower_lag_ms,
             value_pad,
+            warm_up: true,
             faults,
         }
     }
@@ -483,7 +486,7 @@ async fn run_schedule(s: &Schedule, o: &Options) -> Result<Report, String> {
     // knows the producer. (A fault on the very first batches of a fresh producer hits the
     // producer bug that `fresh_producer_recovers_from_not_leader_on_its_first_batch` shows.)
     let first = s.records;
-    for p in 0..s.partitions {
+    for p in (0..s.partitions).filter(|_| s.warm_up) {
         let id = first + p as u64;
         let rec = ProducerRecord::new(TOPIC, format!("{id}/")).with_partition(p);
         sent.push(Sent { id, partition: p });
@@ -492,7 +495,11 @@ async fn run_schedule(s: &Schedule, o: &Options) -> Result<Report, String> {
             .await
             .map_err(|e| format!("warm-up: {e}"))?));
     }
-    producer.flush().await;
+    if s.warm_up {
+        tokio::time::timeout(Duration::from_secs(20), producer.flush())
+            .await
+            .map_err(|_| "warm-up flush did not finish in 20 s".to_string())?;
+    }
     for i in 0..s.records {
         while let Some((_, f)) = faults.next_if(|(k, _)| *k <= i) {
             apply(&mock, f).await;
@@ -517,12 +524,20 @@ async fn run_schedule(s: &Schedule, o: &Options) -> Result<Report, String> {
             Ok(d) => tokio::time::timeout(Duration::from_secs(20), d).await.ok(),
         });
     }
-    let _ = producer.close(Duration::from_secs(5)).await;
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        producer.close(Duration::from_secs(5)),
+    )
+    .await
+    .map_err(|_| "producer close did not return in 10 s".to_string())?
+    .ok();
     // Let the followers catch up so that the high watermark covers every acknowledged write
     // (acks=all already guarantees it; with acks=1 the loss test relies on reading the HW).
     tokio::time::sleep(Duration::from_millis(s.follower_lag_ms + 2)).await;
     let logs = read_logs(&mock, s.partitions)?;
-    mock.shutdown().await;
+    tokio::time::timeout(Duration::from_secs(10), mock.shutdown())
+        .await
+        .map_err(|_| "mock shutdown did not finish in 10 s".to_string())?;
     Ok(check(&sent, &outcomes, &logs))
 }
 
@@ -583,7 +598,7 @@ async fn acknowledged_records_are_written_once_in_order_under_seeded_faults() {
             t.elapsed()
         );
         if report.errors > 0 {
-            println!("schedule seed {seed:#x}: {report}");
+            println!("schedule seed {seed:#x}: {report}\n  schedule: {s:?}");
         }
         total.add(&report);
     }
@@ -660,6 +675,7 @@ async fn checker_reports_loss_with_acks_1_and_a_dead_leader() {
         linger_ms: 0,
         follower_lag_ms: 0,
         value_pad: 0,
+        warm_up: true,
         faults: Vec::new(),
     };
     let producer = Producer::new(producer_config(
@@ -792,6 +808,7 @@ async fn fresh_producer_recovers_from_not_leader_on_its_first_batch() {
         linger_ms: 0,
         follower_lag_ms: 0,
         value_pad: 40,
+        warm_up: false,
         faults: Vec::new(),
     };
     mock.inject(Injection::new(
@@ -812,4 +829,23 @@ async fn fresh_producer_recovers_from_not_leader_on_its_first_batch() {
     }
     producer.close(Duration::from_secs(5)).await.unwrap();
     mock.shutdown().await;
+}
+
+/// Reproducer for the same producer bug with worse consequences: without the warm-up, the
+/// recorded schedule (NOT_LEADER_OR_FOLLOWER on the first batches of a fresh producer, leader
+/// moves) ends either in delivery timeouts with OUT_OF_ORDER_SEQUENCE_NUMBER or, in some runs,
+/// in an acknowledged record written twice and out of order (seen: record 20 at offsets 0 and
+/// 7 of partition 2, record 7 at offset 1). Timing-dependent: up to 20 attempts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "producer bug: a fresh producer's first batch failing before the append leads to OOSN timeouts or duplicates"]
+async fn fresh_producer_faults_on_first_batches_keep_exactly_once() {
+    let mut s = Schedule::generate(0x7066_0efc_8442_dbac);
+    s.warm_up = false;
+    for attempt in 0..20 {
+        let r = run_schedule(&s, &IDEMPOTENT).await.unwrap();
+        assert!(
+            r.clean() && r.errors == 0,
+            "attempt {attempt}: {r}\nschedule: {s:?}"
+        );
+    }
 }
