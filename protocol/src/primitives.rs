@@ -22,41 +22,19 @@ pub const MAX_PREALLOC: usize = 1024;
 
 type P<'a, T> = IResult<&'a [u8], T, ()>;
 
-/// Unsigned LEB128 varint of at most 5 bytes (a `u32`).
-pub fn parse_uvarint(input: &[u8]) -> P<'_, u32> {
-    // Fast path: one byte.
-    if let Some(&b) = input.first()
-        && b < 0x80
-    {
-        return Ok((&input[1..], u32::from(b)));
-    }
-    let mut value: u32 = 0;
-    for (i, &b) in input.iter().take(5).enumerate() {
-        if i == 4 && b > 0x0f {
-            return Err(nom::Err::Failure(()));
-        }
-        value |= u32::from(b & 0x7f) << (7 * i);
-        if b < 0x80 {
-            return Ok((&input[i + 1..], value));
-        }
-    }
-    if input.len() >= 5 {
-        Err(nom::Err::Failure(()))
-    } else {
-        Err(nom::Err::Incomplete(nom::Needed::Unknown))
-    }
-}
-
-/// Unsigned LEB128 varint of at most 10 bytes (a `u64`).
-pub fn parse_uvarlong(input: &[u8]) -> P<'_, u64> {
+/// Unsigned LEB128 of at most `MAX` bytes, whose last byte may carry at most `LAST` (the
+/// bits that still fit the target width). The one-byte case, by far the commonest, is checked
+/// first.
+#[inline(always)]
+fn parse_leb128<const MAX: usize, const LAST: u8>(input: &[u8]) -> P<'_, u64> {
     if let Some(&b) = input.first()
         && b < 0x80
     {
         return Ok((&input[1..], u64::from(b)));
     }
     let mut value: u64 = 0;
-    for (i, &b) in input.iter().take(10).enumerate() {
-        if i == 9 && b > 0x01 {
+    for (i, &b) in input.iter().take(MAX).enumerate() {
+        if i == MAX - 1 && b > LAST {
             return Err(nom::Err::Failure(()));
         }
         value |= u64::from(b & 0x7f) << (7 * i);
@@ -64,11 +42,25 @@ pub fn parse_uvarlong(input: &[u8]) -> P<'_, u64> {
             return Ok((&input[i + 1..], value));
         }
     }
-    if input.len() >= 10 {
+    if input.len() >= MAX {
         Err(nom::Err::Failure(()))
     } else {
         Err(nom::Err::Incomplete(nom::Needed::Unknown))
     }
+}
+
+/// Unsigned LEB128 varint of at most 5 bytes (a `u32`).
+#[inline]
+pub fn parse_uvarint(input: &[u8]) -> P<'_, u32> {
+    // 4 × 7 bits, then at most 4 bits in the fifth byte.
+    parse_leb128::<5, 0x0f>(input).map(|(rest, v)| (rest, v as u32))
+}
+
+/// Unsigned LEB128 varint of at most 10 bytes (a `u64`).
+#[inline]
+pub fn parse_uvarlong(input: &[u8]) -> P<'_, u64> {
+    // 9 × 7 bits, then at most 1 bit in the tenth byte.
+    parse_leb128::<10, 0x01>(input)
 }
 
 /// Zigzag-encoded signed varint (an `i32`, at most 5 bytes).
