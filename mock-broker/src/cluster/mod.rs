@@ -175,6 +175,35 @@ fn stable_topic_id(cluster_id: &str, name: &str) -> Uuid {
     Uuid::from_u64_pair(fnv(0xcbf2_9ce4_8422_2325), fnv(0x8422_2325_cbf2_9ce4) | 1)
 }
 
+/// Whether a broker is up, borrowing only the broker table (so topics can be mutated meanwhile).
+fn up_in(brokers: &BTreeMap<BrokerId, Broker>) -> impl Fn(BrokerId) -> bool + '_ {
+    move |b| brokers.get(&b).is_some_and(|b| b.up)
+}
+
+/// A follower's lag: its broker's override, else the cluster default.
+fn lag_in(
+    brokers: &BTreeMap<BrokerId, Broker>,
+    default: FollowerLag,
+) -> impl Fn(BrokerId) -> FollowerLag + '_ {
+    move |b| {
+        brokers
+            .get(&b)
+            .and_then(|b| b.follower_lag)
+            .unwrap_or(default)
+    }
+}
+
+fn partition_in<'a>(
+    topics: &'a mut BTreeMap<String, Topic>,
+    topic: &str,
+    partition: i32,
+) -> Option<&'a mut Partition> {
+    topics
+        .get_mut(topic)?
+        .partitions
+        .get_mut(usize::try_from(partition).ok()?)
+}
+
 impl Cluster {
     /// A cluster built from `config` at model time `now` (ms). Start-up topics are created;
     /// brokers have port 0 until [`Cluster::set_port`].
@@ -274,10 +303,7 @@ impl Cluster {
     }
 
     fn partition_mut(&mut self, topic: &str, partition: i32) -> Option<&mut Partition> {
-        self.topics
-            .get_mut(topic)?
-            .partitions
-            .get_mut(usize::try_from(partition).ok()?)
+        partition_in(&mut self.topics, topic, partition)
     }
 
     /// Creates a topic, placing replicas round-robin over the brokers as Kafka does.
@@ -356,28 +382,13 @@ impl Cluster {
         self.create_topic(&spec).is_ok()
     }
 
-    fn lag_fn(&self) -> impl Fn(BrokerId) -> FollowerLag + '_ {
-        move |b| {
-            self.brokers
-                .get(&b)
-                .and_then(|b| b.follower_lag)
-                .unwrap_or(self.config.follower_lag)
-        }
-    }
-
     /// Advances replication, ISR changes and high watermarks to `now`. Returns whether
     /// anything changed (waiters should look again).
     pub fn tick(&mut self, now: u64) -> bool {
         self.now = self.now.max(now);
         let now = self.now;
-        let lag: BTreeMap<BrokerId, FollowerLag> = self
-            .brokers
-            .values()
-            .map(|b| (b.id, b.follower_lag.unwrap_or(self.config.follower_lag)))
-            .collect();
-        let up: BTreeMap<BrokerId, bool> = self.brokers.values().map(|b| (b.id, b.up)).collect();
-        let lag_of = |b: BrokerId| lag.get(&b).copied().unwrap_or_default();
-        let is_up = |b: BrokerId| up.get(&b).copied().unwrap_or(false);
+        let lag_of = lag_in(&self.brokers, self.config.follower_lag);
+        let is_up = up_in(&self.brokers);
         let max = self.config.replica_lag_time_max_ms;
         let mut changed = false;
         for t in self.topics.values_mut() {
@@ -390,8 +401,8 @@ impl Cluster {
 
     /// When [`Cluster::tick`] next has work to do (model ms), if ever.
     pub fn next_due(&self) -> Option<u64> {
-        let lag = self.lag_fn();
-        let is_up = |b: BrokerId| self.is_up(b);
+        let lag = lag_in(&self.brokers, self.config.follower_lag);
+        let is_up = up_in(&self.brokers);
         let max = self.config.replica_lag_time_max_ms;
         self.topics
             .values()
@@ -561,8 +572,7 @@ impl Cluster {
         &mut self,
         mut f: impl FnMut(&mut Partition, &dyn Fn(BrokerId) -> bool, bool),
     ) {
-        let up: BTreeMap<BrokerId, bool> = self.brokers.values().map(|b| (b.id, b.up)).collect();
-        let is_up = move |b: BrokerId| up.get(&b).copied().unwrap_or(false);
+        let is_up = up_in(&self.brokers);
         let unclean = self.config.unclean_leader_election;
         for t in self.topics.values_mut() {
             for p in &mut t.partitions {
@@ -640,10 +650,8 @@ impl Cluster {
         partition: i32,
         to: Option<BrokerId>,
     ) -> Result<BrokerId, ErrorCode> {
-        let up: BTreeMap<BrokerId, bool> = self.brokers.values().map(|b| (b.id, b.up)).collect();
-        let is_up = |b: BrokerId| up.get(&b).copied().unwrap_or(false);
-        let p = self
-            .partition_mut(topic, partition)
+        let is_up = up_in(&self.brokers);
+        let p = partition_in(&mut self.topics, topic, partition)
             .ok_or(ErrorCode::UnknownTopicOrPartition)?;
         let target = match to {
             Some(t) => t,
@@ -681,14 +689,15 @@ impl Cluster {
             return Err(ErrorCode::InvalidReplicaAssignment);
         }
         let now = self.now;
-        let up: BTreeMap<BrokerId, bool> = self.brokers.values().map(|b| (b.id, b.up)).collect();
-        let is_up = |b: BrokerId| up.get(&b).copied().unwrap_or(false);
-        let p = self
-            .partition_mut(topic, partition)
-            .ok_or(ErrorCode::UnknownTopicOrPartition)?;
-        let before = p.leader_epoch;
-        p.set_replicas(replicas, now, &is_up)?;
-        if p.leader_epoch != before {
+        let elected = {
+            let is_up = up_in(&self.brokers);
+            let p = partition_in(&mut self.topics, topic, partition)
+                .ok_or(ErrorCode::UnknownTopicOrPartition)?;
+            let before = p.leader_epoch;
+            p.set_replicas(replicas, now, &is_up)?;
+            p.leader_epoch != before
+        };
+        if elected {
             self.stats.elections += 1;
         }
         self.tick(now);
