@@ -11,13 +11,24 @@
 //!   sequence 0; other partitions move to the new epoch, at sequence 0, once they have nothing
 //!   unacknowledged. An epoch at `i16::MAX` asks for a new producer id instead;
 //! * `DUPLICATE_SEQUENCE_NUMBER` is success (without an offset);
+//! * `OUT_OF_ORDER_SEQUENCE_NUMBER` for a batch *behind* the last acknowledged sequence (a
+//!   later batch was written first) fails that batch at once: it can never be written in order,
+//!   and the broker's sequence already continues past it, so no epoch bump is needed;
 //! * a batch that expires after being sent leaves its sequence "unresolved": no new batch of
 //!   that partition goes out until the batches before it are resolved, and if a gap remains,
 //!   the epoch is bumped.
 //!
-//! One deliberate difference from the Java client: the epoch bump waits until the partitions
-//! whose sequences it rewrites have no request on the wire, so a response can never come back
-//! for a sequence that was renumbered under it.
+//! Two deliberate differences from the Java client:
+//!
+//! * the epoch bump waits until the partitions whose sequences it rewrites have no request on
+//!   the wire, so a response can never come back for a sequence that was renumbered under it;
+//! * the first batch of a partition under a producer id and epoch travels alone: until it is
+//!   acknowledged, no later batch of that partition is sent. A broker that has no state for
+//!   the producer accepts *any* sequence (Kafka's `ProducerStateManager` does), so a pipelined
+//!   second batch could be written while the first one failed before its append (say
+//!   `NOT_LEADER_OR_FOLLOWER`); the first could then never be written in order, and an epoch
+//!   bump to recover it would rewrite the second as a duplicate if its acknowledgement was
+//!   lost. Waiting one round trip per partition at start-up rules this out.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -136,6 +147,17 @@ impl Idempotence {
         self.rewrite.insert(tp);
     }
 
+    /// Whether `batch` lies at or before the last acknowledged sequence of its partition under
+    /// the same producer id and epoch: a later batch was written before it.
+    fn is_behind(&self, batch: &Batch) -> bool {
+        let Some(p) = self.parts.get(&batch.tp) else {
+            return false;
+        };
+        Some(p.producer) == batch.producer
+            && p.last_acked >= 0
+            && !seq_before(p.last_acked, batch.last_sequence())
+    }
+
     fn is_next(&self, tp: Tp, seq: i32) -> bool {
         let last = self.parts.get(&tp).map_or(-1, |p| p.last_acked);
         seq.wrapping_sub(last) == 1
@@ -204,6 +226,10 @@ impl Idempotence {
                 true
             }
             ErrorCode::OutOfOrderSequenceNumber => {
+                if self.is_behind(batch) {
+                    // A later batch is already written: this one can never be, in order.
+                    return false;
+                }
                 let unresolved = self.parts.get(&tp).and_then(|p| p.unresolved_next);
                 if unresolved.is_none()
                     && (batch.sequence_reset || !self.is_next(tp, batch.base_sequence))
@@ -224,6 +250,7 @@ impl Idempotence {
     /// sequences would leave a gap (the epoch is bumped).
     pub fn on_failed(&mut self, batch: &Batch, error: Option<ErrorCode>, adjust: bool) {
         let tp = batch.tp;
+        let behind = self.is_behind(batch);
         if let Some(p) = self.parts.get_mut(&tp) {
             if Some(p.producer) == batch.producer {
                 p.unacked.remove(&batch.base_sequence);
@@ -233,6 +260,8 @@ impl Idempotence {
             return; // never sent: no sequence was used
         }
         match error {
+            // Behind the acknowledged sequence: the broker already continues past it.
+            Some(ErrorCode::OutOfOrderSequenceNumber) if behind => {}
             Some(ErrorCode::OutOfOrderSequenceNumber) => self.request_bump(tp),
             Some(ErrorCode::UnknownProducerId) => {
                 self.parts.remove(&tp);
@@ -332,6 +361,11 @@ impl DrainGate for Idempotence {
                 return false;
             }
             if p.unresolved_next.is_some() {
+                return false;
+            }
+            if p.producer == current && p.last_acked < 0 && !p.unacked.is_empty() {
+                // The first batch under this producer id and epoch travels alone (module
+                // docs).
                 return false;
             }
         } else if let Some(&first) = p.unacked.first() {
@@ -440,15 +474,68 @@ mod tests {
         let mut a = acc();
         let mut idem = Idempotence::new();
         idem.set_producer(PID);
+        let b0 = send(&mut a, &mut idem, 1, t).unwrap();
+        idem.on_success(&b0, 99);
+        a.returned(TP);
         let b1 = send(&mut a, &mut idem, 3, t).unwrap();
         let b2 = send(&mut a, &mut idem, 2, t).unwrap();
-        assert_eq!((b1.base_sequence, b1.last_sequence()), (0, 2));
-        assert_eq!((b2.base_sequence, b2.last_sequence()), (3, 4));
+        assert_eq!((b1.base_sequence, b1.last_sequence()), (1, 3));
+        assert_eq!((b2.base_sequence, b2.last_sequence()), (4, 5));
         assert_eq!(idem.unacked(TP), 2);
         idem.on_success(&b1, 100);
         idem.on_success(&b2, 103);
         assert_eq!(idem.unacked(TP), 0);
-        assert_eq!(idem.next_sequence(TP), 5);
+        assert_eq!(idem.next_sequence(TP), 6);
+    }
+
+    #[test]
+    fn first_batch_of_an_epoch_travels_alone() {
+        let t = Instant::now();
+        let mut a = acc();
+        let mut idem = Idempotence::new();
+        idem.set_producer(PID);
+        let b0 = send(&mut a, &mut idem, 1, t).unwrap();
+        // Nothing acknowledged yet under this epoch: the next batch waits...
+        assert!(send(&mut a, &mut idem, 1, t).is_none());
+        // ...also while the first is retried after an error before its append...
+        assert!(idem.can_retry(&b0, ErrorCode::NotLeaderOrFollower, 0));
+        a.returned(TP);
+        a.reenqueue(b0);
+        let r0 = a
+            .drain(t, 1, 1 << 20, |_| Some(1), &mut idem)
+            .pop()
+            .unwrap();
+        assert_eq!(r0.base_sequence, 0);
+        assert!(a.drain(t, 1, 1 << 20, |_| Some(1), &mut idem).is_empty());
+        // ...and pipelining starts once it is acknowledged.
+        idem.on_success(&r0, 0);
+        a.returned(TP);
+        let b1 = send(&mut a, &mut idem, 0, t).unwrap();
+        let b2 = send(&mut a, &mut idem, 1, t).unwrap();
+        assert_eq!((b1.base_sequence, b2.base_sequence), (1, 2));
+    }
+
+    #[test]
+    fn out_of_order_behind_last_acked_fails_without_bump() {
+        let t = Instant::now();
+        let mut a = acc();
+        let mut idem = Idempotence::new();
+        idem.set_producer(PID);
+        let b0 = send(&mut a, &mut idem, 1, t).unwrap();
+        idem.on_success(&b0, 0);
+        a.returned(TP);
+        let b1 = send(&mut a, &mut idem, 2, t).unwrap(); // seq 1-2
+        let b2 = send(&mut a, &mut idem, 2, t).unwrap(); // seq 3-4
+        // b2 was written although b1 was not (say the broker lost its producer state).
+        idem.on_success(&b2, 1);
+        assert!(!idem.can_retry(&b1, ErrorCode::OutOfOrderSequenceNumber, 0));
+        idem.on_failed(&b1, Some(ErrorCode::OutOfOrderSequenceNumber), true);
+        assert!(!idem.bump_required(), "the broker continues after seq 4");
+        assert_eq!(idem.unacked(TP), 0);
+        a.returned(TP);
+        a.returned(TP);
+        let b3 = send(&mut a, &mut idem, 1, t).unwrap();
+        assert_eq!((b3.base_sequence, b3.producer), (5, Some(PID)));
     }
 
     #[test]
@@ -457,6 +544,9 @@ mod tests {
         let mut a = acc();
         let mut idem = Idempotence::new();
         idem.set_producer(PID);
+        let b0 = send(&mut a, &mut idem, 1, t).unwrap();
+        idem.on_success(&b0, 0);
+        a.returned(TP);
         let b1 = send(&mut a, &mut idem, 1, t).unwrap();
         let b2 = send(&mut a, &mut idem, 1, t).unwrap();
         // Both fail with NOT_LEADER: retriable, no bump.
@@ -473,15 +563,15 @@ mod tests {
             .drain(t, 1, 1 << 20, |_| Some(1), &mut idem)
             .pop()
             .unwrap();
-        assert_eq!(r1.base_sequence, 0, "same sequence on retry");
+        assert_eq!(r1.base_sequence, 1, "same sequence on retry");
         // One batch per partition per drain, and b2 waits until b1 is acked.
         assert!(a.drain(t, 1, 1 << 20, |_| Some(1), &mut idem).is_empty());
-        idem.on_success(&r1, 0);
+        idem.on_success(&r1, 1);
         let r2 = a
             .drain(t, 1, 1 << 20, |_| Some(1), &mut idem)
             .pop()
             .unwrap();
-        assert_eq!(r2.base_sequence, 1);
+        assert_eq!(r2.base_sequence, 2);
     }
 
     #[test]
