@@ -1,0 +1,3 @@
+module kwire/interop/blast
+
+go 1.26.0
