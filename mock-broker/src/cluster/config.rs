@@ -92,6 +92,92 @@ pub struct ClusterConfig {
     pub racks: Vec<String>,
     /// Address of the HTTP/JSON control endpoint, if any (e.g. `127.0.0.1:0`).
     pub control_addr: Option<String>,
+    /// `log.retention.bytes`: per partition, the size a leader's log is trimmed back towards by
+    /// deleting its oldest batches. `None` (or `-1` in a config file): unlimited, the default,
+    /// as in Kafka. See [`Retention`].
+    #[serde(with = "unlimited")]
+    pub log_retention_bytes: Option<u64>,
+    /// `log.retention.ms`: batches older than this are deleted. `None` (or `-1` in a config
+    /// file): unlimited — the mock's default, where Kafka's is 7 days, so that a test never
+    /// loses records to a clock it does not control. See [`Retention`].
+    #[serde(with = "unlimited")]
+    pub log_retention_ms: Option<u64>,
+}
+
+impl ClusterConfig {
+    /// The retention limits every partition gets.
+    pub fn retention(&self) -> Retention {
+        Retention {
+            bytes: self.log_retention_bytes,
+            ms: self.log_retention_ms,
+        }
+    }
+}
+
+/// Retention limits of one partition (Kafka's `log.retention.bytes` and `log.retention.ms`),
+/// both off by default.
+///
+/// The leader deletes whole **batches** from the head of its log (Kafka deletes whole
+/// segments; a batch is the mock's segment), and only batches entirely below the high
+/// watermark, as Kafka never deletes what is not yet committed:
+///
+/// * size: the oldest batch goes while the log would still hold at least `bytes` without it
+///   (Kafka's rule for segments), so a log stays between `bytes` and `bytes` plus one batch,
+///   plus whatever is above the high watermark;
+/// * time: the oldest batch goes once more than `ms` have passed since the leader appended it.
+///   Kafka compares the segment's largest record timestamp; the mock uses the append time (as
+///   Kafka does with `message.timestamp.type=LogAppendTime`), because client timestamps are
+///   wall-clock time while the model's clock counts from start-up. Applied on
+///   [`crate::cluster::Cluster::tick`].
+///
+/// The log start offset moves past the deleted batches; followers adopt the leader's log start
+/// and delete the same batches.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Retention {
+    /// `retention.bytes`, `None`: unlimited.
+    pub bytes: Option<u64>,
+    /// `retention.ms`, `None`: unlimited.
+    pub ms: Option<u64>,
+}
+
+impl Retention {
+    /// Whether any limit is set.
+    pub fn is_limited(&self) -> bool {
+        self.bytes.is_some() || self.ms.is_some()
+    }
+}
+
+/// A limit below -1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("expected -1 (unlimited) or a non-negative number, got {0}")]
+pub struct InvalidLimit(pub i64);
+
+/// Parses Kafka's `-1 = unlimited` convention: `-1` is unlimited (`None`), other negative
+/// numbers are refused.
+pub fn parse_limit(value: i64) -> Result<Option<u64>, InvalidLimit> {
+    match value {
+        -1 => Ok(None),
+        v => u64::try_from(v).map(Some).map_err(|_| InvalidLimit(v)),
+    }
+}
+
+/// Serde for an optional limit: `null` or `-1` mean unlimited, written back as `null`.
+mod unlimited {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(v: &Option<u64>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(n) => s.serialize_u64(*n),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+        match Option::<i64>::deserialize(d)? {
+            None => Ok(None),
+            Some(v) => super::parse_limit(v).map_err(serde::de::Error::custom),
+        }
+    }
 }
 
 impl Default for ClusterConfig {
@@ -116,6 +202,8 @@ impl Default for ClusterConfig {
             connections_max_idle_ms: 600_000,
             racks: Vec::new(),
             control_addr: None,
+            log_retention_bytes: None,
+            log_retention_ms: None,
         }
     }
 }
@@ -138,5 +226,30 @@ mod tests {
         assert!(TopicSpec::parse("t:0", 3, 1).is_err());
         assert!(TopicSpec::parse(":1:1", 3, 1).is_err());
         assert!(TopicSpec::parse("t:1:1:1", 3, 1).is_err());
+    }
+
+    #[test]
+    fn retention_is_off_by_default_and_minus_one_means_unlimited() {
+        let d = ClusterConfig::default();
+        assert_eq!(d.retention(), Retention::default());
+        assert!(!d.retention().is_limited());
+        let c: ClusterConfig =
+            serde_json::from_str(r#"{"log_retention_bytes": 1000, "log_retention_ms": -1}"#)
+                .unwrap();
+        assert_eq!(c.log_retention_bytes, Some(1000));
+        assert_eq!(c.log_retention_ms, None);
+        let c: ClusterConfig = serde_json::from_str(r#"{"log_retention_ms": null}"#).unwrap();
+        assert_eq!(c.log_retention_ms, None);
+        let err = serde_json::from_str::<ClusterConfig>(r#"{"log_retention_ms": -2}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("unlimited"), "{err}");
+        // Round trip: unlimited is written as null.
+        let text = serde_json::to_string(&c).unwrap();
+        assert!(text.contains(r#""log_retention_bytes":null"#), "{text}");
+        assert_eq!(serde_json::from_str::<ClusterConfig>(&text).unwrap(), c);
+        assert_eq!(parse_limit(-1), Ok(None));
+        assert_eq!(parse_limit(0), Ok(Some(0)));
+        assert_eq!(parse_limit(-5), Err(InvalidLimit(-5)));
     }
 }

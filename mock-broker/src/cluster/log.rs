@@ -1,8 +1,18 @@
-//! One replica's log: stored batches, log-end offset, and the leader-epoch cache used to find
-//! where a follower's log diverges from a new leader's.
+//! One replica's log: stored batches, log start and end offsets, and the leader-epoch cache
+//! used to find where a follower's log diverges from a new leader's.
+//!
+//! Retention deletes batches from the head. The batches live in a `Vec` with a head index:
+//! deleting advances the index, and the dead prefix is dropped only once it is at least half
+//! of the vector, so deletion costs O(deleted) amortised and appends never shift the log.
 
 use bytes::Bytes;
 use kwire_protocol::records::BatchView;
+
+use crate::cluster::producer_state::ProducerStateTable;
+
+/// The dead prefix of the batch vector is dropped once it is this long and at least half of
+/// the vector.
+const COMPACT_AT: usize = 64;
 
 /// What the model needs to know about an appended batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,12 +52,19 @@ impl StoredBatch {
 /// A replica's log.
 #[derive(Debug, Clone, Default)]
 pub struct ReplicaLog {
+    /// `batches[head..]` is the log; `batches[..head]` was deleted and awaits compaction.
     batches: Vec<StoredBatch>,
+    head: usize,
     start_offset: i64,
     end_offset: i64,
     /// (epoch, start offset) pairs, ascending.
     epochs: Vec<(i32, i64)>,
     bytes: usize,
+    /// The idempotent-producer state of the batches deleted from the head, oldest first: a
+    /// leader elected on this replica rebuilds its table from this plus the batches still in
+    /// the log, so retention does not make it forget producers (Kafka keeps producer state
+    /// until `producer.id.expiration.ms`, not only while their batches are in the log).
+    producers_below_start: ProducerStateTable,
 }
 
 impl ReplicaLog {
@@ -63,7 +80,81 @@ impl ReplicaLog {
 
     /// Stored batches, oldest first.
     pub fn batches(&self) -> &[StoredBatch] {
-        &self.batches
+        &self.batches[self.head..]
+    }
+
+    /// Producer state left by the batches deleted from the head of this log.
+    pub fn producers_below_start(&self) -> &ProducerStateTable {
+        &self.producers_below_start
+    }
+
+    /// The oldest batch, if any.
+    pub fn first_batch(&self) -> Option<&StoredBatch> {
+        self.batches.get(self.head)
+    }
+
+    /// Deletes the oldest batch (retention on the leader): the log start moves past it and its
+    /// producer state is kept. Returns the number of records deleted (0 if the log is empty).
+    pub fn delete_oldest(&mut self) -> i64 {
+        let Some(b) = self.batches.get(self.head) else {
+            return 0;
+        };
+        let records = b.last_offset + 1 - b.base_offset.max(self.start_offset);
+        self.start_offset = b.last_offset + 1;
+        self.bytes -= b.bytes.len();
+        self.producers_below_start.record_batch(b);
+        self.head += 1;
+        self.after_start_moved();
+        records
+    }
+
+    /// Moves the log start up to `offset`, deleting the batches that end below it: a follower
+    /// adopting its leader's log start (Kafka's `maybeIncrementLogStartOffset`). If the whole
+    /// log is below `offset`, the replica starts over, empty, at `offset` — and, as Kafka's
+    /// `truncateFullyAndStartAt`, forgets its producer state. Returns the records deleted.
+    pub fn advance_start_to(&mut self, offset: i64) -> i64 {
+        if offset <= self.start_offset {
+            return 0;
+        }
+        if offset > self.end_offset {
+            let removed = self.end_offset - self.start_offset;
+            self.batches.clear();
+            self.head = 0;
+            self.bytes = 0;
+            self.start_offset = offset;
+            self.end_offset = offset;
+            self.epochs.clear();
+            self.producers_below_start = ProducerStateTable::default();
+            return removed;
+        }
+        while let Some(b) = self.batches.get(self.head)
+            && b.last_offset < offset
+        {
+            self.bytes -= b.bytes.len();
+            self.producers_below_start.record_batch(b);
+            self.head += 1;
+        }
+        // A batch straddling `offset` stays whole (batches are atomic); reads start inside it.
+        let removed = offset - self.start_offset;
+        self.start_offset = offset;
+        self.after_start_moved();
+        removed
+    }
+
+    /// Drops the dead prefix once it is long enough, and trims the epoch cache as Kafka's
+    /// `truncateFromStart`: epochs that start below the log start go, except the newest of
+    /// them, which now starts at the log start.
+    fn after_start_moved(&mut self) {
+        if self.head >= COMPACT_AT && self.head * 2 >= self.batches.len() {
+            self.batches.drain(..self.head);
+            self.head = 0;
+        }
+        let start = self.start_offset;
+        let below = self.epochs.partition_point(|e| e.1 <= start);
+        if below > 0 {
+            self.epochs.drain(..below - 1);
+            self.epochs[0].1 = start;
+        }
     }
 
     /// Total bytes stored.
@@ -100,7 +191,9 @@ impl ReplicaLog {
     pub fn end_offset_for_epoch(&self, epoch: i32) -> (i32, i64) {
         match self.epochs.iter().position(|e| e.0 > epoch) {
             None => (self.latest_epoch(), self.end_offset),
-            Some(0) => (-1, self.start_offset),
+            // Older than every epoch still known (retention trimmed them): as Kafka, the
+            // requested epoch ends where the first known one starts.
+            Some(0) => (epoch, self.epochs[0].1),
             Some(i) => (self.epochs[i - 1].0, self.epochs[i].1),
         }
     }
@@ -111,7 +204,9 @@ impl ReplicaLog {
             return 0;
         }
         let removed = self.end_offset - offset.max(self.start_offset);
-        while let Some(last) = self.batches.last() {
+        while self.batches.len() > self.head
+            && let Some(last) = self.batches.last()
+        {
             if last.base_offset >= offset {
                 self.bytes -= last.bytes.len();
                 self.batches.pop();
@@ -122,7 +217,7 @@ impl ReplicaLog {
         // Batches are atomic: a batch straddling `offset` cannot exist because offsets only
         // ever diverge at batch boundaries, but be safe and cut at the batch end.
         self.end_offset = self
-            .batches
+            .batches()
             .last()
             .map_or(offset.max(self.start_offset), |b| b.last_offset + 1);
         // As Kafka's leader-epoch cache does: forget epochs that start at or after the new end.
@@ -133,7 +228,7 @@ impl ReplicaLog {
 
     /// The index of the first batch that contains or follows `offset`.
     fn batch_index(&self, offset: i64) -> usize {
-        self.batches.partition_point(|b| b.last_offset < offset)
+        self.batches().partition_point(|b| b.last_offset < offset)
     }
 
     /// Batches from `offset` up to (not including) `upper`, at most `max_bytes`; with
@@ -143,7 +238,7 @@ impl ReplicaLog {
         let start = self.batch_index(offset);
         let mut parts: Vec<&Bytes> = Vec::new();
         let mut total = 0usize;
-        for b in &self.batches[start..] {
+        for b in &self.batches()[start..] {
             if b.last_offset >= upper {
                 break;
             }
@@ -170,7 +265,7 @@ impl ReplicaLog {
     /// Batches that end at or after `from`: what a follower at log end `from` still lacks.
     pub fn batches_since(&self, from: i64) -> &[StoredBatch] {
         let i = self.batch_index(from);
-        &self.batches[i..]
+        &self.batches()[i..]
     }
 
     /// The first record at or after timestamp `ts` below `upper`: `(offset, timestamp)`, as
@@ -178,7 +273,7 @@ impl ReplicaLog {
     /// timestamp if its records cannot be read.
     pub fn offset_for_timestamp(&self, ts: i64, upper: i64) -> Option<(i64, i64)> {
         let b = self
-            .batches
+            .batches()
             .iter()
             .take_while(|b| b.last_offset < upper)
             .find(|b| b.max_timestamp >= ts)?;
@@ -190,7 +285,7 @@ impl ReplicaLog {
     /// cannot be read.
     pub fn max_timestamp(&self, upper: i64) -> Option<(i64, i64)> {
         let b = self
-            .batches
+            .batches()
             .iter()
             .take_while(|b| b.last_offset < upper)
             .fold(None, |acc: Option<&StoredBatch>, b| match acc {

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 use bytes::Bytes;
 use kwire_protocol::{ErrorCode, Uuid};
 
-pub use config::{ClusterConfig, TopicSpec};
+pub use config::{ClusterConfig, InvalidLimit, Retention, TopicSpec};
 pub use faults::{Faults, Injection, Scope};
 pub use partition::{Appended, BatchMeta, BrokerId, FollowerLag, Partition};
 
@@ -91,6 +91,8 @@ pub struct Stats {
     pub duplicates: u64,
     /// Records removed by truncation after leader changes.
     pub records_truncated: u64,
+    /// Records deleted by retention (`log.retention.bytes` / `log.retention.ms`) on leaders.
+    pub records_deleted: u64,
     /// Leader elections.
     pub elections: u64,
 }
@@ -335,6 +337,7 @@ impl Cluster {
                 let first = (start + p as usize) % ids.len();
                 let replicas = (0..rf).map(|i| ids[(first + i) % ids.len()]).collect();
                 let mut part = Partition::new(p, replicas, self.config.dedup, self.now);
+                part.retention = self.config.retention();
                 // Replicas on brokers that are down start out of sync.
                 let up: Vec<BrokerId> = part
                     .replicas
@@ -382,8 +385,8 @@ impl Cluster {
         self.create_topic(&spec).is_ok()
     }
 
-    /// Advances replication, ISR changes and high watermarks to `now`. Returns whether
-    /// anything changed (waiters should look again).
+    /// Advances replication, ISR changes, high watermarks and retention to `now`. Returns
+    /// whether anything changed (waiters should look again).
     pub fn tick(&mut self, now: u64) -> bool {
         self.now = self.now.max(now);
         let now = self.now;
@@ -629,15 +632,13 @@ impl Cluster {
         true
     }
 
-    /// The counters, with `records_truncated` summed over every partition.
+    /// The counters, with `records_truncated` and `records_deleted` summed over every
+    /// partition.
     pub fn stats(&self) -> Stats {
+        let partitions = || self.topics.values().flat_map(|t| t.partitions.iter());
         Stats {
-            records_truncated: self
-                .topics
-                .values()
-                .flat_map(|t| t.partitions.iter())
-                .map(|p| p.truncated_records)
-                .sum(),
+            records_truncated: partitions().map(|p| p.truncated_records).sum(),
+            records_deleted: partitions().map(|p| p.deleted_records).sum(),
             ..self.stats
         }
     }

@@ -6,12 +6,16 @@
 //! the ISR and rejoins once it reaches the high watermark; the high watermark is the smallest
 //! log-end offset in the ISR; a new leader comes from the ISR and every follower truncates what
 //! the new leader never had — so acks=1 writes can be lost exactly as in Kafka.
+//!
+//! Retention (off by default, see [`Retention`]) deletes the leader's oldest batches below the
+//! high watermark; followers that are up and fetching adopt the leader's log start.
 
 use std::collections::BTreeMap;
 
 use bytes::{BufMut, Bytes, BytesMut};
 use kwire_protocol::ErrorCode;
 
+use crate::cluster::config::Retention;
 use crate::cluster::log::{ReplicaLog, StoredBatch};
 use crate::cluster::producer_state::{
     CachedBatch, ProducerStateTable, SequenceCheck, add_sequence,
@@ -94,6 +98,10 @@ pub struct Partition {
     pub producers: ProducerStateTable,
     /// Records removed from replica logs by truncation after leader changes.
     pub truncated_records: u64,
+    /// Retention limits (unlimited unless the cluster or topic sets them).
+    pub retention: Retention,
+    /// Records the leaders of this partition deleted by retention.
+    pub deleted_records: u64,
 }
 
 impl Partition {
@@ -118,6 +126,8 @@ impl Partition {
             needs_truncation: Vec::new(),
             producers: ProducerStateTable::new(dedup),
             truncated_records: 0,
+            retention: Retention::default(),
+            deleted_records: 0,
         }
     }
 
@@ -199,6 +209,8 @@ impl Partition {
         if self.isr == [leader] {
             self.high_watermark = end_offset;
         }
+        // Size retention on append; time retention waits for the next tick.
+        self.apply_retention(None);
         Ok(Appended {
             base_offset,
             end_offset,
@@ -249,6 +261,9 @@ impl Partition {
                 self.needs_truncation.swap_remove(i);
                 changed |= self.truncate_follower(f);
             }
+            // Before copying: the follower adopts the leader's log start, or starts over there
+            // if its whole log is below it.
+            changed |= self.follow_leader_start(f);
             // Batches appended at or before `cutoff` have reached this follower.
             let Some(cutoff) = now.checked_sub(lag_ms) else {
                 continue;
@@ -299,7 +314,96 @@ impl Partition {
             }
         }
         changed |= self.update_high_watermark();
+        if self.apply_retention(Some(now)) > 0 {
+            changed = true;
+            // Followers that are up and fetching learn the new log start at once (the lag
+            // delays records, not the log start).
+            for f in self.replicas.clone() {
+                if f != leader
+                    && is_up(f)
+                    && !self.needs_truncation.contains(&f)
+                    && matches!(self.lag_of(f, broker_lag), FollowerLag::Millis(_))
+                {
+                    self.follow_leader_start(f);
+                }
+            }
+        }
         changed
+    }
+
+    /// Moves follower `f`'s log start up to the leader's. Returns true if it moved.
+    fn follow_leader_start(&mut self, f: BrokerId) -> bool {
+        let Some(leader) = self.leader else {
+            return false;
+        };
+        let start = self.logs[&leader].start_offset();
+        let Some(flog) = self.logs.get_mut(&f) else {
+            return false;
+        };
+        if flog.start_offset() >= start {
+            return false;
+        }
+        if flog.end_offset() < start {
+            tracing::debug!(
+                partition = self.index,
+                follower = f,
+                log_end = flog.end_offset(),
+                leader_log_start = start,
+                "follower behind the leader's log start: starting over there"
+            );
+        }
+        flog.advance_start_to(start);
+        true
+    }
+
+    /// Retention on the leader: deletes its oldest batches while they lie entirely below the
+    /// high watermark and either the log would still hold `retention.bytes` without the batch,
+    /// or (with `now`, on a tick) the batch was appended more than `retention.ms` ago. Returns
+    /// the records deleted.
+    fn apply_retention(&mut self, now: Option<u64>) -> i64 {
+        let Retention { bytes, ms } = self.retention;
+        if bytes.is_none() && (ms.is_none() || now.is_none()) {
+            return 0;
+        }
+        let Some(leader) = self.leader else {
+            return 0;
+        };
+        let hw = self.high_watermark;
+        let log = self.logs.get_mut(&leader).expect("leader has a log");
+        let mut deleted = 0;
+        while let Some(b) = log.first_batch()
+            && b.last_offset < hw
+        {
+            let size = u64::try_from(log.size_bytes()).unwrap_or(u64::MAX);
+            let len = u64::try_from(b.bytes.len()).unwrap_or(u64::MAX);
+            let over_size = bytes.is_some_and(|limit| size.saturating_sub(len) >= limit);
+            let expired = match (ms, now) {
+                (Some(ms), Some(now)) => now.saturating_sub(b.appended_at) > ms,
+                _ => false,
+            };
+            if !(over_size || expired) {
+                break;
+            }
+            deleted += log.delete_oldest();
+        }
+        if deleted > 0 {
+            self.deleted_records += u64::try_from(deleted).unwrap_or(0);
+            tracing::debug!(
+                partition = self.index,
+                deleted,
+                log_start = log.start_offset(),
+                "retention deleted records"
+            );
+        }
+        deleted
+    }
+
+    /// When time retention next deletes the leader's oldest batch (model ms), if it can: the
+    /// batch must already be below the high watermark (otherwise replication moves it first).
+    fn retention_due(&self) -> Option<u64> {
+        let ms = self.retention.ms?;
+        let b = self.leader_log()?.first_batch()?;
+        (b.last_offset < self.high_watermark).then(|| b.appended_at.saturating_add(ms) + 1)
     }
 
     /// HW = min LEO over the ISR; it never moves backwards while the leader stays.
@@ -331,6 +435,9 @@ impl Partition {
         let leader_log = &self.logs[&leader];
         let mut due: Option<u64> = None;
         let mut consider = |t: u64| due = Some(due.map_or(t, |d: u64| d.min(t)));
+        if let Some(t) = self.retention_due() {
+            consider(t.max(now));
+        }
         for f in self.replicas.iter().copied().filter(|r| *r != leader) {
             if !is_up(f) {
                 continue;
@@ -371,7 +478,10 @@ impl Partition {
         if let Some(l) = new_leader {
             let log = self.logs.get_mut(&l).expect("replica log");
             log.start_epoch(self.leader_epoch);
-            self.producers.rebuild(log.batches());
+            // From the state retention left behind plus the log: a producer whose batches were
+            // all deleted is not forgotten.
+            self.producers
+                .rebuild_from(log.producers_below_start(), log.batches());
             // Followers that are up reconcile right away; others when they come back.
             self.needs_truncation = self.replicas.iter().copied().filter(|r| *r != l).collect();
             for f in self.needs_truncation.clone() {

@@ -10,6 +10,13 @@
 //!   `OUT_OF_ORDER_SEQUENCE_NUMBER` — this includes retries of a batch older than the five
 //!   cached ones;
 //! * an older epoch → `INVALID_PRODUCER_EPOCH`.
+//!
+//! Retention does not drop producer state: as in Kafka since KIP-360, a producer's state
+//! outlives the deletion of its batches (Kafka expires it after `producer.id.expiration.ms`; the
+//! mock never expires it). Each replica log keeps the state of the batches deleted from its head
+//! (see [`crate::cluster::log::ReplicaLog::producers_below_start`]) and a new leader rebuilds
+//! from that plus its log. A replica that had to start over empty at its leader's log start
+//! (it was further behind than the leader's log start) forgets that state, as Kafka's does.
 
 use std::collections::{HashMap, VecDeque};
 
@@ -153,21 +160,50 @@ impl ProducerStateTable {
         }
     }
 
+    /// Records a batch of a log (no-op for non-idempotent batches).
+    pub fn record_batch(&mut self, b: &StoredBatch) {
+        self.record(
+            b.producer_id,
+            b.producer_epoch,
+            CachedBatch {
+                first_seq: b.base_sequence,
+                last_seq: b.last_sequence(),
+                base_offset: b.base_offset,
+                timestamp: b.max_timestamp,
+            },
+        );
+    }
+
     /// Rebuilds the table from a log, as a new leader does when it takes over.
     pub fn rebuild<'a>(&mut self, batches: impl IntoIterator<Item = &'a StoredBatch>) {
         self.producers.clear();
         for b in batches {
-            self.record(
-                b.producer_id,
-                b.producer_epoch,
-                CachedBatch {
-                    first_seq: b.base_sequence,
-                    last_seq: b.last_sequence(),
-                    base_offset: b.base_offset,
-                    timestamp: b.max_timestamp,
-                },
-            );
+            self.record_batch(b);
         }
+    }
+
+    /// Rebuilds the table from `base` — the state of the batches retention deleted from the
+    /// log's head — and then the batches still in the log, so a new leader remembers producers
+    /// whose batches were all deleted. Keeps this table's deduplication setting.
+    pub fn rebuild_from<'a>(
+        &mut self,
+        base: &ProducerStateTable,
+        batches: impl IntoIterator<Item = &'a StoredBatch>,
+    ) {
+        self.producers.clone_from(&base.producers);
+        for b in batches {
+            self.record_batch(b);
+        }
+    }
+
+    /// How many producers have state here.
+    pub fn len(&self) -> usize {
+        self.producers.len()
+    }
+
+    /// Whether no producer has state here.
+    pub fn is_empty(&self) -> bool {
+        self.producers.is_empty()
     }
 }
 
