@@ -53,6 +53,9 @@ pub(crate) struct Batch {
     pub encoded: Option<Bytes>,
     /// The last error a broker returned for it.
     pub last_error: Option<ErrorCode>,
+    /// Its records were already failed with a delivery timeout while it was on the wire; the
+    /// response still settles its sequences, but reports nothing more to the records.
+    pub expired: bool,
 }
 
 impl Batch {
@@ -75,6 +78,7 @@ impl Batch {
             sequence_reset: false,
             encoded: None,
             last_error: None,
+            expired: false,
         }
     }
 
@@ -533,6 +537,7 @@ impl Accumulator {
                 sequence_reset: big.sequence_reset,
                 encoded: None,
                 last_error: big.last_error,
+                expired: big.expired,
             }
         })
     }

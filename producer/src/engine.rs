@@ -559,6 +559,34 @@ impl Engine {
             at(f.sent + self.cfg.request_timeout);
         }
 
+        // Batches on the wire past delivery.timeout.ms: their records fail now, as the Java
+        // client does (the outcome is unknown: the broker may still write them); the request
+        // keeps going so that its response settles the sequences.
+        let mut expired_records = 0u64;
+        for f in self.in_flight.values_mut() {
+            let Pending::Produce(batches) = &mut f.kind else {
+                continue;
+            };
+            for b in batches.iter_mut().filter(|b| !b.expired) {
+                if b.deadline > now {
+                    at(b.deadline);
+                    continue;
+                }
+                let e = ProduceError::DeliveryTimeout {
+                    topic: self.acc.topic_name(b.tp.topic).to_string(),
+                    partition: b.tp.partition,
+                    elapsed: now.saturating_duration_since(b.created),
+                    last_error: b.last_error,
+                };
+                for r in &mut b.records {
+                    r.complete(Err(e.clone()));
+                }
+                b.expired = true;
+                expired_records += b.records.len() as u64;
+            }
+        }
+        self.counters.records_failed += expired_records;
+
         // Batches past delivery.timeout.ms that are not on the wire.
         for b in self.acc.expire(now) {
             let in_retry = b.in_retry();
@@ -1240,7 +1268,9 @@ impl Engine {
             };
             r.complete(Ok(m));
         }
-        self.counters.records_delivered += b.records.len() as u64;
+        if !b.expired {
+            self.counters.records_delivered += b.records.len() as u64;
+        }
         self.acc.batch_done(&b);
         self.acc.exhausted = false;
         self.wake_waiters = true;
@@ -1253,7 +1283,9 @@ impl Engine {
         for r in &mut b.records {
             r.complete(Err(e.clone()));
         }
-        self.counters.records_failed += b.records.len() as u64;
+        if !b.expired {
+            self.counters.records_failed += b.records.len() as u64;
+        }
         self.acc.batch_done(&b);
         self.acc.exhausted = false;
         self.wake_waiters = true;
@@ -1347,6 +1379,8 @@ mod tests {
         down: BTreeSet<i32>,
         /// Batches with more records are rejected with MESSAGE_TOO_LARGE.
         max_records: i32,
+        /// Produce requests vanish: not written, never answered.
+        swallow_produce: bool,
     }
 
     impl Sim {
@@ -1371,6 +1405,7 @@ mod tests {
                 init_epoch: 0,
                 down: BTreeSet::new(),
                 max_records: i32::MAX,
+                swallow_produce: false,
             }
         }
 
@@ -1508,6 +1543,7 @@ mod tests {
                                     ..Default::default()
                                 }))
                             }
+                            OutBody::Produce(_) if self.swallow_produce => None,
                             OutBody::Produce(p) => {
                                 let resp = self.produce(p);
                                 if !request.expect_response {
@@ -1844,6 +1880,51 @@ mod tests {
         s.run_until(|s| s.e.metrics().records_delivered == 2, 500);
         assert!(outcome(&mut rx).unwrap().is_ok());
         assert_eq!(s.parts[0].log, vec![0, 1]);
+    }
+
+    #[test]
+    fn records_on_the_wire_fail_exactly_at_the_delivery_timeout() {
+        let cfg = config(&[
+            ("request.timeout.ms", "600"),
+            ("delivery.timeout.ms", "1000"),
+            ("linger.ms", "0"),
+        ]);
+        let mut s = Sim::new(cfg, 1, 12);
+        s.append(0, false);
+        s.run_until(|s| s.e.metrics().records_delivered == 1, 50);
+        // From now on the broker swallows every Produce request: the batch is sent, times out
+        // at 600 ms, is sent again, and is on the wire when delivery.timeout.ms passes.
+        s.swallow_produce = true;
+        let sent_at = s.t;
+        let mut rx = s.append(1, false).unwrap();
+        let r = loop {
+            if let Some(r) = outcome(&mut rx) {
+                break r;
+            }
+            assert!(s.t < sent_at + Duration::from_secs(2), "no outcome");
+            s.step(Duration::from_millis(2));
+        };
+        let elapsed = s.t - sent_at;
+        assert!(
+            elapsed >= Duration::from_millis(1000) && elapsed <= Duration::from_millis(1010),
+            "failed after {elapsed:?}"
+        );
+        assert!(
+            matches!(
+                r,
+                Err(ProduceError::DeliveryTimeout {
+                    last_error: Some(ErrorCode::NetworkException),
+                    ..
+                })
+            ),
+            "{r:?}"
+        );
+        assert_eq!(s.e.metrics().batch_retries, 1, "{:?}", s.e.metrics());
+        // The second request still times out later; nothing is reported twice and the buffer
+        // is given back.
+        s.run_until(|s| s.e.metrics().buffer_used == 0, 400);
+        let m = s.e.metrics();
+        assert_eq!((m.records_delivered, m.records_failed), (1, 1), "{m:?}");
     }
 
     #[test]
