@@ -358,4 +358,76 @@ mod tests {
         assert_eq!(log.offset_for_timestamp(35, 10), Some((5, 50)));
         assert_eq!(log.max_timestamp(10), Some((9, 50)));
     }
+
+    #[test]
+    fn deleting_the_head_moves_the_start_and_compacts_lazily() {
+        let mut log = ReplicaLog::default();
+        log.start_epoch(0);
+        for i in 0..200 {
+            log.append(batch(i * 2, 2, i32::from(i >= 100)));
+        }
+        assert_eq!(log.size_bytes(), 200 * 20);
+        for i in 0..150 {
+            assert_eq!(log.delete_oldest(), 2);
+            assert_eq!(log.start_offset(), (i + 1) * 2);
+            // The dead prefix never outgrows the live log by much: no O(n) shift per delete,
+            // and no unbounded growth either.
+            assert!(
+                log.head < COMPACT_AT || log.head * 2 < log.batches.len(),
+                "{i}"
+            );
+        }
+        assert_eq!(log.batches().len(), 50);
+        assert_eq!(log.first_batch().unwrap().base_offset, 300);
+        assert_eq!(log.size_bytes(), 50 * 20);
+        assert_eq!((log.start_offset(), log.end_offset()), (300, 400));
+        assert_eq!(log.read(300, 304, 1000, true).len(), 40);
+        assert_eq!(log.batches_since(398).len(), 1);
+        // Epoch 0 ended at 200, below the start: only epoch 1 is left, starting at 300.
+        assert_eq!(log.epochs, vec![(1, 300)]);
+        // As Kafka: an older epoch ends where the first known one starts.
+        assert_eq!(log.end_offset_for_epoch(0), (0, 300));
+        assert_eq!(log.end_offset_for_epoch(1), (1, 400));
+        // Truncation from the end still works on a log with a moved start...
+        assert_eq!(log.truncate_to(350), 50);
+        assert_eq!((log.batches().len(), log.end_offset()), (25, 350));
+        // ...even below the start: everything goes, the start stays.
+        assert_eq!(log.truncate_to(100), 50);
+        assert_eq!((log.start_offset(), log.end_offset()), (300, 300));
+        assert!(log.batches().is_empty());
+        assert_eq!(log.delete_oldest(), 0);
+        log.append(batch(300, 1, 2));
+        assert_eq!(log.batches().len(), 1);
+    }
+
+    #[test]
+    fn a_follower_adopts_the_leader_start_or_starts_over_beyond_its_end() {
+        let mut log = ReplicaLog::default();
+        log.start_epoch(0);
+        for i in 0..4 {
+            let mut b = batch(i * 3, 3, 0);
+            b.producer_id = 7;
+            b.base_sequence = i32::try_from(i * 3).unwrap();
+            log.append(b);
+        }
+        assert_eq!(log.advance_start_to(0), 0, "not past the start");
+        assert_eq!(log.advance_start_to(6), 6);
+        assert_eq!(log.batches().len(), 2);
+        assert_eq!(
+            log.producers_below_start().get(7).unwrap().last_seq(),
+            Some(5)
+        );
+        // Inside a batch: it stays whole, reads start inside it.
+        assert_eq!(log.advance_start_to(7), 1);
+        assert_eq!((log.start_offset(), log.batches().len()), (7, 2));
+        assert_eq!(log.read(7, 12, 1000, true).len(), 60);
+        // Beyond the end: empty, starting there, epochs and producer state gone.
+        assert_eq!(log.advance_start_to(20), 5);
+        assert_eq!((log.start_offset(), log.end_offset()), (20, 20));
+        assert!(log.batches().is_empty() && log.epochs.is_empty());
+        assert_eq!(log.size_bytes(), 0);
+        assert!(log.producers_below_start().is_empty());
+        log.append(batch(20, 1, 3));
+        assert_eq!(log.latest_epoch(), 3);
+    }
 }

@@ -782,6 +782,30 @@ mod tests {
         c.partition("t", 0).unwrap()
     }
 
+    /// [`cluster`] with retention limits.
+    fn retaining(bytes: Option<u64>, ms: Option<u64>) -> Cluster {
+        let config = ClusterConfig {
+            topics: vec![TopicSpec {
+                name: "t".into(),
+                partitions: 1,
+                replication_factor: 3,
+            }],
+            replica_lag_time_max_ms: MAX,
+            log_retention_bytes: bytes,
+            log_retention_ms: ms,
+            ..ClusterConfig::default()
+        };
+        Cluster::new(config, 0).unwrap()
+    }
+
+    /// Every replica's (log start, log end).
+    fn bounds(c: &Cluster) -> Vec<(i64, i64)> {
+        p(c).logs
+            .values()
+            .map(|l| (l.start_offset(), l.end_offset()))
+            .collect()
+    }
+
     fn leo(c: &Cluster, b: BrokerId) -> i64 {
         p(c).logs[&b].end_offset()
     }
@@ -1157,5 +1181,208 @@ mod tests {
             c.append(1, "u", 0, &batch(2, -1, 0, 0), 1, 0),
             Err(ErrorCode::UnknownTopicOrPartition)
         );
+    }
+
+    #[test]
+    fn retention_is_off_by_default() {
+        let mut c = cluster(1, false);
+        for i in 0..20 {
+            c.append(1, "t", 0, &batch(2, -1, 0, 0), 1, i * 1_000_000)
+                .unwrap();
+            c.tick(i * 1_000_000);
+        }
+        assert_eq!(bounds(&c), vec![(0, 40); 3]);
+        assert_eq!(p(&c).leader_log().unwrap().batches().len(), 20);
+        assert_eq!(c.stats().records_deleted, 0);
+    }
+
+    #[test]
+    fn size_retention_keeps_at_least_the_limit_and_deletes_whole_batches() {
+        let len = batch(2, -1, 0, 0).len() as u64;
+        // Room for two and a half batches: Kafka's rule keeps a batch while the log would
+        // fall below the limit without it, so three stay.
+        let mut c = retaining(Some(len * 5 / 2), None);
+        for i in 0..6 {
+            let a = c.append(1, "t", 0, &batch(2, -1, 0, 0), 1, i).unwrap();
+            // The append itself cannot delete what is above the high watermark.
+            assert_eq!(
+                a.log_start_offset,
+                (i64::try_from(i).unwrap() - 2).max(0) * 2
+            );
+            c.tick(i);
+        }
+        let log = p(&c).leader_log().unwrap();
+        assert_eq!(log.batches().len(), 3);
+        assert_eq!(log.size_bytes() as u64, 3 * len);
+        assert_eq!(p(&c).log_start_offset(), 6);
+        assert_eq!(p(&c).high_watermark, 12);
+        assert_eq!(
+            bounds(&c),
+            vec![(6, 12); 3],
+            "followers follow the log start"
+        );
+        assert_eq!(c.stats().records_deleted, 6, "counted once, on the leader");
+        // The next append answers with the log start it left.
+        let a = c.append(1, "t", 0, &batch(2, -1, 0, 0), 1, 10).unwrap();
+        assert_eq!((a.base_offset, a.log_start_offset), (12, 8));
+        // Reads below the log start are out of range; at it they start there.
+        assert_eq!(
+            c.read(1, "t", 0, 7, 1 << 20, true),
+            Err(ErrorCode::OffsetOutOfRange)
+        );
+        let r = c.read(1, "t", 0, 8, 1 << 20, true).unwrap();
+        assert_eq!(r.log_start_offset, 8);
+        assert_eq!(r.records.len() as u64, 2 * len, "8..12: up to the HW");
+    }
+
+    #[test]
+    fn a_zero_size_limit_empties_the_log_up_to_the_high_watermark() {
+        let mut c = retaining(Some(0), None);
+        c.append(1, "t", 0, &batch(3, -1, 0, 0), 1, 0).unwrap();
+        c.append(1, "t", 0, &batch(3, -1, 0, 0), 1, 0).unwrap();
+        assert_eq!(bounds(&c)[0], (0, 6), "nothing committed yet");
+        c.tick(0);
+        assert_eq!(bounds(&c), vec![(6, 6); 3]);
+        assert!(p(&c).leader_log().unwrap().batches().is_empty());
+        assert_eq!(p(&c).leader_log().unwrap().size_bytes(), 0);
+        // An empty log still takes writes at the right offsets.
+        let a = c.append(1, "t", 0, &batch(1, -1, 0, 0), 1, 1).unwrap();
+        assert_eq!((a.base_offset, a.log_start_offset), (6, 6));
+    }
+
+    #[test]
+    fn time_retention_runs_on_tick_by_append_time() {
+        let mut c = retaining(None, Some(1_000));
+        // Record timestamps are long past (batch() writes 1000 ms after the epoch): only the
+        // append time on the model clock counts.
+        c.append(1, "t", 0, &batch(1, -1, 0, 0), 1, 0).unwrap();
+        c.append(1, "t", 0, &batch(1, -1, 0, 0), 1, 500).unwrap();
+        c.append(1, "t", 0, &batch(1, -1, 0, 0), 1, 1_500).unwrap();
+        c.tick(1_500);
+        assert_eq!(p(&c).high_watermark, 3);
+        assert_eq!(p(&c).log_start_offset(), 1, "appended 1500 ms ago");
+        assert_eq!(
+            c.next_due(),
+            Some(1_501),
+            "the batch appended at 500 expires next"
+        );
+        c.tick(1_500);
+        assert_eq!(
+            p(&c).log_start_offset(),
+            1,
+            "exactly retention.ms old: kept"
+        );
+        c.tick(1_501);
+        assert_eq!(bounds(&c), vec![(2, 3); 3]);
+        assert_eq!(c.next_due(), Some(2_501));
+        // Appends do not apply time retention: the clock only moves on tick.
+        c.append(1, "t", 0, &batch(1, -1, 0, 0), 1, 3_000).unwrap();
+        assert_eq!(p(&c).log_start_offset(), 2);
+        c.tick(3_000);
+        assert_eq!(bounds(&c), vec![(3, 4); 3]);
+        assert_eq!(c.stats().records_deleted, 3);
+    }
+
+    #[test]
+    fn retention_never_deletes_at_or_above_the_high_watermark() {
+        let mut c = retaining(Some(0), Some(0));
+        c.set_broker_lag(3, Some(FollowerLag::Stalled));
+        let a = c.append(1, "t", 0, &batch(2, -1, 0, 0), -1, 0).unwrap();
+        let epoch = p(&c).leader_epoch;
+        c.tick(5_000);
+        // Broker 3 is stalled but still in the ISR: HW 0, the acks=all write is pending, and
+        // retention deletes nothing however far past its limits the log is.
+        assert_eq!(p(&c).high_watermark, 0);
+        assert_eq!(
+            c.ack_state(1, "t", 0, a.end_offset, epoch),
+            AckState::Waiting
+        );
+        assert_eq!(bounds(&c), vec![(0, 2), (0, 2), (0, 0)]);
+        assert_eq!(c.next_due(), Some(MAX + 1), "only the ISR timeout is due");
+        // Broker 3 leaves the ISR: the write commits, then retention deletes it everywhere
+        // but on the stalled follower, which fetches nothing and so learns nothing.
+        c.tick(MAX + 1);
+        assert_eq!(p(&c).isr, vec![1, 2]);
+        assert_eq!(
+            c.ack_state(1, "t", 0, a.end_offset, epoch),
+            AckState::Done(ErrorCode::None)
+        );
+        assert_eq!(bounds(&c), vec![(2, 2), (2, 2), (0, 0)]);
+        // Once it fetches again it is behind the leader's log start: it starts over there,
+        // copies what follows and rejoins the ISR.
+        c.append(1, "t", 0, &batch(1, -1, 0, 0), 1, MAX + 2)
+            .unwrap();
+        c.set_broker_lag(3, None);
+        c.tick(MAX + 2);
+        assert_eq!(p(&c).isr, vec![1, 2, 3]);
+        assert_eq!(p(&c).high_watermark, 3);
+        assert_eq!(bounds(&c), vec![(3, 3); 3]);
+        assert_eq!(
+            c.stats().records_truncated,
+            0,
+            "retention is not truncation"
+        );
+    }
+
+    #[test]
+    fn a_lagging_follower_keeps_what_it_has_not_copied() {
+        let len = batch(1, -1, 0, 0).len() as u64;
+        let mut c = retaining(Some(len), None);
+        c.set_broker_lag(3, Some(FollowerLag::Millis(100)));
+        for t in 0..3 {
+            c.append(1, "t", 0, &batch(1, -1, 0, 0), 1, t).unwrap();
+        }
+        c.tick(50);
+        // Broker 3 holds the HW at 0: nothing is deleted yet.
+        assert_eq!(bounds(&c), vec![(0, 3), (0, 3), (0, 0)]);
+        c.tick(100);
+        // It copied the first batch only; the HW is 1 and the leader may delete offset 0.
+        assert_eq!(p(&c).high_watermark, 1);
+        assert_eq!(bounds(&c), vec![(1, 3), (1, 3), (1, 1)]);
+        c.tick(102);
+        assert_eq!(bounds(&c), vec![(2, 3), (2, 3), (2, 3)]);
+    }
+
+    #[test]
+    fn producer_state_survives_retention_and_leader_elections() {
+        let mut c = retaining(Some(0), None);
+        // Producer 7 writes sequences 0..1 and 2..3, then both batches are deleted.
+        c.append(1, "t", 0, &batch(2, 7, 0, 0), -1, 0).unwrap();
+        c.append(1, "t", 0, &batch(2, 7, 0, 2), -1, 0).unwrap();
+        c.tick(1);
+        assert_eq!(bounds(&c), vec![(4, 4); 3]);
+        // Leadership moves: broker 2 rebuilds its producer table from a log with no batch of
+        // producer 7, plus the state its deleted batches left.
+        assert_eq!(c.move_leader("t", 0, Some(2)), Ok(2));
+        // A retry of a deleted batch is still recognised, with its original offset...
+        let dup = c.append(2, "t", 0, &batch(2, 7, 0, 2), -1, 2).unwrap();
+        assert!(dup.duplicate);
+        assert_eq!((dup.base_offset, dup.log_start_offset), (2, 4));
+        // ...a gap is still refused (a producer with no state would be accepted)...
+        assert_eq!(
+            c.append(2, "t", 0, &batch(1, 7, 0, 9), -1, 2),
+            Err(ErrorCode::OutOfOrderSequenceNumber)
+        );
+        // ...and the next sequence is accepted.
+        let next = c.append(2, "t", 0, &batch(1, 7, 0, 4), -1, 2).unwrap();
+        assert_eq!((next.base_offset, next.duplicate), (4, false));
+    }
+
+    #[test]
+    fn a_replica_that_starts_over_forgets_producer_state_as_kafka_does() {
+        let mut c = retaining(Some(0), None);
+        c.set_broker_lag(3, Some(FollowerLag::Stalled));
+        c.append(1, "t", 0, &batch(2, 7, 0, 0), 1, 0).unwrap();
+        c.tick(MAX + 1);
+        c.set_broker_lag(3, None);
+        c.tick(MAX + 2);
+        assert_eq!(bounds(&c), vec![(2, 2); 3]);
+        let kept = |c: &Cluster, b: BrokerId| p(c).logs[&b].producers_below_start().len();
+        assert_eq!((kept(&c, 1), kept(&c, 2), kept(&c, 3)), (1, 1, 0));
+        // Led by broker 3, producer 7 is unknown: any sequence is accepted, as in Kafka.
+        c.broker_down(1);
+        c.broker_down(2);
+        assert_eq!(p(&c).leader, Some(3));
+        assert!(c.append(3, "t", 0, &batch(1, 7, 0, 9), 1, MAX + 3).is_ok());
     }
 }
