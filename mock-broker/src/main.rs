@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use kwire_mock::cluster::config::parse_limit;
 use kwire_mock::cluster::{ClusterConfig, FollowerLag, TopicSpec};
 use kwire_mock::{MockCluster, Scenario};
 
@@ -75,6 +76,14 @@ struct Args {
     /// Turn idempotent deduplication off (only to test that a checker notices duplicates).
     #[arg(long)]
     no_dedup: bool,
+    /// `log.retention.bytes`: per partition, delete the oldest batches below the high watermark
+    /// while the log would still hold this many bytes without them; -1: unlimited (default).
+    #[arg(long, value_name = "BYTES", allow_negative_numbers = true)]
+    log_retention_bytes: Option<i64>,
+    /// `log.retention.ms`: delete batches below the high watermark appended longer ago than
+    /// this; -1: unlimited (the default here; Kafka's is 7 days).
+    #[arg(long, value_name = "MS", allow_negative_numbers = true)]
+    log_retention_ms: Option<i64>,
 }
 
 fn config(args: &Args) -> Result<ClusterConfig, String> {
@@ -133,6 +142,13 @@ fn config(args: &Args) -> Result<ClusterConfig, String> {
     }
     if args.no_dedup {
         c.dedup = false;
+    }
+    if let Some(b) = args.log_retention_bytes {
+        c.log_retention_bytes =
+            parse_limit(b).map_err(|e| format!("--log-retention-bytes: {e}"))?;
+    }
+    if let Some(m) = args.log_retention_ms {
+        c.log_retention_ms = parse_limit(m).map_err(|e| format!("--log-retention-ms: {e}"))?;
     }
     for t in &args.topics {
         c.topics.push(TopicSpec::parse(
@@ -219,5 +235,37 @@ async fn wait_for_signal() {
         Err(_) => {
             let _ = tokio::signal::ctrl_c().await;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<ClusterConfig, String> {
+        let args = Args::try_parse_from(std::iter::once("kwire-mock").chain(args.iter().copied()))
+            .map_err(|e| e.to_string())?;
+        config(&args)
+    }
+
+    #[test]
+    fn retention_flags_default_off_and_take_minus_one() {
+        let c = parse(&[]).unwrap();
+        assert_eq!((c.log_retention_bytes, c.log_retention_ms), (None, None));
+        let c = parse(&[
+            "--log-retention-bytes",
+            "1048576",
+            "--log-retention-ms",
+            "60000",
+        ])
+        .unwrap();
+        assert_eq!(
+            (c.log_retention_bytes, c.log_retention_ms),
+            (Some(1_048_576), Some(60_000))
+        );
+        let c = parse(&["--log-retention-bytes", "-1", "--log-retention-ms", "-1"]).unwrap();
+        assert_eq!((c.log_retention_bytes, c.log_retention_ms), (None, None));
+        let e = parse(&["--log-retention-ms", "-3"]).unwrap_err();
+        assert!(e.contains("--log-retention-ms") && e.contains("-3"), "{e}");
     }
 }

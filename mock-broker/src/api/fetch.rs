@@ -228,3 +228,107 @@ pub fn handle(
         deadline,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use kwire_protocol::RequestHeader;
+    use kwire_protocol::api::RequestBody;
+    use kwire_protocol::api::fetch::FetchTopic;
+
+    use super::*;
+    use crate::cluster::{ClusterConfig, TopicSpec};
+    use crate::test_util::{batch, produce};
+
+    /// Three brokers, t/0 on [1, 2, 3], every committed batch deleted at once.
+    fn retaining_nothing() -> Cluster {
+        let config = ClusterConfig {
+            topics: vec![TopicSpec {
+                name: "t".into(),
+                partitions: 1,
+                replication_factor: 3,
+            }],
+            log_retention_bytes: Some(0),
+            ..ClusterConfig::default()
+        };
+        Cluster::new(config, 0).unwrap()
+    }
+
+    fn call(c: &mut Cluster, body: RequestBody, version: i16) -> ResponseBody {
+        let header = RequestHeader::new(body.api_key(), version, 1, Some("test"));
+        match crate::api::handle(c, 1, &header, body, 0) {
+            Outcome::Respond(r, _) => r,
+            other => panic!("expected a response, got {other:?}"),
+        }
+    }
+
+    /// Produces `n` records with acks=1; returns (base offset, log start offset).
+    fn produce1(c: &mut Cluster, n: usize) -> (i64, i64) {
+        match call(
+            c,
+            RequestBody::Produce(produce("t", 0, 1, 1000, batch(n, -1, 0, 0))),
+            9,
+        ) {
+            ResponseBody::Produce(r) => {
+                let p = &r.responses[0].partition_responses[0];
+                assert_eq!(p.error_code, ErrorCode::None);
+                (p.base_offset, p.log_start_offset)
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// Fetches from `offset`; returns (error, high watermark, log start, bytes).
+    fn fetch_at(c: &mut Cluster, offset: i64) -> (ErrorCode, i64, i64, usize) {
+        let req = FetchRequest {
+            max_wait_ms: 0,
+            min_bytes: 0,
+            max_bytes: 1 << 20,
+            topics: vec![FetchTopic {
+                topic: "t".into(),
+                partitions: vec![FetchPartition {
+                    partition: 0,
+                    fetch_offset: offset,
+                    partition_max_bytes: 1 << 20,
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        match call(c, RequestBody::Fetch(req), 11) {
+            ResponseBody::Fetch(r) => {
+                let p = &r.responses[0].partitions[0];
+                let len = p.records.as_ref().map_or(0, Bytes::len);
+                (p.error_code, p.high_watermark, p.log_start_offset, len)
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn produce_and_fetch_report_the_log_start_and_refuse_offsets_below_it() {
+        let mut c = retaining_nothing();
+        assert_eq!(produce1(&mut c, 2), (0, 0));
+        assert_eq!(produce1(&mut c, 2), (2, 0));
+        let (e, hw, start, len) = fetch_at(&mut c, 0);
+        assert_eq!(
+            (e, hw, start),
+            (ErrorCode::None, 0, 0),
+            "nothing committed yet"
+        );
+        assert_eq!(len, 0);
+        // Committed, then deleted by retention.
+        c.tick(1);
+        assert_eq!(
+            produce1(&mut c, 1),
+            (4, 4),
+            "Produce reports the new log start"
+        );
+        assert_eq!(fetch_at(&mut c, 0).0, ErrorCode::OffsetOutOfRange);
+        assert_eq!(fetch_at(&mut c, 3).0, ErrorCode::OffsetOutOfRange);
+        assert_eq!(fetch_at(&mut c, 4), (ErrorCode::None, 4, 4, 0));
+        c.tick(2);
+        assert_eq!(fetch_at(&mut c, 4).0, ErrorCode::OffsetOutOfRange);
+        assert_eq!(fetch_at(&mut c, 5), (ErrorCode::None, 5, 5, 0));
+    }
+}

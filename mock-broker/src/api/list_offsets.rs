@@ -75,3 +75,84 @@ pub fn handle(
     }
     Outcome::Respond(ResponseBody::ListOffsets(resp), version)
 }
+
+#[cfg(test)]
+mod tests {
+    use kwire_protocol::RequestHeader;
+    use kwire_protocol::api::RequestBody;
+    use kwire_protocol::api::list_offsets::{ListOffsetsPartition, ListOffsetsTopic};
+
+    use super::*;
+    use crate::cluster::{ClusterConfig, TopicSpec};
+    use crate::test_util::batch_at;
+
+    fn list_offsets(c: &mut Cluster, ts: i64) -> (ErrorCode, i64, i64) {
+        let req = ListOffsetsRequest {
+            replica_id: -1,
+            topics: vec![ListOffsetsTopic {
+                name: "t".into(),
+                partitions: vec![ListOffsetsPartition {
+                    partition_index: 0,
+                    current_leader_epoch: -1,
+                    timestamp: ts,
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let header = RequestHeader::new(ApiKey::LIST_OFFSETS, 9, 1, Some("test"));
+        match crate::api::handle(c, 1, &header, RequestBody::ListOffsets(req), 0) {
+            Outcome::Respond(ResponseBody::ListOffsets(r), _) => {
+                let p = &r.topics[0].partitions[0];
+                (p.error_code, p.offset, p.timestamp)
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn earliest_is_the_log_start_after_retention() {
+        let config = ClusterConfig {
+            topics: vec![TopicSpec {
+                name: "t".into(),
+                partitions: 1,
+                replication_factor: 3,
+            }],
+            log_retention_ms: Some(100),
+            ..ClusterConfig::default()
+        };
+        let mut c = Cluster::new(config, 0).unwrap();
+        // Record timestamps 10.., 20.. and 30.. appended at model times 0, 50 and 200.
+        for (i, at) in [0, 50, 200].into_iter().enumerate() {
+            let ts = 10 * (i64::try_from(i).unwrap() + 1);
+            c.append(1, "t", 0, &batch_at(2, -1, 0, 0, ts), 1, at)
+                .unwrap();
+            c.tick(at);
+        }
+        // At 200 the batch appended at 0 is 200 ms old, the one at 50 only 150: both gone.
+        assert_eq!(
+            list_offsets(&mut c, -2),
+            (ErrorCode::None, 4, -1),
+            "earliest"
+        );
+        assert_eq!(
+            list_offsets(&mut c, -4),
+            (ErrorCode::None, 4, -1),
+            "earliest local"
+        );
+        assert_eq!(list_offsets(&mut c, -1), (ErrorCode::None, 6, -1), "latest");
+        // Timestamps of deleted records find the first record still there.
+        assert_eq!(list_offsets(&mut c, 0), (ErrorCode::None, 4, 30));
+        assert_eq!(list_offsets(&mut c, -3), (ErrorCode::None, 5, 31));
+        c.tick(301);
+        assert_eq!(
+            list_offsets(&mut c, -2),
+            (ErrorCode::None, 6, -1),
+            "empty log"
+        );
+        assert_eq!(list_offsets(&mut c, -1), (ErrorCode::None, 6, -1));
+        assert_eq!(list_offsets(&mut c, -3), (ErrorCode::None, -1, -1));
+        assert_eq!(list_offsets(&mut c, 0), (ErrorCode::None, -1, -1));
+    }
+}
