@@ -84,6 +84,16 @@ pub(crate) fn decode_api_versions(
         .map_err(|e| format!("bad ApiVersions v{version} response: {e}"))
 }
 
+/// Checks that a response frame payload answers the request sent with `expected` (a broker
+/// answers in order on a connection, so anything else is a protocol violation).
+fn check_correlation_id(payload: &[u8], expected: i32) -> Result<(), String> {
+    let got = frame::peek_correlation_id(payload).map_err(|e| format!("bad response: {e}"))?;
+    if got != expected {
+        return Err(format!("correlation id {got}, expected {expected}"));
+    }
+    Ok(())
+}
+
 impl OutRequest {
     fn encode(
         &self,
@@ -129,7 +139,26 @@ fn decode_body(kind: Kind, payload: &Bytes, version: i16) -> Result<(i32, InBody
 #[derive(Debug)]
 pub(crate) struct ConnHandle {
     tx: mpsc::UnboundedSender<OutRequest>,
-    tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    tasks: Arc<Mutex<Tasks>>,
+}
+
+/// The tasks of a connection, and whether its handle is gone (a task started after that is
+/// aborted at once instead of outliving the handle with half the socket).
+#[derive(Debug, Default)]
+struct Tasks {
+    handles: Vec<JoinHandle<()>>,
+    dropped: bool,
+}
+
+impl Tasks {
+    fn add(tasks: &Mutex<Tasks>, task: JoinHandle<()>) {
+        let mut t = tasks.lock().unwrap_or_else(|p| p.into_inner());
+        if t.dropped {
+            task.abort();
+        } else {
+            t.handles.push(task);
+        }
+    }
 }
 
 impl ConnHandle {
@@ -142,10 +171,10 @@ impl ConnHandle {
 
 impl Drop for ConnHandle {
     fn drop(&mut self) {
-        if let Ok(tasks) = self.tasks.lock() {
-            for t in tasks.iter() {
-                t.abort();
-            }
+        let mut t = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
+        t.dropped = true;
+        for h in t.handles.drain(..) {
+            h.abort();
         }
     }
 }
@@ -170,25 +199,23 @@ pub(crate) fn spawn(
     events: EventTx,
 ) -> ConnHandle {
     let (tx, rx) = mpsc::unbounded_channel();
-    let tasks = Arc::new(Mutex::new(Vec::new()));
+    let tasks = Arc::new(Mutex::new(Tasks::default()));
     let tasks2 = tasks.clone();
     let span = debug_span!("connection", node, %addr);
     let main = tokio::spawn(
         async move {
             let ev = events.clone();
             match setup(&addr, &cfg).await {
-                Ok((stream, versions)) => {
+                Ok((stream, versions, rest)) => {
                     debug!(?versions, "connected");
                     let (r, w) = stream.into_split();
                     let (ptx, prx) = mpsc::unbounded_channel();
                     let _ = ev.send((conn_id, Event::Connected { node, versions }));
                     let reader = tokio::spawn(
-                        read_loop(node, conn_id, r, prx, cfg.max_frame_size, ev.clone())
+                        read_loop(node, conn_id, r, rest, prx, cfg.max_frame_size, ev.clone())
                             .in_current_span(),
                     );
-                    if let Ok(mut t) = tasks2.lock() {
-                        t.push(reader);
-                    }
+                    Tasks::add(&tasks2, reader);
                     write_loop(node, conn_id, w, rx, ptx, cfg.client_id.clone(), ev).await;
                 }
                 Err(error) => {
@@ -198,13 +225,14 @@ pub(crate) fn spawn(
         }
         .instrument(span),
     );
-    if let Ok(mut t) = tasks.lock() {
-        t.push(main);
-    }
+    Tasks::add(&tasks, main);
     ConnHandle { tx, tasks }
 }
 
-async fn setup(addr: &str, cfg: &ConnConfig) -> Result<(TcpStream, Versions), String> {
+/// Connects and negotiates versions; returns the stream, the versions and whatever the broker
+/// sent after the ApiVersions response (a well-behaved broker sends nothing before the next
+/// request, so the reader judges these bytes instead of losing them).
+async fn setup(addr: &str, cfg: &ConnConfig) -> Result<(TcpStream, Versions, BytesMut), String> {
     let fut = async {
         let mut s = TcpStream::connect(addr)
             .await
@@ -212,6 +240,7 @@ async fn setup(addr: &str, cfg: &ConnConfig) -> Result<(TcpStream, Versions), St
         s.set_nodelay(true).map_err(|e| e.to_string())?;
         let mut version = ApiVersionsRequest::VERSIONS.max;
         let mut buf = BytesMut::new();
+        let mut rbuf = BytesMut::with_capacity(1024);
         for attempt in 0..3 {
             let req = ApiVersionsRequest {
                 client_software_name: "kwire-producer".into(),
@@ -223,7 +252,8 @@ async fn setup(addr: &str, cfg: &ConnConfig) -> Result<(TcpStream, Versions), St
                 RequestHeader::new(ApiKey::API_VERSIONS, version, attempt, Some(&cfg.client_id));
             frame::encode_request(&mut buf, &h, &req).map_err(|e| e.to_string())?;
             s.write_all(&buf).await.map_err(|e| format!("write: {e}"))?;
-            let payload = read_frame(&mut s, cfg.max_frame_size).await?;
+            let payload = read_frame(&mut s, &mut rbuf, cfg.max_frame_size).await?;
+            check_correlation_id(&payload, attempt)?;
             let resp = decode_api_versions(&payload, version)?;
             if resp.error_code == ErrorCode::UnsupportedVersion {
                 let (_, max) = resp
@@ -241,7 +271,7 @@ async fn setup(addr: &str, cfg: &ConnConfig) -> Result<(TcpStream, Versions), St
             if resp.error_code != ErrorCode::None {
                 return Err(format!("ApiVersions failed: {}", resp.error_code.name()));
             }
-            return Ok((s, negotiate(&resp)?));
+            return Ok((s, negotiate(&resp)?, rbuf));
         }
         Err("ApiVersions negotiation did not converge".to_string())
     };
@@ -250,16 +280,14 @@ async fn setup(addr: &str, cfg: &ConnConfig) -> Result<(TcpStream, Versions), St
         .map_err(|_| format!("connection setup to {addr} timed out"))?
 }
 
-async fn read_frame(s: &mut TcpStream, max: usize) -> Result<Bytes, String> {
-    let mut buf = BytesMut::with_capacity(1024);
+/// Reads one frame; bytes after it stay in `buf`. Buffers only what arrives, never the length
+/// a size prefix claims.
+async fn read_frame(s: &mut TcpStream, buf: &mut BytesMut, max: usize) -> Result<Bytes, String> {
     loop {
-        if let Some(f) = frame::split_frame(&mut buf, max).map_err(|e| e.to_string())? {
+        if let Some(f) = frame::split_frame(buf, max).map_err(|e| e.to_string())? {
             return Ok(f);
         }
-        let n = s
-            .read_buf(&mut buf)
-            .await
-            .map_err(|e| format!("read: {e}"))?;
+        let n = s.read_buf(buf).await.map_err(|e| format!("read: {e}"))?;
         if n == 0 {
             return Err("connection closed by the broker".into());
         }
@@ -342,11 +370,12 @@ async fn read_loop(
     node: i32,
     conn_id: u64,
     mut r: OwnedReadHalf,
+    mut buf: BytesMut,
     mut pending: mpsc::UnboundedReceiver<Expect>,
     max_frame: usize,
     events: EventTx,
 ) {
-    let mut buf = BytesMut::with_capacity(64 * 1024);
+    buf.reserve(64 * 1024);
     let fail = |error: String| {
         let _ = events.send((conn_id, Event::Disconnected { node, error }));
     };
@@ -439,5 +468,54 @@ mod tests {
         let r = decode_api_versions(&payload, 5).unwrap();
         assert_eq!(r.error_code, ErrorCode::UnsupportedVersion);
         assert_eq!(r.range_for(ApiKey::API_VERSIONS), Some((0, 3)));
+    }
+
+    /// A one-connection broker that answers each ApiVersions request with the right body,
+    /// at the correlation id `corr(request's)`.
+    async fn api_versions_broker(corr: fn(i32) -> i32) -> String {
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = l.local_addr().unwrap().to_string();
+        tokio::spawn(async move {
+            let (mut s, _) = l.accept().await.unwrap();
+            let mut buf = BytesMut::new();
+            loop {
+                while let Some(f) = frame::split_frame(&mut buf, 1 << 20).unwrap() {
+                    let (h, _) = frame::decode_request_header(&f).unwrap();
+                    let body = resp(&[(ApiKey::PRODUCE, 3, 11), (ApiKey::METADATA, 0, 12)]);
+                    let mut out = BytesMut::new();
+                    frame::encode_response(&mut out, corr(h.correlation_id), &body, h.api_version)
+                        .unwrap();
+                    s.write_all(&out).await.unwrap();
+                }
+                if s.read_buf(&mut buf).await.unwrap_or(0) == 0 {
+                    return;
+                }
+            }
+        });
+        addr
+    }
+
+    fn cfg() -> ConnConfig {
+        ConnConfig {
+            client_id: "t".into(),
+            setup_timeout: Duration::from_secs(5),
+            max_frame_size: 1 << 20,
+        }
+    }
+
+    #[tokio::test]
+    async fn handshake_checks_the_correlation_id() {
+        let good = api_versions_broker(|c| c).await;
+        let (_, v, rest) = setup(&good, &cfg())
+            .await
+            .expect("a right answer is accepted");
+        assert!(rest.is_empty());
+        assert_eq!((v.produce, v.metadata), (11, 12));
+        // A valid ApiVersions body under another correlation id is not an answer.
+        let bad = api_versions_broker(|c| c.wrapping_add(1000)).await;
+        let e = setup(&bad, &cfg())
+            .await
+            .expect_err("a wrong correlation id is refused");
+        assert!(e.contains("correlation id 1000, expected 0"), "{e}");
     }
 }
