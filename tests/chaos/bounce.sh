@@ -14,7 +14,8 @@
 # --kafka: real Kafka from tests/interop/kafka.sh (3 brokers, RF 3, min.insync.replicas 2): a
 #     12-partition topic; the producer is paced (--rate, default N / --duration-s) and, while it
 #     runs, the broker leading partition 0 is SIGKILLed, left down --down-s seconds, restarted,
-#     and the next kill waits until every partition has its full ISR again, --kills times (5).
+#     and the next kill waits until every partition has its full ISR again, --kills times (5),
+#     spread over the run (the last one about 20 s before its planned end).
 #     Then the same check, plus a second opinion from a real consumer (librdkafka through
 #     tests/interop/clients/run.sh, when installed). Kafka is always stopped on exit.
 #     Default N: 300000.
@@ -31,7 +32,7 @@
 #   --out DIR          keep outputs there (default <work>/bounce/<time>)
 #   --no-build         use the kwire-bounce binary already in target/release
 #
-# Environment: KWIRE_KAFKA_PORT_OFFSET (default 200 here: brokers on 127.0.0.1:29293-29295),
+# Environment: KWIRE_KAFKA_PORT_OFFSET (default 200 here: brokers on 127.0.0.1:29292-29294),
 # KWIRE_INTEROP_WORK (default tests/interop/.work/bounce), KWIRE_KAFKA_VERSION, and what
 # tests/interop/kafka.sh reads. Exit status: 0 when the run is clean, 1 on a violation (or when
 # the kills did not all land while the producer ran), 2 when the run could not be made.
@@ -113,6 +114,7 @@ fi
 
 STARTED=0
 PRODUCER_PID=""
+# shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
   local rc=$?
   if [[ -n "$PRODUCER_PID" ]] && kill -0 "$PRODUCER_PID" 2>/dev/null; then
@@ -168,8 +170,14 @@ log "producer started (pid $PRODUCER_PID)"
 
 kills_done=0 kills_mid_run=0
 : > "$out/kills.jsonl"
-sleep "$warmup_s"
+# Kill k is due warmup + (k-1) * spacing seconds into the run: the kills spread over the run,
+# leaving about 20 s at its end (a cycle takes about 10 s: down, restart, ISR back).
+run_s=$(( (records + rate - 1) / rate ))
+spacing=$(( (run_s - warmup_s - 20) / kills ))
+(( spacing > 0 )) || spacing=0
 for k in $(seq "$kills"); do
+  due=$(( t_prod + warmup_s + (k - 1) * spacing ))
+  while (( SECONDS < due )) && kill -0 "$PRODUCER_PID" 2>/dev/null; do sleep 0.5; done
   if ! kill -0 "$PRODUCER_PID" 2>/dev/null; then
     log "the producer finished before kill $k"
     break
@@ -180,13 +188,13 @@ for k in $(seq "$kills"); do
   timeout 30 "$KAFKA_SH" kill-broker "$leader" || die "kill-broker $leader failed"
   kills_done=$((kills_done + 1))
   sleep "$down_s"
-  read -r sent_down acked_down _ _ < <(progress)
+  read -r _ acked_down _ _ < <(progress)
   running=0; kill -0 "$PRODUCER_PID" 2>/dev/null && running=1
   timeout 180 "$KAFKA_SH" start-broker "$leader" || die "start-broker $leader failed"
   t_up=$((SECONDS - t_prod))
   isr=1; wait_isr_full 90 || isr=0
   t_isr=$((SECONDS - t_prod))
-  read -r sent_after acked_after _ _ < <(progress)
+  read -r _ acked_after _ _ < <(progress)
   still=0; kill -0 "$PRODUCER_PID" 2>/dev/null && still=1
   if (( running && sent_before < records )); then kills_mid_run=$((kills_mid_run + 1)); fi
   printf '{"kill":%d,"broker":%s,"killed_at_s":%d,"up_at_s":%d,"isr_full_at_s":%d,"isr_full":%s,"sent_at_kill":%d,"acked_at_kill":%d,"acked_while_down":%d,"acked_at_isr_full":%d,"producer_running":%s}\n' \
