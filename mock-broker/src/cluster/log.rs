@@ -117,15 +117,7 @@ impl ReplicaLog {
             return 0;
         }
         if offset > self.end_offset {
-            let removed = self.end_offset - self.start_offset;
-            self.batches.clear();
-            self.head = 0;
-            self.bytes = 0;
-            self.start_offset = offset;
-            self.end_offset = offset;
-            self.epochs.clear();
-            self.producers_below_start = ProducerStateTable::default();
-            return removed;
+            return self.start_over_at(offset);
         }
         while let Some(b) = self.batches.get(self.head)
             && b.last_offset < offset
@@ -138,6 +130,20 @@ impl ReplicaLog {
         let removed = offset - self.start_offset;
         self.start_offset = offset;
         self.after_start_moved();
+        removed
+    }
+
+    /// Empties the log and restarts it at `offset`, forgetting epochs and producer state
+    /// (Kafka's `truncateFullyAndStartAt`). Returns the records removed.
+    fn start_over_at(&mut self, offset: i64) -> i64 {
+        let removed = self.end_offset - self.start_offset;
+        self.batches.clear();
+        self.head = 0;
+        self.bytes = 0;
+        self.start_offset = offset;
+        self.end_offset = offset;
+        self.epochs.clear();
+        self.producers_below_start = ProducerStateTable::default();
         removed
     }
 
@@ -199,31 +205,34 @@ impl ReplicaLog {
     }
 
     /// Removes every record at or after `offset`. Returns how many records were removed.
+    /// Batches are atomic: one that straddles `offset` goes whole, as Kafka truncates at the
+    /// batch containing the offset (this happens when a leader whose epoch cache retention
+    /// trimmed answers with its log start, inside a diverging follower's batch). Below the log
+    /// start (a new leader whose log ends before this replica's log start, after an unclean
+    /// election), the log starts over empty at `offset`, as Kafka's `truncateTo` does.
     pub fn truncate_to(&mut self, offset: i64) -> i64 {
         if offset >= self.end_offset {
             return 0;
         }
-        let removed = self.end_offset - offset.max(self.start_offset);
+        if offset < self.start_offset {
+            return self.start_over_at(offset);
+        }
+        let before = self.end_offset;
         while self.batches.len() > self.head
             && let Some(last) = self.batches.last()
+            && last.last_offset >= offset
         {
-            if last.base_offset >= offset {
-                self.bytes -= last.bytes.len();
-                self.batches.pop();
-            } else {
-                break;
-            }
+            self.bytes -= last.bytes.len();
+            self.batches.pop();
         }
-        // Batches are atomic: a batch straddling `offset` cannot exist because offsets only
-        // ever diverge at batch boundaries, but be safe and cut at the batch end.
         self.end_offset = self
             .batches()
             .last()
-            .map_or(offset.max(self.start_offset), |b| b.last_offset + 1);
+            .map_or(self.start_offset, |b| b.last_offset + 1);
         // As Kafka's leader-epoch cache does: forget epochs that start at or after the new end.
         let end = self.end_offset;
         self.epochs.retain(|e| e.1 < end);
-        removed
+        before - end
     }
 
     /// The index of the first batch that contains or follows `offset`.
@@ -391,12 +400,12 @@ mod tests {
         // Truncation from the end still works on a log with a moved start...
         assert_eq!(log.truncate_to(350), 50);
         assert_eq!((log.batches().len(), log.end_offset()), (25, 350));
-        // ...even below the start: everything goes, the start stays.
+        // ...even below the start: the log starts over there, empty.
         assert_eq!(log.truncate_to(100), 50);
-        assert_eq!((log.start_offset(), log.end_offset()), (300, 300));
+        assert_eq!((log.start_offset(), log.end_offset()), (100, 100));
         assert!(log.batches().is_empty());
         assert_eq!(log.delete_oldest(), 0);
-        log.append(batch(300, 1, 2));
+        log.append(batch(100, 1, 2));
         assert_eq!(log.batches().len(), 1);
     }
 

@@ -462,7 +462,14 @@ impl Partition {
             return false;
         };
         let follower_epoch = self.logs[&f].latest_epoch();
-        let (_, end) = self.logs[&leader].end_offset_for_epoch(follower_epoch);
+        // A follower with no epoch left (retention and truncation emptied its log) cannot ask
+        // the leader where its epoch ended; as Kafka's fetcher, it truncates to the high
+        // watermark instead.
+        let end = if follower_epoch < 0 && self.logs[&f].start_offset() > 0 {
+            self.high_watermark
+        } else {
+            self.logs[&leader].end_offset_for_epoch(follower_epoch).1
+        };
         let flog = self.logs.get_mut(&f).expect("replica log");
         let target = end.min(flog.end_offset());
         let removed = flog.truncate_to(target);
