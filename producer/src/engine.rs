@@ -555,9 +555,6 @@ impl Engine {
             self.connection_lost(node, now, "request timed out");
             actions.push(Action::Disconnect { node });
         }
-        for f in self.in_flight.values() {
-            at(f.sent + self.cfg.request_timeout);
-        }
 
         // Batches on the wire past delivery.timeout.ms: their records fail now, as the Java
         // client does (the outcome is unknown: the broker may still write them); the request
@@ -758,6 +755,10 @@ impl Engine {
             }
         }
 
+        // Requests on the wire, including those this poll sent, time out.
+        for f in self.in_flight.values() {
+            at(f.sent + self.cfg.request_timeout);
+        }
         self.next_wakeup = wakeup;
         actions
     }

@@ -55,17 +55,14 @@ pub(crate) fn now() -> StdInstant {
 /// Runs the producer until it is closed and idle, or aborted.
 pub(crate) async fn run(shared: Arc<Shared>) {
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let (cfg, request_timeout) = {
+    let cfg = {
         let e = shared.lock();
         let c = e.config();
-        (
-            ConnConfig {
-                client_id: c.client_id.clone(),
-                setup_timeout: c.connection_setup_timeout,
-                max_frame_size: 100 * 1024 * 1024,
-            },
-            c.request_timeout,
-        )
+        ConnConfig {
+            client_id: c.client_id.clone(),
+            setup_timeout: c.connection_setup_timeout,
+            max_frame_size: 100 * 1024 * 1024,
+        }
     };
     let mut driver = Driver {
         conns: HashMap::new(),
@@ -103,14 +100,6 @@ pub(crate) async fn run(shared: Arc<Shared>) {
         if wake {
             shared.changed.notify_waiters();
         }
-        // The engine's wake-up covers the requests in flight when its poll started, not those
-        // the poll itself created: wake up when these would time out too. Without this, a
-        // broker that never answers is only noticed at the next unrelated wake-up (often
-        // delivery.timeout.ms later), and the records expire instead of being retried.
-        let request_deadline = actions
-            .iter()
-            .any(|a| matches!(a, Action::Send { request, .. } if request.expect_response))
-            .then(|| Instant::from_std(now_std) + request_timeout);
         for a in actions {
             driver.execute(a);
         }
@@ -119,10 +108,11 @@ pub(crate) async fn run(shared: Arc<Shared>) {
             break;
         }
         let abort_at = shared.abort_at.lock().ok().and_then(|a| *a);
-        let sleep_until = [next.map(Instant::from_std), abort_at, request_deadline]
-            .into_iter()
-            .flatten()
-            .min();
+        let sleep_until = match (next, abort_at) {
+            (Some(n), Some(a)) => Some(Instant::from_std(n).min(a)),
+            (Some(n), None) => Some(Instant::from_std(n)),
+            (None, a) => a,
+        };
         let timer = async {
             match sleep_until {
                 Some(t) => tokio::time::sleep_until(t).await,
