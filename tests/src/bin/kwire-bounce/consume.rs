@@ -181,15 +181,17 @@ impl Reader {
     }
 
     fn conn(&mut self, layout: &Layout, node: i32) -> Result<&mut Conn, String> {
-        if !self.conns.contains_key(&node) {
-            let addr = layout
-                .brokers
-                .get(&node)
-                .ok_or_else(|| format!("broker {node} not in metadata"))?;
-            let c = Conn::connect(addr).map_err(|e| format!("connect {addr}: {e}"))?;
-            self.conns.insert(node, c);
+        match self.conns.entry(node) {
+            std::collections::btree_map::Entry::Occupied(e) => Ok(e.into_mut()),
+            std::collections::btree_map::Entry::Vacant(e) => {
+                let addr = layout
+                    .brokers
+                    .get(&node)
+                    .ok_or_else(|| format!("broker {node} not in metadata"))?;
+                let c = Conn::connect(addr).map_err(|e| format!("connect {addr}: {e}"))?;
+                Ok(e.insert(c))
+            }
         }
-        Ok(self.conns.get_mut(&node).expect("inserted"))
     }
 
     fn fetch(

@@ -139,8 +139,8 @@ pub async fn run(
         (pending, c.faults.injected)
     });
     ctl.clear_injections();
-    for k in 0..3 {
-        st.injected[k] = st.issued[k] - pending[k];
+    for ((injected, issued), pending) in st.injected.iter_mut().zip(st.issued).zip(pending) {
+        *injected = issued - pending;
     }
     st.mock_injected_total = total;
     let m = producer.metrics();

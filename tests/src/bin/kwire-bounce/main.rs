@@ -50,6 +50,7 @@ usage: kwire-bounce (--mock | --bootstrap HOST:PORT,...) [options]
   --min-moves M        --mock: and at least M moves spread over the records (default 24)
   --error-pct X        --mock: % of produce partition responses with an injected error (default 1)
   --follower-lag-ms L  --mock: follower lag (default 2)
+  --no-dedup           --mock: switch the mock's idempotent dedup off (to see the checker fail)
   -X key=value         producer config (repeatable; acks=all and idempotence are the defaults)
   --min-acked-pct X    fail unless at least X % of the records were acknowledged (default 99)
   --allow-misreported  accept records that failed with an error saying \"not written\" (a broker
@@ -74,6 +75,7 @@ struct Args {
     min_moves: u64,
     error_pct: f64,
     follower_lag_ms: u64,
+    no_dedup: bool,
     props: Vec<(String, String)>,
     min_acked_pct: f64,
     allow_misreported: bool,
@@ -96,6 +98,7 @@ fn parse_args() -> Result<Args, String> {
         min_moves: 24,
         error_pct: 1.0,
         follower_lag_ms: 2,
+        no_dedup: false,
         props: Vec::new(),
         min_acked_pct: 99.0,
         allow_misreported: false,
@@ -123,6 +126,7 @@ fn parse_args() -> Result<Args, String> {
             "--min-moves" => a.min_moves = num(&arg, it.next())?,
             "--error-pct" => a.error_pct = num(&arg, it.next())?,
             "--follower-lag-ms" => a.follower_lag_ms = num(&arg, it.next())?,
+            "--no-dedup" => a.no_dedup = true,
             "-X" => {
                 let kv = it.next().ok_or("-X needs key=value")?;
                 let (k, v) = kv
@@ -313,7 +317,7 @@ async fn report_progress(
             return;
         }
         k += 1;
-        if k % 20 == 0 {
+        if k.is_multiple_of(20) {
             eprintln!(
                 "kwire-bounce: {:>6.1}s sent {s}/{n} acked {a} failed {f}",
                 started.elapsed().as_secs_f64()
@@ -386,6 +390,7 @@ async fn run(args: &Args) -> Result<bool, String> {
             .min_insync_replicas(2)
             .follower_lag(Duration::from_millis(args.follower_lag_ms))
             .auto_create_topics(false)
+            .dedup(!args.no_dedup)
             .start()
             .await
             .map_err(|e| format!("mock: {e}"))?;
@@ -514,7 +519,10 @@ async fn run(args: &Args) -> Result<bool, String> {
         ));
     }
     if let Some(fs) = &fault_stats {
-        if fs.leader_moves == 0 {
+        // Moves are due by progress (--min-moves) or once the run outlasts --move-every-ms.
+        let moves_due =
+            args.min_moves > 0 || produced.seconds * 1000.0 > args.move_every_ms as f64 + 100.0;
+        if fs.leader_moves == 0 && moves_due {
             problems.push("no leader move happened".into());
         }
         if args.error_pct > 0.0 && fs.injected_total() == 0 {
