@@ -146,7 +146,10 @@ timeout 120 "$KAFKA_SH" create-topic "$TOPIC" cluster --partitions "$PARTITIONS"
 isr_full() {
   timeout 20 "$KAFKA_SH" metadata cluster "$TOPIC" 2>/dev/null | python3 -c '
 import json, sys
-md = json.load(sys.stdin)
+try:
+    md = json.load(sys.stdin)
+except ValueError:
+    sys.exit(1)  # no broker answered (one is down): not full
 ps = [p for t in md["topics"] for p in (t["partitions"] or [])]
 ok = ps and all(p["leader"] >= 0 and len(p["isr"]) == len(p["replicas"]) == 3 for p in ps)
 sys.exit(0 if ok else 1)'
@@ -162,7 +165,9 @@ progress() { cat "$out/progress" 2>/dev/null || echo "0 0 0 $records"; }
 
 wait_isr_full 60 || die "the topic never had a full ISR"
 t_prod=$SECONDS
-"$BIN" --bootstrap "$BS" --topic "$TOPIC" --records "$records" --rate "$rate" \
+run_s=$(( (records + rate - 1) / rate ))
+# A watchdog over the producer's own limits (hang 180 s, read-back 120 s, ISR waits 2 x 90 s).
+timeout --kill-after=10 $((run_s + 600)) "$BIN" --bootstrap "$BS" --topic "$TOPIC" --records "$records" --rate "$rate" \
   --progress-file "$out/progress" --json-out "$out/bounce.json" "${extra[@]+"${extra[@]}"}" \
   > "$out/bounce.stdout" 2> "$out/bounce.stderr" &
 PRODUCER_PID=$!
@@ -172,7 +177,6 @@ kills_done=0 kills_mid_run=0
 : > "$out/kills.jsonl"
 # Kill k is due warmup + (k-1) * spacing seconds into the run: the kills spread over the run,
 # leaving about 20 s at its end (a cycle takes about 10 s: down, restart, ISR back).
-run_s=$(( (records + rate - 1) / rate ))
 spacing=$(( (run_s - warmup_s - 20) / kills ))
 (( spacing > 0 )) || spacing=0
 for k in $(seq "$kills"); do
