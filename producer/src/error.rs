@@ -101,11 +101,17 @@ impl ProduceError {
     }
 
     /// Whether the record may have been written even though this error was reported (the batch
-    /// was sent and its fate is unknown).
+    /// was sent and its fate is unknown). OUT_OF_ORDER_SEQUENCE_NUMBER counts: a broker answers
+    /// it to a retry it no longer recognises, whose first attempt may have been written.
     pub fn maybe_written(&self) -> bool {
         matches!(
             self,
-            ProduceError::DeliveryTimeout { .. } | ProduceError::Closed
+            ProduceError::DeliveryTimeout { .. }
+                | ProduceError::Closed
+                | ProduceError::Broker {
+                    code: ErrorCode::OutOfOrderSequenceNumber,
+                    ..
+                }
         )
     }
 }

@@ -12,8 +12,10 @@
 //!   unacknowledged. An epoch at `i16::MAX` asks for a new producer id instead;
 //! * `DUPLICATE_SEQUENCE_NUMBER` is success (without an offset);
 //! * `OUT_OF_ORDER_SEQUENCE_NUMBER` for a batch *behind* the last acknowledged sequence (a
-//!   later batch was written first) fails that batch at once: it can never be written in order,
-//!   and the broker's sequence already continues past it, so no epoch bump is needed;
+//!   later batch of the same epoch was acknowledged) fails that batch at once, as "maybe
+//!   written": the broker appends only the next sequence, so the later batch's acceptance
+//!   means this one was most likely written by an earlier attempt, and the broker no longer
+//!   recognises it; retrying cannot change the answer, and no epoch bump is needed;
 //! * a batch that expires after being sent leaves its sequence "unresolved": no new batch of
 //!   that partition goes out until the batches before it are resolved, and if a gap remains,
 //!   the epoch is bumped.
@@ -28,7 +30,13 @@
 //!   second batch could be written while the first one failed before its append (say
 //!   `NOT_LEADER_OR_FOLLOWER`); the first could then never be written in order, and an epoch
 //!   bump to recover it would rewrite the second as a duplicate if its acknowledgement was
-//!   lost. Waiting one round trip per partition at start-up rules this out.
+//!   lost. Waiting one round trip per partition at start-up rules this out;
+//! * no new batch of a partition is sent while one of its batches is being retried. A retried
+//!   batch may have been written by its first attempt (REQUEST_TIMED_OUT and
+//!   NOT_ENOUGH_REPLICAS_AFTER_APPEND come after the append): its retry is recognised as a
+//!   duplicate only while it is among the broker's last 5 batches of the producer, and new
+//!   batches appended behind a retry that failed again (say NOT_LEADER_OR_FOLLOWER) would push
+//!   it out, turning the next retry into OUT_OF_ORDER_SEQUENCE_NUMBER.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -67,6 +75,8 @@ struct PartitionSeq {
     last_acked_offset: i64,
     /// Base sequences assigned and not yet acknowledged or failed.
     unacked: BTreeSet<i32>,
+    /// Base sequences of unacknowledged batches that came back with an error and are retried.
+    retrying: BTreeSet<i32>,
     unresolved_next: Option<i32>,
 }
 
@@ -78,6 +88,7 @@ impl PartitionSeq {
             last_acked: -1,
             last_acked_offset: -1,
             unacked: BTreeSet::new(),
+            retrying: BTreeSet::new(),
             unresolved_next: None,
         }
     }
@@ -202,6 +213,7 @@ impl Idempotence {
             return;
         }
         p.unacked.remove(&batch.base_sequence);
+        p.retrying.remove(&batch.base_sequence);
         let last = batch.last_sequence();
         if p.last_acked < 0 || seq_before(p.last_acked, last) {
             p.last_acked = last;
@@ -216,6 +228,18 @@ impl Idempotence {
     /// Whether a batch that got `error` may be retried, updating the state as the Java client
     /// does for idempotent producers (this may request an epoch bump).
     pub fn can_retry(&mut self, batch: &Batch, error: ErrorCode, log_start_offset: i64) -> bool {
+        let retry = self.retry_decision(batch, error, log_start_offset);
+        if retry {
+            if let Some(p) = self.parts.get_mut(&batch.tp) {
+                if Some(p.producer) == batch.producer {
+                    p.retrying.insert(batch.base_sequence);
+                }
+            }
+        }
+        retry
+    }
+
+    fn retry_decision(&mut self, batch: &Batch, error: ErrorCode, log_start_offset: i64) -> bool {
         let tp = batch.tp;
         match error {
             ErrorCode::UnknownProducerId => {
@@ -254,6 +278,7 @@ impl Idempotence {
         if let Some(p) = self.parts.get_mut(&tp) {
             if Some(p.producer) == batch.producer {
                 p.unacked.remove(&batch.base_sequence);
+                p.retrying.remove(&batch.base_sequence);
             }
         }
         if batch.producer.is_none() {
@@ -366,6 +391,10 @@ impl DrainGate for Idempotence {
             if p.producer == current && p.last_acked < 0 && !p.unacked.is_empty() {
                 // The first batch under this producer id and epoch travels alone (module
                 // docs).
+                return false;
+            }
+            if !p.retrying.is_empty() {
+                // No new batch behind a retry (module docs).
                 return false;
             }
         } else if let Some(&first) = p.unacked.first() {
@@ -513,6 +542,47 @@ mod tests {
         let b1 = send(&mut a, &mut idem, 0, t).unwrap();
         let b2 = send(&mut a, &mut idem, 1, t).unwrap();
         assert_eq!((b1.base_sequence, b2.base_sequence), (1, 2));
+    }
+
+    #[test]
+    fn no_new_batch_behind_a_retry() {
+        let t = Instant::now();
+        let mut a = acc();
+        let mut idem = Idempotence::new();
+        idem.set_producer(PID);
+        let b0 = send(&mut a, &mut idem, 1, t).unwrap();
+        idem.on_success(&b0, 0);
+        a.returned(TP);
+        let b1 = send(&mut a, &mut idem, 1, t).unwrap(); // seq 1
+        let b2 = send(&mut a, &mut idem, 1, t).unwrap(); // seq 2
+        // b1 was written but answered REQUEST_TIMED_OUT; b2 is acknowledged.
+        assert!(idem.can_retry(&b1, ErrorCode::RequestTimedOut, 0));
+        idem.on_success(&b2, 2);
+        a.returned(TP);
+        a.returned(TP);
+        a.reenqueue(b1);
+        // A new record arrives: only the retry goes...
+        let r1 = send(&mut a, &mut idem, 1, t).unwrap();
+        assert_eq!(r1.base_sequence, 1);
+        // ...and nothing new behind it, also while it fails again before the append.
+        assert!(a.drain(t, 1, 1 << 20, |_| Some(1), &mut idem).is_empty());
+        assert!(idem.can_retry(&r1, ErrorCode::NotLeaderOrFollower, 0));
+        a.returned(TP);
+        a.reenqueue(r1);
+        let r1 = a
+            .drain(t, 1, 1 << 20, |_| Some(1), &mut idem)
+            .pop()
+            .unwrap();
+        assert_eq!(r1.base_sequence, 1);
+        assert!(a.drain(t, 1, 1 << 20, |_| Some(1), &mut idem).is_empty());
+        // The broker still has it among its last 5 batches: a duplicate, with its offset.
+        idem.on_success(&r1, 1);
+        a.returned(TP);
+        let b3 = a
+            .drain(t, 1, 1 << 20, |_| Some(1), &mut idem)
+            .pop()
+            .unwrap();
+        assert_eq!(b3.base_sequence, 3);
     }
 
     #[test]

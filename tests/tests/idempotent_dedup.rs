@@ -841,3 +841,89 @@ async fn fresh_producer_faults_on_first_batches_keep_exactly_once() {
         );
     }
 }
+
+/// Regression test for a producer bug the bounce run found: batch B is appended but answered
+/// REQUEST_TIMED_OUT (an error Kafka raises after the append) while the batches behind it are
+/// acknowledged; B's retry is answered NOT_LEADER_OR_FOLLOWER (nothing appended). The producer
+/// used to pipeline new batches behind that retry; appended in sequence, they pushed B out of the
+/// broker's window of 5 batches, B's next retry got OUT_OF_ORDER_SEQUENCE_NUMBER, and B was
+/// reported as rejected although it was in the log. Now nothing new goes behind a retry: B's
+/// retry is recognised as a duplicate and every record is acknowledged once, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retried_written_batch_stays_in_the_brokers_window() {
+    let mock = MockCluster::builder()
+        .brokers(1)
+        .topic(TOPIC, 1, 1)
+        .start()
+        .await
+        .unwrap();
+    let config = ProducerConfig::builder()
+        .bootstrap_servers(mock.bootstrap())
+        .set("batch.size", "100") // one record per batch
+        .set("linger.ms", "0")
+        .set("max.in.flight.requests.per.connection", "5")
+        .set("retry.backoff.ms", "300")
+        .set("retry.backoff.max.ms", "300")
+        .build()
+        .unwrap();
+    let producer = Producer::new(config).unwrap();
+    let value = |i: u64| format!("{i}/{}", "x".repeat(90));
+    let mut sent = vec![Sent {
+        id: 0,
+        partition: 0,
+    }];
+    let mut outcomes: Vec<Outcome> = vec![Some(
+        producer.send(ProducerRecord::new(TOPIC, value(0))).await,
+    )];
+    let scope = Scope::Partition {
+        topic: TOPIC.into(),
+        partition: 0,
+    };
+    mock.inject(Injection::new(
+        ApiKey::PRODUCE,
+        scope.clone(),
+        ErrorCode::RequestTimedOut,
+        1,
+    ));
+    let mut pending = Vec::new();
+    for i in 1..=5 {
+        pending.push(producer.enqueue(ProducerRecord::new(TOPIC, value(i))).await);
+    }
+    // While B backs off, the next answer becomes NOT_LEADER_OR_FOLLOWER, 20 ms late, and new
+    // records keep coming.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    mock.inject(Injection::new(
+        ApiKey::PRODUCE,
+        scope,
+        ErrorCode::NotLeaderOrFollower,
+        1,
+    ));
+    mock.set_connection_faults(
+        0,
+        ConnectionFaults {
+            latency_ms: 20,
+            ..ConnectionFaults::default()
+        },
+    );
+    for i in 6..=200 {
+        pending.push(producer.enqueue(ProducerRecord::new(TOPIC, value(i))).await);
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    for (i, p) in (1..).zip(pending) {
+        sent.push(Sent {
+            id: i,
+            partition: 0,
+        });
+        outcomes.push(match p {
+            Err(e) => Some(Err(e)),
+            Ok(d) => tokio::time::timeout(Duration::from_secs(30), d).await.ok(),
+        });
+    }
+    producer.close(Duration::from_secs(5)).await.unwrap();
+    let report = check(&sent, &outcomes, &read_logs(&mock, 1).unwrap());
+    let dedup_hits = mock.with_cluster(|c| c.stats().duplicates);
+    mock.shutdown().await;
+    assert!(report.clean() && report.errors == 0, "{report}");
+    assert_eq!(report.acked, 201, "{report}");
+    assert!(dedup_hits >= 1, "B's retry must be answered from the cache");
+}
