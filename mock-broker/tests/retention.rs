@@ -7,7 +7,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
-use kwire_mock::{ClusterConfig, MockCluster, TopicSpec};
+use kwire_mock::MockCluster;
 use kwire_protocol::ErrorCode;
 use kwire_protocol::api::list_offsets::{
     ListOffsetsPartition, ListOffsetsRequest, ListOffsetsTopic,
@@ -35,16 +35,8 @@ async fn earliest(c: &mut Client) -> (ErrorCode, i64) {
 #[tokio::test]
 async fn time_retention_deletes_committed_batches_on_the_servers_clock() {
     let m = MockCluster::builder()
-        .config(ClusterConfig {
-            port: 0,
-            topics: vec![TopicSpec {
-                name: "t".into(),
-                partitions: 1,
-                replication_factor: 3,
-            }],
-            log_retention_ms: Some(200),
-            ..ClusterConfig::default()
-        })
+        .topic("t", 1, 3)
+        .log_retention(Duration::from_millis(200))
         .start()
         .await
         .unwrap();

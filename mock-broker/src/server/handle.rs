@@ -230,6 +230,18 @@ impl MockClusterBuilder {
         self.config.min_insync_replicas = n;
         self
     }
+    /// `log.retention.bytes`: per partition, leaders delete their oldest batches below the
+    /// high watermark beyond this size (unlimited by default).
+    pub fn log_retention_bytes(mut self, bytes: u64) -> Self {
+        self.config.log_retention_bytes = Some(bytes);
+        self
+    }
+    /// `log.retention.ms`: leaders delete batches appended longer ago than this (unlimited by
+    /// default).
+    pub fn log_retention(mut self, d: Duration) -> Self {
+        self.config.log_retention_ms = Some(millis(d));
+        self
+    }
     /// `replica.lag.time.max.ms`.
     pub fn replica_lag_time_max(mut self, d: Duration) -> Self {
         self.config.replica_lag_time_max_ms = millis(d);
