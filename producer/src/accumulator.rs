@@ -168,6 +168,9 @@ pub(crate) struct TopicQueues {
 const RATIO_DETERIORATE_STEP: f32 = 0.05;
 const RATIO_IMPROVE_STEP: f32 = 0.005;
 
+/// At most this many records' room is reserved when a batch starts (then it grows as usual).
+const MAX_PRESIZED_RECORDS: usize = 512;
+
 /// What [`Accumulator::append`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Appended {
@@ -228,6 +231,12 @@ pub(crate) struct Accumulator {
     cfg: AccumulatorConfig,
     pub topics: Vec<TopicQueues>,
     index: HashMap<Arc<str>, u32>,
+    /// The topic [`topic_index`](Self::topic_index) found last (checked before hashing).
+    last_topic: u32,
+    /// No queued batch has a delivery deadline before this (`None`: none is queued). Exact
+    /// after each scan by [`expire`](Self::expire), a lower bound after drains: it spares a
+    /// scan of every queued batch on each poll.
+    deadline_floor: Option<Instant>,
     buffer_used: usize,
     next_batch_id: u64,
     incomplete: BTreeSet<u64>,
@@ -244,6 +253,8 @@ impl Accumulator {
             cfg,
             topics: Vec::new(),
             index: HashMap::new(),
+            last_topic: 0,
+            deadline_floor: None,
             buffer_used: 0,
             next_batch_id: 0,
             incomplete: BTreeSet::new(),
@@ -256,7 +267,13 @@ impl Accumulator {
 
     /// The index of `topic`, interning it.
     pub fn topic_index(&mut self, topic: &Arc<str>) -> u32 {
+        if let Some(t) = self.topics.get(self.last_topic as usize) {
+            if *t.name == **topic {
+                return self.last_topic;
+            }
+        }
         if let Some(&i) = self.index.get(topic) {
+            self.last_topic = i;
             return i;
         }
         let i = self.topics.len() as u32;
@@ -266,6 +283,7 @@ impl Accumulator {
             compression_ratio: 1.0,
         });
         self.index.insert(topic.clone(), i);
+        self.last_topic = i;
         i
     }
 
@@ -341,9 +359,15 @@ impl Accumulator {
         self.next_batch_id += 1;
         self.incomplete.insert(id);
         let mut b = Batch::new(id, tp, now, self.cfg.delivery_timeout);
+        // Room for as many records like this one as batch.size holds (bounded: a small first
+        // record must not reserve much), instead of growing the vector from empty.
+        let per_record = record_size(0, 0, rec.key.as_deref(), rec.value.as_deref(), &rec.headers);
+        b.records
+            .reserve_exact((batch_size / per_record).clamp(1, MAX_PRESIZED_RECORDS));
         let r = b.append(rec, reserved, batch_size, ratio, hard_cap);
         debug_assert!(r.is_ok(), "an empty batch takes any record");
         let full = b.full;
+        self.lower_deadline_floor(b.deadline);
         let q = self.queue_mut(tp);
         let had_full = !q.batches.is_empty();
         q.batches.push_back(b);
@@ -545,6 +569,7 @@ impl Accumulator {
     /// Puts a batch to retry back in its queue: in sequence order among the batches that
     /// have one, else at the front.
     pub fn reenqueue(&mut self, batch: Batch) {
+        self.lower_deadline_floor(batch.deadline);
         let q = self.queue_mut(batch.tp);
         if batch.producer.is_some() {
             let pos = q
@@ -564,6 +589,9 @@ impl Accumulator {
     /// Removes and returns the queued batches whose delivery deadline has passed.
     pub fn expire(&mut self, now: Instant) -> Vec<Batch> {
         let mut out = Vec::new();
+        if self.deadline_floor.is_none_or(|f| f > now) {
+            return out;
+        }
         for t in &mut self.topics {
             for q in &mut t.partitions {
                 if q.batches.iter().any(|b| b.deadline <= now) {
@@ -579,11 +607,23 @@ impl Accumulator {
                 }
             }
         }
+        self.deadline_floor = self
+            .topics
+            .iter()
+            .flat_map(|t| t.partitions.iter())
+            .flat_map(|q| q.batches.iter())
+            .map(|b| b.deadline)
+            .min();
         out
+    }
+
+    fn lower_deadline_floor(&mut self, deadline: Instant) {
+        self.deadline_floor = Some(self.deadline_floor.map_or(deadline, |f| f.min(deadline)));
     }
 
     /// Removes every queued batch (closing without delivering).
     pub fn drain_all(&mut self) -> Vec<Batch> {
+        self.deadline_floor = None;
         let mut out = Vec::new();
         for t in &mut self.topics {
             for q in &mut t.partitions {
@@ -593,14 +633,10 @@ impl Accumulator {
         out
     }
 
-    /// The earliest delivery deadline of a queued batch.
+    /// When [`expire`](Self::expire) should look next: the earliest delivery deadline of a
+    /// queued batch, or earlier (once) when that batch was drained since the last look.
     pub fn next_expiry(&self) -> Option<Instant> {
-        self.topics
-            .iter()
-            .flat_map(|t| t.partitions.iter())
-            .flat_map(|q| q.batches.iter())
-            .map(|b| b.deadline)
-            .min()
+        self.deadline_floor
     }
 
     /// The batch is finished (delivered, failed or expired): frees its memory.
@@ -794,6 +830,38 @@ mod tests {
         let rest = acc.drain_all();
         acc.batch_done(&rest[0]);
         assert!(acc.flushed(marker));
+    }
+
+    #[test]
+    fn expiry_looks_only_when_a_deadline_may_have_passed() {
+        let t0 = Instant::now();
+        let s = Duration::from_secs(1);
+        let mut acc = Accumulator::new(cfg());
+        acc.topic_index(&Arc::from("t"));
+        assert_eq!(acc.next_expiry(), None);
+        acc.append(tp(0), rec(10), 0, t0);
+        acc.append(tp(1), rec(10), 0, t0 + s);
+        assert_eq!(acc.next_expiry(), Some(t0 + 120 * s));
+        // Partition 0's batch leaves: the next look is still at its deadline (a lower bound),
+        // finds nothing, and the following one is exact.
+        let drained = acc.drain(
+            t0,
+            1,
+            1 << 20,
+            |tp| (tp.partition == 0).then_some(1),
+            &mut NoGate,
+        );
+        assert_eq!(drained.len(), 1);
+        assert_eq!(acc.next_expiry(), Some(t0 + 120 * s));
+        assert!(acc.expire(t0 + 120 * s).is_empty());
+        assert_eq!(acc.next_expiry(), Some(t0 + 121 * s));
+        // A retry with an earlier deadline lowers it again, and expires on time.
+        acc.reenqueue(drained.into_iter().next().unwrap());
+        assert_eq!(acc.next_expiry(), Some(t0 + 120 * s));
+        assert!(acc.expire(t0 + 119 * s).is_empty());
+        let expired = acc.expire(t0 + 121 * s);
+        assert_eq!(expired.len(), 2);
+        assert_eq!(acc.next_expiry(), None);
     }
 
     #[test]

@@ -140,8 +140,49 @@ struct TopicSticky {
 pub struct StickyPartitioner {
     batch_size: usize,
     adaptive: bool,
-    topics: HashMap<Arc<str>, TopicSticky>,
+    topics: TopicTable,
     rng: Rng,
+}
+
+/// Per-topic state looked up by name, with the last topic looked up checked first: records
+/// mostly go to the topic of the record before, and comparing one name is cheaper than hashing.
+#[derive(Debug, Clone, Default)]
+struct TopicTable {
+    slots: Vec<(Arc<str>, TopicSticky)>,
+    index: HashMap<Arc<str>, usize>,
+    last: usize,
+}
+
+impl TopicTable {
+    fn find(&self, topic: &str) -> Option<usize> {
+        match self.slots.get(self.last) {
+            Some((name, _)) if **name == *topic => Some(self.last),
+            _ => self.index.get(topic).copied(),
+        }
+    }
+
+    fn get(&self, topic: &str) -> Option<&TopicSticky> {
+        self.find(topic).map(|i| &self.slots[i].1)
+    }
+
+    fn get_mut(&mut self, topic: &str) -> Option<&mut TopicSticky> {
+        let i = self.find(topic)?;
+        self.last = i;
+        Some(&mut self.slots[i].1)
+    }
+
+    fn get_or_default(&mut self, topic: &Arc<str>) -> &mut TopicSticky {
+        let i = match self.find(topic) {
+            Some(i) => i,
+            None => {
+                self.slots.push((topic.clone(), TopicSticky::default()));
+                self.index.insert(topic.clone(), self.slots.len() - 1);
+                self.slots.len() - 1
+            }
+        };
+        self.last = i;
+        &mut self.slots[i].1
+    }
 }
 
 impl StickyPartitioner {
@@ -151,7 +192,7 @@ impl StickyPartitioner {
         StickyPartitioner {
             batch_size: batch_size.max(1),
             adaptive,
-            topics: HashMap::new(),
+            topics: TopicTable::default(),
             rng: Rng::new(seed),
         }
     }
@@ -168,7 +209,7 @@ impl StickyPartitioner {
         all_batches_full: impl Fn(i32) -> bool,
     ) -> i32 {
         let batch_size = self.batch_size;
-        let t = self.topics.entry(topic.clone()).or_default();
+        let t = self.topics.get_or_default(topic);
         if let Some(p) = t.current {
             if (p as usize) < partitions {
                 if t.produced >= batch_size && all_batches_full(p) {

@@ -144,12 +144,28 @@ impl Producer {
     /// metadata is unknown or `buffer.memory` is full, for at most `max.block.ms`.
     pub async fn enqueue(&self, record: ProducerRecord) -> Result<DeliveryFuture, ProduceError> {
         let shared = self.shared();
+        // The fast path: one lock, no waiter registered, no deadline computed.
+        let r = {
+            let mut e = shared.lock();
+            e.try_append(record, sender::now(), wall_clock_ms())
+        };
+        let mut record = match r? {
+            Ok((rx, wake)) => {
+                if wake {
+                    shared.wake.notify_one();
+                }
+                return Ok(DeliveryFuture { rx });
+            }
+            Err(Blocked::NeedMetadata(r) | Blocked::BufferFull(r)) => r,
+        };
+        // Blocked: wait for metadata or memory, for at most max.block.ms. The waiter is
+        // registered before each retry, so a change between the retry and the wait is seen.
         let (max_block, buffer_memory) = {
             let e = shared.lock();
             (e.config().max_block, e.config().buffer_memory)
         };
         let deadline = Instant::now() + max_block;
-        let mut record = record;
+        shared.wake.notify_one();
         loop {
             let notified = shared.changed.notified();
             tokio::pin!(notified);
