@@ -1,14 +1,26 @@
 #!/usr/bin/env bash
-# kwire-produce --perf next to librdkafka (confluent-kafka wheel from tests/interop/setup.sh),
-# same broker, same settings (100-byte records, linger.ms=5, acks=all, idempotence), fresh
-# topics, in one run; prints both JSON lines and the throughput and CPU-per-record ratios.
-#
-# Batch sizes differ by default: kwire follows Java (batch.size=16384), librdkafka batches up to
-# 1000000 bytes. kwire runs twice per round: with its defaults, and with batch.size=1000000
-# like librdkafka (the like-for-like comparison). CPU per record is per process: for
-# librdkafka it includes the Python loop that feeds it.
+# kwire-produce --perf next to librdkafka on the same broker, same settings (100-byte records,
+# linger.ms=5, acks=all, idempotence), fresh topics, interleaved in one run; prints every JSON
+# line, then per variant the medians and the kwire/librdkafka ratios at equal batch sizes.
 #
 #   producer/bench/compare.sh BOOTSTRAP [NUM_RECORDS] [RECORD_SIZE] [ROUNDS]
+#
+# Variants (VARIANTS, comma separated; default: all that can run):
+#   kwire-16k   kwire-produce, batch.size=16384 (its default, Java's)
+#   kwire-1m    kwire-produce, batch.size=1000000 (librdkafka's default)
+#   kcat-16k    kcat on librdkafka, batch.size=16384
+#   kcat-1m     kcat on librdkafka, its defaults (batch.size=1000000)
+#   py-16k      librdkafka through the confluent-kafka wheel, batch.size=16384
+#   py-1m       librdkafka through the confluent-kafka wheel, its defaults
+#   ...-keyed   any of the above with keys from KEYS distinct ones (default 100): kwire
+#               partitions by murmur2 like Java, librdkafka by its default (consistent_random)
+# The default list is the six unkeyed variants plus kwire-16k-keyed and kcat-16k-keyed.
+#
+# CPU per record is per process. For py-* it includes the Python loop feeding librdkafka (which
+# costs more than librdkafka itself), so kcat-* is the fair native comparison; kcat is Debian's
+# package run on the wheel's librdkafka (producer/bench/kcat-setup.sh; skipped if unavailable).
+# kwire-produce and kcat time their start-up (metadata, producer id) too; the Python driver
+# leaves it out. Load: `uptime` is printed before and after, and each line carries loadavg.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -16,32 +28,88 @@ bootstrap="${1:?bootstrap servers}"
 n="${2:-1000000}"
 size="${3:-100}"
 rounds="${4:-3}"
+keys="${KEYS:-100}"
 py="$root/.cache/venv/bin/python"
 [[ -x "$py" ]] || { echo "no $py: run tests/interop/setup.sh --only python" >&2; exit 2; }
+work="$(mktemp -d "${TMPDIR:-/tmp}/kwire-bench.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
 ( cd "$root" && cargo build -q --release -p kwire-producer --bin kwire-produce )
-bin="${CARGO_TARGET_DIR:-$root/target}/release/kwire-produce"
-kw=() kb=() rd=()
+# A copy: a concurrent rebuild cannot change the binary mid-run.
+cp "${CARGO_TARGET_DIR:-$root/target}/release/kwire-produce" "$work/kwire-produce"
+kcat=""
+if kcat="$("$here/kcat-setup.sh" 2>"$work/kcat-setup.err")"; then :; else
+  echo "kcat unavailable, kcat-* variants skipped: $(cat "$work/kcat-setup.err")" >&2
+  kcat=""
+fi
+default="kwire-16k,kwire-1m,kcat-16k,kcat-1m,py-16k,py-1m,kwire-16k-keyed,kcat-16k-keyed"
+IFS=, read -r -a variants <<< "${VARIANTS:-$default}"
+
+run_variant() { # name stamp -> one JSON line
+  local v="$1" stamp="$2" client bs keyed=0 kw=() rd=()
+  client="${v%%-*}"
+  bs="${v#*-}"; bs="${bs%%-*}"
+  [[ "$v" == *-keyed ]] && keyed=1
+  case "$bs" in 16k) bs=16384 ;; 1m) bs=1000000 ;; *) echo "bad variant $v" >&2; return 2 ;; esac
+  local topic="bench-$v-$stamp"
+  case "$client" in
+    kwire)
+      (( keyed )) && kw=(--key-count "$keys")
+      timeout 600 "$work/kwire-produce" -b "$bootstrap" -t "$topic" --perf --json \
+        --num-records "$n" --record-size "$size" "${kw[@]}" \
+        -X linger.ms=5 -X acks=all -X enable.idempotence=true -X batch.size="$bs" ;;
+    kcat | py)
+      (( keyed )) && rd=(--key-count "$keys")
+      [[ "$client" == kcat ]] && rd+=(--driver kcat --kcat "$kcat" --data-dir "$work")
+      # librdkafka's default batch.size is 1000000: set only for 16k.
+      [[ "$bs" == 16384 ]] && rd+=(-X batch.size=16384)
+      timeout 600 "$py" "$here/rdkafka_perf.py" --bootstrap "$bootstrap" --topic "$topic" \
+        --num-records "$n" --record-size "$size" "${rd[@]}" ;;
+    *) echo "bad variant $v" >&2; return 2 ;;
+  esac
+}
+
+echo "load before: $(uptime)"
+out="$work/results.jsonl"
 for r in $(seq "$rounds"); do
-  stamp="$(date +%s%N)"
-  k="$("$bin" -b "$bootstrap" -t "bench-kwire-$stamp" --perf --json \
-        --num-records "$n" --record-size "$size" -X linger.ms=5 -X acks=all)"
-  b="$("$bin" -b "$bootstrap" -t "bench-kwire-big-$stamp" --perf --json \
-        --num-records "$n" --record-size "$size" -X linger.ms=5 -X acks=all -X batch.size=1000000)"
-  l="$("$py" "$here/rdkafka_perf.py" --bootstrap "$bootstrap" --topic "bench-rdkafka-$stamp" \
-        --num-records "$n" --record-size "$size")"
-  echo "round $r kwire:      $k"
-  echo "round $r kwire 1MB:  $b"
-  echo "round $r librdkafka: $l"
-  kw+=("$k") kb+=("$b") rd+=("$l")
+  for v in "${variants[@]}"; do
+    if [[ "$v" == kcat-* && -z "$kcat" ]]; then continue; fi
+    load="$(cut -d' ' -f1 /proc/loadavg)"
+    line="$(run_variant "$v" "$(date +%s%N)")" || echo "round $r $v: exit $?" >&2
+    [[ -n "$line" ]] || continue
+    echo "round $r $v (load $load): $line"
+    "$py" -c 'import json,sys; d=json.loads(sys.argv[1]); d.update(variant=sys.argv[2], round=int(sys.argv[3]), load=float(sys.argv[4])); print(json.dumps(d))' \
+      "$line" "$v" "$r" "$load" >> "$out"
+  done
 done
-"$py" - "${#kw[@]}" "${kw[@]}" "${kb[@]}" "${rd[@]}" <<'PY'
-import json, statistics, sys
-k = int(sys.argv[1]); rows = [json.loads(x) for x in sys.argv[2:]]
-kw, kb, rd = rows[:k], rows[k:2 * k], rows[2 * k:]
-med = lambda xs, f: statistics.median(x[f] for x in xs)
-rr, cr = med(rd, "records_per_sec"), med(rd, "cpu_us_per_record")
-for name, xs in (("kwire (batch.size=16384)", kw), ("kwire (batch.size=1000000)", kb)):
-    rk, ck = med(xs, "records_per_sec"), med(xs, "cpu_us_per_record")
-    print(f"{name}: {rk:,.0f} records/s = {rk / rr:.2f}x librdkafka ({rr:,.0f}); "
-          f"CPU {ck:.2f} us/record = {ck / cr:.2f}x librdkafka ({cr:.2f})")
+echo "load after: $(uptime)"
+"$py" - "$out" "$n" <<'PY'
+import collections, json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+n = int(sys.argv[2])
+by = collections.defaultdict(list)
+for r in rows:
+    by[r["variant"]].append(r)
+med = {}
+print(f"{'variant':<16} {'runs':>4} {'records/s':>11} {'CPU us/rec':>10} {'load':>5}  incomplete")
+for v, xs in by.items():
+    rps = statistics.median(x["records_per_sec"] for x in xs)
+    cpu = statistics.median(x["cpu_us_per_record"] for x in xs)
+    bad = sum(1 for x in xs if x.get("records") != n or x.get("failed"))
+    med[v] = (rps, cpu)
+    print(f"{v:<16} {len(xs):>4} {rps:>11,.0f} {cpu:>10.2f} {statistics.median(x['load'] for x in xs):>5.2f}  {bad or ''}")
+print()
+for v in by:
+    if not v.startswith("kwire-"):
+        continue
+    rest = v[len("kwire-"):]
+    for other in ("kcat-", "py-"):
+        o = other + rest
+        if o in med:
+            (rk, ck), (ro, co) = med[v], med[o]
+            print(f"{v} vs {o}: {rk / ro:.2f}x records/s, {ck / co:.2f}x CPU per record")
+# kwire at its defaults against librdkafka at its defaults
+for other in ("kcat-1m", "py-1m"):
+    if "kwire-16k" in med and other in med:
+        (rk, ck), (ro, co) = med["kwire-16k"], med[other]
+        print(f"defaults: kwire-16k vs {other}: {rk / ro:.2f}x records/s, {ck / co:.2f}x CPU per record")
 PY

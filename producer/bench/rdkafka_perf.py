@@ -1,17 +1,29 @@
-"""librdkafka (confluent-kafka wheel) side of producer/bench/compare.sh.
+"""librdkafka side of producer/bench/compare.sh, driven two ways.
 
-Sends N records of S bytes as fast as the producer takes them (like kafka-producer-perf-test),
-waits for every delivery report, and prints one JSON line: records/s, MB/s and CPU time per
-record of this process (librdkafka threads plus the Python loop that feeds it).
+--driver python (default): the confluent-kafka wheel in this process. Sends N records of S
+bytes as fast as the producer takes them (like kafka-producer-perf-test), waits for every
+delivery report, and prints one JSON line: records/s, MB/s and CPU time per record of this
+process (librdkafka threads plus the Python loop that feeds it). Start-up (metadata, producer
+id) is left out of the timing by a warm-up record.
+
+--driver kcat --kcat PATH: kcat (a C program on librdkafka) reading N lines of S bytes from
+stdin (`kcat -P`), so no Python runs per record. The lines (a pre-generated file) are written
+to kcat once it has its producer id; the time runs from then to kcat's exit. CPU time (user +
+system, from wait4) is the whole kcat process's. Delivered records are counted afterwards from
+the topic's high watermarks (the topic is fresh).
 """
 
 import argparse
 import json
+import os
 import resource
+import shutil
+import subprocess
 import sys
+import threading
 import time
 
-from confluent_kafka import Producer
+from confluent_kafka import Consumer, Producer, TopicPartition
 
 
 def cpu():
@@ -27,7 +39,12 @@ def main():
     ap.add_argument("--record-size", type=int, default=100)
     ap.add_argument("--key-count", type=int, default=0)
     ap.add_argument("-X", action="append", default=[])
+    ap.add_argument("--driver", choices=["python", "kcat"], default="python")
+    ap.add_argument("--kcat", help="the kcat binary (--driver kcat)")
+    ap.add_argument("--data-dir", default="/tmp", help="where kcat's input files are kept")
     a = ap.parse_args()
+    if a.driver == "kcat":
+        return run_kcat(a)
     conf = {
         "bootstrap.servers": a.bootstrap,
         "acks": "all",
@@ -39,7 +56,7 @@ def main():
         k, v = kv.split("=", 1)
         conf[k] = v
     p = Producer(conf)
-    payload = bytes((65 + (i * 7919) % 26) for i in range(a.record_size))
+    payload = payload_of(a.record_size)
     keys = [b"k%d" % i for i in range(a.key_count)] if a.key_count else None
     state = {"ok": 0, "err": 0, "first_err": None}
 
@@ -84,6 +101,103 @@ def main():
         out["first_error"] = state["first_err"]
     print(json.dumps(out), flush=True)
     return 0 if state["err"] == 0 and state["ok"] == n else 1
+
+
+def payload_of(size):
+    return bytes((65 + (i * 7919) % 26) for i in range(size))
+
+
+def kcat_input(a):
+    """A file of N lines (`key:value` with --key-count), written once and reused."""
+    path = os.path.join(a.data_dir, f"kwire-bench-{a.num_records}x{a.record_size}k{a.key_count}.txt")
+    if os.path.exists(path):
+        return path
+    payload = payload_of(a.record_size)
+    tmp = path + f".{os.getpid()}"
+    with open(tmp, "wb") as f:
+        for i in range(a.num_records):
+            if a.key_count:
+                f.write(b"k%d:" % (i % a.key_count))
+            f.write(payload)
+            f.write(b"\n")
+    os.replace(tmp, path)
+    return path
+
+
+def high_watermarks(bootstrap, topic):
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "kwire-bench", "enable.auto.commit": False})
+    try:
+        md = c.list_topics(topic, timeout=30)
+        parts = md.topics[topic].partitions
+        return sum(c.get_watermark_offsets(TopicPartition(topic, p), timeout=30)[1] for p in parts)
+    finally:
+        c.close()
+
+
+def run_kcat(a):
+    if not a.kcat:
+        print("--driver kcat needs --kcat PATH", file=sys.stderr)
+        return 2
+    data = kcat_input(a)
+    conf = {
+        "acks": "all",
+        "enable.idempotence": "true",
+        "linger.ms": "5",
+        "queue.buffering.max.messages": "1000000",
+    }
+    for kv in a.X:
+        k, v = kv.split("=", 1)
+        conf[k] = v
+    # Records come on stdin, written only once the producer has its producer id (seen in the
+    # eos debug log): like the warm-up of the Python driver, start-up is left out of the time.
+    cmd = [a.kcat, "-P", "-b", a.bootstrap, "-t", a.topic, "-d", "eos"]
+    if a.key_count:
+        cmd += ["-K", ":"]
+    for k, v in conf.items():
+        cmd += ["-X", f"{k}={v}"]
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    tail = []
+    ready = threading.Event()
+
+    def read_stderr():
+        for line in p.stderr:
+            line = line.decode(errors="replace").rstrip()
+            if "Acquired PID" in line:
+                ready.set()
+            elif "|" not in line[:3]:
+                tail.append(line)
+        ready.set()
+
+    reader = threading.Thread(target=read_stderr, daemon=True)
+    reader.start()
+    if not ready.wait(60):
+        p.kill()
+        print("kcat did not get a producer id in 60 s", file=sys.stderr)
+        return 1
+    t0 = time.monotonic()
+    try:
+        with open(data, "rb") as f:
+            shutil.copyfileobj(f, p.stdin, 1 << 20)
+        p.stdin.close()
+    except BrokenPipeError:
+        pass
+    _, status, ru = os.wait4(p.pid, 0)
+    secs = time.monotonic() - t0
+    p.returncode = os.waitstatus_to_exitcode(status)
+    reader.join(5)
+    c = ru.ru_utime + ru.ru_stime
+    ok = high_watermarks(a.bootstrap, a.topic)
+    out = {
+        "client": "kcat", "records": ok, "failed": a.num_records - ok, "seconds": round(secs, 3),
+        "records_per_sec": round(ok / secs, 1),
+        "mb_per_sec": round(ok * a.record_size / secs / 1048576, 2),
+        "cpu_seconds": round(c, 3), "cpu_us_per_record": round(c * 1e6 / max(ok, 1), 3),
+        "exit": p.returncode,
+    }
+    if tail:
+        out["stderr"] = " | ".join(tail)[-300:]
+    print(json.dumps(out), flush=True)
+    return 0 if ok == a.num_records and p.returncode == 0 else 1
 
 
 if __name__ == "__main__":

@@ -193,7 +193,9 @@ pub(crate) struct Engine {
     pub meta: MetadataState,
     sticky: StickyPartitioner,
     custom: Option<Arc<dyn Partitioner>>,
-    avail_cache: HashMap<u32, (u64, Vec<i32>)>,
+    /// Per topic index: the metadata generation and the partitions with a leader (a vector:
+    /// looked up for every record without a key).
+    avail_cache: Vec<(u64, Vec<i32>)>,
     nodes: BTreeMap<i32, Node>,
     in_flight: HashMap<u64, InFlight>,
     next_id: u64,
@@ -240,7 +242,7 @@ impl Engine {
             meta: MetadataState::new(cfg.metadata_max_age, cfg.retry_backoff),
             sticky: StickyPartitioner::new(cfg.batch_size, cfg.partitioner_adaptive, seed),
             custom,
-            avail_cache: HashMap::new(),
+            avail_cache: Vec::new(),
             nodes,
             in_flight: HashMap::new(),
             next_id: 0,
@@ -421,7 +423,7 @@ impl Engine {
                     _ => {
                         sticky = true;
                         self.refresh_available(ti);
-                        let avail = &self.avail_cache[&ti].1;
+                        let avail = &self.avail_cache[ti as usize].1;
                         let acc = &self.acc;
                         self.sticky
                             .sticky_partition(&record.topic, count, avail, |p| {
@@ -454,7 +456,7 @@ impl Engine {
         let a: Appended = self.acc.append(tp, rec, size, now);
         if sticky {
             let enable_switch = self.acc.all_batches_full(tp);
-            let avail = &self.avail_cache[&ti].1;
+            let avail = &self.avail_cache[ti as usize].1;
             self.sticky.on_appended(
                 &record.topic,
                 partition,
@@ -472,14 +474,19 @@ impl Engine {
         let generation = self.meta.generation;
         if self
             .avail_cache
-            .get(&ti)
+            .get(ti as usize)
             .is_some_and(|(g, _)| *g == generation)
         {
             return;
         }
         let name = self.acc.topic_name(ti).clone();
         let avail = self.meta.cluster.available_partitions(&name);
-        self.avail_cache.insert(ti, (generation, avail));
+        if self.avail_cache.len() <= ti as usize {
+            // u64::MAX: a generation no metadata has, so the entry is filled before use.
+            self.avail_cache
+                .resize_with(ti as usize + 1, || (u64::MAX, Vec::new()));
+        }
+        self.avail_cache[ti as usize] = (generation, avail);
     }
 
     /// Marks every batch that exists now as sendable; returns the marker for

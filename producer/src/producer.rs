@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -53,6 +53,51 @@ pub struct Producer {
 #[derive(Debug)]
 struct Inner {
     shared: Arc<Shared>,
+    wall: WallClock,
+}
+
+/// Record timestamps (wall-clock ms) from the monotonic time `enqueue` reads for the engine
+/// anyway, anchored to the system clock at least once a second: a clock step shows within a
+/// second, and a record costs one clock read instead of two.
+#[derive(Debug)]
+struct WallClock {
+    origin: std::time::Instant,
+    /// Wall-clock µs minus monotonic µs since `origin`, at the last anchoring.
+    offset_us: AtomicI64,
+    /// Monotonic µs since `origin` of the last anchoring.
+    anchored_us: AtomicI64,
+}
+
+impl WallClock {
+    const ANCHOR_EVERY_US: i64 = 1_000_000;
+
+    fn new() -> Self {
+        let c = WallClock {
+            origin: sender::now(),
+            offset_us: AtomicI64::new(0),
+            anchored_us: AtomicI64::new(0),
+        };
+        c.anchor(0);
+        c
+    }
+
+    fn anchor(&self, mono_us: i64) {
+        let wall_us = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_micros() as i64)
+            .unwrap_or(0);
+        self.offset_us.store(wall_us - mono_us, Ordering::Relaxed);
+        self.anchored_us.store(mono_us, Ordering::Relaxed);
+    }
+
+    /// Wall-clock ms at monotonic time `now`.
+    fn ms(&self, now: std::time::Instant) -> i64 {
+        let mono_us = now.saturating_duration_since(self.origin).as_micros() as i64;
+        if mono_us - self.anchored_us.load(Ordering::Relaxed) >= Self::ANCHOR_EVERY_US {
+            self.anchor(mono_us);
+        }
+        (mono_us + self.offset_us.load(Ordering::Relaxed)).div_euclid(1000)
+    }
 }
 
 impl Drop for Inner {
@@ -89,13 +134,6 @@ impl Future for DeliveryFuture {
     }
 }
 
-fn wall_clock_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
 impl Producer {
     /// Starts a producer with the built-in partitioner.
     pub fn new(config: ProducerConfig) -> Result<Self, ProduceError> {
@@ -126,7 +164,10 @@ impl Producer {
         let shared = Arc::new(Shared::new(Engine::new(config, partitioner, seed)));
         tokio::spawn(sender::run(shared.clone()));
         Ok(Producer {
-            inner: Arc::new(Inner { shared }),
+            inner: Arc::new(Inner {
+                shared,
+                wall: WallClock::new(),
+            }),
         })
     }
 
@@ -144,10 +185,12 @@ impl Producer {
     /// metadata is unknown or `buffer.memory` is full, for at most `max.block.ms`.
     pub async fn enqueue(&self, record: ProducerRecord) -> Result<DeliveryFuture, ProduceError> {
         let shared = self.shared();
-        // The fast path: one lock, no waiter registered, no deadline computed.
+        // The fast path: one lock, one clock read, no waiter registered, no deadline computed.
+        let now = sender::now();
+        let now_ms = self.inner.wall.ms(now);
         let r = {
             let mut e = shared.lock();
-            e.try_append(record, sender::now(), wall_clock_ms())
+            e.try_append(record, now, now_ms)
         };
         let mut record = match r? {
             Ok((rx, wake)) => {
@@ -170,9 +213,11 @@ impl Producer {
             let notified = shared.changed.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
+            let now = sender::now();
+            let now_ms = self.inner.wall.ms(now);
             let r = {
                 let mut e = shared.lock();
-                e.try_append(record, sender::now(), wall_clock_ms())
+                e.try_append(record, now, now_ms)
             };
             let blocked = match r? {
                 Ok((rx, wake)) => {
@@ -282,5 +327,33 @@ impl Producer {
     /// The configuration in use.
     pub fn config(&self) -> ProducerConfig {
         self.shared().lock().config().clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wall_clock_follows_the_system_clock() {
+        let c = WallClock::new();
+        let system_ms = || {
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .unwrap()
+                .as_millis() as i64
+        };
+        let before = system_ms();
+        let ms = c.ms(sender::now());
+        assert!(
+            (before - 1..=system_ms() + 1).contains(&ms),
+            "{ms} vs {before}"
+        );
+        // Past the anchoring period it reads the system clock again (without, this would be
+        // 5 s ahead of it).
+        let later = sender::now() + Duration::from_secs(5);
+        let ms = c.ms(later);
+        assert!((ms - system_ms()).abs() <= 2, "{ms}");
+        assert!(c.anchored_us.load(Ordering::Relaxed) >= 5_000_000);
     }
 }

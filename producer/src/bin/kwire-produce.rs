@@ -64,6 +64,10 @@ struct Args {
     /// the sample.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u64).range(1..))]
     latency_sample: u64,
+    /// --perf: time from the first record on, start-up included (by default one warm-up record
+    /// is delivered first and not counted: metadata, producer id and connections are ready).
+    #[arg(long)]
+    no_warmup: bool,
     /// --perf: print one JSON line instead of text.
     #[arg(long)]
     json: bool,
@@ -213,6 +217,9 @@ fn cpu_time() -> Option<Duration> {
     Some(Duration::from_millis((utime + stime) * 10))
 }
 
+/// Records whose outcomes go to the collector of `--perf` together.
+const PERF_CHUNK: usize = 64;
+
 async fn perf(
     args: &Args,
     producer: Producer,
@@ -237,33 +244,55 @@ async fn perf(
             .collect()
     });
 
-    let (tx, mut rx) = mpsc::unbounded_channel::<(Option<Instant>, DeliveryFuture)>();
+    // Outcomes go to the collector in chunks of PERF_CHUNK: a channel send per record would
+    // cost more than the producer's own work for it.
+    type Chunk = Vec<(Option<Instant>, DeliveryFuture)>;
+    let (tx, mut rx) = mpsc::unbounded_channel::<Chunk>();
     let collector = tokio::spawn(async move {
         let mut lat_us: Vec<u32> = Vec::new();
         let mut delivered = 0u64;
         let mut failed = 0u64;
         let mut first_err: Option<String> = None;
         let mut last: Option<RecordMetadata> = None;
-        while let Some((t, d)) = rx.recv().await {
-            match d.await {
-                Ok(md) => {
-                    delivered += 1;
-                    if let Some(t) = t {
-                        lat_us.push(t.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);
+        while let Some(chunk) = rx.recv().await {
+            for (t, d) in chunk {
+                match d.await {
+                    Ok(md) => {
+                        delivered += 1;
+                        if let Some(t) = t {
+                            lat_us.push(t.elapsed().as_micros().min(u128::from(u32::MAX)) as u32);
+                        }
+                        last = Some(md);
                     }
-                    last = Some(md);
-                }
-                Err(e) => {
-                    failed += 1;
-                    first_err.get_or_insert_with(|| e.to_string());
+                    Err(e) => {
+                        failed += 1;
+                        first_err.get_or_insert_with(|| e.to_string());
+                    }
                 }
             }
         }
         (lat_us, delivered, failed, first_err, last)
     });
+    // Warm-up, not measured (as the librdkafka drivers of producer/bench do): metadata,
+    // producer id, connections.
+    if !args.no_warmup {
+        let record = ProducerRecord {
+            topic: topic.clone(),
+            partition: args.partition,
+            key: None,
+            value: Some(payload.clone()),
+            headers: headers.clone(),
+            timestamp: None,
+        };
+        producer
+            .send(record)
+            .await
+            .map_err(|e| format!("warm-up record: {e}"))?;
+    }
     let cpu0 = cpu_time();
     let t0 = Instant::now();
     let mut rejected = 0u64;
+    let mut chunk: Chunk = Vec::with_capacity(PERF_CHUNK);
     for i in 0..n {
         let record = ProducerRecord {
             topic: topic.clone(),
@@ -278,7 +307,13 @@ async fn perf(
         let sent = (i % args.latency_sample == 0).then(Instant::now);
         match producer.enqueue(record).await {
             Ok(d) => {
-                let _ = tx.send((sent, d));
+                chunk.push((sent, d));
+                if chunk.len() == PERF_CHUNK {
+                    let _ = tx.send(std::mem::replace(
+                        &mut chunk,
+                        Vec::with_capacity(PERF_CHUNK),
+                    ));
+                }
             }
             Err(e) => {
                 rejected += 1;
@@ -288,6 +323,7 @@ async fn perf(
             }
         }
     }
+    let _ = tx.send(chunk);
     drop(tx);
     let (mut lat, delivered, failed, first_err, _) = collector.await.map_err(|e| e.to_string())?;
     let elapsed = t0.elapsed();

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Puts kcat (Debian's package, unpacked without installing: no root needed) in .cache/kcat,
+# running on the librdkafka of the confluent-kafka wheel (tests/interop/setup.sh --only python),
+# so that kcat and the Python driver in compare.sh use the same librdkafka version. Prints the
+# path of the kcat wrapper. Needs apt-get and dpkg-deb; the wheel must be installed.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+dest="$root/.cache/kcat"
+if [[ -x "$dest/kcat" ]] && "$dest/kcat" -V >/dev/null 2>&1; then echo "$dest/kcat"; exit 0; fi
+lib="$(ls "$root"/.cache/venv/lib/python3*/site-packages/confluent_kafka.libs/librdkafka-*.so.1 2>/dev/null | head -n1)"
+[[ -n "$lib" ]] || { echo "kcat-setup: no librdkafka in the confluent-kafka wheel: run tests/interop/setup.sh --only python" >&2; exit 2; }
+command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null \
+  || { echo "kcat-setup: apt-get and dpkg-deb are needed" >&2; exit 2; }
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+( cd "$tmp" && timeout 300 apt-get download -q kcat libyajl2 >/dev/null 2>&1 ) \
+  || { echo "kcat-setup: apt-get download kcat libyajl2 failed (apt-get update first?)" >&2; exit 2; }
+for d in "$tmp"/*.deb; do dpkg-deb -x "$d" "$tmp/x"; done
+rm -rf "$dest" && mkdir -p "$dest/lib"
+cp "$tmp/x/usr/bin/kcat" "$dest/kcat.bin"
+cp -a "$tmp"/x/usr/lib/*/libyajl.so* "$dest/lib/"
+ln -s "$lib" "$dest/lib/librdkafka.so.1"
+cat > "$dest/kcat" <<WRAP
+#!/bin/sh
+LD_LIBRARY_PATH="$dest/lib\${LD_LIBRARY_PATH:+:\$LD_LIBRARY_PATH}" exec "$dest/kcat.bin" "\$@"
+WRAP
+chmod +x "$dest/kcat"
+"$dest/kcat" -V >/dev/null
+echo "$dest/kcat"
