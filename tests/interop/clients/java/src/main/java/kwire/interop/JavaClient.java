@@ -83,6 +83,11 @@ public final class JavaClient {
       for (int seq = 0; seq < a.count; seq++) {
         if (a.rate > 0) {
           long ahead = paceStart + (long) (seq * 1e9 / a.rate) - System.nanoTime();
+          if (ahead < -100_000_000L) {
+            // Fell behind (the first send waits for metadata; a loaded machine stalls us): move
+            // the schedule instead of bursting to catch up, so the load stays spread in time.
+            paceStart -= ahead + 100_000_000L;
+          }
           if (ahead > 1_000_000L) {
             Thread.sleep(ahead / 1_000_000L, (int) (ahead % 1_000_000L));
           }
