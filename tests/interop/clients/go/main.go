@@ -275,7 +275,12 @@ func produce(o *options) int {
 	paceStart := time.Now()
 	for seq := 0; seq < o.count; seq++ {
 		if o.rate > 0 {
-			if ahead := time.Until(paceStart.Add(time.Duration(float64(seq) / o.rate * float64(time.Second)))); ahead > time.Millisecond {
+			ahead := time.Until(paceStart.Add(time.Duration(float64(seq) / o.rate * float64(time.Second))))
+			if ahead < -100*time.Millisecond {
+				// Fell behind (a stall): move the schedule instead of bursting to catch up.
+				paceStart = paceStart.Add(-ahead - 100*time.Millisecond)
+			}
+			if ahead > time.Millisecond {
 				time.Sleep(ahead)
 			}
 		}

@@ -65,6 +65,9 @@ class Pacer:
     def wait(self, seq):
         if self.rate > 0:
             ahead = self.t0 + seq / self.rate - time.monotonic()
+            if ahead < -0.1:
+                # Fell behind (a stall): move the schedule instead of bursting to catch up.
+                self.t0 -= ahead + 0.1
             if ahead > 0.001:
                 time.sleep(ahead)
 
