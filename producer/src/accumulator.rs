@@ -958,4 +958,61 @@ mod tests {
         acc.observe_compression(0, 1000, 61 + 800);
         assert!(acc.topics[0].compression_ratio >= 0.8);
     }
+
+    /// The pure hot path: append 1M records of 100 bytes (sticky on 3 partitions, switching
+    /// when a batch is full), drain full batches, encode them (CRC included), release them.
+    /// Prints records/s; run with
+    /// `cargo test --release -p kwire-producer --lib hot_path -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "a measurement, not a check"]
+    fn hot_path_records_per_second() {
+        use crate::batch::{ProducerStamp, encode_batch};
+        use kwire_protocol::records::Compression;
+        let payload = Bytes::from(vec![b'x'; 100]);
+        for batch_size in [16_384, 1_000_000] {
+            let n = 1_000_000u32;
+            let mut acc = Accumulator::new(AccumulatorConfig {
+                batch_size,
+                linger: Duration::from_millis(5),
+                delivery_timeout: Duration::from_secs(120),
+                buffer_memory: usize::MAX,
+                max_request_size: 1 << 20,
+                guarantee_order: false,
+            });
+            acc.topic_index(&Arc::from("t"));
+            let t0 = Instant::now();
+            let (mut partition, mut bytes) = (0, 0usize);
+            for i in 0..n {
+                let r = PendingRecord {
+                    timestamp: 1_700_000_000_000 + i64::from(i / 1000),
+                    key: None,
+                    value: Some(payload.clone()),
+                    headers: Vec::new(),
+                    reply: None,
+                };
+                let a = acc.append(tp(partition), r, 0, t0);
+                if a.batch_full {
+                    partition = (partition + 1) % 3;
+                    for b in acc.drain(t0, 1, 1 << 20, |_| Some(1), &mut NoGate) {
+                        let stamp = ProducerStamp {
+                            producer_id: 1,
+                            producer_epoch: 0,
+                            base_sequence: 0,
+                        };
+                        let e = encode_batch(&b.records, stamp, Compression::None, None, b.size)
+                            .unwrap();
+                        bytes += e.len();
+                        acc.returned(b.tp);
+                        acc.batch_done(&b);
+                    }
+                }
+            }
+            let secs = t0.elapsed().as_secs_f64();
+            println!(
+                "batch.size={batch_size}: {:.0} records/s ({:.1} MB/s encoded)",
+                f64::from(n) / secs,
+                bytes as f64 / secs / 1e6
+            );
+        }
+    }
 }
