@@ -7,10 +7,14 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 dest="$root/.cache/kcat"
 if [[ -x "$dest/kcat" ]] && "$dest/kcat" -V >/dev/null 2>&1; then echo "$dest/kcat"; exit 0; fi
-lib="$(ls "$root"/.cache/venv/lib/python3*/site-packages/confluent_kafka.libs/librdkafka-*.so.1 2>/dev/null | head -n1)"
+lib=""
+for f in "$root"/.cache/venv/lib/python3*/site-packages/confluent_kafka.libs/librdkafka-*.so.1; do
+  [[ -e "$f" ]] && { lib="$f"; break; }
+done
 [[ -n "$lib" ]] || { echo "kcat-setup: no librdkafka in the confluent-kafka wheel: run tests/interop/setup.sh --only python" >&2; exit 2; }
-command -v apt-get >/dev/null && command -v dpkg-deb >/dev/null \
-  || { echo "kcat-setup: apt-get and dpkg-deb are needed" >&2; exit 2; }
+if ! command -v apt-get >/dev/null || ! command -v dpkg-deb >/dev/null; then
+  echo "kcat-setup: apt-get and dpkg-deb are needed" >&2; exit 2
+fi
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 ( cd "$tmp" && timeout 300 apt-get download -q kcat libyajl2 >/dev/null 2>&1 ) \
