@@ -51,6 +51,7 @@ use kwire_protocol::api::produce::{
 };
 use kwire_protocol::header::response_header_version;
 use kwire_protocol::records::{Batches, RecordBatch};
+use kwire_protocol::testing::Rng;
 use kwire_protocol::{ApiKey, Bytes, BytesMut, ErrorCode, Message, Uuid, frame};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -170,21 +171,9 @@ fn watch_panics() {
 /// The memory figures are per process: the tests of this file run one at a time.
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// SplitMix64, for garbage bytes.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| self.next() as u8).collect()
-    }
+/// Garbage bytes from kwire-protocol's seeded SplitMix64.
+fn garbage(rng: &mut Rng, n: usize) -> Vec<u8> {
+    (0..n).map(|_| rng.next_u64() as u8).collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -361,7 +350,7 @@ impl FakeBroker {
                         let Ok((s, _)) = a else { continue };
                         n += 1;
                         st.lock().unwrap().connections += 1;
-                        conns.spawn(serve(s, st.clone(), addr.port(), Rng(seed ^ n)));
+                        conns.spawn(serve(s, st.clone(), addr.port(), Rng::new(seed ^ n)));
                     }
                     Some(_) = conns.join_next(), if !conns.is_empty() => {}
                 }
@@ -430,7 +419,7 @@ async fn serve(mut s: TcpStream, st: Arc<Mutex<FakeState>>, port: u16, mut rng: 
         };
         match how {
             Misbehaviour::Garbage => {
-                let _ = s.write_all(&rng.bytes(300)).await;
+                let _ = s.write_all(&garbage(&mut rng, 300)).await;
                 return mute(&mut s).await;
             }
             Misbehaviour::MaxSizePrefix => {
@@ -1111,7 +1100,7 @@ impl Garbage {
 
     fn bytes(self, rng: &mut Rng) -> Vec<u8> {
         match self {
-            Garbage::NegativeSize => (-1 - (rng.next() % 1000) as i32).to_be_bytes().to_vec(),
+            Garbage::NegativeSize => (-1 - (rng.next_u64() % 1000) as i32).to_be_bytes().to_vec(),
             Garbage::MaxSize => i32::MAX.to_be_bytes().to_vec(),
             Garbage::AboveCap => (200i32 << 20).to_be_bytes().to_vec(),
             Garbage::EmptyFrame => 0i32.to_be_bytes().to_vec(),
@@ -1123,8 +1112,8 @@ impl Garbage {
             }
             Garbage::Http => b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".to_vec(),
             Garbage::RandomThenLeave => {
-                let n = 64 + (rng.next() % 448) as usize;
-                rng.bytes(n)
+                let n = 64 + (rng.next_u64() % 448) as usize;
+                garbage(rng, n)
             }
             Garbage::HalfFrameThenClose | Garbage::HalfFrameThenHold => {
                 let mut f = 1000i32.to_be_bytes().to_vec();
@@ -1133,7 +1122,7 @@ impl Garbage {
             }
             Garbage::ClaimHugeThenLeave => {
                 let mut f = (50i32 << 20).to_be_bytes().to_vec();
-                f.extend_from_slice(&rng.bytes(4096));
+                f.extend_from_slice(&garbage(rng, 4096));
                 f
             }
             Garbage::ConnectAndLeave => Vec::new(),
@@ -1143,7 +1132,7 @@ impl Garbage {
 
 /// Opens one garbage connection; (kind, the server closed it).
 async fn garbage_connection(addr: SocketAddr, kind: Garbage, seed: u64) -> (Garbage, bool) {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let Ok(Ok(mut s)) =
         tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(addr)).await
     else {

@@ -33,30 +33,25 @@ use kwire_producer::{
 };
 use kwire_protocol::ApiKey;
 use kwire_protocol::records::Batches;
+use kwire_protocol::testing::Rng;
 
 const TOPIC: &str = "dedup";
 const BROKERS: i32 = 3;
 
-/// SplitMix64: the schedule generator (seeded, replayable).
-#[derive(Debug, Clone)]
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
+/// Uniform draws for the schedule generator (kwire-protocol's seeded SplitMix64: replayable).
+trait Draw {
     /// Uniform in `lo..hi`.
+    fn range(&mut self, lo: u64, hi: u64) -> u64;
+    fn chance(&mut self, percent: u64) -> bool;
+}
+
+impl Draw for Rng {
     fn range(&mut self, lo: u64, hi: u64) -> u64 {
-        lo + self.next() % (hi - lo)
+        lo + self.below(hi - lo)
     }
 
     fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
+        self.below(100) < percent
     }
 }
 
@@ -319,7 +314,7 @@ struct Schedule {
 
 impl Schedule {
     fn generate(seed: u64) -> Schedule {
-        let mut rng = Rng(seed);
+        let mut rng = Rng::new(seed);
         let records = rng.range(50, 201);
         let partitions = rng.range(2, 5) as i32;
         let batch_size = [128, 256, 512, 1024][rng.range(0, 4) as usize];
@@ -441,7 +436,7 @@ fn heal(mock: &MockCluster) {
 fn key_of(rng: &mut Rng, i: u64) -> Bytes {
     match rng.range(0, 4) {
         0 => Bytes::from(format!("k{}", i % 13)),
-        1 => Bytes::from(rng.next().to_le_bytes().to_vec()),
+        1 => Bytes::from(rng.next_u64().to_le_bytes().to_vec()),
         2 => Bytes::from(format!("ключ-{}", rng.range(0, 50))),
         _ => Bytes::from(format!("user-{}", rng.range(0, 1000))),
     }
@@ -492,7 +487,7 @@ async fn run_schedule(s: &Schedule, o: &Options) -> Result<Report, String> {
         .map_err(|e| format!("mock: {e}"))?;
     let producer = Producer::new(producer_config(mock.bootstrap(), s, o))
         .map_err(|e| format!("producer: {e}"))?;
-    let mut rng = Rng(s.seed ^ 0x5eed_0f4e_75f0);
+    let mut rng = Rng::new(s.seed ^ 0x5eed_0f4e_75f0);
     let mut sent = Vec::new();
     let mut pending: Vec<Result<DeliveryFuture, ProduceError>> = Vec::new();
     let mut faults = s.faults.iter().peekable();
@@ -550,7 +545,7 @@ fn env_u64(name: &str) -> Option<u64> {
 
 /// The seed of schedule `i` of the default run.
 fn seed_of(i: u64) -> u64 {
-    Rng(0x6b77_6972_6564_6570 ^ i).next()
+    Rng::new(0x6b77_6972_6564_6570 ^ i).next_u64()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
