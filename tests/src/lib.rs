@@ -4,10 +4,11 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use kwire_protocol::api::api_versions::{ApiVersionsRequest, ApiVersionsResponse};
+use kwire_protocol::api::metadata::{MetadataRequest, MetadataRequestTopic, MetadataResponse};
 use kwire_protocol::frame::{decode_response, encode_request};
 use kwire_protocol::{ApiKey, Message, Request, RequestHeader};
 
@@ -144,6 +145,37 @@ impl Conn {
         encode_request(&mut buf, &header, req).map_err(ConnError::Encode)?;
         self.stream.write_all(&buf).map_err(ConnError::Io)?;
         self.read_frame()
+    }
+
+    /// Metadata for `topic` (auto-created if the broker allows it), asked again every 200 ms
+    /// until it exists and every partition has a leader. Panics after 60 s: a test helper.
+    pub fn topic_metadata(&mut self, topic: &str) -> MetadataResponse {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let req = MetadataRequest {
+            topics: Some(vec![MetadataRequestTopic {
+                name: Some(topic.into()),
+                ..Default::default()
+            }]),
+            allow_auto_topic_creation: true,
+            ..Default::default()
+        };
+        let v = *self.common_versions::<MetadataRequest>().end();
+        loop {
+            let resp = self.send(&req, v).expect("metadata");
+            let ready = resp.topics.first().is_some_and(|t| {
+                t.error_code.is_ok()
+                    && !t.partitions.is_empty()
+                    && t.partitions.iter().all(|p| p.leader_id >= 0)
+            });
+            if ready {
+                return resp;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "topic {topic} not ready: {resp:?}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
     }
 
     /// Sends a request that gets no response (Produce with acks=0).

@@ -14,7 +14,7 @@ use kwire_protocol::api::init_producer_id::InitProducerIdRequest;
 use kwire_protocol::api::list_offsets::{
     ListOffsetsPartition, ListOffsetsRequest, ListOffsetsTopic,
 };
-use kwire_protocol::api::metadata::{MetadataRequest, MetadataRequestTopic, MetadataResponse};
+use kwire_protocol::api::metadata::{MetadataRequest, MetadataRequestTopic};
 use kwire_protocol::api::produce::{PartitionProduceData, ProduceRequest, TopicProduceData};
 use kwire_protocol::primitives::Decoder;
 use kwire_protocol::records::{BatchOptions, BatchWriter, Batches, Compression};
@@ -31,35 +31,6 @@ fn value(i: usize) -> Vec<u8> {
 
 fn key(i: usize) -> Vec<u8> {
     format!("k{}", i % 1000).into_bytes()
-}
-
-fn metadata_for(conn: &mut Conn, topic: &str) -> MetadataResponse {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let req = MetadataRequest {
-            topics: Some(vec![MetadataRequestTopic {
-                name: Some(topic.into()),
-                ..Default::default()
-            }]),
-            allow_auto_topic_creation: true,
-            ..Default::default()
-        };
-        let v = *conn.common_versions::<MetadataRequest>().end();
-        let resp = conn.send(&req, v).expect("metadata");
-        let ready = resp.topics.first().is_some_and(|t| {
-            t.error_code.is_ok()
-                && !t.partitions.is_empty()
-                && t.partitions.iter().all(|p| p.leader_id >= 0)
-        });
-        if ready {
-            return resp;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "topic {topic} not ready: {resp:?}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
 }
 
 #[test]
@@ -100,7 +71,7 @@ fn every_version_against_real_kafka() {
         "kwire-codec-{}",
         std::process::id() as u64 * 1000 + (Instant::now().elapsed().as_nanos() % 1000) as u64
     );
-    let md = metadata_for(&mut conn, &topic);
+    let md = conn.topic_metadata(&topic);
     let topic_id = md.topics[0].topic_id;
     let leader = md.topics[0]
         .partitions

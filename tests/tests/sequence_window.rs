@@ -19,7 +19,6 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 use kwire_mock::MockCluster;
 use kwire_protocol::api::init_producer_id::InitProducerIdRequest;
-use kwire_protocol::api::metadata::{MetadataRequest, MetadataRequestTopic};
 use kwire_protocol::api::produce::{PartitionProduceData, ProduceRequest, TopicProduceData};
 use kwire_protocol::records::{BatchOptions, BatchWriter};
 use kwire_protocol::{ErrorCode, Uuid};
@@ -208,31 +207,19 @@ fn run_script(bootstrap: &str, topic: &str) -> Vec<String> {
 }
 
 fn leader_of(conn: &mut Conn, topic: &str) -> (Uuid, String) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let req = MetadataRequest {
-            topics: Some(vec![MetadataRequestTopic {
-                name: Some(topic.into()),
-                ..Default::default()
-            }]),
-            allow_auto_topic_creation: true,
-            ..Default::default()
-        };
-        let v = *conn.common_versions::<MetadataRequest>().end();
-        let md = conn.send(&req, v).expect("metadata");
-        let leader = md.topics.first().and_then(|t| {
-            let p = t.partitions.iter().find(|p| p.partition_index == 0)?;
-            let b = md.brokers.iter().find(|b| b.node_id == p.leader_id)?;
-            t.error_code
-                .is_ok()
-                .then(|| (t.topic_id, format!("{}:{}", b.host, b.port)))
-        });
-        if let Some(l) = leader {
-            return l;
-        }
-        assert!(Instant::now() < deadline, "no leader for {topic}: {md:?}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    let md = conn.topic_metadata(topic);
+    let t = &md.topics[0];
+    let p = t
+        .partitions
+        .iter()
+        .find(|p| p.partition_index == 0)
+        .unwrap();
+    let b = md
+        .brokers
+        .iter()
+        .find(|b| b.node_id == p.leader_id)
+        .unwrap();
+    (t.topic_id, format!("{}:{}", b.host, b.port))
 }
 
 fn batch(producer_id: i64, producer_epoch: i16, base_sequence: i32) -> Bytes {
