@@ -473,7 +473,20 @@ mod tests {
                 t,
             );
         }
+        drain(a, idem, t)
+    }
+
+    /// Drains at most one batch (one partition, one node) through the gate.
+    fn drain(a: &mut Accumulator, idem: &mut Idempotence, t: Instant) -> Option<Batch> {
         a.drain(t, 1, 1 << 20, |_| Some(1), idem).pop()
+    }
+
+    /// Sends a one-record batch at sequence 0 and acknowledges it at offset 0, so that the
+    /// partition pipelines.
+    fn ack_first_batch(a: &mut Accumulator, idem: &mut Idempotence, t: Instant) {
+        let b0 = send(a, idem, 1, t).unwrap();
+        idem.on_success(&b0, 0);
+        a.returned(TP);
     }
 
     #[test]
@@ -530,12 +543,9 @@ mod tests {
         assert!(idem.can_retry(&b0, ErrorCode::NotLeaderOrFollower, 0));
         a.returned(TP);
         a.reenqueue(b0);
-        let r0 = a
-            .drain(t, 1, 1 << 20, |_| Some(1), &mut idem)
-            .pop()
-            .unwrap();
+        let r0 = drain(&mut a, &mut idem, t).unwrap();
         assert_eq!(r0.base_sequence, 0);
-        assert!(a.drain(t, 1, 1 << 20, |_| Some(1), &mut idem).is_empty());
+        assert!(drain(&mut a, &mut idem, t).is_none());
         // ...and pipelining starts once it is acknowledged.
         idem.on_success(&r0, 0);
         a.returned(TP);
@@ -550,9 +560,7 @@ mod tests {
         let mut a = acc();
         let mut idem = Idempotence::new();
         idem.set_producer(PID);
-        let b0 = send(&mut a, &mut idem, 1, t).unwrap();
-        idem.on_success(&b0, 0);
-        a.returned(TP);
+        ack_first_batch(&mut a, &mut idem, t);
         let b1 = send(&mut a, &mut idem, 1, t).unwrap(); // seq 1
         let b2 = send(&mut a, &mut idem, 1, t).unwrap(); // seq 2
         // b1 was written but answered REQUEST_TIMED_OUT; b2 is acknowledged.
@@ -565,23 +573,17 @@ mod tests {
         let r1 = send(&mut a, &mut idem, 1, t).unwrap();
         assert_eq!(r1.base_sequence, 1);
         // ...and nothing new behind it, also while it fails again before the append.
-        assert!(a.drain(t, 1, 1 << 20, |_| Some(1), &mut idem).is_empty());
+        assert!(drain(&mut a, &mut idem, t).is_none());
         assert!(idem.can_retry(&r1, ErrorCode::NotLeaderOrFollower, 0));
         a.returned(TP);
         a.reenqueue(r1);
-        let r1 = a
-            .drain(t, 1, 1 << 20, |_| Some(1), &mut idem)
-            .pop()
-            .unwrap();
+        let r1 = drain(&mut a, &mut idem, t).unwrap();
         assert_eq!(r1.base_sequence, 1);
-        assert!(a.drain(t, 1, 1 << 20, |_| Some(1), &mut idem).is_empty());
+        assert!(drain(&mut a, &mut idem, t).is_none());
         // The broker still has it among its last 5 batches: a duplicate, with its offset.
         idem.on_success(&r1, 1);
         a.returned(TP);
-        let b3 = a
-            .drain(t, 1, 1 << 20, |_| Some(1), &mut idem)
-            .pop()
-            .unwrap();
+        let b3 = drain(&mut a, &mut idem, t).unwrap();
         assert_eq!(b3.base_sequence, 3);
     }
 
@@ -591,9 +593,7 @@ mod tests {
         let mut a = acc();
         let mut idem = Idempotence::new();
         idem.set_producer(PID);
-        let b0 = send(&mut a, &mut idem, 1, t).unwrap();
-        idem.on_success(&b0, 0);
-        a.returned(TP);
+        ack_first_batch(&mut a, &mut idem, t);
         let b1 = send(&mut a, &mut idem, 2, t).unwrap(); // seq 1-2
         let b2 = send(&mut a, &mut idem, 2, t).unwrap(); // seq 3-4
         // b2 was written although b1 was not (say the broker lost its producer state).
@@ -614,9 +614,7 @@ mod tests {
         let mut a = acc();
         let mut idem = Idempotence::new();
         idem.set_producer(PID);
-        let b0 = send(&mut a, &mut idem, 1, t).unwrap();
-        idem.on_success(&b0, 0);
-        a.returned(TP);
+        ack_first_batch(&mut a, &mut idem, t);
         let b1 = send(&mut a, &mut idem, 1, t).unwrap();
         let b2 = send(&mut a, &mut idem, 1, t).unwrap();
         // Both fail with NOT_LEADER: retriable, no bump.
@@ -627,20 +625,14 @@ mod tests {
         a.returned(TP);
         a.reenqueue(b2);
         // b2 (seq 1) is first in the queue but b1 (seq 0) is the first unacked: no drain.
-        assert!(a.drain(t, 1, 1 << 20, |_| Some(1), &mut idem).is_empty());
+        assert!(drain(&mut a, &mut idem, t).is_none());
         a.reenqueue(b1);
-        let r1 = a
-            .drain(t, 1, 1 << 20, |_| Some(1), &mut idem)
-            .pop()
-            .unwrap();
+        let r1 = drain(&mut a, &mut idem, t).unwrap();
         assert_eq!(r1.base_sequence, 1, "same sequence on retry");
         // One batch per partition per drain, and b2 waits until b1 is acked.
-        assert!(a.drain(t, 1, 1 << 20, |_| Some(1), &mut idem).is_empty());
+        assert!(drain(&mut a, &mut idem, t).is_none());
         idem.on_success(&r1, 1);
-        let r2 = a
-            .drain(t, 1, 1 << 20, |_| Some(1), &mut idem)
-            .pop()
-            .unwrap();
+        let r2 = drain(&mut a, &mut idem, t).unwrap();
         assert_eq!(r2.base_sequence, 2);
     }
 
@@ -683,10 +675,7 @@ mod tests {
             .map(|b| (b.base_sequence, b.producer.unwrap().epoch))
             .collect();
         assert_eq!(seqs, vec![(0, 1), (2, 1)]);
-        let r = a
-            .drain(t, 1, 1 << 20, |_| Some(1), &mut idem)
-            .pop()
-            .unwrap();
+        let r = drain(&mut a, &mut idem, t).unwrap();
         assert!(r.sequence_reset && r.encoded.is_none());
         assert_eq!(r.base_sequence, 0);
     }
@@ -730,10 +719,7 @@ mod tests {
             0,
             t,
         );
-        let ob = a
-            .drain(t, 1, 1 << 20, |_| Some(1), &mut idem)
-            .pop()
-            .unwrap();
+        let ob = drain(&mut a, &mut idem, t).unwrap();
         // TP gets a gap → bump.
         let b = send(&mut a, &mut idem, 1, t).unwrap();
         assert!(idem.can_retry(&b, ErrorCode::OutOfOrderSequenceNumber, 0));
@@ -800,10 +786,7 @@ mod tests {
         assert!(matches!(idem.maybe_bump(|_| 0), Some(Bump::Bumped(_))));
         let q = &mut a.topics[0].partitions[0];
         idem.restart_sequences(TP, q.batches.iter_mut());
-        let b = a
-            .drain(t, 1, 1 << 20, |_| Some(1), &mut idem)
-            .pop()
-            .unwrap();
+        let b = drain(&mut a, &mut idem, t).unwrap();
         assert_eq!((b.base_sequence, b.producer.unwrap().epoch), (0, 1));
     }
 
