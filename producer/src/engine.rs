@@ -127,6 +127,16 @@ enum Pending {
     InitProducerId,
 }
 
+/// The error for a batch past `delivery.timeout.ms`.
+fn delivery_timeout(acc: &Accumulator, b: &Batch, now: Instant) -> ProduceError {
+    ProduceError::DeliveryTimeout {
+        topic: acc.topic_name(b.tp.topic).to_string(),
+        partition: b.tp.partition,
+        elapsed: now.saturating_duration_since(b.created),
+        last_error: b.last_error,
+    }
+}
+
 #[derive(Debug)]
 struct InFlight {
     node: i32,
@@ -576,12 +586,7 @@ impl Engine {
                     at(b.deadline);
                     continue;
                 }
-                let e = ProduceError::DeliveryTimeout {
-                    topic: self.acc.topic_name(b.tp.topic).to_string(),
-                    partition: b.tp.partition,
-                    elapsed: now.saturating_duration_since(b.created),
-                    last_error: b.last_error,
-                };
+                let e = delivery_timeout(&self.acc, b, now);
                 for r in &mut b.records {
                     r.complete(Err(e.clone()));
                 }
@@ -594,12 +599,7 @@ impl Engine {
         // Batches past delivery.timeout.ms that are not on the wire.
         for b in self.acc.expire(now) {
             let in_retry = b.in_retry();
-            let e = ProduceError::DeliveryTimeout {
-                topic: self.acc.topic_name(b.tp.topic).to_string(),
-                partition: b.tp.partition,
-                elapsed: now.saturating_duration_since(b.created),
-                last_error: b.last_error,
-            };
+            let e = delivery_timeout(&self.acc, &b, now);
             if in_retry {
                 if let Some(idem) = &mut self.idem {
                     idem.mark_unresolved(&b);
