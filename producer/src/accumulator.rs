@@ -8,10 +8,11 @@ use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use kwire_protocol::ErrorCode;
 
 use crate::batch::{BATCH_OVERHEAD, PendingRecord, record_size};
+use crate::delivery::{BatchOutcome, DeliveryFuture};
 use crate::idempotence::ProducerIdAndEpoch;
 
 /// A topic (interned in the accumulator) and a partition.
@@ -56,6 +57,8 @@ pub(crate) struct Batch {
     /// Its records were already failed with a delivery timeout while it was on the wire; the
     /// response still settles its sequences, but reports nothing more to the records.
     pub expired: bool,
+    /// Where its records' outcomes go.
+    pub outcome: BatchOutcome,
 }
 
 impl Batch {
@@ -79,6 +82,7 @@ impl Batch {
             encoded: None,
             last_error: None,
             expired: false,
+            outcome: BatchOutcome::new(),
         }
     }
 
@@ -106,7 +110,7 @@ impl Batch {
         batch_size: usize,
         ratio: f32,
         hard_cap: usize,
-    ) -> Result<(), PendingRecord> {
+    ) -> Result<DeliveryFuture, PendingRecord> {
         if self.records.is_empty() {
             self.base_timestamp = rec.timestamp;
         }
@@ -128,13 +132,14 @@ impl Batch {
             self.full = true;
             return Err(rec);
         }
+        let delivery = self.outcome.future(self.records.len() as u32, rec.timestamp);
         self.records.push(rec);
         self.size += n;
         self.reserved += reserved;
         if estimate(self.size) >= batch_size {
             self.full = true;
         }
-        Ok(())
+        Ok(delivery)
     }
 }
 
@@ -172,14 +177,14 @@ const RATIO_IMPROVE_STEP: f32 = 0.005;
 const MAX_PRESIZED_RECORDS: usize = 512;
 
 /// What [`Accumulator::append`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug)]
 pub(crate) struct Appended {
     /// A new batch was started for the record.
     pub new_batch: bool,
     /// A batch is now full (the sender should look).
     pub batch_full: bool,
-    /// The id of the batch the record went into.
-    pub batch_id: u64,
+    /// The record's outcome.
+    pub delivery: DeliveryFuture,
 }
 
 /// The result of [`Accumulator::ready`].
@@ -245,7 +250,16 @@ pub(crate) struct Accumulator {
     /// `send` calls are waiting for memory: send everything now.
     pub exhausted: bool,
     drain_index: HashMap<i32, usize>,
+    /// Record vectors and encoding buffers of finished batches, reused by new ones: a fresh
+    /// allocation of a large batch's worth costs a page fault per 4 KiB.
+    spare_records: Vec<Vec<PendingRecord>>,
+    spare_buffers: Vec<BytesMut>,
 }
+
+/// Spare record vectors and buffers kept at most (each kind).
+const SPARES: usize = 4;
+/// Record vectors with more room than this are not kept.
+const MAX_SPARE_RECORDS: usize = 16 * 1024;
 
 impl Accumulator {
     pub fn new(cfg: AccumulatorConfig) -> Self {
@@ -262,6 +276,8 @@ impl Accumulator {
             closing: false,
             exhausted: false,
             drain_index: HashMap::new(),
+            spare_records: Vec::new(),
+            spare_buffers: Vec::new(),
         }
     }
 
@@ -343,11 +359,11 @@ impl Accumulator {
         let rec = match q.batches.back_mut() {
             Some(b) if b.open && !b.full => {
                 match b.append(rec, reserved, batch_size, ratio, hard_cap) {
-                    Ok(()) => {
+                    Ok(delivery) => {
                         return Appended {
                             new_batch: false,
                             batch_full: b.full,
-                            batch_id: b.id,
+                            delivery,
                         };
                     }
                     Err(rec) => rec,
@@ -359,13 +375,22 @@ impl Accumulator {
         self.next_batch_id += 1;
         self.incomplete.insert(id);
         let mut b = Batch::new(id, tp, now, self.cfg.delivery_timeout);
-        // Room for as many records like this one as batch.size holds (bounded: a small first
-        // record must not reserve much), instead of growing the vector from empty.
-        let per_record = record_size(0, 0, rec.key.as_deref(), rec.value.as_deref(), &rec.headers);
-        b.records
-            .reserve_exact((batch_size / per_record).clamp(1, MAX_PRESIZED_RECORDS));
-        let r = b.append(rec, reserved, batch_size, ratio, hard_cap);
-        debug_assert!(r.is_ok(), "an empty batch takes any record");
+        // A finished batch's vector, or room for as many records like this one as batch.size
+        // holds (bounded: a small first record must not reserve much), instead of growing the
+        // vector from empty.
+        match self.spare_records.pop() {
+            Some(v) => b.records = v,
+            None => {
+                let per_record =
+                    record_size(0, 0, rec.key.as_deref(), rec.value.as_deref(), &rec.headers);
+                b.records
+                    .reserve_exact((batch_size / per_record).clamp(1, MAX_PRESIZED_RECORDS));
+            }
+        }
+        let delivery = match b.append(rec, reserved, batch_size, ratio, hard_cap) {
+            Ok(d) => d,
+            Err(_) => unreachable!("an empty batch takes any record"),
+        };
         let full = b.full;
         self.lower_deadline_floor(b.deadline);
         let q = self.queue_mut(tp);
@@ -374,7 +399,7 @@ impl Accumulator {
         Appended {
             new_batch: true,
             batch_full: full || had_full,
-            batch_id: id,
+            delivery,
         }
     }
 
@@ -516,13 +541,14 @@ impl Accumulator {
         let second: Vec<PendingRecord> = big.records.split_off(half);
         let first = std::mem::take(&mut big.records);
         let reserved_first = big.reserved / 2;
+        let [o1, o2] = big.outcome.split(half as u32);
         let parts = [
-            (first, reserved_first),
-            (second, big.reserved - reserved_first),
+            (first, reserved_first, o1),
+            (second, big.reserved - reserved_first, o2),
         ];
         self.incomplete.remove(&big.id);
         let mut next_seq = big.base_sequence;
-        parts.map(|(records, reserved)| {
+        parts.map(|(records, reserved, outcome)| {
             let id = self.next_batch_id;
             self.next_batch_id += 1;
             self.incomplete.insert(id);
@@ -562,6 +588,7 @@ impl Accumulator {
                 encoded: None,
                 last_error: big.last_error,
                 expired: big.expired,
+                outcome,
             }
         })
     }
@@ -645,6 +672,34 @@ impl Accumulator {
         self.incomplete.remove(&batch.id);
     }
 
+    /// Keeps a finished batch's record vector and encoded buffer (if nothing else holds it)
+    /// for later batches.
+    pub fn recycle(&mut self, mut batch: Batch) {
+        let mut records = std::mem::take(&mut batch.records);
+        if self.spare_records.len() < SPARES && records.capacity() <= MAX_SPARE_RECORDS {
+            records.clear();
+            self.spare_records.push(records);
+        }
+        if let Some(Ok(mut buf)) = batch.encoded.take().map(Bytes::try_into_mut) {
+            if self.spare_buffers.len() < SPARES && buf.capacity() <= self.max_spare_buffer() {
+                buf.clear();
+                self.spare_buffers.push(buf);
+            }
+        }
+    }
+
+    fn max_spare_buffer(&self) -> usize {
+        self.cfg.batch_size.max(self.cfg.max_request_size) + 64 * 1024
+    }
+
+    /// An empty buffer with room for `size` bytes: a spare one if it is large enough.
+    pub fn take_buffer(&mut self, size: usize) -> BytesMut {
+        match self.spare_buffers.iter().rposition(|b| b.capacity() >= size) {
+            Some(i) => self.spare_buffers.swap_remove(i),
+            None => BytesMut::with_capacity(size),
+        }
+    }
+
     /// Makes every batch existing now sendable regardless of `linger.ms`; returns a marker for
     /// [`flushed`](Self::flushed).
     pub fn begin_flush(&mut self) -> u64 {
@@ -715,7 +770,6 @@ mod tests {
             key: None,
             value: Some(Bytes::from(vec![b'x'; n])),
             headers: Vec::new(),
-            reply: None,
         }
     }
 
@@ -988,22 +1042,24 @@ mod tests {
                     key: None,
                     value: Some(payload.clone()),
                     headers: Vec::new(),
-                    reply: None,
                 };
                 let a = acc.append(tp(partition), r, 0, t0);
                 if a.batch_full {
                     partition = (partition + 1) % 3;
-                    for b in acc.drain(t0, 1, 1 << 20, |_| Some(1), &mut NoGate) {
+                    for mut b in acc.drain(t0, 1, 1 << 20, |_| Some(1), &mut NoGate) {
                         let stamp = ProducerStamp {
                             producer_id: 1,
                             producer_epoch: 0,
                             base_sequence: 0,
                         };
-                        let e = encode_batch(&b.records, stamp, Compression::None, None, b.size)
+                        let buf = acc.take_buffer(b.size);
+                        let e = encode_batch(&b.records, stamp, Compression::None, None, buf)
                             .unwrap();
                         bytes += e.len();
                         acc.returned(b.tp);
                         acc.batch_done(&b);
+                        b.encoded = Some(e);
+                        acc.recycle(b);
                     }
                 }
             }

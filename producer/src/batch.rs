@@ -5,13 +5,9 @@ use bytes::{Bytes, BytesMut};
 use kwire_protocol::records::{
     BATCH_HEADER_SIZE, BatchOptions, BatchWriter, Compression, HeaderRef,
 };
-use tokio::sync::oneshot;
 
 use crate::error::ProduceError;
-use crate::record::{RecordHeader, RecordMetadata};
-
-/// Where a record's outcome is delivered.
-pub(crate) type Reply = oneshot::Sender<Result<RecordMetadata, ProduceError>>;
+use crate::record::RecordHeader;
 
 /// Bytes of a batch before its first record (the v2 batch header).
 pub(crate) const BATCH_OVERHEAD: usize = BATCH_HEADER_SIZE;
@@ -27,17 +23,6 @@ pub(crate) struct PendingRecord {
     pub value: Option<Bytes>,
     /// Headers.
     pub headers: Vec<RecordHeader>,
-    /// Where the outcome goes (`None`: nobody listens, the outcome is only counted).
-    pub reply: Option<Reply>,
-}
-
-impl PendingRecord {
-    /// Sends the outcome to whoever waits for it.
-    pub(crate) fn complete(&mut self, outcome: Result<RecordMetadata, ProduceError>) {
-        if let Some(tx) = self.reply.take() {
-            let _ = tx.send(outcome);
-        }
-    }
 }
 
 const fn varint_len(v: u64) -> usize {
@@ -105,15 +90,14 @@ impl ProducerStamp {
     };
 }
 
-/// Encodes `records` as one record batch v2.
+/// Encodes `records` as one record batch v2 into `buf` (empty; it grows as needed).
 pub(crate) fn encode_batch(
     records: &[PendingRecord],
     stamp: ProducerStamp,
     compression: Compression,
     level: Option<i32>,
-    size_hint: usize,
+    mut buf: BytesMut,
 ) -> Result<Bytes, ProduceError> {
-    let mut buf = BytesMut::with_capacity(size_hint.max(BATCH_OVERHEAD) + 64);
     let enc = |e: kwire_protocol::EncodeError| ProduceError::Encode(e.to_string());
     let mut w = BatchWriter::new(
         &mut buf,
@@ -157,7 +141,6 @@ mod tests {
                 key: "h".into(),
                 value: None,
             }],
-            reply: None,
         }
     }
 
@@ -189,7 +172,14 @@ mod tests {
             producer_epoch: 2,
             base_sequence: 40,
         };
-        let b = encode_batch(&records, stamp, Compression::None, None, expected).unwrap();
+        let b = encode_batch(
+            &records,
+            stamp,
+            Compression::None,
+            None,
+            BytesMut::new(),
+        )
+        .unwrap();
         assert_eq!(b.len(), expected);
         let view = BatchView::decode(b).unwrap();
         let h = view.header();

@@ -18,17 +18,17 @@ use kwire_protocol::api::produce::{
     PartitionProduceData, PartitionProduceResponse, ProduceRequest, ProduceResponse,
     TopicProduceData,
 };
-use tokio::sync::oneshot;
 use tracing::{debug, info, warn};
 
 use crate::accumulator::{Accumulator, AccumulatorConfig, Appended, Batch, NoGate, Tp};
 use crate::batch::{PendingRecord, ProducerStamp, encode_batch, record_size_upper_bound};
 use crate::config::{Acks, ProducerConfig};
+use crate::delivery::DeliveryFuture;
 use crate::error::ProduceError;
 use crate::idempotence::{Bump, Idempotence, ProducerIdAndEpoch};
 use crate::metadata::{MetadataState, is_fatal_topic_error};
 use crate::partitioner::{Partitioner, Rng, StickyPartitioner, partition_for_key};
-use crate::record::{ProducerRecord, RecordMetadata};
+use crate::record::ProducerRecord;
 use crate::retry::{Backoff, invalidates_metadata};
 
 /// A request body the driver encodes and sends.
@@ -155,10 +155,22 @@ pub(crate) enum Blocked {
 
 /// A record taken by [`Engine::try_append`]: the receiver of its outcome, and whether the
 /// driver should look at the accumulator now (a batch was started or filled).
-pub(crate) type Accepted = (
-    oneshot::Receiver<Result<RecordMetadata, ProduceError>>,
-    bool,
-);
+pub(crate) type Accepted = (DeliveryFuture, bool);
+
+/// Checks a topic name as Kafka does: 1–249 characters of `[a-zA-Z0-9._-]`, not `.` or `..`.
+fn check_topic_name(topic: &str) -> Result<(), ProduceError> {
+    if topic.is_empty()
+        || topic.len() > 249
+        || topic == "."
+        || topic == ".."
+        || !topic
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
+    {
+        return Err(ProduceError::InvalidTopic(topic.to_string()));
+    }
+    Ok(())
+}
 
 /// Counters readable from the producer handle.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -194,6 +206,14 @@ pub struct ProducerMetrics {
     pub connections: u64,
 }
 
+#[derive(Debug)]
+struct LastTopic {
+    name: Arc<str>,
+    index: u32,
+    partitions: usize,
+    generation: u64,
+}
+
 /// The producer state machine. See the module docs.
 #[derive(Debug)]
 pub(crate) struct Engine {
@@ -206,6 +226,9 @@ pub(crate) struct Engine {
     /// Per topic index: the metadata generation and the partitions with a leader (a vector:
     /// looked up for every record without a key).
     avail_cache: Vec<(u64, Vec<i32>)>,
+    /// The topic of the last record taken, valid for one metadata generation: spares the
+    /// name's validation and the lookups for a run of records to one topic.
+    last_topic: Option<LastTopic>,
     nodes: BTreeMap<i32, Node>,
     in_flight: HashMap<u64, InFlight>,
     next_id: u64,
@@ -253,6 +276,7 @@ impl Engine {
             sticky: StickyPartitioner::new(cfg.batch_size, cfg.partitioner_adaptive, seed),
             custom,
             avail_cache: Vec::new(),
+            last_topic: None,
             nodes,
             in_flight: HashMap::new(),
             next_id: 0,
@@ -326,19 +350,9 @@ impl Engine {
                 .any(|f| matches!(f.kind, Pending::Produce(_)))
     }
 
-    /// Checks that a record can ever be sent: its size and topic name.
-    pub fn check_record(&self, record: &ProducerRecord) -> Result<usize, ProduceError> {
-        if record.topic.is_empty()
-            || record.topic.len() > 249
-            || record.topic.as_ref() == "."
-            || record.topic.as_ref() == ".."
-            || !record
-                .topic
-                .bytes()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
-        {
-            return Err(ProduceError::InvalidTopic(record.topic.to_string()));
-        }
+    /// Checks a record's size against `max.request.size` and `buffer.memory`; returns the
+    /// most it can take of a batch.
+    fn check_size(&self, record: &ProducerRecord) -> Result<usize, ProduceError> {
         let size = record_size_upper_bound(
             record.key.as_deref(),
             record.value.as_deref(),
@@ -376,25 +390,20 @@ impl Engine {
         if self.closing {
             return Err(ProduceError::Closed);
         }
-        let size = self.check_record(&record)?;
-        self.meta.want(&record.topic);
-        let Some(count) = self.meta.cluster.partition_count(&record.topic) else {
-            if let Some(&e) = self.meta.cluster.topic_errors.get(&record.topic) {
-                if is_fatal_topic_error(e) {
-                    return Err(ProduceError::Broker {
-                        topic: record.topic.to_string(),
-                        partition: -1,
-                        code: e,
-                        message: None,
-                    });
-                }
+        let size = self.check_size(&record)?;
+        let generation = self.meta.generation;
+        let (ti, count) = match &self.last_topic {
+            Some(t)
+                if t.generation == generation
+                    && (Arc::ptr_eq(&t.name, &record.topic) || t.name == record.topic) =>
+            {
+                (t.index, t.partitions)
             }
-            return Ok(Err(Blocked::NeedMetadata(record)));
+            _ => match self.resolve_topic(&record)? {
+                Some(found) => found,
+                None => return Ok(Err(Blocked::NeedMetadata(record))),
+            },
         };
-        if count == 0 {
-            return Ok(Err(Blocked::NeedMetadata(record)));
-        }
-        let ti = self.acc.topic_index(&record.topic);
         let mut sticky = false;
         let partition = match record.partition {
             Some(p) => {
@@ -450,7 +459,6 @@ impl Engine {
             self.acc.exhausted = true;
             return Ok(Err(Blocked::BufferFull(record)));
         }
-        let (tx, rx) = oneshot::channel();
         let tp = Tp {
             topic: ti,
             partition,
@@ -461,7 +469,6 @@ impl Engine {
             key: record.key,
             value: record.value,
             headers: record.headers,
-            reply: Some(tx),
         };
         let a: Appended = self.acc.append(tp, rec, size, now);
         if sticky {
@@ -477,7 +484,41 @@ impl Engine {
             );
         }
         self.counters.records_enqueued += 1;
-        Ok(Ok((rx, a.new_batch || a.batch_full)))
+        Ok(Ok((a.delivery, a.new_batch || a.batch_full)))
+    }
+
+    /// The index and partition count of a record's topic (`None`: not known yet, metadata
+    /// is asked for), remembered for the records that follow.
+    fn resolve_topic(
+        &mut self,
+        record: &ProducerRecord,
+    ) -> Result<Option<(u32, usize)>, ProduceError> {
+        check_topic_name(&record.topic)?;
+        self.meta.want(&record.topic);
+        let count = match self.meta.cluster.partition_count(&record.topic) {
+            Some(n) if n > 0 => n,
+            _ => {
+                if let Some(&e) = self.meta.cluster.topic_errors.get(&record.topic) {
+                    if is_fatal_topic_error(e) {
+                        return Err(ProduceError::Broker {
+                            topic: record.topic.to_string(),
+                            partition: -1,
+                            code: e,
+                            message: None,
+                        });
+                    }
+                }
+                return Ok(None);
+            }
+        };
+        let index = self.acc.topic_index(&record.topic);
+        self.last_topic = Some(LastTopic {
+            name: record.topic.clone(),
+            index,
+            partitions: count,
+            generation: self.meta.generation,
+        });
+        Ok(Some((index, count)))
     }
 
     fn refresh_available(&mut self, ti: u32) {
@@ -586,10 +627,7 @@ impl Engine {
                     at(b.deadline);
                     continue;
                 }
-                let e = delivery_timeout(&self.acc, b, now);
-                for r in &mut b.records {
-                    r.complete(Err(e.clone()));
-                }
+                b.outcome.fail(delivery_timeout(&self.acc, b, now));
                 b.expired = true;
                 expired_records += b.records.len() as u64;
             }
@@ -907,12 +945,13 @@ impl Engine {
                     },
                     None => ProducerStamp::NONE,
                 };
+                let buf = self.acc.take_buffer(b.size + 64);
                 match encode_batch(
                     &b.records,
                     stamp,
                     self.cfg.compression,
                     self.cfg.compression_level,
-                    b.size,
+                    buf,
                 ) {
                     Ok(bytes) => {
                         if self.cfg.compression != kwire_protocol::records::Compression::None {
@@ -1254,47 +1293,32 @@ impl Engine {
         }
     }
 
-    fn complete_batch(&mut self, mut b: Batch, base_offset: i64, log_append_time: i64) {
+    fn complete_batch(&mut self, b: Batch, base_offset: i64, log_append_time: i64) {
         if let Some(idem) = &mut self.idem {
             idem.on_success(&b, base_offset);
         }
         let topic = self.acc.topic_name(b.tp.topic).clone();
-        for (i, r) in b.records.iter_mut().enumerate() {
-            let m = RecordMetadata {
-                topic: topic.clone(),
-                partition: b.tp.partition,
-                offset: if base_offset >= 0 {
-                    base_offset + i as i64
-                } else {
-                    -1
-                },
-                timestamp: if log_append_time >= 0 {
-                    log_append_time
-                } else {
-                    r.timestamp
-                },
-            };
-            r.complete(Ok(m));
-        }
+        b.outcome
+            .deliver(topic, b.tp.partition, base_offset, log_append_time);
         if !b.expired {
             self.counters.records_delivered += b.records.len() as u64;
         }
         self.acc.batch_done(&b);
+        self.acc.recycle(b);
         self.acc.exhausted = false;
         self.wake_waiters = true;
     }
 
-    fn fail_batch(&mut self, mut b: Batch, e: ProduceError, code: Option<ErrorCode>, adjust: bool) {
+    fn fail_batch(&mut self, b: Batch, e: ProduceError, code: Option<ErrorCode>, adjust: bool) {
         if let Some(idem) = &mut self.idem {
             idem.on_failed(&b, code, adjust);
         }
-        for r in &mut b.records {
-            r.complete(Err(e.clone()));
-        }
+        b.outcome.fail(e);
         if !b.expired {
             self.counters.records_failed += b.records.len() as u64;
         }
         self.acc.batch_done(&b);
+        self.acc.recycle(b);
         self.acc.exhausted = false;
         self.wake_waiters = true;
     }
@@ -1312,11 +1336,11 @@ mod tests {
     };
     use kwire_protocol::api::produce::TopicProduceResponse;
     use kwire_protocol::records::BatchView;
-    use tokio::sync::oneshot::error::TryRecvError;
 
     use super::*;
+    use crate::record::RecordMetadata;
 
-    type Rx = oneshot::Receiver<Result<RecordMetadata, ProduceError>>;
+    type Rx = DeliveryFuture;
 
     const V: Versions = Versions {
         produce: 9,
@@ -1626,11 +1650,7 @@ mod tests {
     }
 
     fn outcome(rx: &mut Rx) -> Option<Result<RecordMetadata, ProduceError>> {
-        match rx.try_recv() {
-            Ok(r) => Some(r),
-            Err(TryRecvError::Empty) => None,
-            Err(TryRecvError::Closed) => panic!("outcome dropped"),
-        }
+        rx.try_outcome()
     }
 
     #[test]

@@ -1,16 +1,13 @@
 //! The producer handle: `send`, `flush`, `close`, counters.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 use crate::config::ProducerConfig;
+use crate::delivery::DeliveryFuture;
 use crate::engine::{Blocked, Engine, ProducerMetrics};
 use crate::error::ProduceError;
 use crate::idempotence::ProducerIdAndEpoch;
@@ -117,23 +114,6 @@ impl Drop for Inner {
     }
 }
 
-/// The outcome of one record, resolved when its batch is acknowledged or fails.
-#[derive(Debug)]
-#[must_use = "the record is sent either way; await this to learn its outcome"]
-pub struct DeliveryFuture {
-    rx: oneshot::Receiver<Result<RecordMetadata, ProduceError>>,
-}
-
-impl Future for DeliveryFuture {
-    type Output = Result<RecordMetadata, ProduceError>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.rx)
-            .poll(cx)
-            .map(|r| r.unwrap_or(Err(ProduceError::Closed)))
-    }
-}
-
 impl Producer {
     /// Starts a producer with the built-in partitioner.
     pub fn new(config: ProducerConfig) -> Result<Self, ProduceError> {
@@ -197,7 +177,7 @@ impl Producer {
                 if wake {
                     shared.wake.notify_one();
                 }
-                return Ok(DeliveryFuture { rx });
+                return Ok(rx);
             }
             Err(Blocked::NeedMetadata(r) | Blocked::BufferFull(r)) => r,
         };
@@ -224,7 +204,7 @@ impl Producer {
                     if wake {
                         shared.wake.notify_one();
                     }
-                    return Ok(DeliveryFuture { rx });
+                    return Ok(rx);
                 }
                 Err(b) => b,
             };
