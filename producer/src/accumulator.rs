@@ -132,7 +132,9 @@ impl Batch {
             self.full = true;
             return Err(rec);
         }
-        let delivery = self.outcome.future(self.records.len() as u32, rec.timestamp);
+        let delivery = self
+            .outcome
+            .future(self.records.len() as u32, rec.timestamp);
         self.records.push(rec);
         self.size += n;
         self.reserved += reserved;
@@ -694,7 +696,11 @@ impl Accumulator {
 
     /// An empty buffer with room for `size` bytes: a spare one if it is large enough.
     pub fn take_buffer(&mut self, size: usize) -> BytesMut {
-        match self.spare_buffers.iter().rposition(|b| b.capacity() >= size) {
+        match self
+            .spare_buffers
+            .iter()
+            .rposition(|b| b.capacity() >= size)
+        {
             Some(i) => self.spare_buffers.swap_remove(i),
             None => BytesMut::with_capacity(size),
         }
@@ -1053,8 +1059,8 @@ mod tests {
                             base_sequence: 0,
                         };
                         let buf = acc.take_buffer(b.size);
-                        let e = encode_batch(&b.records, stamp, Compression::None, None, buf)
-                            .unwrap();
+                        let e =
+                            encode_batch(&b.records, stamp, Compression::None, None, buf).unwrap();
                         bytes += e.len();
                         acc.returned(b.tp);
                         acc.batch_done(&b);

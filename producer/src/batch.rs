@@ -172,14 +172,7 @@ mod tests {
             producer_epoch: 2,
             base_sequence: 40,
         };
-        let b = encode_batch(
-            &records,
-            stamp,
-            Compression::None,
-            None,
-            BytesMut::new(),
-        )
-        .unwrap();
+        let b = encode_batch(&records, stamp, Compression::None, None, BytesMut::new()).unwrap();
         assert_eq!(b.len(), expected);
         let view = BatchView::decode(b).unwrap();
         let h = view.header();

@@ -52,12 +52,12 @@ mod retry;
 mod sender;
 
 pub use config::{Acks, Compression, ProducerConfig, ProducerConfigBuilder};
+pub use delivery::DeliveryFuture;
 pub use engine::ProducerMetrics;
 pub use error::{ConfigError, ProduceError};
 pub use idempotence::ProducerIdAndEpoch;
 pub use kwire_protocol::ErrorCode;
 pub use metadata::{BrokerAddr, Cluster, PartitionLeader, TopicInfo};
 pub use partitioner::Partitioner;
-pub use delivery::DeliveryFuture;
 pub use producer::Producer;
 pub use record::{ProducerRecord, RecordHeader, RecordMetadata};
