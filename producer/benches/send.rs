@@ -1,0 +1,84 @@
+//! Records through the whole producer (engine, sender task, connections) into an in-process
+//! `kwire-mock` broker: `cargo bench -p kwire-producer`. 100-byte records, acks=all,
+//! idempotence on, linger.ms=5, at `batch.size` 16384 (Java's default) and 1000000
+//! (librdkafka's). The side-by-side comparison with librdkafka on real brokers is
+//! `producer/bench/compare.sh`.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use kwire_mock::MockCluster;
+use kwire_producer::{Producer, ProducerConfig, ProducerRecord};
+
+/// Records per measured round.
+const RECORDS: u64 = 100_000;
+
+fn send(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let mock = rt
+        .block_on(
+            MockCluster::builder()
+                .brokers(1)
+                .topic("bench", 3, 1)
+                // Rounds add up: keep the mock's memory bounded.
+                .log_retention_bytes(64 << 20)
+                .start(),
+        )
+        .expect("mock");
+    let topic: Arc<str> = Arc::from("bench");
+    let record = ProducerRecord {
+        topic: topic.clone(),
+        partition: None,
+        key: None,
+        value: Some(Bytes::from(vec![b'x'; 100])),
+        headers: Vec::new(),
+        timestamp: None,
+    };
+    let mut group = c.benchmark_group("send_100_byte_records");
+    group.throughput(Throughput::Elements(RECORDS));
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(5));
+    for batch_size in ["16384", "1000000"] {
+        let config = ProducerConfig::builder()
+            .bootstrap_servers(mock.bootstrap())
+            .set("batch.size", batch_size)
+            .set("linger.ms", "5")
+            .build()
+            .expect("config");
+        let producer = rt.block_on(async {
+            let p = Producer::new(config).expect("producer");
+            // Metadata, producer id and connections before the clock starts.
+            p.send(record.clone()).await.expect("warm-up record");
+            p
+        });
+        group.bench_function(BenchmarkId::new("batch.size", batch_size), |b| {
+            b.iter_custom(|rounds| {
+                rt.block_on(async {
+                    let t0 = Instant::now();
+                    for _ in 0..rounds {
+                        let mut outcomes = Vec::with_capacity(RECORDS as usize);
+                        for _ in 0..RECORDS {
+                            outcomes.push(producer.enqueue(record.clone()).await.expect("enqueue"));
+                        }
+                        for o in outcomes {
+                            o.await.expect("delivered");
+                        }
+                    }
+                    t0.elapsed()
+                })
+            })
+        });
+        rt.block_on(producer.close(Duration::from_secs(10)))
+            .expect("close");
+    }
+    group.finish();
+    rt.block_on(mock.shutdown());
+}
+
+criterion_group!(benches, send);
+criterion_main!(benches);
