@@ -31,8 +31,12 @@ impl PendingFetch {
 
     /// Reads again; returns the response once there is enough data, a partition has an error
     /// (e.g. leadership moved away, as Kafka's delayed fetch completes then), or the wait is
-    /// over.
+    /// over; never while the broker is down (a dead broker answers nothing).
     pub fn poll(&mut self, cluster: &mut Cluster, now: u64) -> Option<FetchResponse> {
+        // A broker that went down answers nothing; its connection is closed.
+        if !cluster.is_up(self.broker) {
+            return None;
+        }
         let (resp, bytes) = read(cluster, self.broker, &self.request, self.version);
         let enough = bytes >= usize::try_from(self.request.min_bytes.max(1)).unwrap_or(1);
         (enough || has_error(&resp) || now >= self.deadline).then_some(resp)

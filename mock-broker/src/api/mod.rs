@@ -42,6 +42,13 @@ pub fn handle(
     now: u64,
 ) -> Outcome {
     let v = header.api_version;
+    // A broker that is down has crashed: it answers nothing. The server closes its connections
+    // once it sees the broker go down, but a request can reach the model first; answering it
+    // (e.g. NOT_LEADER_OR_FOLLOWER with a KIP-951 hint to the new leader) is what a dead Kafka
+    // broker never does.
+    if !cluster.is_up(broker) {
+        return Outcome::Disconnect(format!("broker {broker} is down"));
+    }
     match body {
         RequestBody::ApiVersions(r) => api_versions::handle(&r, v),
         RequestBody::Metadata(r) => metadata::handle(cluster, broker, &r, v),

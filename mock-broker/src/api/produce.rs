@@ -45,8 +45,12 @@ impl PendingProduce {
     }
 
     /// Looks again at the cluster: returns the response once every partition is done or the
-    /// deadline has passed.
+    /// deadline has passed; never while the broker is down (a dead broker answers nothing).
     pub fn poll(&mut self, cluster: &Cluster, now: u64) -> Option<ProduceResponse> {
+        // A broker that went down answers nothing; its connection is closed.
+        if !cluster.is_up(self.broker) {
+            return None;
+        }
         let timed_out = now >= self.deadline;
         let response = &mut self.response;
         self.waits.retain(|w| {

@@ -752,3 +752,73 @@ fn a_waiting_fetch_ends_early_when_leadership_moves() {
         ErrorCode::FencedLeaderEpoch
     );
 }
+
+#[test]
+fn a_broker_that_is_down_answers_nothing() {
+    // The model takes a broker down before the server closes its connections: a request that
+    // reaches the handlers in between must not be answered. Answering it used to send
+    // NOT_LEADER_OR_FOLLOWER with a KIP-951 hint (new leader, new epoch) from a dead broker;
+    // franz-go took the hint's epoch, then ignored every later Metadata answer and stopped
+    // producing to the partition for good.
+    let mut c = cluster(1);
+    assert_eq!(c.partition("t", 0).unwrap().leader, Some(1));
+    c.broker_down(1);
+    let o = call(
+        &mut c,
+        1,
+        RequestBody::Produce(produce("t", 0, -1, 1000, batch(1, -1, 0, 0))),
+        10,
+        0,
+    );
+    assert!(matches!(o, Outcome::Disconnect(_)), "got {o:?}");
+    let o = call(
+        &mut c,
+        1,
+        RequestBody::Metadata(MetadataRequest::default()),
+        12,
+        0,
+    );
+    assert!(matches!(o, Outcome::Disconnect(_)), "got {o:?}");
+    c.broker_up(1);
+    let r = produced(call(
+        &mut c,
+        1,
+        RequestBody::Produce(produce("t", 0, 1, 1000, batch(1, -1, 0, 0))),
+        10,
+        0,
+    ));
+    assert_eq!(
+        r.responses[0].partition_responses[0].error_code,
+        ErrorCode::NotLeaderOrFollower
+    );
+
+    // Requests already waiting when the broker goes down are not answered either.
+    let mut c = cluster(1);
+    c.set_default_lag(FollowerLag::Stalled);
+    let o = call(
+        &mut c,
+        1,
+        RequestBody::Produce(produce("t", 0, -1, 1000, batch(1, -1, 0, 0))),
+        10,
+        0,
+    );
+    let Outcome::WaitAcks(mut produce_wait) = o else {
+        panic!("expected a wait, got {o:?}")
+    };
+    let o = call(
+        &mut c,
+        1,
+        RequestBody::Fetch(fetch_req(0, 0, 1 << 20, 5000)),
+        10,
+        0,
+    );
+    let Outcome::WaitFetch(mut fetch_wait) = o else {
+        panic!("expected a wait, got {o:?}")
+    };
+    c.broker_down(1);
+    assert!(produce_wait.poll(&c, 10).is_none());
+    assert!(fetch_wait.poll(&mut c, 10).is_none());
+    // Not even at their deadlines.
+    assert!(produce_wait.poll(&c, 2000).is_none());
+    assert!(fetch_wait.poll(&mut c, 6000).is_none());
+}
