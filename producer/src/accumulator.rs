@@ -4,7 +4,7 @@
 //!
 //! Pure data and functions of an explicit `now`; the [`engine`](crate::engine) drives it.
 
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -246,7 +246,10 @@ pub(crate) struct Accumulator {
     deadline_floor: Option<Instant>,
     buffer_used: usize,
     next_batch_id: u64,
-    incomplete: BTreeSet<u64>,
+    /// Unfinished batches per id (the halves of a split batch keep its id, so a flush begun
+    /// before the split waits for them), and their total.
+    incomplete: BTreeMap<u64, u32>,
+    incomplete_total: usize,
     flush_upto: u64,
     closing: bool,
     /// `send` calls are waiting for memory: send everything now.
@@ -273,7 +276,8 @@ impl Accumulator {
             deadline_floor: None,
             buffer_used: 0,
             next_batch_id: 0,
-            incomplete: BTreeSet::new(),
+            incomplete: BTreeMap::new(),
+            incomplete_total: 0,
             flush_upto: 0,
             closing: false,
             exhausted: false,
@@ -375,7 +379,7 @@ impl Accumulator {
         };
         let id = self.next_batch_id;
         self.next_batch_id += 1;
-        self.incomplete.insert(id);
+        self.add_incomplete(id);
         let mut b = Batch::new(id, tp, now, self.cfg.delivery_timeout);
         // A finished batch's vector, or room for as many records like this one as batch.size
         // holds (bounded: a small first record must not reserve much), instead of growing the
@@ -548,12 +552,11 @@ impl Accumulator {
             (first, reserved_first, o1),
             (second, big.reserved - reserved_first, o2),
         ];
-        self.incomplete.remove(&big.id);
+        // Both halves keep the batch's id: one more unfinished batch under it.
+        self.add_incomplete(big.id);
+        let id = big.id;
         let mut next_seq = big.base_sequence;
         parts.map(|(records, reserved, outcome)| {
-            let id = self.next_batch_id;
-            self.next_batch_id += 1;
-            self.incomplete.insert(id);
             let base_timestamp = records.first().map_or(0, |r| r.timestamp);
             let size = BATCH_OVERHEAD
                 + records
@@ -671,7 +674,18 @@ impl Accumulator {
     /// The batch is finished (delivered, failed or expired): frees its memory.
     pub fn batch_done(&mut self, batch: &Batch) {
         self.buffer_used = self.buffer_used.saturating_sub(batch.reserved);
-        self.incomplete.remove(&batch.id);
+        if let Some(n) = self.incomplete.get_mut(&batch.id) {
+            *n -= 1;
+            self.incomplete_total -= 1;
+            if *n == 0 {
+                self.incomplete.remove(&batch.id);
+            }
+        }
+    }
+
+    fn add_incomplete(&mut self, id: u64) {
+        *self.incomplete.entry(id).or_insert(0) += 1;
+        self.incomplete_total += 1;
     }
 
     /// Keeps a finished batch's record vector and encoded buffer (if nothing else holds it)
@@ -725,7 +739,7 @@ impl Accumulator {
 
     /// Batches not finished yet.
     pub fn incomplete_batches(&self) -> usize {
-        self.incomplete.len()
+        self.incomplete_total
     }
 
     /// Queue lengths (batches) of the partitions of topic `ti` with a leader.
@@ -867,6 +881,26 @@ mod tests {
         acc.batch_done(&b[0]);
         assert_eq!(acc.buffer_used(), 0);
         assert!(acc.try_reserve(6000));
+    }
+
+    #[test]
+    fn a_flush_waits_for_both_halves_of_a_split_batch() {
+        let t0 = Instant::now();
+        let mut acc = Accumulator::new(cfg());
+        acc.topic_index(&Arc::from("t"));
+        for _ in 0..4 {
+            acc.append(tp(0), rec(10), 0, t0);
+        }
+        let marker = acc.begin_flush();
+        let mut batches = acc.drain_all();
+        let [a, b] = acc.split(batches.remove(0));
+        assert_eq!(acc.incomplete_batches(), 2);
+        acc.batch_done(&a);
+        assert!(!acc.flushed(marker), "the second half is not delivered yet");
+        let later = acc.begin_flush();
+        acc.batch_done(&b);
+        assert!(acc.flushed(marker) && acc.flushed(later));
+        assert_eq!(acc.incomplete_batches(), 0);
     }
 
     #[test]

@@ -38,18 +38,30 @@ enum Resolved {
 struct Cell {
     result: OnceLock<Resolved>,
     /// Tasks waiting for `result`.
-    wakers: Mutex<Vec<Waker>>,
+    wakers: Mutex<Wakers>,
+}
+
+/// One slot per waiting future (a future keeps its slot across polls and frees it when
+/// dropped), so re-polls and abandoned futures do not make the list grow.
+#[derive(Default)]
+struct Wakers {
+    slots: Vec<Option<Waker>>,
+    free: Vec<usize>,
 }
 
 impl Cell {
+    fn wakers(&self) -> std::sync::MutexGuard<'_, Wakers> {
+        self.wakers.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     fn resolve(&self, r: Resolved) {
         if self.result.set(r).is_err() {
             return;
         }
         // `result` is set before the lock is taken: a poller that registers under the lock
         // either sees the result or is in the list taken here.
-        let wakers = std::mem::take(&mut *self.wakers.lock().unwrap_or_else(|p| p.into_inner()));
-        for w in wakers {
+        let slots = std::mem::take(&mut self.wakers().slots);
+        for w in slots.into_iter().flatten() {
             w.wake();
         }
     }
@@ -83,6 +95,7 @@ impl BatchOutcome {
             cell: self.cell.clone(),
             index,
             timestamp,
+            slot: None,
         }
     }
 
@@ -132,6 +145,8 @@ pub struct DeliveryFuture {
     cell: Arc<Cell>,
     index: u32,
     timestamp: i64,
+    /// This future's slot in `cell`'s wakers, once it waited.
+    slot: Option<usize>,
 }
 
 impl fmt::Debug for DeliveryFuture {
@@ -179,7 +194,22 @@ impl DeliveryFuture {
                     let next = cell.clone();
                     self.index -= start;
                     self.cell = next;
+                    // The split cell's wakers were taken when it resolved.
+                    self.slot = None;
                 }
+            }
+        }
+    }
+}
+
+impl Drop for DeliveryFuture {
+    fn drop(&mut self) {
+        if let Some(i) = self.slot {
+            let mut wakers = self.cell.wakers();
+            // After the cell resolved its slots are gone (and nobody registers any more).
+            if let Some(w) = wakers.slots.get_mut(i) {
+                *w = None;
+                wakers.free.push(i);
             }
         }
     }
@@ -194,13 +224,31 @@ impl Future for DeliveryFuture {
                 return Poll::Ready(r);
             }
             let cell = self.cell.clone();
-            let mut wakers = cell.wakers.lock().unwrap_or_else(|p| p.into_inner());
+            let mut wakers = cell.wakers();
             if cell.result.get().is_some() {
                 continue;
             }
-            // Records of a batch are usually awaited by one task in turn: register it once.
-            if !wakers.last().is_some_and(|w| w.will_wake(cx.waker())) {
-                wakers.push(cx.waker().clone());
+            match self.slot {
+                Some(i) => {
+                    let w = &mut wakers.slots[i];
+                    if !w.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                        *w = Some(cx.waker().clone());
+                    }
+                }
+                None => {
+                    let waker = Some(cx.waker().clone());
+                    let i = match wakers.free.pop() {
+                        Some(i) => {
+                            wakers.slots[i] = waker;
+                            i
+                        }
+                        None => {
+                            wakers.slots.push(waker);
+                            wakers.slots.len() - 1
+                        }
+                    };
+                    self.slot = Some(i);
+                }
             }
             return Poll::Pending;
         }
@@ -252,6 +300,45 @@ mod tests {
         let mut f = o.future(0, 0);
         drop(o);
         assert_eq!(ready(&mut f), Some(Err(ProduceError::Closed)));
+    }
+
+    #[test]
+    fn repolls_and_dropped_futures_do_not_grow_the_wakers() {
+        use std::task::Wake;
+        struct Count(std::sync::atomic::AtomicUsize);
+        impl Wake for Count {
+            fn wake(self: Arc<Self>) {
+                self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        let o = BatchOutcome::new();
+        let counts: Vec<_> = (0..2)
+            .map(|_| Arc::new(Count(std::sync::atomic::AtomicUsize::new(0))))
+            .collect();
+        let wakers: Vec<Waker> = counts.iter().map(|c| Waker::from(c.clone())).collect();
+        let mut fs: Vec<_> = (0..2).map(|i| o.future(i, 0)).collect();
+        // Two tasks re-polling in turn, as select! loops woken by timers do.
+        for _ in 0..1000 {
+            for (f, w) in fs.iter_mut().zip(&wakers) {
+                let mut cx = Context::from_waker(w);
+                assert!(Pin::new(f).poll(&mut cx).is_pending());
+            }
+        }
+        assert_eq!(o.cell.wakers().slots.len(), 2);
+        // Futures given up on free their slots for the next ones.
+        for i in 2..1000 {
+            let mut f = o.future(i, 0);
+            let mut cx = Context::from_waker(&wakers[0]);
+            assert!(Pin::new(&mut f).poll(&mut cx).is_pending());
+        }
+        assert_eq!(o.cell.wakers().slots.len(), 3);
+        o.deliver("t".into(), 0, 5, -1);
+        assert!(
+            counts
+                .iter()
+                .all(|c| c.0.load(std::sync::atomic::Ordering::SeqCst) == 1)
+        );
+        assert_eq!(ready(&mut fs[1]).unwrap().unwrap().offset, 6);
     }
 
     #[tokio::test]

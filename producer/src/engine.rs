@@ -377,7 +377,7 @@ impl Engine {
 
     /// Appends a record, or says why it cannot be appended yet (the record comes back).
     /// `now_ms` is the wall-clock time for records without a timestamp. On success, returns
-    /// the receiver of the record's outcome and whether the sender should be woken.
+    /// the record's [`DeliveryFuture`] and whether the sender should be woken.
     pub fn try_append(
         &mut self,
         record: ProducerRecord,
@@ -390,16 +390,22 @@ impl Engine {
         if self.closing {
             return Err(ProduceError::Closed);
         }
-        let size = self.check_size(&record)?;
         let generation = self.meta.generation;
-        let (ti, count) = match &self.last_topic {
-            Some(t)
-                if t.generation == generation
-                    && (Arc::ptr_eq(&t.name, &record.topic) || t.name == record.topic) =>
-            {
-                (t.index, t.partitions)
-            }
-            _ => match self.resolve_topic(&record)? {
+        let cached = self
+            .last_topic
+            .as_ref()
+            .filter(|t| {
+                t.generation == generation
+                    && (Arc::ptr_eq(&t.name, &record.topic) || t.name == record.topic)
+            })
+            .map(|t| (t.index, t.partitions));
+        if cached.is_none() {
+            check_topic_name(&record.topic)?;
+        }
+        let size = self.check_size(&record)?;
+        let (ti, count) = match cached {
+            Some(found) => found,
+            None => match self.resolve_topic(&record)? {
                 Some(found) => found,
                 None => return Ok(Err(Blocked::NeedMetadata(record))),
             },
@@ -487,13 +493,12 @@ impl Engine {
         Ok(Ok((a.delivery, a.new_batch || a.batch_full)))
     }
 
-    /// The index and partition count of a record's topic (`None`: not known yet, metadata
-    /// is asked for), remembered for the records that follow.
+    /// The index and partition count of a record's topic, whose name is valid (`None`: not
+    /// known yet, metadata is asked for), remembered for the records that follow.
     fn resolve_topic(
         &mut self,
         record: &ProducerRecord,
     ) -> Result<Option<(u32, usize)>, ProduceError> {
-        check_topic_name(&record.topic)?;
         self.meta.want(&record.topic);
         let count = match self.meta.cluster.partition_count(&record.topic) {
             Some(n) if n > 0 => n,
