@@ -168,7 +168,7 @@ pub fn decode_response_payload(
     use kwire_protocol::Message;
     use kwire_protocol::api::{
         ApiVersionsResponse, FetchResponse, InitProducerIdResponse, ListOffsetsResponse,
-        MetadataResponse, ProduceResponse,
+        MetadataResponse, OffsetForLeaderEpochResponse, ProduceResponse,
     };
 
     fn go<M: Message + Into<ResponseBody>>(
@@ -185,6 +185,7 @@ pub fn decode_response_payload(
         ApiKey::METADATA => go::<MetadataResponse>(payload, version),
         ApiKey::API_VERSIONS => go::<ApiVersionsResponse>(payload, version),
         ApiKey::INIT_PRODUCER_ID => go::<InitProducerIdResponse>(payload, version),
+        ApiKey::OFFSET_FOR_LEADER_EPOCH => go::<OffsetForLeaderEpochResponse>(payload, version),
         other => panic!("no response type for {other:?}: SUPPORTED_APIS grew, extend the harness"),
     }
 }

@@ -8,6 +8,7 @@
 //! | Metadata | 3 | 0–13 | 9+ |
 //! | ApiVersions | 18 | 0–5 | 3+ |
 //! | InitProducerId | 22 | 0–5 | 2+ |
+//! | OffsetForLeaderEpoch | 23 | 2–4 | 4+ |
 //!
 //! [`RequestBody`] decodes any of these requests from a frame, for servers that dispatch on the
 //! API key.
@@ -17,6 +18,7 @@ pub mod fetch;
 pub mod init_producer_id;
 pub mod list_offsets;
 pub mod metadata;
+pub mod offset_for_leader_epoch;
 pub mod produce;
 
 use bytes::{Bytes, BytesMut};
@@ -29,6 +31,7 @@ pub use fetch::{FetchRequest, FetchResponse};
 pub use init_producer_id::{InitProducerIdRequest, InitProducerIdResponse};
 pub use list_offsets::{ListOffsetsRequest, ListOffsetsResponse};
 pub use metadata::{MetadataRequest, MetadataResponse};
+pub use offset_for_leader_epoch::{OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse};
 pub use produce::{ProduceRequest, ProduceResponse};
 
 macro_rules! bodies {
@@ -142,4 +145,5 @@ bodies! {
     Metadata(MetadataRequest, MetadataResponse) = METADATA,
     ApiVersions(ApiVersionsRequest, ApiVersionsResponse) = API_VERSIONS,
     InitProducerId(InitProducerIdRequest, InitProducerIdResponse) = INIT_PRODUCER_ID,
+    OffsetForLeaderEpoch(OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse) = OFFSET_FOR_LEADER_EPOCH,
 }

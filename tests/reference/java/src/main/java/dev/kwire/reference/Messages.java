@@ -15,6 +15,8 @@ import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.ListOffsetsResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.Message;
@@ -490,6 +492,48 @@ final class Messages {
                 parts.add(p);
             }
             topics.add(new ListOffsetsResponseData.ListOffsetsTopicResponse().setName(name).setPartitions(parts));
+        }
+        d.setTopics(topics);
+        return d;
+    }
+
+    // ------------------------------------------------------------------ OffsetForLeaderEpoch (23)
+
+    static Message offsetForLeaderEpochRequest(short v, boolean nulls) {
+        OffsetForLeaderEpochRequestData d = new OffsetForLeaderEpochRequestData();
+        if (v >= 3) {
+            d.setReplicaId(-1);
+        }
+        OffsetForLeaderEpochRequestData.OffsetForLeaderTopicCollection topics =
+            new OffsetForLeaderEpochRequestData.OffsetForLeaderTopicCollection();
+        for (String name : new String[] {TOPIC_A, TOPIC_B}) {
+            List<OffsetForLeaderEpochRequestData.OffsetForLeaderPartition> parts = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                parts.add(new OffsetForLeaderEpochRequestData.OffsetForLeaderPartition()
+                    .setPartition(i + 1)
+                    .setCurrentLeaderEpoch(12 + i)
+                    .setLeaderEpoch(7 + i));
+            }
+            topics.add(new OffsetForLeaderEpochRequestData.OffsetForLeaderTopic().setTopic(name).setPartitions(parts));
+        }
+        d.setTopics(topics);
+        return d;
+    }
+
+    static Message offsetForLeaderEpochResponse(short v, boolean nulls) {
+        OffsetForLeaderEpochResponseData d = new OffsetForLeaderEpochResponseData().setThrottleTimeMs(30);
+        OffsetForLeaderEpochResponseData.OffsetForLeaderTopicResultCollection topics =
+            new OffsetForLeaderEpochResponseData.OffsetForLeaderTopicResultCollection();
+        for (String name : new String[] {TOPIC_A, TOPIC_B}) {
+            List<OffsetForLeaderEpochResponseData.EpochEndOffset> parts = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                parts.add(new OffsetForLeaderEpochResponseData.EpochEndOffset()
+                    .setErrorCode((short) (i == 0 ? 0 : 74))
+                    .setPartition(i + 1)
+                    .setLeaderEpoch(7 + i)
+                    .setEndOffset(98765L + i));
+            }
+            topics.add(new OffsetForLeaderEpochResponseData.OffsetForLeaderTopicResult().setTopic(name).setPartitions(parts));
         }
         d.setTopics(topics);
         return d;

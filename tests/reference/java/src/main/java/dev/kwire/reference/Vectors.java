@@ -19,6 +19,8 @@ import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.ListOffsetsResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.message.RequestHeaderData;
@@ -81,7 +83,10 @@ public final class Vectors {
                 m -> nestedTags(((ApiVersionsResponseData) m).apiKeys().iterator().next().unknownTaggedFields())),
             new Api(ApiKeys.INIT_PRODUCER_ID, Messages::initProducerIdRequest, Messages::initProducerIdResponse,
                 m -> { },
-                m -> { }));
+                m -> { }),
+            new Api(ApiKeys.OFFSET_FOR_LEADER_EPOCH, Messages::offsetForLeaderEpochRequest, Messages::offsetForLeaderEpochResponse,
+                m -> nestedTags(((OffsetForLeaderEpochRequestData) m).topics().iterator().next().partitions().get(1).unknownTaggedFields()),
+                m -> nestedTags(((OffsetForLeaderEpochResponseData) m).topics().iterator().next().unknownTaggedFields())));
 
         for (Api api : apis) {
             ApiKeys key = api.key();
