@@ -14,6 +14,9 @@ use kwire_protocol::api::list_offsets::{
     ListOffsetsPartition, ListOffsetsRequest, ListOffsetsTopic,
 };
 use kwire_protocol::api::metadata::{MetadataRequest, MetadataRequestTopic};
+use kwire_protocol::api::offset_for_leader_epoch::{
+    OffsetForLeaderEpochRequest, OffsetForLeaderPartition, OffsetForLeaderTopic,
+};
 use kwire_protocol::frame::decode_response;
 use kwire_protocol::{ApiKey, ErrorCode};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -393,6 +396,61 @@ async fn api_versions_fallback_and_unsupported_requests() {
         assert!(c.closed_by_server().await, "key {key} v{version}");
     }
     assert_eq!(m.server_stats().unsupported_requests, 3);
+}
+
+#[tokio::test]
+async fn offset_for_leader_epoch_is_advertised_and_answered_after_a_leader_move() {
+    let m = cluster(0).await;
+    let mut c = leader_client(&m, "t", 0).await;
+    let r = c.call(3, &ApiVersionsRequest::default()).await.unwrap();
+    let k = r
+        .api_keys
+        .iter()
+        .find(|k| k.api_key == ApiKey::OFFSET_FOR_LEADER_EPOCH.0)
+        .expect("OffsetForLeaderEpoch advertised");
+    assert_eq!((k.min_version, k.max_version), (2, 4));
+    let r = c
+        .call(9, &produce_req("t", 0, -1, 5000, batch(3, 0, -1, 0, 0)))
+        .await
+        .unwrap();
+    assert_eq!(produce_result(&r), (ErrorCode::None, 0));
+    let old = m.with_cluster(|c| c.partition("t", 0).unwrap().leader.unwrap());
+    let new = m.move_leader("t", 0, None).unwrap();
+    assert_ne!(old, new);
+    let ask = |current: i32| OffsetForLeaderEpochRequest {
+        replica_id: -1,
+        topics: vec![OffsetForLeaderTopic {
+            topic: "t".into(),
+            partitions: vec![OffsetForLeaderPartition {
+                partition: 0,
+                current_leader_epoch: current,
+                leader_epoch: 0,
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    // Every version: epoch 0 ended at 3 on the new leader; the old one is only a follower now.
+    let mut n = Client::connect(m.addresses()[&new]).await;
+    for v in 2..=4 {
+        let r = n.call(v, &ask(1)).await.unwrap();
+        let p = &r.topics[0].partitions[0];
+        assert_eq!(
+            (p.error_code, p.leader_epoch, p.end_offset),
+            (ErrorCode::None, 0, 3),
+            "v{v}"
+        );
+        let r = c.call(v, &ask(1)).await.unwrap();
+        let p = &r.topics[0].partitions[0];
+        assert_eq!(p.error_code, ErrorCode::NotLeaderOrFollower, "v{v}");
+    }
+    // A consumer still on epoch 0 is fenced.
+    let r = n.call(4, &ask(0)).await.unwrap();
+    assert_eq!(
+        r.topics[0].partitions[0].error_code,
+        ErrorCode::FencedLeaderEpoch
+    );
 }
 
 /// Raw HTTP/1.1 request to the control endpoint: (status, body).

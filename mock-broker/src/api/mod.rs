@@ -6,6 +6,7 @@ pub mod fetch;
 pub mod init_producer_id;
 pub mod list_offsets;
 pub mod metadata;
+pub mod offset_for_leader_epoch;
 pub mod produce;
 #[cfg(test)]
 mod tests;
@@ -56,6 +57,9 @@ pub fn handle(
         RequestBody::InitProducerId(r) => init_producer_id::handle(cluster, broker, &r, v),
         RequestBody::Fetch(r) => fetch::handle(cluster, broker, r, v, now),
         RequestBody::ListOffsets(r) => list_offsets::handle(cluster, broker, &r, v),
+        RequestBody::OffsetForLeaderEpoch(r) => {
+            offset_for_leader_epoch::handle(cluster, broker, &r, v)
+        }
         other => Outcome::Disconnect(format!("unsupported API {}", other.api_key())),
     }
 }
@@ -69,6 +73,7 @@ pub const ADVERTISED: &[(ApiKey, i16, i16)] = &[
     (ApiKey::METADATA, 0, 13),
     (ApiKey::API_VERSIONS, 0, 5),
     (ApiKey::INIT_PRODUCER_ID, 0, 5),
+    (ApiKey::OFFSET_FOR_LEADER_EPOCH, 2, 4),
 ];
 
 /// Whether the mock handles `(api, version)`.
