@@ -1,7 +1,7 @@
 //! The codec against a real Apache Kafka broker (`KWIRE_KAFKA_BOOTSTRAP`): every version of
 //! every API this project encodes that the broker also speaks — ApiVersions, Metadata,
-//! InitProducerId, Produce with each codec (idempotent, with a duplicate retry), Fetch and
-//! ListOffsets — is sent, and every response the broker sends back is decoded and checked.
+//! InitProducerId, Produce with each codec (idempotent, with a duplicate retry), Fetch,
+//! ListOffsets and OffsetForLeaderEpoch — is sent, and every response the broker sends back is decoded and checked.
 //! The records are written in the interop drivers' scheme so that a real client can consume
 //! and verify them afterwards (see `tests/interop/run-codec-interop.sh`).
 
@@ -15,6 +15,9 @@ use kwire_protocol::api::list_offsets::{
     ListOffsetsPartition, ListOffsetsRequest, ListOffsetsTopic,
 };
 use kwire_protocol::api::metadata::{MetadataRequest, MetadataRequestTopic};
+use kwire_protocol::api::offset_for_leader_epoch::{
+    OffsetForLeaderEpochRequest, OffsetForLeaderPartition, OffsetForLeaderTopic,
+};
 use kwire_protocol::api::produce::{PartitionProduceData, ProduceRequest, TopicProduceData};
 use kwire_protocol::primitives::Decoder;
 use kwire_protocol::records::{BatchOptions, BatchWriter, Batches, Compression};
@@ -217,6 +220,7 @@ fn every_version_against_real_kafka() {
     }
 
     // ListOffsets: earliest and latest at every version.
+    let mut leader_epoch = -1;
     for v in conn.common_versions::<ListOffsetsRequest>() {
         for (ts, want) in [(-2i64, 0i64), (-1, next as i64)] {
             let req = ListOffsetsRequest {
@@ -238,8 +242,47 @@ fn every_version_against_real_kafka() {
             let p = &r.topics[0].partitions[0];
             assert!(p.error_code.is_ok(), "ListOffsets v{v}: {p:?}");
             assert_eq!(p.offset, want, "ListOffsets v{v} ts {ts}");
+            leader_epoch = leader_epoch.max(p.leader_epoch);
         }
         checks.push(format!("ListOffsets v{v}"));
+    }
+
+    // OffsetForLeaderEpoch: the current epoch ends at the log end; a newer current epoch than
+    // the broker's is UNKNOWN_LEADER_EPOCH.
+    assert!(leader_epoch >= 0, "no leader epoch from ListOffsets");
+    for v in conn.common_versions::<OffsetForLeaderEpochRequest>() {
+        for (current, want) in [
+            (leader_epoch, ErrorCode::None),
+            (leader_epoch + 1, ErrorCode::UnknownLeaderEpoch),
+        ] {
+            let req = OffsetForLeaderEpochRequest {
+                replica_id: -1,
+                topics: vec![OffsetForLeaderTopic {
+                    topic: topic.clone(),
+                    partitions: vec![OffsetForLeaderPartition {
+                        partition: 0,
+                        current_leader_epoch: current,
+                        leader_epoch,
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            };
+            let r = conn
+                .send(&req, v)
+                .unwrap_or_else(|e| panic!("OffsetForLeaderEpoch v{v}: {e}"));
+            let p = &r.topics[0].partitions[0];
+            assert_eq!(p.error_code, want, "OffsetForLeaderEpoch v{v}: {p:?}");
+            if want.is_ok() {
+                assert_eq!(
+                    (p.leader_epoch, p.end_offset),
+                    (leader_epoch, next as i64),
+                    "OffsetForLeaderEpoch v{v}"
+                );
+            }
+        }
+        checks.push(format!("OffsetForLeaderEpoch v{v}"));
     }
 
     // Fetch: every version reads back every record, in order, with the right keys and values.
