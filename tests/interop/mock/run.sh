@@ -34,8 +34,9 @@ FAULTS="librdkafka:leader-move,librdkafka:broker-down-up,librdkafka:injected-err
 FAULTS+=",librdkafka:drop-after-append,librdkafka:latency-stall,librdkafka:follower-lag"
 # franz-go:broker-down-up once stalled a partition for good: a request reaching a broker just
 # taken down was answered (NOT_LEADER_OR_FOLLOWER + KIP-951 hint), which a crashed Kafka never
-# does; franz-go kept the hint's epoch and, as the mock lacks OffsetForLeaderEpoch, ignored every
-# later Metadata epoch. Down brokers now answer nothing (36 consecutive passes after the fix).
+# does; franz-go kept the hint's epoch and, as the mock did not advertise OffsetForLeaderEpoch,
+# ignored every later Metadata epoch. Down brokers now answer nothing (36 consecutive passes
+# after the fix), and the mock serves OffsetForLeaderEpoch.
 FAULTS+=",java:leader-move,java:broker-down-up,franz-go:leader-move,franz-go:broker-down-up"
 FAULTS+=",kafka-python:leader-move,kafka-python:broker-down-up"
 FAULTS+=",librdkafka:acks1-loss,librdkafka:acks-all-failover"
