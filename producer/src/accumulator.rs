@@ -238,8 +238,6 @@ pub(crate) struct Accumulator {
     cfg: AccumulatorConfig,
     pub topics: Vec<TopicQueues>,
     index: HashMap<Arc<str>, u32>,
-    /// The topic [`topic_index`](Self::topic_index) found last (checked before hashing).
-    last_topic: u32,
     /// No queued batch has a delivery deadline before this (`None`: none is queued). Exact
     /// after each scan by [`expire`](Self::expire), a lower bound after drains: it spares a
     /// scan of every queued batch on each poll.
@@ -272,7 +270,6 @@ impl Accumulator {
             cfg,
             topics: Vec::new(),
             index: HashMap::new(),
-            last_topic: 0,
             deadline_floor: None,
             buffer_used: 0,
             next_batch_id: 0,
@@ -287,15 +284,10 @@ impl Accumulator {
         }
     }
 
-    /// The index of `topic`, interning it.
+    /// The index of `topic`, interning it. (The engine remembers the last record's topic, so
+    /// this runs once per run of records to one topic, not per record.)
     pub fn topic_index(&mut self, topic: &Arc<str>) -> u32 {
-        if let Some(t) = self.topics.get(self.last_topic as usize) {
-            if *t.name == **topic {
-                return self.last_topic;
-            }
-        }
         if let Some(&i) = self.index.get(topic) {
-            self.last_topic = i;
             return i;
         }
         let i = self.topics.len() as u32;
@@ -305,7 +297,6 @@ impl Accumulator {
             compression_ratio: 1.0,
         });
         self.index.insert(topic.clone(), i);
-        self.last_topic = i;
         i
     }
 
