@@ -244,7 +244,7 @@ macro_rules! kafka_struct {
                             }
                         }
                     )*
-                    $crate::primitives::put_uvarint(buf, count);
+                    $crate::primitives::varint::put_uvarint(buf, count);
                     let mut unknown = self.unknown_tagged_fields.iter().peekable();
                     $(
                         {

@@ -67,5 +67,6 @@ pub use header::{
 };
 pub use record::{
     Header, HeaderRef, Headers, HeadersIter, HeadersRef, HeadersRefIter, Record, RecordRef,
+    header_size, record_size,
 };
 pub use writer::{BatchOptions, BatchWriter};

@@ -18,7 +18,10 @@ use std::fmt;
 use bytes::{Bytes, BytesMut};
 
 use crate::error::{DecodeError, EncodeError};
-use crate::primitives::{parse_uvarint, parse_uvarlong, varint_len, varlong_len};
+use crate::primitives::varint::{
+    read_varint, read_varlong, small_uvarint, stage_varlong, unzigzag32, unzigzag64, varint_len,
+    varlong_len, word_uvarint, zigzag64,
+};
 
 /// One decoded record.
 ///
@@ -253,84 +256,6 @@ impl ExactSizeIterator for HeadersIter<'_> {}
 // ---------------------------------------------------------------------------------------------
 // Decoding
 
-#[cold]
-fn varint_error(buf: &[u8], pos: usize, what: &'static str, max: usize) -> DecodeError {
-    let left = buf.len() - pos;
-    if left >= max {
-        DecodeError::VarintTooLong { what, max }
-    } else {
-        DecodeError::Truncated {
-            what,
-            needed: left + 1,
-            available: left,
-        }
-    }
-}
-
-/// Reads a one- or two-byte unsigned varint at `buf[*pos..]` (almost every varint in a record
-/// batch), or `None` to take the general path.
-#[inline(always)]
-fn short_uvarint(buf: &[u8], pos: &mut usize) -> Option<u64> {
-    let b0 = *buf.get(*pos)?;
-    if b0 < 0x80 {
-        *pos += 1;
-        return Some(u64::from(b0));
-    }
-    let b1 = *buf.get(*pos + 1)?;
-    if b1 < 0x80 {
-        *pos += 2;
-        return Some(u64::from(b0 & 0x7f) | (u64::from(b1) << 7));
-    }
-    None
-}
-
-/// Reads a zigzag varint at `buf[*pos..]`.
-#[inline(always)]
-pub(crate) fn read_varint(
-    buf: &[u8],
-    pos: &mut usize,
-    what: &'static str,
-) -> Result<i32, DecodeError> {
-    if let Some(u) = short_uvarint(buf, pos) {
-        let u = u as u32;
-        return Ok(((u >> 1) as i32) ^ -((u & 1) as i32));
-    }
-    read_varint_slow(buf, pos, what)
-}
-
-#[inline(never)]
-fn read_varint_slow(buf: &[u8], pos: &mut usize, what: &'static str) -> Result<i32, DecodeError> {
-    let rest = buf.get(*pos..).unwrap_or_default();
-    match parse_uvarint(rest) {
-        Ok((tail, v)) => {
-            *pos += rest.len() - tail.len();
-            Ok(((v >> 1) as i32) ^ -((v & 1) as i32))
-        }
-        Err(_) => Err(varint_error(buf, (*pos).min(buf.len()), what, 5)),
-    }
-}
-
-/// Reads a zigzag varlong at `buf[*pos..]`.
-#[inline(always)]
-fn read_varlong(buf: &[u8], pos: &mut usize, what: &'static str) -> Result<i64, DecodeError> {
-    if let Some(u) = short_uvarint(buf, pos) {
-        return Ok(((u >> 1) as i64) ^ -((u & 1) as i64));
-    }
-    read_varlong_slow(buf, pos, what)
-}
-
-#[inline(never)]
-fn read_varlong_slow(buf: &[u8], pos: &mut usize, what: &'static str) -> Result<i64, DecodeError> {
-    let rest = buf.get(*pos..).unwrap_or_default();
-    match parse_uvarlong(rest) {
-        Ok((tail, v)) => {
-            *pos += rest.len() - tail.len();
-            Ok(((v >> 1) as i64) ^ -((v & 1) as i64))
-        }
-        Err(_) => Err(varint_error(buf, (*pos).min(buf.len()), what, 10)),
-    }
-}
-
 /// Reads a varint length that may be −1 (null) and must fit in `buf[*pos..]`; returns the
 /// byte range.
 #[inline(always)]
@@ -380,30 +305,6 @@ pub(crate) struct RawRecord {
 /// Record end, position after the key, attributes, timestamp delta, offset delta and key range.
 type Prefix = (usize, usize, u8, i64, i32, Option<(usize, usize)>);
 
-/// Zigzag-decodes a 32-bit value.
-#[inline(always)]
-fn unzigzag32(u: u64) -> i32 {
-    let u = u as u32;
-    ((u >> 1) as i32) ^ -((u & 1) as i32)
-}
-
-/// Takes a varint of one or two bytes off the low end of `w`.
-#[inline(always)]
-fn word_varint(w: &mut u64, n: &mut usize) -> Option<u64> {
-    let x = *w;
-    if x & 0x80 == 0 {
-        *w = x >> 8;
-        *n += 1;
-        Some(x & 0x7f)
-    } else if x & 0x8000 == 0 {
-        *w = x >> 16;
-        *n += 2;
-        Some((x & 0x7f) | ((x >> 1) & 0x3f80))
-    } else {
-        None
-    }
-}
-
 /// The record prefix (length, attributes, timestamp delta, offset delta, key length) decoded
 /// from one 8-byte load, when it fits there with each varint in at most two bytes and
 /// everything is well-formed. `None` sends the record down [`slow_prefix`], which also
@@ -413,14 +314,14 @@ fn fast_prefix(all: &[u8], pos: usize) -> Option<Prefix> {
     let chunk: [u8; 8] = all.get(pos..pos.checked_add(8)?)?.try_into().ok()?;
     let mut w = u64::from_le_bytes(chunk);
     let mut n = 0usize;
-    let len = unzigzag32(word_varint(&mut w, &mut n)?);
+    let len = unzigzag32(word_uvarint(&mut w, &mut n)? as u32);
     let body_start = pos + n;
     let attributes = w as u8;
     w >>= 8;
     n += 1;
-    let ts = word_varint(&mut w, &mut n)?;
-    let off = word_varint(&mut w, &mut n)?;
-    let key_len = unzigzag32(word_varint(&mut w, &mut n)?);
+    let ts = word_uvarint(&mut w, &mut n)?;
+    let off = word_uvarint(&mut w, &mut n)?;
+    let key_len = unzigzag32(word_uvarint(&mut w, &mut n)? as u32);
     if n > 8 || len < 0 {
         return None;
     }
@@ -439,8 +340,8 @@ fn fast_prefix(all: &[u8], pos: usize) -> Option<Prefix> {
         end,
         p,
         attributes,
-        ((ts >> 1) as i64) ^ -((ts & 1) as i64),
-        unzigzag32(off),
+        unzigzag64(ts),
+        unzigzag32(off as u32),
         key,
     ))
 }
@@ -834,40 +735,116 @@ fn len_i32(n: usize, what: &'static str) -> Result<i32, EncodeError> {
     i32::try_from(n).map_err(|_| EncodeError::TooLong { what, len: n })
 }
 
+/// Encoded size of a nullable byte field with its zigzag varint length (−1 for null).
 #[inline(always)]
-fn nullable_len(b: Option<&[u8]>, what: &'static str) -> Result<usize, EncodeError> {
-    Ok(match b {
+const fn field_size(b: Option<&[u8]>) -> usize {
+    match b {
         None => 1,
-        Some(b) => varint_len(len_i32(b.len(), what)?) + b.len(),
-    })
+        Some(b) => varlong_len(b.len() as i64) + b.len(),
+    }
 }
 
-fn header_len(h: &HeaderRef<'_>) -> Result<usize, EncodeError> {
-    Ok(varint_len(len_i32(h.key.len(), "header key")?)
-        + h.key.len()
-        + nullable_len(h.value, "header value")?)
+/// Encoded size of one record header: its key and nullable value.
+#[inline(always)]
+pub const fn header_size(key: &[u8], value: Option<&[u8]>) -> usize {
+    field_size(Some(key)) + field_size(value)
 }
 
-/// Size of the record body (everything after the length prefix).
+/// Size of a record body (everything after its length prefix), given the total size and
+/// count of its encoded headers.
+#[inline(always)]
+const fn body_size(
+    timestamp_delta: i64,
+    offset_delta: i32,
+    key: Option<&[u8]>,
+    value: Option<&[u8]>,
+    header_count: usize,
+    headers_size: usize,
+) -> usize {
+    1 // attributes
+        + varlong_len(timestamp_delta)
+        + varint_len(offset_delta)
+        + field_size(key)
+        + field_size(value)
+        + varlong_len(header_count as i64)
+        + headers_size
+}
+
+/// The exact encoded size of a record v2, length prefix included, as [`BatchWriter`] writes it
+/// into an uncompressed batch: `timestamp_delta` from the batch's base timestamp and
+/// `offset_delta` from its base offset. `record_size(i64::MIN, i32::MIN, ..)` is the most a
+/// record can take wherever it lands in a batch (the widest deltas). Fields longer than
+/// `i32::MAX` bytes cannot be encoded at all; their size here is what the varint rule gives.
+///
+/// ```
+/// use bytes::BytesMut;
+/// use kwire_protocol::records::{BATCH_HEADER_SIZE, BatchOptions, BatchWriter, HeaderRef, record_size};
+///
+/// let headers = [HeaderRef::new("trace", Some(b"abc"))];
+/// let mut buf = BytesMut::new();
+/// let mut w = BatchWriter::new(&mut buf, BatchOptions::default())?;
+/// w.append(1_000, Some(b"key"), Some(b"value"), &headers)?;
+/// w.append(1_300, None, Some(&[0; 200]), &[])?;
+/// w.finish()?;
+/// let first = record_size(0, 0, Some(b"key"), Some(b"value"), headers);
+/// let second = record_size(300, 1, None, Some(&[0; 200]), []);
+/// assert_eq!(buf.len(), BATCH_HEADER_SIZE + first + second);
+/// # Ok::<(), kwire_protocol::EncodeError>(())
+/// ```
+///
+/// [`BatchWriter`]: super::BatchWriter
+pub fn record_size<'h>(
+    timestamp_delta: i64,
+    offset_delta: i32,
+    key: Option<&[u8]>,
+    value: Option<&[u8]>,
+    headers: impl IntoIterator<Item = HeaderRef<'h>>,
+) -> usize {
+    let (mut count, mut size) = (0, 0);
+    for h in headers {
+        count += 1;
+        size += header_size(h.key, h.value);
+    }
+    let body = body_size(timestamp_delta, offset_delta, key, value, count, size);
+    varlong_len(body as i64) + body
+}
+
+/// Checks that a byte field's length fits the varint (`i32`) the record gives it.
+#[inline(always)]
+fn check_len(b: Option<&[u8]>, what: &'static str) -> Result<(), EncodeError> {
+    match b {
+        Some(b) => len_i32(b.len(), what).map(drop),
+        None => Ok(()),
+    }
+}
+
+/// Size of the record body (everything after the length prefix), after checking that every
+/// length fits an `i32`.
 #[inline]
 pub(crate) fn body_len(r: &RecordParts<'_>) -> Result<usize, EncodeError> {
     let headers = match r.headers {
         HeaderSource::Refs(hs) => {
             let mut n = 0usize;
             for h in hs {
-                n += header_len(h)?;
+                check_len(Some(h.key), "header key")?;
+                check_len(h.value, "header value")?;
+                n += header_size(h.key, h.value);
             }
             n
         }
         HeaderSource::Encoded(h) => h.raw.len(),
     };
-    let n = 1
-        + varlong_len(r.timestamp_delta)
-        + varint_len(r.offset_delta)
-        + nullable_len(r.key, "record key")?
-        + nullable_len(r.value, "record value")?
-        + varint_len(len_i32(r.headers.count(), "record headers")?)
-        + headers;
+    check_len(r.key, "record key")?;
+    check_len(r.value, "record value")?;
+    len_i32(r.headers.count(), "record headers")?;
+    let n = body_size(
+        r.timestamp_delta,
+        r.offset_delta,
+        r.key,
+        r.value,
+        r.headers.count(),
+        headers,
+    );
     len_i32(n, "record")?;
     Ok(n)
 }
@@ -875,20 +852,7 @@ pub(crate) fn body_len(r: &RecordParts<'_>) -> Result<usize, EncodeError> {
 /// Size of the whole record (length prefix and body), given the body size.
 #[inline(always)]
 pub(crate) fn record_len(body_len: usize) -> usize {
-    varint_len(body_len as i32) + body_len
-}
-
-/// Writes a zigzag-encoded value into `tmp[n..]`, returning the new `n`.
-#[inline(always)]
-fn stage_varlong(tmp: &mut [u8; 32], mut n: usize, v: i64) -> usize {
-    let mut u = ((v << 1) ^ (v >> 63)) as u64;
-    while u >= 0x80 {
-        tmp[n] = (u as u8) | 0x80;
-        u >>= 7;
-        n += 1;
-    }
-    tmp[n] = u as u8;
-    n + 1
+    varlong_len(body_len as i64) + body_len
 }
 
 #[inline(always)]
@@ -930,26 +894,6 @@ fn put_header(out: &mut BytesMut, h: HeaderRef<'_>) -> Result<(), EncodeError> {
     Ok(())
 }
 
-/// Zigzag encoding of a signed value.
-#[inline(always)]
-fn zigzag(v: i64) -> u64 {
-    ((v << 1) ^ (v >> 63)) as u64
-}
-
-/// The encoding of a varint of at most 3 bytes as a little-endian word, with its length.
-#[inline(always)]
-fn small_varint(u: u64) -> Option<(u64, usize)> {
-    match u {
-        0..=0x7f => Some((u, 1)),
-        0x80..=0x3fff => Some(((u & 0x7f) | 0x80 | ((u >> 7) << 8), 2)),
-        0x4000..=0x1f_ffff => Some((
-            (u & 0x7f) | 0x80 | ((((u >> 7) & 0x7f) | 0x80) << 8) | ((u >> 14) << 16),
-            3,
-        )),
-        _ => None,
-    }
-}
-
 /// Up to 8 bytes gathered in a register and appended with one fixed-size store: writing them
 /// byte by byte to a stack buffer and copying that would stall on store forwarding, and a
 /// `memcpy` call per field costs more than the field.
@@ -976,13 +920,10 @@ impl Word {
     }
 }
 
-/// Zigzag value of a nullable length.
+/// Zigzag value of a nullable length (−1 for null).
 #[inline(always)]
 fn len_zigzag(b: Option<&[u8]>) -> u64 {
-    match b {
-        None => 1,
-        Some(b) => (b.len() as u64) << 1,
-    }
+    zigzag64(b.map_or(-1, |b| b.len() as i64))
 }
 
 /// Appends one record.
@@ -1006,15 +947,15 @@ fn encode_small(out: &mut BytesMut, r: &RecordParts<'_>) -> Option<()> {
         HeaderSource::Encoded(h) => (h.count, &h.raw),
         HeaderSource::Refs(_) => return None,
     };
-    let t = small_varint(zigzag(r.timestamp_delta))?;
-    let o = small_varint(zigzag(i64::from(r.offset_delta)))?;
-    let k = small_varint(len_zigzag(r.key))?;
-    let v = small_varint(len_zigzag(r.value))?;
-    let c = small_varint(u64::from(count) << 1)?;
+    let t = small_uvarint(zigzag64(r.timestamp_delta))?;
+    let o = small_uvarint(zigzag64(i64::from(r.offset_delta)))?;
+    let k = small_uvarint(len_zigzag(r.key))?;
+    let v = small_uvarint(len_zigzag(r.value))?;
+    let c = small_uvarint(u64::from(count) << 1)?;
     let key = r.key.unwrap_or_default();
     let value = r.value.unwrap_or_default();
     let body = 1 + t.1 + o.1 + k.1 + key.len() + v.1 + value.len() + c.1 + headers.len();
-    let b = small_varint((body as u64) << 1)?;
+    let b = small_uvarint((body as u64) << 1)?;
     if b.1 + 1 + t.1 + o.1 + k.1 > 8 {
         return None;
     }
@@ -1123,6 +1064,47 @@ mod tests {
             }
         }
         assert!(fast > 1000, "fast path taken {fast} times");
+    }
+
+    #[test]
+    fn record_size_is_what_the_writer_writes() {
+        let big = vec![7u8; 20_000];
+        let hs = [
+            HeaderRef::new("k", Some(&big[..300])),
+            HeaderRef::new("", None),
+        ];
+        let keys: [Option<&[u8]>; 4] = [None, Some(b""), Some(b"key"), Some(&big[..200])];
+        let values: [Option<&[u8]>; 3] = [None, Some(&big[..100]), Some(&big)];
+        for ts in [0i64, -1, 63, 64, 1 << 20, i64::MIN, i64::MAX] {
+            for off in [0i32, 1, 8191, 8192, i32::MIN, i32::MAX] {
+                for key in keys {
+                    for value in values {
+                        for headers in [&hs[..0], &hs[..1], &hs[..]] {
+                            let parts = RecordParts {
+                                attributes: 0,
+                                timestamp_delta: ts,
+                                offset_delta: off,
+                                key,
+                                value,
+                                headers: HeaderSource::Refs(headers),
+                            };
+                            let mut out = BytesMut::new();
+                            encode_record(&mut out, &parts).unwrap();
+                            let size = record_size(ts, off, key, value, headers.iter().copied());
+                            assert_eq!(size, out.len(), "{ts} {off} {key:?} {headers:?}");
+                            let encoded = Headers::encode(headers.iter().copied()).unwrap();
+                            let parts = RecordParts {
+                                headers: HeaderSource::Encoded(&encoded),
+                                ..parts
+                            };
+                            let mut out = BytesMut::new();
+                            encode_record(&mut out, &parts).unwrap();
+                            assert_eq!(size, out.len());
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -8,7 +8,6 @@
 use std::collections::BTreeMap;
 
 use bytes::{BufMut, Bytes, BytesMut};
-use nom::IResult;
 use nom::Parser;
 use uuid::Uuid;
 
@@ -17,126 +16,9 @@ use crate::error::{DecodeError, EncodeError};
 /// Largest number of elements pre-allocated for an array before its elements are read.
 pub const MAX_PREALLOC: usize = 1024;
 
-// ---------------------------------------------------------------------------------------------
-// nom parsers over &[u8]
+pub mod varint;
 
-type P<'a, T> = IResult<&'a [u8], T, ()>;
-
-/// Unsigned LEB128 of at most `MAX` bytes, whose last byte may carry at most `LAST` (the
-/// bits that still fit the target width). The one-byte case, by far the commonest, is checked
-/// first.
-#[inline(always)]
-fn parse_leb128<const MAX: usize, const LAST: u8>(input: &[u8]) -> P<'_, u64> {
-    if let Some(&b) = input.first()
-        && b < 0x80
-    {
-        return Ok((&input[1..], u64::from(b)));
-    }
-    let mut value: u64 = 0;
-    for (i, &b) in input.iter().take(MAX).enumerate() {
-        if i == MAX - 1 && b > LAST {
-            return Err(nom::Err::Failure(()));
-        }
-        value |= u64::from(b & 0x7f) << (7 * i);
-        if b < 0x80 {
-            return Ok((&input[i + 1..], value));
-        }
-    }
-    if input.len() >= MAX {
-        Err(nom::Err::Failure(()))
-    } else {
-        Err(nom::Err::Incomplete(nom::Needed::Unknown))
-    }
-}
-
-/// Unsigned LEB128 varint of at most 5 bytes (a `u32`).
-#[inline]
-pub fn parse_uvarint(input: &[u8]) -> P<'_, u32> {
-    // 4 × 7 bits, then at most 4 bits in the fifth byte.
-    parse_leb128::<5, 0x0f>(input).map(|(rest, v)| (rest, v as u32))
-}
-
-/// Unsigned LEB128 varint of at most 10 bytes (a `u64`).
-#[inline]
-pub fn parse_uvarlong(input: &[u8]) -> P<'_, u64> {
-    // 9 × 7 bits, then at most 1 bit in the tenth byte.
-    parse_leb128::<10, 0x01>(input)
-}
-
-/// Zigzag-encoded signed varint (an `i32`, at most 5 bytes).
-pub fn parse_varint(input: &[u8]) -> P<'_, i32> {
-    parse_uvarint(input).map(|(rest, v)| (rest, ((v >> 1) as i32) ^ -((v & 1) as i32)))
-}
-
-/// Zigzag-encoded signed varlong (an `i64`, at most 10 bytes).
-pub fn parse_varlong(input: &[u8]) -> P<'_, i64> {
-    parse_uvarlong(input).map(|(rest, v)| (rest, ((v >> 1) as i64) ^ -((v & 1) as i64)))
-}
-
-// ---------------------------------------------------------------------------------------------
-// Encoding helpers
-
-/// Appends an unsigned LEB128 varint.
-#[inline]
-pub fn put_uvarint(buf: &mut BytesMut, mut v: u32) {
-    while v >= 0x80 {
-        buf.put_u8((v as u8) | 0x80);
-        v >>= 7;
-    }
-    buf.put_u8(v as u8);
-}
-
-/// Appends an unsigned LEB128 varlong.
-#[inline]
-pub fn put_uvarlong(buf: &mut BytesMut, mut v: u64) {
-    while v >= 0x80 {
-        buf.put_u8((v as u8) | 0x80);
-        v >>= 7;
-    }
-    buf.put_u8(v as u8);
-}
-
-/// Appends a zigzag varint.
-#[inline]
-pub fn put_varint(buf: &mut BytesMut, v: i32) {
-    put_uvarint(buf, ((v << 1) ^ (v >> 31)) as u32);
-}
-
-/// Appends a zigzag varlong.
-#[inline]
-pub fn put_varlong(buf: &mut BytesMut, v: i64) {
-    put_uvarlong(buf, ((v << 1) ^ (v >> 63)) as u64);
-}
-
-/// Encoded size of an unsigned varint.
-#[inline]
-pub const fn uvarint_len(v: u32) -> usize {
-    match v {
-        0..=0x7f => 1,
-        0x80..=0x3fff => 2,
-        0x4000..=0x1f_ffff => 3,
-        0x20_0000..=0xfff_ffff => 4,
-        _ => 5,
-    }
-}
-
-/// Encoded size of a zigzag varint.
-#[inline]
-pub const fn varint_len(v: i32) -> usize {
-    uvarint_len(((v << 1) ^ (v >> 31)) as u32)
-}
-
-/// Encoded size of a zigzag varlong.
-#[inline]
-pub const fn varlong_len(v: i64) -> usize {
-    let mut u = ((v << 1) ^ (v >> 63)) as u64;
-    let mut n = 1;
-    while u >= 0x80 {
-        u >>= 7;
-        n += 1;
-    }
-    n
-}
+use varint::{P, parse_uvarint, parse_varint, parse_varlong, put_uvarint, varint_error};
 
 // ---------------------------------------------------------------------------------------------
 // Decoder
@@ -254,18 +136,6 @@ impl<'a> Decoder<'a> {
         Ok(Uuid::from_bytes(raw))
     }
 
-    fn varint_err(&self, what: &'static str, max: usize) -> DecodeError {
-        if self.rest.len() >= max {
-            DecodeError::VarintTooLong { what, max }
-        } else {
-            DecodeError::Truncated {
-                what,
-                needed: self.rest.len() + 1,
-                available: self.rest.len(),
-            }
-        }
-    }
-
     /// Reads an unsigned varint (at most 5 bytes).
     #[inline]
     pub fn uvarint(&mut self, what: &'static str) -> Result<u32, DecodeError> {
@@ -274,7 +144,7 @@ impl<'a> Decoder<'a> {
                 self.rest = rest;
                 Ok(v)
             }
-            Err(_) => Err(self.varint_err(what, 5)),
+            Err(_) => Err(varint_error(self.rest.len(), what, 5)),
         }
     }
     /// Reads a zigzag varint (at most 5 bytes).
@@ -285,7 +155,7 @@ impl<'a> Decoder<'a> {
                 self.rest = rest;
                 Ok(v)
             }
-            Err(_) => Err(self.varint_err(what, 5)),
+            Err(_) => Err(varint_error(self.rest.len(), what, 5)),
         }
     }
     /// Reads a zigzag varlong (at most 10 bytes).
@@ -296,7 +166,7 @@ impl<'a> Decoder<'a> {
                 self.rest = rest;
                 Ok(v)
             }
-            Err(_) => Err(self.varint_err(what, 10)),
+            Err(_) => Err(varint_error(self.rest.len(), what, 10)),
         }
     }
 
@@ -738,6 +608,7 @@ pub fn put_raw_tag(buf: &mut BytesMut, tag: u32, value: &[u8]) {
 
 #[cfg(test)]
 mod tests {
+    use super::varint::{put_varint, put_varlong, varint_len, varlong_len};
     use super::*;
 
     fn dec(b: &'static [u8]) -> Bytes {
