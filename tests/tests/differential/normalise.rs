@@ -1,0 +1,166 @@
+//! What legitimately differs between two brokers answering the same request, and only that, is
+//! rewritten to one value before answers are compared. Each rule says why it is not a
+//! difference a client could notice.
+
+use std::collections::BTreeSet;
+
+use kwire_protocol::Uuid;
+use kwire_protocol::api::api_versions::ApiVersionsResponse;
+use kwire_protocol::api::fetch::FetchResponse;
+use kwire_protocol::api::init_producer_id::InitProducerIdResponse;
+use kwire_protocol::api::list_offsets::ListOffsetsResponse;
+use kwire_protocol::api::metadata::MetadataResponse;
+use kwire_protocol::api::offset_for_leader_epoch::OffsetForLeaderEpochResponse;
+use kwire_protocol::api::produce::ProduceResponse;
+
+/// What the rules need to know about the run.
+pub struct Norm<'a> {
+    /// Every topic this run creates starts with it.
+    pub prefix: &'a str,
+    /// The API keys the mock advertises.
+    pub served: &'a BTreeSet<i16>,
+}
+
+/// An answer that can be brought to its comparable form.
+pub trait Normalise {
+    /// Rewrites what legitimately differs between brokers.
+    fn normalise(&mut self, n: &Norm<'_>);
+}
+
+/// Which broker leads a partition or acts as controller is each cluster's own choice (Kafka
+/// places leaders round-robin from a random start and picks a random broker as "controller"
+/// in KRaft); what the protocol promises is that a live broker is named, or -1 for none.
+fn any_broker(id: &mut i32) {
+    if *id >= 0 {
+        *id = 0;
+    }
+}
+
+/// Ports are chosen per run (the mock takes free ports); host names are compared.
+fn any_port(port: &mut i32) {
+    *port = 0;
+}
+
+/// Topic ids are random per topic and cluster; a zero id (none) stays distinct from a real one.
+fn any_topic_id(id: &mut Uuid) {
+    if !id.is_nil() {
+        *id = Uuid::from_u128(1);
+    }
+}
+
+/// Replica and ISR lists name the same brokers in each cluster's own placement order.
+fn as_set(ids: &mut [i32]) {
+    ids.sort_unstable();
+}
+
+/// Throttle times reflect the broker's quota state at that moment; neither broker has quotas
+/// here, but a loaded Kafka can still report a few ms.
+fn no_throttle(ms: &mut i32) {
+    *ms = 0;
+}
+
+impl Normalise for ApiVersionsResponse {
+    fn normalise(&mut self, n: &Norm<'_>) {
+        no_throttle(&mut self.throttle_time_ms);
+        // Keys the mock does not serve are listed apart (see `unserved_keys`): here only the
+        // ranges of what both advertise are compared.
+        self.api_keys.retain(|k| n.served.contains(&k.api_key));
+        // The epoch is the offset of the metadata record that set the features: -1 (none)
+        // must match, any real epoch is as good as another.
+        if self.finalized_features_epoch >= 0 {
+            self.finalized_features_epoch = 0;
+        }
+    }
+}
+
+impl Normalise for MetadataResponse {
+    fn normalise(&mut self, n: &Norm<'_>) {
+        no_throttle(&mut self.throttle_time_ms);
+        // Brokers and topics come out of hash maps in Kafka: their order means nothing.
+        self.brokers.sort_by_key(|b| b.node_id);
+        for b in &mut self.brokers {
+            any_port(&mut b.port);
+        }
+        // Each cluster has its own random id; present or absent must match.
+        if let Some(id) = self.cluster_id.as_mut() {
+            *id = "<cluster id>".into();
+        }
+        any_broker(&mut self.controller_id);
+        // The Kafka under test also holds internal topics and those of other tests.
+        self.topics.retain(|t| {
+            t.name
+                .as_deref()
+                .is_none_or(|name| name.starts_with(n.prefix))
+        });
+        self.topics.sort_by(|a, b| a.name.cmp(&b.name));
+        for t in &mut self.topics {
+            any_topic_id(&mut t.topic_id);
+            t.partitions.sort_by_key(|p| p.partition_index);
+            for p in &mut t.partitions {
+                any_broker(&mut p.leader_id);
+                as_set(&mut p.replica_nodes);
+                as_set(&mut p.isr_nodes);
+                as_set(&mut p.offline_replicas);
+            }
+        }
+    }
+}
+
+impl Normalise for ProduceResponse {
+    fn normalise(&mut self, _: &Norm<'_>) {
+        no_throttle(&mut self.throttle_time_ms);
+        for e in &mut self.node_endpoints {
+            any_broker(&mut e.node_id);
+            any_port(&mut e.port);
+        }
+        for t in &mut self.responses {
+            any_topic_id(&mut t.topic_id);
+            for p in &mut t.partition_responses {
+                any_broker(&mut p.current_leader.leader_id);
+            }
+        }
+    }
+}
+
+impl Normalise for FetchResponse {
+    fn normalise(&mut self, _: &Norm<'_>) {
+        no_throttle(&mut self.throttle_time_ms);
+        for e in &mut self.node_endpoints {
+            any_broker(&mut e.node_id);
+            any_port(&mut e.port);
+        }
+        for t in &mut self.responses {
+            any_topic_id(&mut t.topic_id);
+            for p in &mut t.partitions {
+                any_broker(&mut p.current_leader.leader_id);
+            }
+        }
+    }
+}
+
+impl Normalise for ListOffsetsResponse {
+    fn normalise(&mut self, _: &Norm<'_>) {
+        no_throttle(&mut self.throttle_time_ms);
+    }
+}
+
+impl Normalise for InitProducerIdResponse {
+    fn normalise(&mut self, _: &Norm<'_>) {
+        no_throttle(&mut self.throttle_time_ms);
+        // Kafka hands out producer ids from blocks its controller allocates; any id is valid,
+        // and -1 (none) must match.
+        if self.producer_id >= 0 {
+            self.producer_id = 0;
+        }
+    }
+}
+
+impl Normalise for OffsetForLeaderEpochResponse {
+    fn normalise(&mut self, _: &Norm<'_>) {
+        no_throttle(&mut self.throttle_time_ms);
+    }
+}
+
+impl Normalise for &'static str {
+    fn normalise(&mut self, _: &Norm<'_>) {}
+}
