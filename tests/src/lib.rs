@@ -1,6 +1,9 @@
 //! Shared support for kwire's cross-crate tests: a small blocking Kafka connection built only on
 //! `kwire-protocol` (so that the codec is what talks to real brokers), and the switches that
-//! point tests at a running cluster.
+//! point tests at a running cluster; [`watch`] counts panics and heap use for tests that face
+//! hostile peers.
+
+pub mod watch;
 
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
@@ -78,8 +81,14 @@ pub struct Conn {
 }
 
 impl Conn {
-    /// Connects to `addr` and asks for the broker's API versions.
+    /// Connects to `addr` and asks for the broker's API versions; a broker that does not answer
+    /// within 30 s is an IO error.
     pub fn connect(addr: &str) -> Result<Conn, ConnError> {
+        Conn::connect_timeout(addr, Duration::from_secs(30))
+    }
+
+    /// [`Conn::connect`] with `timeout` on connecting and on every read and write.
+    pub fn connect_timeout(addr: &str, timeout: Duration) -> Result<Conn, ConnError> {
         let sock = addr
             .to_socket_addrs()
             .map_err(ConnError::Io)?
@@ -90,13 +99,13 @@ impl Conn {
                     "no address",
                 ))
             })?;
-        let stream =
-            TcpStream::connect_timeout(&sock, Duration::from_secs(10)).map_err(ConnError::Io)?;
-        stream
-            .set_read_timeout(Some(Duration::from_secs(30)))
+        let stream = TcpStream::connect_timeout(&sock, timeout.min(Duration::from_secs(10)))
             .map_err(ConnError::Io)?;
         stream
-            .set_write_timeout(Some(Duration::from_secs(30)))
+            .set_read_timeout(Some(timeout))
+            .map_err(ConnError::Io)?;
+        stream
+            .set_write_timeout(Some(timeout))
             .map_err(ConnError::Io)?;
         stream.set_nodelay(true).map_err(ConnError::Io)?;
         let mut c = Conn {
