@@ -134,9 +134,9 @@ macro_rules! kafka_struct {
         }
 
         #[cfg(feature = "test-util")]
-        impl $crate::testing::Arbitrary for $S {
+        impl $crate::testing::arbitrary::Arbitrary for $S {
             #[allow(unused_variables, clippy::needless_update)]
-            fn arbitrary(rng: &mut $crate::testing::Rng, ctx: $crate::primitives::Ctx) -> Self {
+            fn arbitrary(rng: &mut $crate::testing::arbitrary::Rng, ctx: $crate::primitives::Ctx) -> Self {
                 use $crate::dsl::{FieldOpts, FieldSpec};
                 let version = ctx.version;
                 $S {
@@ -145,7 +145,7 @@ macro_rules! kafka_struct {
                             const C: FieldSpec = FieldOpts { $($k: $val,)* ..FieldOpts::DEFAULT }.compile();
                             // Tagged fields are sometimes left at their default (absent).
                             if C.regular(version) || (C.tagged.contains(version) && !rng.one_in(3)) {
-                                <$ty as $crate::testing::Arbitrary>::arbitrary(
+                                <$ty as $crate::testing::arbitrary::Arbitrary>::arbitrary(
                                     rng,
                                     $crate::primitives::Ctx { version, flexible: ctx.flexible, nullable: C.nullable.contains(version) },
                                 )
@@ -154,7 +154,7 @@ macro_rules! kafka_struct {
                             }
                         },
                     )*
-                    unknown_tagged_fields: $crate::testing::arbitrary_unknown_tags(rng, ctx),
+                    unknown_tagged_fields: $crate::testing::arbitrary::arbitrary_unknown_tags(rng, ctx),
                 }
             }
         }

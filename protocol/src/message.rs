@@ -61,14 +61,17 @@ pub trait Message: Field + Default + Clone + Debug + PartialEq + Send + Sync + '
     #[cfg(feature = "test-util")]
     fn arbitrary(seed: u64, version: i16) -> Self
     where
-        Self: crate::testing::Arbitrary,
+        Self: crate::testing::arbitrary::Arbitrary,
     {
         let ctx = Ctx {
             version,
             flexible: Self::FLEXIBLE.contains(version),
             nullable: false,
         };
-        <Self as crate::testing::Arbitrary>::arbitrary(&mut crate::testing::Rng::new(seed), ctx)
+        <Self as crate::testing::arbitrary::Arbitrary>::arbitrary(
+            &mut crate::testing::arbitrary::Rng::new(seed),
+            ctx,
+        )
     }
 
     /// Encodes the body at `version` into a new buffer.

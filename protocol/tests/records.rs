@@ -20,6 +20,7 @@ use kwire_protocol::records::{
     BatchOptions, BatchView, BatchWriter, Batches, Compression, ControlRecordKey,
     ControlRecordType, DecodeOptions, EndTxnMarker, HeaderRef, RecordBatch, TimestampType,
 };
+use kwire_protocol::testing::BatchBuilder;
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -664,32 +665,17 @@ fn compressed_bombs_hit_the_cap() {
 
 #[test]
 fn compressed_payload_corruption_is_a_decompression_error() {
-    let mut out = BytesMut::new();
     for codec in [
         Compression::Gzip,
         Compression::Snappy,
         Compression::Lz4,
         Compression::Zstd,
     ] {
-        out.clear();
-        let mut w = BatchWriter::new(
-            &mut out,
-            BatchOptions {
-                compression: codec,
-                ..Default::default()
-            },
-        )
-        .unwrap();
+        let mut batch = BatchBuilder::new().compression(codec).timestamps(1000, 1);
         for i in 0..50u32 {
-            w.append(
-                1000 + i64::from(i),
-                Some(&i.to_be_bytes()),
-                Some(b"some value here"),
-                &[],
-            )
-            .unwrap();
+            batch = batch.record(Some(&i.to_be_bytes()), Some(b"some value here"));
         }
-        w.finish().unwrap();
+        let out = batch.build();
         for i in 61..out.len() {
             for flip in [0x01u8, 0x80] {
                 let mut b = out.to_vec();
@@ -720,13 +706,11 @@ fn compressed_payload_corruption_is_a_decompression_error() {
 #[test]
 fn snappy_raw_blocks_are_decoded_too() {
     // librdkafka and franz-go write a single raw snappy block, without xerial framing.
-    let mut plain = BytesMut::new();
-    let mut w = BatchWriter::new(&mut plain, BatchOptions::default()).unwrap();
+    let mut batch = BatchBuilder::new().timestamps(5, 0);
     for i in 0..20u8 {
-        w.append(5, Some(&[i]), Some(&[i; 40]), &[HeaderRef::new("h", None)])
-            .unwrap();
+        batch = batch.record_with_headers(Some(&[i]), Some(&[i; 40]), &[HeaderRef::new("h", None)]);
     }
-    w.finish().unwrap();
+    let plain = batch.build();
     let records = &plain[61..];
     let raw = snap::raw::Encoder::new().compress_vec(records).unwrap();
     let mut b = plain[..61].to_vec();
@@ -736,7 +720,7 @@ fn snappy_raw_blocks_are_decoded_too() {
     b[22] |= 2;
     fix_crc(&mut b);
     let from_raw = RecordBatch::decode(Bytes::from(b)).unwrap();
-    let direct = RecordBatch::decode(plain.freeze()).unwrap();
+    let direct = RecordBatch::decode(plain).unwrap();
     assert_eq!(from_raw.records, direct.records);
 }
 

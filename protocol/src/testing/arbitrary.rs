@@ -1,4 +1,4 @@
-//! Test support (feature `test-util`): a seeded generator of arbitrary, version-valid messages.
+//! A seeded generator of arbitrary, version-valid messages.
 //!
 //! [`Arbitrary::arbitrary`] fills every field that exists at the given version with random data
 //! (null only where the version allows it, tagged fields sometimes set, unknown tags sometimes
