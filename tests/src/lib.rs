@@ -5,15 +5,18 @@
 
 pub mod watch;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use kwire_protocol::api::api_versions::{ApiVersionsRequest, ApiVersionsResponse};
 use kwire_protocol::api::metadata::{MetadataRequest, MetadataRequestTopic, MetadataResponse};
-use kwire_protocol::frame::{decode_response, encode_request};
+use kwire_protocol::frame::{FrameReader, ReadFrameError, decode_response, encode_request};
 use kwire_protocol::{ApiKey, Message, Request, RequestHeader};
+
+/// The largest response a [`Conn`] accepts: a Fetch of every partition of a bounce run fits.
+const MAX_RESPONSE: usize = 256 << 20;
 
 /// The single-node real Kafka to test against (`KWIRE_KAFKA_BOOTSTRAP`), if configured.
 /// Prints a visible notice when it is not.
@@ -75,6 +78,7 @@ impl std::error::Error for ConnError {}
 #[derive(Debug)]
 pub struct Conn {
     stream: TcpStream,
+    frames: FrameReader,
     correlation: i32,
     /// The broker's ApiVersions answer.
     pub versions: ApiVersionsResponse,
@@ -110,6 +114,7 @@ impl Conn {
         stream.set_nodelay(true).map_err(ConnError::Io)?;
         let mut c = Conn {
             stream,
+            frames: FrameReader::new(MAX_RESPONSE),
             correlation: 0,
             versions: ApiVersionsResponse::default(),
         };
@@ -197,19 +202,11 @@ impl Conn {
     }
 
     fn read_frame(&mut self) -> Result<Bytes, ConnError> {
-        let mut size = [0u8; 4];
-        self.stream.read_exact(&mut size).map_err(ConnError::Io)?;
-        let size = i32::from_be_bytes(size);
-        if !(0..=256 * 1024 * 1024).contains(&size) {
-            return Err(ConnError::Decode(kwire_protocol::DecodeError::FrameSize {
-                size: i64::from(size),
-                max: 256 << 20,
-            }));
-        }
-        let mut payload = vec![0u8; size as usize];
-        self.stream
-            .read_exact(&mut payload)
-            .map_err(ConnError::Io)?;
-        Ok(Bytes::from(payload))
+        self.frames
+            .read_frame_from(&mut self.stream)
+            .map_err(|e| match e {
+                ReadFrameError::Frame(e) => ConnError::Decode(e),
+                ReadFrameError::Io(e) => ConnError::Io(e),
+            })
     }
 }
