@@ -88,7 +88,7 @@ ensure_java_client() {
 }
 
 go_client_stamp() {
-  cat "$INTEROP_DIR"/clients/go/{go.mod,go.sum,main.go} | sha256sum | cut -c1-16
+  cat "$INTEROP_DIR"/clients/go/{go.mod,go.sum} "$INTEROP_DIR"/clients/go/*.go | sha256sum | cut -c1-16
 }
 
 ensure_go_client() {

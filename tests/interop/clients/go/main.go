@@ -5,6 +5,7 @@
 //	                    [--compression none|gzip|snappy|lz4|zstd] [--value-size S] [--rate R]
 //	                    [--timeout-s 60]
 //	kwire-franz consume --bootstrap B --topic T --expect N [--timeout-s 60]
+//	kwire-franz admin --bootstrap B --topic T [--replication-factor 1] [--timeout-s 60]
 //
 // Same record scheme and JSON line as the other drivers (tests/interop/README.md). The
 // default franz-go partitioner hashes keys with Kafka's murmur2, like the Java client.
@@ -51,11 +52,13 @@ type options struct {
 	valueSize   int
 	rate        float64
 	timeoutS    float64
+	// admin
+	replicationFactor int
 }
 
 func parse(args []string) (*options, error) {
-	if len(args) == 0 || (args[0] != "produce" && args[0] != "consume") {
-		return nil, errors.New("usage: kwire-franz produce|consume --bootstrap B --topic T ...")
+	if len(args) == 0 || (args[0] != "produce" && args[0] != "consume" && args[0] != "admin") {
+		return nil, errors.New("usage: kwire-franz produce|consume|admin --bootstrap B --topic T ...")
 	}
 	o := &options{cmd: args[0]}
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
@@ -72,6 +75,8 @@ func parse(args []string) (*options, error) {
 		fs.StringVar(&o.compression, "compression", "none", "none|gzip|snappy|lz4|zstd")
 		fs.IntVar(&o.valueSize, "value-size", 100, "value size in bytes")
 		fs.Float64Var(&o.rate, "rate", 0, "records per second, 0 = unlimited")
+	} else if o.cmd == "admin" {
+		fs.IntVar(&o.replicationFactor, "replication-factor", 1, "replication factor of the topic created")
 	} else {
 		fs.IntVar(&o.expect, "expect", -1, "records expected")
 	}
@@ -472,8 +477,11 @@ func main() {
 		emit(map[string]string{"client": client, "op": "args", "fatal": err.Error()})
 		os.Exit(2)
 	}
-	if o.cmd == "produce" {
+	switch o.cmd {
+	case "produce":
 		os.Exit(produce(o))
+	case "admin":
+		os.Exit(admin(o))
 	}
 	os.Exit(consume(o))
 }

@@ -46,6 +46,11 @@ def parse_args(client):
     c.add_argument("--topic", required=True)
     c.add_argument("--expect", type=int, required=True)
     c.add_argument("--timeout-s", type=float, default=60)
+    a = sub.add_parser("admin")
+    a.add_argument("--bootstrap", required=True)
+    a.add_argument("--topic", required=True)
+    a.add_argument("--replication-factor", type=int, default=1)
+    a.add_argument("--timeout-s", type=float, default=30)
     args = ap.parse_args()
     if args.cmd == "produce":
         if args.acks == "-1":
@@ -219,6 +224,58 @@ class ConsumeStats:
             out["fatal"] = str(fatal)
         print(json.dumps(out), flush=True)
         return 0 if not fatal and not timed_out else 1
+
+
+# The admin script every driver runs (see ../README.md): operation -> the result Kafka gives.
+ADMIN_PARTITIONS = 3
+ADMIN_EXPECT = {
+    "create": "created",
+    "create_again": "TOPIC_ALREADY_EXISTS",
+    "describe": "partitions=%d" % ADMIN_PARTITIONS,
+    "describe_configs": "retention.ms=3600000",
+    "alter_configs": "retention.ms=7200000",
+    "delete": "deleted",
+    "delete_again": "UNKNOWN_TOPIC_OR_PARTITION",
+}
+
+
+def admin_script(client, create, partitions, retention, alter, delete, error_name):
+    """Runs the admin script with one client's primitives, one JSON line per operation:
+    create (3 partitions, retention.ms=3600000), create again, describe the topic (partition
+    count) and its retention.ms, alter retention.ms to 7200000, delete, delete again.
+    error_name(exc) is Kafka's name for a broker error, or None. Returns 0 if every result is
+    the one Kafka gives, else 1."""
+
+    def altered():
+        alter("7200000")
+        # a broker applies a config change when its metadata catches up: allow 5 s
+        until = time.monotonic() + 5
+        r = retention()
+        while r != ADMIN_EXPECT["alter_configs"] and time.monotonic() < until:
+            time.sleep(0.1)
+            r = retention()
+        return r
+
+    ops = [
+        ("create", lambda: create(ADMIN_PARTITIONS, {"retention.ms": "3600000"}) or "created"),
+        ("create_again", lambda: create(ADMIN_PARTITIONS, {"retention.ms": "3600000"}) or "created"),
+        ("describe", lambda: "partitions=%d" % partitions()),
+        ("describe_configs", retention),
+        ("alter_configs", altered),
+        ("delete", lambda: delete() or "deleted"),
+        ("delete_again", lambda: delete() or "deleted"),
+    ]
+    rc = 0
+    for op, fn in ops:
+        try:
+            result = fn()
+        except Exception as e:  # noqa: BLE001 - the error is the result
+            result = error_name(e) or "%s: %s" % (type(e).__name__, e)
+        ok = result == ADMIN_EXPECT[op]
+        rc |= 0 if ok else 1
+        print(json.dumps({"client": client, "op": "admin." + op, "result": result, "ok": ok}),
+              flush=True)
+    return rc
 
 
 def die_json(client, op, err):

@@ -3,8 +3,9 @@
 
   kafkapython_client.py produce --bootstrap B --topic T --count N [options]
   kafkapython_client.py consume --bootstrap B --topic T --expect N [--timeout-s 60]
+  kafkapython_client.py admin --bootstrap B --topic T [--replication-factor 1]
 
-Prints exactly one JSON line on stdout. kafka-python's default partitioner hashes keys
+Prints exactly one JSON line on stdout (admin: one per operation). kafka-python's default partitioner hashes keys
 with murmur2 like the Java client. Consumption uses assign() without a group.
 """
 
@@ -111,11 +112,35 @@ def consume(args):
         c.close()
 
 
+def admin(args):
+    from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient, NewTopic
+
+    a = KafkaAdminClient(bootstrap_servers=args.bootstrap.split(","),
+                         client_id="kwire-interop-kafka-python",
+                         request_timeout_ms=int(args.timeout_s * 1000))
+    t = args.topic
+    res = lambda configs=None: ConfigResource(ConfigResourceType.TOPIC, t, configs=configs)  # noqa: E731
+    try:
+        return ic.admin_script(
+            CLIENT,
+            create=lambda n, configs: a.create_topics(
+                [NewTopic(t, n, args.replication_factor, topic_configs=configs)]) and None,
+            partitions=lambda: len(a.describe_topics([t])[0]["partitions"]),
+            retention=lambda: "retention.ms=%s"
+            % a.describe_configs([res()])["topic"][t]["retention.ms"]["value"],
+            alter=lambda v: a.alter_configs([res({"retention.ms": v})]) and None,
+            delete=lambda: a.delete_topics([t]) and None,
+            error_name=lambda e: getattr(e, "message", None) if isinstance(e, KafkaError) else None,
+        )
+    finally:
+        a.close()
+
+
 def main():
     logging.basicConfig(level=logging.ERROR, stream=sys.stderr)
     args = ic.parse_args(CLIENT)
     try:
-        rc = produce(args) if args.cmd == "produce" else consume(args)
+        rc = {"produce": produce, "consume": consume, "admin": admin}[args.cmd](args)
     except Exception as e:  # noqa: BLE001 - one JSON line, whatever happens
         ic.die_json(CLIENT, args.cmd, "%s: %s" % (type(e).__name__, e))
     sys.exit(rc)

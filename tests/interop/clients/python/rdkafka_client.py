@@ -3,8 +3,9 @@
 
   rdkafka_client.py produce --bootstrap B --topic T --count N [options]
   rdkafka_client.py consume --bootstrap B --topic T --expect N [--timeout-s 60]
+  rdkafka_client.py admin --bootstrap B --topic T [--replication-factor 1]
 
-Prints exactly one JSON line on stdout; librdkafka's own logs go to stderr.
+Prints exactly one JSON line on stdout (admin: one per operation); librdkafka's own logs go to stderr.
 The producer uses partitioner=murmur2_random so keyed records land where the Java
 client would put them (librdkafka's default, consistent_random, hashes with CRC32).
 """
@@ -129,10 +130,51 @@ def consume(args):
         c.close()
 
 
+def admin(args):
+    from confluent_kafka.admin import (AdminClient, AlterConfigOpType, ConfigEntry,
+                                       ConfigResource, NewTopic)
+
+    a = AdminClient({"bootstrap.servers": args.bootstrap,
+                     "client.id": "kwire-interop-librdkafka"})
+    t, timeout = args.topic, args.timeout_s
+    res = lambda: ConfigResource("topic", t)  # noqa: E731
+
+    def one(futures):
+        for f in futures.values():
+            f.result(timeout=timeout)
+
+    def alter(v):
+        r = ConfigResource("topic", t, incremental_configs=[
+            ConfigEntry("retention.ms", v, incremental_operation=AlterConfigOpType.SET)])
+        one(a.incremental_alter_configs([r]))
+
+    def retention():
+        (f,) = a.describe_configs([res()], request_timeout=timeout).values()
+        return "retention.ms=%s" % f.result(timeout=timeout)["retention.ms"].value
+
+    def error_name(e):
+        err = e.args[0] if isinstance(e, KafkaException) and e.args else None
+        name = err.name() if hasattr(err, "name") else None
+        # librdkafka shortens a few of Kafka's names
+        return {"UNKNOWN_TOPIC_OR_PART": "UNKNOWN_TOPIC_OR_PARTITION"}.get(name, name)
+
+    return ic.admin_script(
+        CLIENT,
+        create=lambda n, configs: one(a.create_topics(
+            [NewTopic(t, n, args.replication_factor, config=configs)],
+            request_timeout=timeout)),
+        partitions=lambda: len(a.list_topics(topic=t, timeout=timeout).topics[t].partitions),
+        retention=retention,
+        alter=alter,
+        delete=lambda: one(a.delete_topics([t], request_timeout=timeout)),
+        error_name=error_name,
+    )
+
+
 def main():
     args = ic.parse_args(CLIENT)
     try:
-        rc = produce(args) if args.cmd == "produce" else consume(args)
+        rc = {"produce": produce, "consume": consume, "admin": admin}[args.cmd](args)
     except Exception as e:  # noqa: BLE001 - one JSON line, whatever happens
         ic.die_json(CLIENT, args.cmd, "%s: %s" % (type(e).__name__, e))
     sys.exit(rc)

@@ -35,6 +35,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *           [--acks 0|1|all] [--idempotence true|false] [--compression none|gzip|snappy|lz4|zstd]
  *           [--value-size S] [--rate R] [--timeout-s 60]
  *   consume --bootstrap B --topic T --expect N [--timeout-s 60]
+ *   admin   --bootstrap B --topic T [--replication-factor 1] [--timeout-s 60]   (see JavaAdmin)
  * </pre>
  */
 public final class JavaClient {
@@ -46,7 +47,11 @@ public final class JavaClient {
     Args a = null;
     try {
       a = Args.parse(argv);
-      rc = a.cmd.equals("produce") ? produce(a) : consume(a);
+      rc = switch (a.cmd) {
+        case "produce" -> produce(a);
+        case "admin" -> JavaAdmin.run(a);
+        default -> consume(a);
+      };
     } catch (Throwable e) {
       Json j = new Json().put("client", CLIENT).put("op", a == null ? "args" : a.cmd)
           .put("fatal", e.getClass().getSimpleName() + ": " + e.getMessage());
@@ -395,10 +400,11 @@ public final class JavaClient {
     int valueSize = 100;
     double timeoutS = 60;
     double rate;
+    int replicationFactor = 1;
 
     static Args parse(String[] v) {
-      if (v.length == 0 || !(v[0].equals("produce") || v[0].equals("consume"))) {
-        throw new IllegalArgumentException("usage: produce|consume --bootstrap B --topic T ...");
+      if (v.length == 0 || !List.of("produce", "consume", "admin").contains(v[0])) {
+        throw new IllegalArgumentException("usage: produce|consume|admin --bootstrap B --topic T ...");
       }
       Args a = new Args();
       a.cmd = v[0];
@@ -424,6 +430,7 @@ public final class JavaClient {
               case "--value-size" -> a.valueSize = Integer.parseInt(x);
               case "--timeout-s" -> a.timeoutS = Double.parseDouble(x);
               case "--rate" -> a.rate = Double.parseDouble(x);
+              case "--replication-factor" -> a.replicationFactor = Integer.parseInt(x);
               default -> throw new IllegalArgumentException("unknown option " + f);
             }
           }

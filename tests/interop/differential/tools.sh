@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Real tools against real Kafka and against kwire-mock, the same operations on both:
+#   - the admin script of every client driver (Java AdminClient, kafka-python's KafkaAdminClient,
+#     franz-go's kadm, librdkafka's AdminClient): create a topic (3 partitions,
+#     retention.ms=3600000), create it again, describe it and its configs, alter retention.ms,
+#     delete it, delete it again (clients/run.sh CLIENT admin);
+#   - kcat -L (metadata of the whole cluster);
+#   - kcat -P -z lz4 of the same 20,000 records of 1 KB: the bytes kwire-mock received (its
+#     bytes-in counter) within 10% of what Kafka stores (its log segments).
+#
+#   tools.sh [--strict]   (Kafka: $KWIRE_KAFKA_BOOTSTRAP, e.g. under `kafka.sh with single`)
+#
+# Prints tool x operation -> pass/fail per broker, and whether both gave the same result;
+# --strict exits 1 unless every operation passes on both.
+set -euo pipefail
+# shellcheck source=../lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+# shellcheck source=mock.sh
+source "$INTEROP_DIR/differential/mock.sh"
+
+strict=0
+[[ "${1:-}" == --strict ]] && strict=1
+[[ -n "${KWIRE_KAFKA_BOOTSTRAP:-}" ]] || die "KWIRE_KAFKA_BOOTSTRAP is not set (tests/interop/kafka.sh with single -- $0)"
+KCAT="$CACHE_DIR/kcat/kcat"
+[[ -x "$KCAT" ]] || KCAT="$REPO_ROOT/.cache/kcat/kcat"
+[[ -x "$KCAT" ]] || KCAT="$("$REPO_ROOT/producer/bench/kcat-setup.sh")" || die "no kcat (producer/bench/kcat-setup.sh)"
+PY="$VENV_DIR/bin/python"
+
+RUN="$(date +%s)-$$"
+OUT="$(mktemp -d)"
+start_mock --brokers 1 --replication-factor 1
+trap 'stop_mock; rm -rf "$OUT"' EXIT
+declare -A BOOT=([kafka]="$KWIRE_KAFKA_BOOTSTRAP" [mock]="$MOCK_BOOTSTRAP")
+
+# result lines: tool<TAB>op<TAB>broker<TAB>pass|FAIL<TAB>result
+results="$OUT/results.tsv"
+: > "$results"
+add() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >> "$results"; }
+
+for broker in kafka mock; do
+  for tool in java kafka-python franz-go librdkafka; do
+    log "$tool admin against $broker"
+    timeout 120 "$INTEROP_DIR/clients/run.sh" "$tool" admin --bootstrap "${BOOT[$broker]}" \
+      --topic "kwire-tools-$tool-$RUN" --timeout-s 15 >"$OUT/$tool-$broker.json" 2>"$OUT/$tool-$broker.log" || true
+    "$PY" - "$tool" "$broker" "$OUT/$tool-$broker.json" >> "$results" <<'PY'
+import json, sys
+tool, broker, path = sys.argv[1:4]
+seen = False
+for line in open(path):
+    try:
+        j = json.loads(line)
+    except ValueError:
+        continue
+    if "result" in j:
+        seen = True
+        r = str(j["result"]).replace("\t", " ").replace("\n", " ")[:80]
+        print("\t".join([tool, j["op"].replace("admin.", ""), broker, "pass" if j["ok"] else "FAIL", r]))
+    elif "fatal" in j:
+        seen = True
+        print("\t".join([tool, "admin", broker, "FAIL", str(j["fatal"])[:80]]))
+if not seen:
+    print("\t".join([tool, "admin", broker, "FAIL", "no output"]))
+PY
+  done
+
+  log "kcat -L against $broker"
+  if json="$(timeout 30 "$KCAT" -L -J -b "${BOOT[$broker]}" -m 10 2>"$OUT/kcat-L-$broker.log")"; then
+    brokers="$("$PY" -c 'import json,sys; print(len(json.load(sys.stdin)["brokers"]))' <<<"$json")"
+    add kcat "-L" "$broker" pass "brokers=$brokers"
+  else
+    add kcat "-L" "$broker" FAIL "$(tail -n1 "$OUT/kcat-L-$broker.log" | cut -c1-80)"
+  fi
+done
+
+# kcat -P -z lz4: 20,000 records of 1 KB (compressible, as real payloads are)
+"$PY" - > "$OUT/records.txt" <<'PY'
+for i in range(20000):
+    head = "%d:" % i
+    print(head + "abcdefghij" * ((1024 - len(head)) // 10))
+PY
+stored_kafka() { # topic -> bytes of its log segments
+  du -cb "$KWIRE_INTEROP_WORK"/single/node1/data/"$1"-*/*.log 2>/dev/null | tail -n1 | cut -f1
+}
+bytes_in_mock() {
+  "$PY" -c 'import json,sys,urllib.request; print(json.load(urllib.request.urlopen(sys.argv[1] + "/state"))["server"]["bytes_in"])' "$MOCK_CONTROL"
+}
+lz4_bytes=()
+for broker in kafka mock; do
+  topic="kwire-tools-lz4-$RUN"
+  before=0
+  [[ "$broker" == mock ]] && before="$(bytes_in_mock)"
+  log "kcat -P -z lz4 against $broker"
+  if timeout 120 "$KCAT" -P -b "${BOOT[$broker]}" -t "$topic" -z lz4 -X linger.ms=50 < "$OUT/records.txt" 2>"$OUT/kcat-P-$broker.log"; then
+    if [[ "$broker" == kafka ]]; then
+      sleep 1 # segments are flushed to the page cache as they are written; size is final here
+      bytes="$(stored_kafka "$topic")"
+    else
+      bytes=$(( $(bytes_in_mock) - before ))
+    fi
+    lz4_bytes+=("$bytes")
+  else
+    lz4_bytes+=(0)
+    add kcat "-P -z lz4" "$broker" FAIL "$(tail -n1 "$OUT/kcat-P-$broker.log" | cut -c1-80)"
+  fi
+done
+k="${lz4_bytes[0]}" m="${lz4_bytes[1]}"
+if [[ "$k" -gt 0 && "$m" -gt 0 ]]; then
+  verdict="$("$PY" -c 'import sys; k,m=map(int,sys.argv[1:]); print("pass" if abs(m-k) <= 0.1*k else "FAIL", "%.2f" % (m/k))' "$k" "$m")"
+  add kcat "-P -z lz4" kafka pass "stored $k bytes"
+  add kcat "-P -z lz4" mock "${verdict%% *}" "received $m bytes (${verdict##* }x Kafka's)"
+fi
+
+printf '\n%-13s %-17s %-6s %-6s %s\n' tool operation Kafka mock "same result? (Kafka | mock)"
+"$PY" - "$results" <<'PY'
+import sys
+rows = {}
+for line in open(sys.argv[1]):
+    tool, op, broker, verdict, result = line.rstrip("\n").split("\t")
+    rows.setdefault((tool, op), {})[broker] = (verdict, result)
+for (tool, op), b in rows.items():
+    k = b.get("kafka", ("-", ""))
+    m = b.get("mock", ("-", ""))
+    same = "same" if k[1] == m[1] else "differs: %s | %s" % (k[1], m[1])
+    if op == "-P -z lz4":
+        same = "%s | %s" % (k[1], m[1])
+    print("%-13s %-17s %-6s %-6s %s" % (tool, op, k[0], m[0], same))
+PY
+pass_k=$(awk -F'\t' '$3=="kafka" && $4=="pass"' "$results" | wc -l)
+pass_m=$(awk -F'\t' '$3=="mock" && $4=="pass"' "$results" | wc -l)
+total_k=$(awk -F'\t' '$3=="kafka"' "$results" | wc -l)
+total_m=$(awk -F'\t' '$3=="mock"' "$results" | wc -l)
+echo "tools: Kafka $pass_k/$total_k pass, kwire-mock $pass_m/$total_m pass"
+[[ "$strict" == 0 || ( "$pass_k" == "$total_k" && "$pass_m" == "$total_m" ) ]]
