@@ -24,7 +24,7 @@
 #![allow(dead_code)] // Not every user of this file calls every function.
 
 use kwire_protocol::api::{self, RequestBody, ResponseBody, SUPPORTED_APIS};
-use kwire_protocol::header::{request_header_version, response_header_version};
+use kwire_protocol::api::{request_header_version, response_header_version};
 use kwire_protocol::primitives::Decoder;
 use kwire_protocol::records::{
     self, BATCH_HEADER_SIZE, BatchView, Batches, CRC_START, Compression, ControlRecordKey,

@@ -19,8 +19,8 @@ macro_rules! api_keys {
 }
 
 /// An API key. Any `i16` is representable, so keys this crate does not know are kept; the
-/// constants name every API Kafka 4.1 defines.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// constants name every API Kafka 4.1 defines. The default is key 0, Produce.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ApiKey(pub i16);
 
 api_keys! {

@@ -8,10 +8,11 @@
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 
+use crate::api::request_header_version;
 use crate::header::{RequestHeader, ResponseHeader};
 use crate::message::{Message, Request};
 use crate::primitives::Decoder;
-use crate::{DecodeError, EncodeError};
+use crate::{ApiKey, DecodeError, EncodeError};
 
 /// Kafka's default `socket.request.max.bytes` (100 MiB).
 pub const DEFAULT_MAX_FRAME_SIZE: usize = 100 * 1024 * 1024;
@@ -261,11 +262,17 @@ pub fn encode_response<M: Message>(
     })
 }
 
-/// Decodes the header of a request frame payload (as returned by [`split_frame`]) and returns
+/// Decodes the header of a request frame payload (as returned by [`FrameReader::next_frame`]),
+/// at the version its own API key and version imply, and returns
 /// it with the still-encoded body (a zero-copy slice).
 pub fn decode_request_header(payload: &Bytes) -> Result<(RequestHeader, Bytes), DecodeError> {
     let mut d = Decoder::new(payload);
-    let header = RequestHeader::decode_auto(&mut d)?;
+    let mut peek = d.clone();
+    let api_key = ApiKey(peek.i16("api_key")?);
+    let api_version = peek.i16("api_version")?;
+    // For APIs this crate does not model, v1 reads every field but a v2 tag buffer.
+    let header_version = request_header_version(api_key, api_version).unwrap_or(1);
+    let header = RequestHeader::decode(&mut d, header_version)?;
     let body = d.remaining();
     let body = payload.slice(payload.len() - body..);
     Ok((header, body))

@@ -5,6 +5,9 @@
 //! stays a classic int16-length string even in v2. Response header v0 is just the correlation
 //! id; v1 adds tagged fields — except that ApiVersions responses always use v0, so that a client
 //! can read the response of a broker whichever version it asked for.
+//!
+//! These rules take whether the body is flexible; [`crate::api::request_header_version`] and
+//! [`crate::api::response_header_version`] apply them to the APIs this crate models.
 
 use std::collections::BTreeMap;
 
@@ -27,20 +30,6 @@ pub const fn response_header_version_for(api_key: ApiKey, flexible: bool) -> i16
     }
 }
 
-/// The request header version for `(api_key, api_version)`, for the APIs this crate models;
-/// `None` for other APIs.
-pub fn request_header_version(api_key: ApiKey, api_version: i16) -> Option<i16> {
-    crate::api::flexible_versions(api_key, true)
-        .map(|flex| request_header_version_for(flex.contains(api_version)))
-}
-
-/// The response header version for `(api_key, api_version)`, for the APIs this crate models;
-/// `None` for other APIs.
-pub fn response_header_version(api_key: ApiKey, api_version: i16) -> Option<i16> {
-    crate::api::flexible_versions(api_key, false)
-        .map(|flex| response_header_version_for(api_key, flex.contains(api_version)))
-}
-
 /// A request header (v0, v1 or v2).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RequestHeader {
@@ -54,12 +43,6 @@ pub struct RequestHeader {
     pub client_id: Option<String>,
     /// Tagged fields (v2), none of which this crate knows.
     pub unknown_tagged_fields: BTreeMap<u32, Bytes>,
-}
-
-impl Default for ApiKey {
-    fn default() -> Self {
-        ApiKey::PRODUCE
-    }
 }
 
 impl RequestHeader {
@@ -100,17 +83,6 @@ impl RequestHeader {
             client_id,
             unknown_tagged_fields,
         })
-    }
-
-    /// Decodes a header whose version follows from its own API key and version (see
-    /// [`request_header_version`]); for APIs this crate does not model, v1 is assumed, which
-    /// reads every field but a v2 tag buffer.
-    pub fn decode_auto(d: &mut Decoder<'_>) -> Result<Self, DecodeError> {
-        let mut peek = d.clone();
-        let api_key = ApiKey(peek.i16("api_key")?);
-        let api_version = peek.i16("api_version")?;
-        let hv = request_header_version(api_key, api_version).unwrap_or(1);
-        Self::decode(d, hv)
     }
 
     /// Appends the header at the given version.

@@ -4,7 +4,7 @@ mod common;
 
 use bytes::{Bytes, BytesMut};
 use kwire_protocol::api::{ApiVersionsResponse, MetadataRequest, RequestBody};
-use kwire_protocol::header::{request_header_version, response_header_version};
+use kwire_protocol::api::{request_header_version, response_header_version};
 use kwire_protocol::primitives::Decoder;
 use kwire_protocol::{ApiKey, Message, RequestHeader, ResponseHeader, frame};
 

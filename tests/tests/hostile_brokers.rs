@@ -36,7 +36,7 @@ use kwire_protocol::api::metadata::{
 use kwire_protocol::api::produce::{
     PartitionProduceResponse, ProduceRequest, ProduceResponse, TopicProduceResponse,
 };
-use kwire_protocol::header::response_header_version;
+use kwire_protocol::api::response_header_version;
 use kwire_protocol::records::RecordBatch;
 use kwire_protocol::testing::Rng;
 use kwire_protocol::{ApiKey, Bytes, BytesMut, ErrorCode, Message, Uuid, frame};

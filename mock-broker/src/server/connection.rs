@@ -11,9 +11,9 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use bytes::BytesMut;
+use kwire_protocol::api::response_header_version;
 use kwire_protocol::api::{RequestBody, ResponseBody};
 use kwire_protocol::frame::{decode_request_header, frame_len, split_frame, write_sized};
-use kwire_protocol::header::response_header_version;
 use kwire_protocol::{ApiKey, EncodeError, RequestHeader, ResponseHeader};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;

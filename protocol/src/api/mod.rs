@@ -23,6 +23,7 @@ pub mod produce;
 
 use bytes::{Bytes, BytesMut};
 
+use crate::header::{request_header_version_for, response_header_version_for};
 use crate::message::Message;
 use crate::{ApiKey, DecodeError, EncodeError, VersionRange};
 
@@ -33,6 +34,20 @@ pub use list_offsets::{ListOffsetsRequest, ListOffsetsResponse};
 pub use metadata::{MetadataRequest, MetadataResponse};
 pub use offset_for_leader_epoch::{OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse};
 pub use produce::{ProduceRequest, ProduceResponse};
+
+/// The request header version for `(api_key, api_version)`, for the APIs this crate models;
+/// `None` for other APIs.
+pub fn request_header_version(api_key: ApiKey, api_version: i16) -> Option<i16> {
+    flexible_versions(api_key, true)
+        .map(|flex| request_header_version_for(flex.contains(api_version)))
+}
+
+/// The response header version for `(api_key, api_version)`, for the APIs this crate models;
+/// `None` for other APIs.
+pub fn response_header_version(api_key: ApiKey, api_version: i16) -> Option<i16> {
+    flexible_versions(api_key, false)
+        .map(|flex| response_header_version_for(api_key, flex.contains(api_version)))
+}
 
 macro_rules! bodies {
     ($( $variant:ident($req:ty, $resp:ty) = $key:ident ),* $(,)?) => {
