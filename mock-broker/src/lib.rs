@@ -13,6 +13,7 @@
 pub mod api;
 pub mod cluster;
 pub mod control;
+pub mod group;
 pub mod server;
 #[cfg(test)]
 pub(crate) mod test_util;
