@@ -10,8 +10,10 @@
 #
 #   tools.sh [--strict]   (Kafka: $KWIRE_KAFKA_BOOTSTRAP, e.g. under `kafka.sh with single`)
 #
-# Prints tool x operation -> pass/fail per broker, and whether both gave the same result;
-# --strict exits 1 unless every operation passes on both.
+# Prints tool x operation -> pass/fail per broker, and whether both gave the same result.
+# Exits 1 when an operation fails against Kafka (a driver is broken); --strict also when one
+# fails against kwire-mock. Without kcat (producer/bench/kcat-setup.sh cannot get it) its rows
+# are skipped.
 set -euo pipefail
 # shellcheck source=../lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
@@ -23,7 +25,8 @@ strict=0
 [[ -n "${KWIRE_KAFKA_BOOTSTRAP:-}" ]] || die "KWIRE_KAFKA_BOOTSTRAP is not set (tests/interop/kafka.sh with single -- $0)"
 KCAT="$CACHE_DIR/kcat/kcat"
 [[ -x "$KCAT" ]] || KCAT="$REPO_ROOT/.cache/kcat/kcat"
-[[ -x "$KCAT" ]] || KCAT="$("$REPO_ROOT/producer/bench/kcat-setup.sh")" || die "no kcat (producer/bench/kcat-setup.sh)"
+[[ -x "$KCAT" ]] || KCAT="$("$REPO_ROOT/producer/bench/kcat-setup.sh" 2>/dev/null)" || KCAT=""
+[[ -n "$KCAT" ]] || log "kcat not available (producer/bench/kcat-setup.sh failed): its rows are skipped"
 PY="$VENV_DIR/bin/python"
 
 RUN="$(date +%s)-$$"
@@ -63,6 +66,7 @@ if not seen:
 PY
   done
 
+  [[ -n "$KCAT" ]] || continue
   log "kcat -L against $broker"
   if json="$(timeout 30 "$KCAT" -L -J -b "${BOOT[$broker]}" -m 10 2>"$OUT/kcat-L-$broker.log")"; then
     brokers="$("$PY" -c 'import json,sys; print(len(json.load(sys.stdin)["brokers"]))' <<<"$json")"
@@ -84,8 +88,8 @@ stored_kafka() { # topic -> bytes of its log segments
 bytes_in_mock() {
   "$PY" -c 'import json,sys,urllib.request; print(json.load(urllib.request.urlopen(sys.argv[1] + "/state"))["server"]["bytes_in"])' "$MOCK_CONTROL"
 }
-lz4_bytes=()
-for broker in kafka mock; do
+lz4_bytes=(0 0)
+for broker in $([[ -n "$KCAT" ]] && echo kafka mock); do
   topic="kwire-tools-lz4-$RUN"
   before=0
   [[ "$broker" == mock ]] && before="$(bytes_in_mock)"
@@ -97,9 +101,8 @@ for broker in kafka mock; do
     else
       bytes=$(( $(bytes_in_mock) - before ))
     fi
-    lz4_bytes+=("$bytes")
+    if [[ "$broker" == kafka ]]; then lz4_bytes[0]="$bytes"; else lz4_bytes[1]="$bytes"; fi
   else
-    lz4_bytes+=(0)
     add kcat "-P -z lz4" "$broker" FAIL "$(tail -n1 "$OUT/kcat-P-$broker.log" | cut -c1-80)"
   fi
 done
@@ -130,4 +133,4 @@ pass_m=$(awk -F'\t' '$3=="mock" && $4=="pass"' "$results" | wc -l)
 total_k=$(awk -F'\t' '$3=="kafka"' "$results" | wc -l)
 total_m=$(awk -F'\t' '$3=="mock"' "$results" | wc -l)
 echo "tools: Kafka $pass_k/$total_k pass, kwire-mock $pass_m/$total_m pass"
-[[ "$strict" == 0 || ( "$pass_k" == "$total_k" && "$pass_m" == "$total_m" ) ]]
+[[ "$pass_k" == "$total_k" && ( "$strict" == 0 || "$pass_m" == "$total_m" ) ]]

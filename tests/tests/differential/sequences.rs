@@ -6,7 +6,7 @@ use std::ops::RangeInclusive;
 
 use bytes::{Bytes, BytesMut};
 use kwire_protocol::api::api_versions::ApiVersionsRequest;
-use kwire_protocol::api::fetch::{FetchPartition, FetchRequest, FetchTopic};
+use kwire_protocol::api::fetch::FetchRequest;
 use kwire_protocol::api::init_producer_id::InitProducerIdRequest;
 use kwire_protocol::api::list_offsets::{
     ListOffsetsPartition, ListOffsetsRequest, ListOffsetsTopic,
@@ -15,8 +15,8 @@ use kwire_protocol::api::metadata::{MetadataRequest, MetadataRequestTopic};
 use kwire_protocol::api::offset_for_leader_epoch::{
     OffsetForLeaderEpochRequest, OffsetForLeaderPartition, OffsetForLeaderTopic,
 };
-use kwire_protocol::api::produce::{PartitionProduceData, ProduceRequest, TopicProduceData};
-use kwire_protocol::records::{BatchOptions, BatchWriter};
+use kwire_protocol::api::produce::ProduceRequest;
+use kwire_protocol::testing::{BatchBuilder, FetchBuilder, ProduceBuilder};
 use kwire_protocol::{ApiKey, Message, Uuid};
 
 use super::normalise::Norm;
@@ -68,21 +68,10 @@ pub fn run_all(side: &mut Side, plan: &Plan<'_>) {
 
 /// `n` records with timestamps `ts`, `ts + 1`, ... as one uncompressed batch.
 fn batch(n: usize, ts: i64) -> Bytes {
-    let mut buf = BytesMut::new();
-    let mut w = BatchWriter::new(&mut buf, BatchOptions::default()).expect("batch");
-    for i in 0..n {
-        let value = format!("value {ts}/{i}");
-        let key = format!("key {i}");
-        w.append(
-            ts + i as i64,
-            Some(key.as_bytes()),
-            Some(value.as_bytes()),
-            &[],
-        )
-        .expect("append");
-    }
-    w.finish().expect("finish");
-    buf.freeze()
+    BatchBuilder::new()
+        .timestamps(ts, 1)
+        .values(Some(b"key"), (0..n).map(|i| format!("value {ts}/{i}")))
+        .build()
 }
 
 /// Three batches of two records (timestamps 1000, 2000, 3000) in partition 0: offsets 0-5.
@@ -208,6 +197,7 @@ fn metadata(side: &mut Side, plan: &Plan<'_>, read: &str) {
     side.record("Metadata", v + 50, "unknown version", o, &plan.norm);
 }
 
+/// One batch for `partition` of the topic, by name below v13 and by id from v13.
 fn produce_req(
     topic: &str,
     topic_id: Uuid,
@@ -216,20 +206,11 @@ fn produce_req(
     partition: i32,
     records: Bytes,
 ) -> ProduceRequest {
-    ProduceRequest {
-        acks,
-        timeout_ms: 30_000,
-        topic_data: vec![TopicProduceData {
-            name: if v < 13 { topic.into() } else { String::new() },
-            topic_id: if v >= 13 { topic_id } else { Uuid::nil() },
-            partition_data: vec![PartitionProduceData {
-                index: partition,
-                records: Some(records),
-                ..Default::default()
-            }],
-            ..Default::default()
-        }],
-        ..Default::default()
+    let b = ProduceBuilder::new().acks(acks);
+    if v >= 13 {
+        b.records_by_id(topic_id, partition, records).build()
+    } else {
+        b.records(topic, partition, records).build()
     }
 }
 
@@ -271,22 +252,14 @@ fn produce(side: &mut Side, plan: &Plan<'_>) {
     }
 }
 
+/// A read of `partition` from `offset`, by name below v13 and by id from v13; waits at most
+/// 100 ms for one byte.
 fn fetch_req(topic: &str, p: &Placement, v: i16, partition: i32, offset: i64) -> FetchRequest {
-    FetchRequest {
-        max_wait_ms: 100,
-        min_bytes: 1,
-        topics: vec![FetchTopic {
-            topic: if v < 13 { topic.into() } else { String::new() },
-            topic_id: if v >= 13 { p.topic_id } else { Uuid::nil() },
-            partitions: vec![FetchPartition {
-                partition,
-                fetch_offset: offset,
-                partition_max_bytes: 1 << 20,
-                ..Default::default()
-            }],
-            ..Default::default()
-        }],
-        ..Default::default()
+    let b = FetchBuilder::new().max_wait_ms(100).min_bytes(1);
+    if v >= 13 {
+        b.partition_by_id(p.topic_id, partition, offset).build()
+    } else {
+        b.partition(topic, partition, offset).build()
     }
 }
 

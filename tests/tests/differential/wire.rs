@@ -3,17 +3,21 @@
 //! after the body, a version the broker may not know) — the point of a differential test is to
 //! see both brokers treat the same bytes the same way.
 
-use std::io::{ErrorKind, Read, Write};
+use std::io::{ErrorKind, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use kwire_protocol::frame::{decode_response, encode_request, peek_correlation_id};
+use kwire_protocol::frame::{
+    FrameReader, ReadFrameError, decode_response, encode_request, peek_correlation_id,
+};
 use kwire_protocol::{Message, Request, RequestHeader};
 
 /// How long a broker may take to answer before the request counts as unanswered. Every request
 /// of the suite is answered at once by both brokers (fetches wait at most 100 ms).
 const ANSWER_WITHIN: Duration = Duration::from_secs(10);
+/// The largest answer accepted (a fetch of the suite carries a few hundred bytes).
+const MAX_ANSWER: usize = 64 << 20;
 
 /// What became of one request.
 #[derive(Debug)]
@@ -41,6 +45,7 @@ pub struct Bend {
 pub struct Wire {
     addr: String,
     stream: Option<TcpStream>,
+    frames: FrameReader,
     correlation: i32,
 }
 
@@ -50,6 +55,7 @@ impl Wire {
         Wire {
             addr: addr.to_owned(),
             stream: None,
+            frames: FrameReader::new(MAX_ANSWER),
             correlation: 0,
         }
     }
@@ -120,7 +126,7 @@ impl Wire {
         };
         if !matches!(answered, Outcome::Answer(a) if a.starts_with("not")) {
             // a reply to the probe may still be queued: start over on a new connection
-            self.stream = None;
+            self.reset();
         }
         answered
     }
@@ -165,28 +171,28 @@ impl Wire {
         Ok(self.stream.as_mut().expect("just opened"))
     }
 
+    fn reset(&mut self) {
+        self.stream = None;
+        self.frames = FrameReader::new(MAX_ANSWER);
+    }
+
     fn read_frame<T>(&mut self) -> Result<Bytes, Outcome<T>> {
         let Some(stream) = self.stream.as_mut() else {
             return Err(Outcome::Closed);
         };
-        let mut size = [0u8; 4];
-        let read = stream.read_exact(&mut size).and_then(|()| {
-            let size = usize::try_from(i32::from_be_bytes(size))
-                .ok()
-                .filter(|s| *s <= 64 << 20)
-                .ok_or_else(|| std::io::Error::new(ErrorKind::InvalidData, "frame size"))?;
-            let mut payload = vec![0u8; size];
-            stream.read_exact(&mut payload).map(|()| payload)
-        });
-        match read {
-            Ok(p) => Ok(Bytes::from(p)),
+        match self.frames.read_frame_from(stream) {
+            Ok(p) => Ok(p),
             Err(e) => {
                 // Whatever happened, this connection is done: the next call opens a new one.
-                self.stream = None;
-                Err(match e.kind() {
-                    ErrorKind::WouldBlock | ErrorKind::TimedOut => Outcome::Silent,
-                    ErrorKind::InvalidData => Outcome::Garbled(e.to_string()),
-                    _ => Outcome::Closed,
+                self.reset();
+                Err(match e {
+                    ReadFrameError::Io(e)
+                        if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) =>
+                    {
+                        Outcome::Silent
+                    }
+                    ReadFrameError::Io(_) => Outcome::Closed,
+                    ReadFrameError::Frame(e) => Outcome::Garbled(e.to_string()),
                 })
             }
         }
