@@ -13,10 +13,48 @@ use bytes::{Bytes, BytesMut};
 use kwire_protocol::api::api_versions::{ApiVersionsRequest, ApiVersionsResponse};
 use kwire_protocol::api::metadata::{MetadataRequest, MetadataRequestTopic, MetadataResponse};
 use kwire_protocol::frame::{FrameReader, ReadFrameError, decode_response, encode_request};
-use kwire_protocol::{ApiKey, Message, Request, RequestHeader};
+use kwire_protocol::testing::{FetchBuilder, ProduceBuilder};
+use kwire_protocol::{ApiKey, Message, Request, RequestHeader, Uuid};
 
 /// The largest response a [`Conn`] accepts: a Fetch of every partition of a bounce run fits.
 const MAX_RESPONSE: usize = 256 << 20;
+
+/// The first Produce and Fetch version that names topics by id instead of by name.
+pub const TOPIC_IDS_FROM: i16 = 13;
+
+/// A Produce request at `version` carrying `records` for one partition, the topic named as that
+/// version names it (by id from [`TOPIC_IDS_FROM`], by name before).
+pub fn produce_at(
+    version: i16,
+    topic: &str,
+    topic_id: Uuid,
+    partition: i32,
+    records: Bytes,
+) -> ProduceBuilder {
+    let b = ProduceBuilder::new();
+    if version >= TOPIC_IDS_FROM {
+        b.records_by_id(topic_id, partition, records)
+    } else {
+        b.records(topic, partition, records)
+    }
+}
+
+/// `fetch` asking for one more partition, the topic named as `version` names it (see
+/// [`produce_at`]).
+pub fn fetch_at(
+    fetch: FetchBuilder,
+    version: i16,
+    topic: &str,
+    topic_id: Uuid,
+    partition: i32,
+    offset: i64,
+) -> FetchBuilder {
+    if version >= TOPIC_IDS_FROM {
+        fetch.partition_by_id(topic_id, partition, offset)
+    } else {
+        fetch.partition(topic, partition, offset)
+    }
+}
 
 /// The single-node real Kafka to test against (`KWIRE_KAFKA_BOOTSTRAP`), if configured.
 /// Prints a visible notice when it is not.

@@ -7,9 +7,9 @@
 
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use kwire_protocol::api::api_versions::{ApiVersionsRequest, ApiVersionsResponse};
-use kwire_protocol::api::fetch::{FetchPartition, FetchRequest, FetchTopic};
+use kwire_protocol::api::fetch::FetchRequest;
 use kwire_protocol::api::init_producer_id::InitProducerIdRequest;
 use kwire_protocol::api::list_offsets::{
     ListOffsetsPartition, ListOffsetsRequest, ListOffsetsTopic,
@@ -18,11 +18,12 @@ use kwire_protocol::api::metadata::{MetadataRequest, MetadataRequestTopic};
 use kwire_protocol::api::offset_for_leader_epoch::{
     OffsetForLeaderEpochRequest, OffsetForLeaderPartition, OffsetForLeaderTopic,
 };
-use kwire_protocol::api::produce::{PartitionProduceData, ProduceRequest, TopicProduceData};
+use kwire_protocol::api::produce::ProduceRequest;
 use kwire_protocol::primitives::Decoder;
-use kwire_protocol::records::{BatchOptions, BatchWriter, Batches, Compression};
-use kwire_protocol::{ErrorCode, Message, ResponseHeader, Uuid};
-use kwire_tests::{Conn, kafka_bootstrap};
+use kwire_protocol::records::{Batches, Compression};
+use kwire_protocol::testing::{BatchBuilder, FetchBuilder, TEST_TIMESTAMP};
+use kwire_protocol::{ErrorCode, Message, ResponseHeader};
+use kwire_tests::{Conn, fetch_at, kafka_bootstrap, produce_at};
 
 const PER_BATCH: usize = 10;
 
@@ -163,30 +164,16 @@ fn every_version_against_real_kafka() {
             if codec == Compression::Zstd && v < 7 {
                 continue;
             }
-            let mut buf = BytesMut::new();
-            let mut w = BatchWriter::new(
-                &mut buf,
-                BatchOptions {
-                    compression: codec,
-                    producer_id: pid.0,
-                    producer_epoch: pid.1,
-                    base_sequence: next as i32,
-                    ..Default::default()
-                },
-            )
-            .unwrap();
-            for i in next..next + PER_BATCH {
-                w.append(
-                    1_700_000_000_000 + i as i64,
-                    Some(&key(i)),
-                    Some(&value(i)),
-                    &[],
+            let records = (next..next + PER_BATCH)
+                .fold(
+                    BatchBuilder::new()
+                        .producer(pid.0, pid.1, next as i32)
+                        .compression(codec)
+                        .timestamps(TEST_TIMESTAMP + next as i64, 1),
+                    |b, i| b.record(Some(&key(i)), Some(&value(i))),
                 )
-                .unwrap();
-            }
-            w.finish().unwrap();
-            let records = buf.freeze();
-            let req = produce(&topic, topic_id, v, records.clone());
+                .build();
+            let req = produce_at(v, &topic, topic_id, 0, records.clone()).build();
             let r = conn
                 .send(&req, v)
                 .unwrap_or_else(|e| panic!("Produce v{v} {codec:?}: {e}"));
@@ -206,7 +193,7 @@ fn every_version_against_real_kafka() {
     // writes nothing (the mock must do the same).
     if let Some((v, records, offset)) = last_batch {
         let r = conn
-            .send(&produce(&topic, topic_id, v, records), v)
+            .send(&produce_at(v, &topic, topic_id, 0, records).build(), v)
             .unwrap();
         let p = &r.responses[0].partition_responses[0];
         assert!(p.error_code.is_ok(), "duplicate: {p:?}");
@@ -289,25 +276,12 @@ fn every_version_against_real_kafka() {
     for v in conn.common_versions::<FetchRequest>() {
         let mut got = 0usize;
         while got < next {
-            let req = FetchRequest {
-                replica_id: -1,
-                max_wait_ms: 500,
-                min_bytes: 1,
-                max_bytes: 50 << 20,
-                session_epoch: -1,
-                topics: vec![FetchTopic {
-                    topic: if v < 13 { topic.clone() } else { String::new() },
-                    topic_id: if v >= 13 { topic_id } else { Uuid::nil() },
-                    partitions: vec![FetchPartition {
-                        partition: 0,
-                        fetch_offset: got as i64,
-                        partition_max_bytes: 10 << 20,
-                        ..Default::default()
-                    }],
-                    ..Default::default()
-                }],
-                ..Default::default()
-            };
+            let fetch = FetchBuilder::new()
+                .max_wait_ms(500)
+                .min_bytes(1)
+                .max_bytes(50 << 20)
+                .partition_max_bytes(10 << 20);
+            let req = fetch_at(fetch, v, &topic, topic_id, 0, got as i64).build();
             let r = conn
                 .send(&req, v)
                 .unwrap_or_else(|e| panic!("Fetch v{v}: {e}"));
@@ -348,27 +322,5 @@ fn every_version_against_real_kafka() {
             ),
         )
         .unwrap();
-    }
-}
-
-fn produce(topic: &str, topic_id: Uuid, v: i16, records: Bytes) -> ProduceRequest {
-    ProduceRequest {
-        acks: -1,
-        timeout_ms: 30_000,
-        topic_data: vec![TopicProduceData {
-            name: if v < 13 {
-                topic.to_owned()
-            } else {
-                String::new()
-            },
-            topic_id: if v >= 13 { topic_id } else { Uuid::nil() },
-            partition_data: vec![PartitionProduceData {
-                index: 0,
-                records: Some(records),
-                ..Default::default()
-            }],
-            ..Default::default()
-        }],
-        ..Default::default()
     }
 }

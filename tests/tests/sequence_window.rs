@@ -16,13 +16,13 @@
 
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use kwire_mock::MockCluster;
 use kwire_protocol::api::init_producer_id::InitProducerIdRequest;
-use kwire_protocol::api::produce::{PartitionProduceData, ProduceRequest, TopicProduceData};
-use kwire_protocol::records::{BatchOptions, BatchWriter};
+use kwire_protocol::api::produce::ProduceRequest;
+use kwire_protocol::testing::BatchBuilder;
 use kwire_protocol::{ErrorCode, Uuid};
-use kwire_tests::{Conn, kafka_bootstrap};
+use kwire_tests::{Conn, kafka_bootstrap, produce_at};
 
 /// One step of the script: what is sent and what the broker must answer.
 struct Step {
@@ -156,7 +156,7 @@ fn run_script(bootstrap: &str, topic: &str) -> Vec<String> {
         // A producer id without state on the partition: sequence 5 first is accepted.
         let records = batch(stranger.producer_id, stranger.producer_epoch, 5);
         let r = conn
-            .send(&produce(topic, topic_id, v, records), v)
+            .send(&produce_at(v, topic, topic_id, 0, records).build(), v)
             .expect("produce");
         let code = r.responses[0].partition_responses[0].error_code;
         let line = format!(
@@ -169,7 +169,7 @@ fn run_script(bootstrap: &str, topic: &str) -> Vec<String> {
     }
     let mut send = |epoch_delta: i16, sequence: i32| {
         let records = batch(pid, epoch + epoch_delta, sequence);
-        let req = produce(topic, topic_id, v, records);
+        let req = produce_at(v, topic, topic_id, 0, records).build();
         let r = conn.send(&req, v).expect("produce");
         let p = &r.responses[0].partition_responses[0];
         (p.error_code, p.base_offset)
@@ -223,40 +223,11 @@ fn leader_of(conn: &mut Conn, topic: &str) -> (Uuid, String) {
 }
 
 fn batch(producer_id: i64, producer_epoch: i16, base_sequence: i32) -> Bytes {
-    let mut buf = BytesMut::new();
-    let mut w = BatchWriter::new(
-        &mut buf,
-        BatchOptions {
-            producer_id,
-            producer_epoch,
-            base_sequence,
-            ..Default::default()
-        },
-    )
-    .unwrap();
     let value = format!("epoch {producer_epoch} seq {base_sequence}");
-    w.append(1_700_000_000_000, None, Some(value.as_bytes()), &[])
-        .unwrap();
-    w.finish().unwrap();
-    buf.freeze()
-}
-
-fn produce(topic: &str, topic_id: Uuid, v: i16, records: Bytes) -> ProduceRequest {
-    ProduceRequest {
-        acks: -1,
-        timeout_ms: 30_000,
-        topic_data: vec![TopicProduceData {
-            name: if v < 13 { topic.into() } else { String::new() },
-            topic_id: if v >= 13 { topic_id } else { Uuid::nil() },
-            partition_data: vec![PartitionProduceData {
-                index: 0,
-                records: Some(records),
-                ..Default::default()
-            }],
-            ..Default::default()
-        }],
-        ..Default::default()
-    }
+    BatchBuilder::new()
+        .producer(producer_id, producer_epoch, base_sequence)
+        .record(None, Some(value.as_bytes()))
+        .build()
 }
 
 #[test]

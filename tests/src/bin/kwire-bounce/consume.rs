@@ -9,11 +9,12 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use kwire_protocol::api::fetch::{FetchPartition, FetchRequest, FetchTopic};
+use kwire_protocol::api::fetch::FetchRequest;
 use kwire_protocol::api::metadata::{MetadataRequest, MetadataRequestTopic, MetadataResponse};
 use kwire_protocol::records::Batches;
+use kwire_protocol::testing::FetchBuilder;
 use kwire_protocol::{ErrorCode, Uuid};
-use kwire_tests::Conn;
+use kwire_tests::{Conn, fetch_at};
 
 use crate::check::Logged;
 
@@ -214,25 +215,12 @@ impl Reader {
         if topic_id.is_nil() {
             v = v.min(12);
         }
-        let req = FetchRequest {
-            replica_id: -1,
-            max_wait_ms,
-            min_bytes: 1,
-            max_bytes: 32 << 20,
-            session_epoch: -1,
-            topics: vec![FetchTopic {
-                topic: if v < 13 { topic } else { String::new() },
-                topic_id: if v >= 13 { topic_id } else { Uuid::nil() },
-                partitions: vec![FetchPartition {
-                    partition,
-                    fetch_offset: offset,
-                    partition_max_bytes: 8 << 20,
-                    ..Default::default()
-                }],
-                ..Default::default()
-            }],
-            ..Default::default()
-        };
+        let fetch = FetchBuilder::new()
+            .max_wait_ms(max_wait_ms)
+            .min_bytes(1)
+            .max_bytes(32 << 20)
+            .partition_max_bytes(8 << 20);
+        let req = fetch_at(fetch, v, &topic, topic_id, partition, offset).build();
         let resp = match conn.send(&req, v) {
             Ok(r) => r,
             Err(e) => {
