@@ -195,6 +195,13 @@ fn metadata(side: &mut Side, plan: &Plan<'_>, read: &str) {
     };
     let o = side.call_bent(-1, &MetadataRequest::default(), v, bend);
     side.record("Metadata", v + 50, "unknown version", o, &plan.norm);
+    // An API key nobody serves (a Metadata body under key 200).
+    let bend = Bend {
+        claimed_api_key: Some(200),
+        ..Default::default()
+    };
+    let o = side.call_bent(-1, &MetadataRequest::default(), v, bend);
+    side.record("Metadata", v, "under unknown API key 200", o, &plan.norm);
 }
 
 /// One batch for `partition` of the topic, by name below v13 and by id from v13.
@@ -242,6 +249,18 @@ fn produce(side: &mut Side, plan: &Plan<'_>) {
         let req = produce_req(&topic, id, v, -1, 0, corrupt.freeze());
         let o = side.call(leader, &req, v);
         side.record("Produce", v, "corrupt batch (CRC)", o, &plan.norm);
+        if v == 3 {
+            // Kafka 4 advertises Produce from v0 (librdkafka needs it) but serves v3+ only
+            for old in 0..3 {
+                let bend = Bend {
+                    claimed_version: Some(old),
+                    ..Default::default()
+                };
+                let req = produce_req(&topic, id, v, -1, 0, batch(1, ts));
+                let o = side.call_bent(leader, &req, v, bend);
+                side.record("Produce", old, "advertised, not served", o, &plan.norm);
+            }
+        }
         if let Some(f) = p0.follower.filter(|_| plan.cluster) {
             let o = side.call(f, &produce_req(&topic, id, v, -1, 0, batch(1, ts)), v);
             side.record("Produce", v, "to a follower", o, &plan.norm);

@@ -39,6 +39,8 @@ pub struct Bend {
     pub trailing: &'static [u8],
     /// The version written into the header instead of the one the body is encoded at.
     pub claimed_version: Option<i16>,
+    /// The API key written into the header instead of the body's.
+    pub claimed_api_key: Option<i16>,
 }
 
 /// A connection to one broker, reopened after the broker closes it.
@@ -145,6 +147,10 @@ impl Wire {
         buf.extend_from_slice(bend.trailing);
         let size = i32::try_from(buf.len() - 4).expect("small request");
         buf[..4].copy_from_slice(&size.to_be_bytes());
+        if let Some(k) = bend.claimed_api_key {
+            // size (4), then the api_key
+            buf[4..6].copy_from_slice(&k.to_be_bytes());
+        }
         if let Some(v) = bend.claimed_version {
             // size (4) then api_key (2): the version is the next int16
             buf[6..8].copy_from_slice(&v.to_be_bytes());
