@@ -270,7 +270,7 @@ pub fn check_round_trip<B: Body>(api_key: ApiKey, version: i16, input: &Bytes) {
 // ---------------------------------------------------------------------------------------------
 // frame
 
-/// Target `frame`: a byte stream from a socket, through `split_frame` and through the tokio
+/// Target `frame`: a byte stream from a socket, through `split_frame`, `FrameReader` and the tokio
 /// `KafkaFrameCodec`. Input `[max] [chunk] stream...`:
 /// * `max`: the maximum frame size is `max * 16` bytes (0..=4080), so oversized and negative
 ///   size prefixes are common.
@@ -323,6 +323,23 @@ pub fn frame(data: &[u8]) {
     // claims rather than by what arrived (checked in `codec_frames`).
     codec_frames(frame::KafkaFrameCodec::default(), stream, chunk);
 
+    // `FrameReader`, read into as a socket would fill it: the same frames and error, and its
+    // buffer bounded by what arrived whatever the size prefixes claim.
+    let reader = reader_frames(frame::FrameReader::new(max), stream, chunk);
+    assert_eq!(
+        reader.frames, whole.frames,
+        "FrameReader and split_frame disagree"
+    );
+    assert_eq!(
+        reader.error, whole.error,
+        "FrameReader and split_frame disagree"
+    );
+    reader_frames(
+        frame::FrameReader::new(frame::DEFAULT_MAX_FRAME_SIZE),
+        stream,
+        chunk,
+    );
+
     for payload in &whole.frames {
         check_request_payload(payload);
     }
@@ -361,6 +378,40 @@ fn codec_frames(mut codec: frame::KafkaFrameCodec, stream: &[u8], chunk: usize) 
         }
     }
     out
+}
+
+/// Feeds `stream` to `reader` through `buf_for_read`, at most `chunk` bytes and never more
+/// than the room it made per read; stops at the first error.
+fn reader_frames(mut reader: frame::FrameReader, stream: &[u8], chunk: usize) -> Split {
+    let mut out = Split::default();
+    let mut rest = stream;
+    loop {
+        match reader.next_frame() {
+            Ok(Some(f)) => {
+                out.frames.push(f);
+                continue;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                out.error = Some(e);
+                return out;
+            }
+        }
+        if rest.is_empty() {
+            return out;
+        }
+        let buf = reader.buf_for_read();
+        let n = chunk.min(rest.len()).min(buf.capacity() - buf.len());
+        assert!(n > 0, "no room made while a frame is incomplete");
+        buf.extend_from_slice(&rest[..n]);
+        rest = &rest[n..];
+        assert!(
+            buf.capacity() <= 2 * buf.len() + MAX_READ_AHEAD,
+            "{} bytes reserved for {} bytes received",
+            buf.capacity(),
+            buf.len()
+        );
+    }
 }
 
 #[derive(Debug, Default, PartialEq)]

@@ -10,8 +10,8 @@
 //! * Every decoder returns a typed [`DecodeError`] on bad input: no panics, and no allocation
 //!   beyond a small multiple of the input (lengths and counts are checked against the bytes
 //!   left before anything is reserved).
-//! * No sockets, no clock, no runtime. The `tokio-codec` feature adds a `tokio_util` framing
-//!   codec.
+//! * No sockets, no clock, no runtime: [`frame::FrameReader`] cuts frames out of bytes the
+//!   caller reads. The `tokio-codec` feature adds a `tokio_util` framing codec.
 //!
 //! ```
 //! use bytes::BytesMut;
@@ -27,8 +27,9 @@
 //! let mut buf = BytesMut::new();
 //! frame::encode_request(&mut buf, &header, &req).unwrap();
 //!
-//! // The broker side: split the frame, read the header, decode the body.
-//! let payload = frame::split_frame(&mut buf, frame::DEFAULT_MAX_FRAME_SIZE).unwrap().unwrap();
+//! // The broker side: read the frame, then its header, then the body.
+//! let mut reader = frame::FrameReader::new(frame::DEFAULT_MAX_FRAME_SIZE);
+//! let payload = reader.read_frame_from(&mut &buf[..]).unwrap();
 //! let (hdr, body) = frame::decode_request_header(&payload).unwrap();
 //! assert_eq!(hdr.correlation_id, 1);
 //! assert_eq!(ApiVersionsRequest::decode(&body, hdr.api_version).unwrap(), req);
