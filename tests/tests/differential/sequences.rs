@@ -58,7 +58,7 @@ pub fn run_all(side: &mut Side, plan: &Plan<'_>) {
     let read = plan.topic("read");
     let placement = side.create_topic(&read);
     seed(side, &read, &placement[0]);
-    metadata(side, plan, &read);
+    metadata(side, plan, &read, placement[0].topic_id);
     produce(side, plan);
     fetch(side, plan, &read, &placement[0]);
     list_offsets(side, plan, &read, &placement[0]);
@@ -111,7 +111,7 @@ fn api_versions(side: &mut Side, plan: &Plan<'_>) {
     side.record("ApiVersions", i16::MAX, "unknown version", o, &plan.norm);
 }
 
-fn metadata(side: &mut Side, plan: &Plan<'_>, read: &str) {
+fn metadata(side: &mut Side, plan: &Plan<'_>, read: &str, read_id: Uuid) {
     let one = |name: &str| {
         Some(vec![MetadataRequestTopic {
             name: Some(name.into()),
@@ -176,6 +176,19 @@ fn metadata(side: &mut Side, plan: &Plan<'_>, read: &str) {
         };
         let o = side.call(-1, &invalid, v);
         side.record("Metadata", v, "invalid name, auto-create", o, &plan.norm);
+        if v >= 10 {
+            let by_id = MetadataRequest {
+                topics: Some(vec![MetadataRequestTopic {
+                    topic_id: read_id,
+                    name: None,
+                    ..Default::default()
+                }]),
+                allow_auto_topic_creation: false,
+                ..Default::default()
+            };
+            let o = side.call(-1, &by_id, v);
+            side.record("Metadata", v, "by topic id", o, &plan.norm);
+        }
     }
     // After the all-topics steps: a topic Kafka creates shows up in listings only later.
     for v in versions.clone().filter(|v| *v >= 4) {
@@ -243,6 +256,12 @@ fn produce(side: &mut Side, plan: &Plan<'_>) {
         let req = produce_req(&topic, id, v, -1, BAD_PARTITION, batch(1, ts));
         let o = side.call(leader, &req, v);
         side.record("Produce", v, "bad partition", o, &plan.norm);
+        let big = BatchBuilder::new()
+            .timestamps(ts, 1)
+            .record(None, Some(&vec![b'x'; 1_100_000]))
+            .build();
+        let o = side.call(leader, &produce_req(&topic, id, v, -1, 0, big), v);
+        side.record("Produce", v, "batch above message.max.bytes", o, &plan.norm);
         let mut corrupt = BytesMut::from(&batch(1, ts)[..]);
         let last = corrupt.len() - 1;
         corrupt[last] ^= 0xff; // inside the CRC's range
@@ -296,6 +315,12 @@ fn fetch(side: &mut Side, plan: &Plan<'_>, topic: &str, p0: &Placement) {
             ("unknown topic", fetch_req(MISSING, &missing, v, 0, 0)),
             ("bad partition", fetch_req(topic, p0, v, BAD_PARTITION, 0)),
         ];
+        let mut steps = steps.to_vec();
+        if v >= 9 {
+            let mut ahead = fetch_req(topic, p0, v, 0, 0);
+            ahead.topics[0].partitions[0].current_leader_epoch = p0.epoch + 1000;
+            steps.push(("current_leader_epoch ahead", ahead));
+        }
         for (step, req) in steps {
             let o = side.call(p0.leader, &req, v);
             side.record("Fetch", v, step, o, &plan.norm);
@@ -342,6 +367,11 @@ fn list_offsets(side: &mut Side, plan: &Plan<'_>, topic: &str, p0: &Placement) {
         ];
         if v >= 7 {
             steps.push(("max timestamp", list_offsets_req(topic, 0, -3)));
+        }
+        if v >= 2 {
+            let mut committed = list_offsets_req(topic, 0, -1);
+            committed.isolation_level = 1;
+            steps.push(("latest, read_committed", committed));
         }
         for (step, req) in steps {
             let o = side.call(p0.leader, &req, v);
