@@ -5,6 +5,8 @@
 //! * [`sasl`]: client and server state machines for PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and
 //!   OAUTHBEARER (with unsecured-JWT validation as Kafka's). They are stepped with the bytes
 //!   of SaslAuthenticate requests and responses and take the current time as an argument.
+//! * [`tls`]: rustls client and server configurations built from Kafka's `ssl.*` config names,
+//!   and a CA generated at start for listeners without certificates of their own.
 //! * [`Secret`]: passwords and tokens, redacted in `Debug`.
 //!
 //! ```
@@ -37,5 +39,6 @@
 
 pub mod sasl;
 mod secret;
+pub mod tls;
 
 pub use secret::Secret;
