@@ -13,6 +13,8 @@ pub mod config;
 pub mod offsets;
 mod outbox;
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;
 
 use std::collections::BTreeMap;
