@@ -272,3 +272,31 @@ fn sha512_round_trip_through_the_generic_client() {
     };
     assert_eq!(client.step(&server_final), Ok(ClientStep::Done));
 }
+
+fn unhex(hex: &str) -> Vec<u8> {
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+#[test]
+fn credential_equals_the_one_kafkas_storage_tool_made() {
+    // `kafka-storage format --add-scram 'SCRAM-SHA-256=[name=alice,password=alice-secret]'`
+    // (Kafka 4.3.1) wrote this salt, StoredKey and ServerKey.
+    let credential = ScramCredential::from_password(
+        ScramHash::Sha256,
+        &Secret::new("alice-secret"),
+        b"hm19uwp3c2wcaci70rg337qjr",
+        4096,
+    )
+    .unwrap();
+    assert_eq!(
+        credential.stored_key,
+        unhex("acb5cb2eb15c3f6d35243783405c3dd3b0ec98ff84a4e6b50a5b495b8573732e")
+    );
+    assert_eq!(
+        credential.server_key,
+        unhex("910d781d3975577e7dddfe313cff635de01e479d54e0e44f3edf6c29e5bad649")
+    );
+}
