@@ -68,9 +68,9 @@ done
 
 if wants frame; then
     # Streams of several frames back to back, per API (the selector bytes kept from the first).
-    for key in 0 1 2 3 18 22; do
+    mapfile -t keys < <(for g in "$corpus/frame"/req-*-v*.bin; do g="${g##*/req-}"; echo "${g%%-*}"; done | sort -un)
+    for key in "${keys[@]}"; do
         files=("$corpus/frame"/req-"$key"-v*.bin)
-        [[ ${#files[@]} -gt 0 ]] || continue
         out="$corpus/frame/stream-$key.bin"
         { printf '\xff\x00'; for g in "${files[@]}"; do tail -c +3 "$g"; done; } >"$out"
     done

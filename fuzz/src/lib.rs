@@ -12,8 +12,8 @@
 //! ```
 //!
 //! * `key` (big-endian `u16`): bit 15 is a mode flag (see each target); the low 15 bits pick
-//!   the API. If they equal a modeled API key (0, 1, 2, 3, 18, 22) that API is used, otherwise
-//!   they index `SUPPORTED_APIS` modulo its length. Seeds therefore carry the real key.
+//!   the API. If they equal a modeled API key (one of `SUPPORTED_APIS`) that API is used,
+//!   otherwise they index `SUPPORTED_APIS` modulo its length. Seeds therefore carry the real key.
 //! * `ver` (big-endian `i16`): used as is when the API supports it in that direction, otherwise
 //!   mapped into the supported range (`min + ver mod span`). Seeds carry the real version.
 //!
@@ -167,7 +167,10 @@ pub fn decode_response_payload(
 ) -> Result<(ResponseHeader, ResponseBody), DecodeError> {
     use kwire_protocol::Message;
     use kwire_protocol::api::{
-        ApiVersionsResponse, FetchResponse, InitProducerIdResponse, ListOffsetsResponse,
+        AlterConfigsResponse, ApiVersionsResponse, CreatePartitionsResponse, CreateTopicsResponse,
+        DeleteRecordsResponse, DeleteTopicsResponse, DescribeClusterResponse,
+        DescribeConfigsResponse, DescribeLogDirsResponse, FetchResponse, FindCoordinatorResponse,
+        IncrementalAlterConfigsResponse, InitProducerIdResponse, ListOffsetsResponse,
         MetadataResponse, OffsetForLeaderEpochResponse, ProduceResponse,
     };
 
@@ -186,6 +189,18 @@ pub fn decode_response_payload(
         ApiKey::API_VERSIONS => go::<ApiVersionsResponse>(payload, version),
         ApiKey::INIT_PRODUCER_ID => go::<InitProducerIdResponse>(payload, version),
         ApiKey::OFFSET_FOR_LEADER_EPOCH => go::<OffsetForLeaderEpochResponse>(payload, version),
+        ApiKey::FIND_COORDINATOR => go::<FindCoordinatorResponse>(payload, version),
+        ApiKey::CREATE_TOPICS => go::<CreateTopicsResponse>(payload, version),
+        ApiKey::DELETE_TOPICS => go::<DeleteTopicsResponse>(payload, version),
+        ApiKey::DELETE_RECORDS => go::<DeleteRecordsResponse>(payload, version),
+        ApiKey::DESCRIBE_CONFIGS => go::<DescribeConfigsResponse>(payload, version),
+        ApiKey::ALTER_CONFIGS => go::<AlterConfigsResponse>(payload, version),
+        ApiKey::DESCRIBE_LOG_DIRS => go::<DescribeLogDirsResponse>(payload, version),
+        ApiKey::CREATE_PARTITIONS => go::<CreatePartitionsResponse>(payload, version),
+        ApiKey::INCREMENTAL_ALTER_CONFIGS => {
+            go::<IncrementalAlterConfigsResponse>(payload, version)
+        }
+        ApiKey::DESCRIBE_CLUSTER => go::<DescribeClusterResponse>(payload, version),
         other => panic!("no response type for {other:?}: SUPPORTED_APIS grew, extend the harness"),
     }
 }

@@ -1,9 +1,8 @@
 //! # kwire-protocol
 //!
 //! A sans-IO codec for the Kafka wire protocol: request and response headers (including
-//! flexible versions and tagged fields), the ApiVersions, Metadata, Produce, InitProducerId,
-//! Fetch, ListOffsets and OffsetForLeaderEpoch messages in every version current Kafka defines,
-//! and record batches v2 with CRC-32C and gzip/snappy/lz4/zstd.
+//! flexible versions and tagged fields), the messages listed in [`api`] in every version current
+//! Kafka defines, and record batches v2 with CRC-32C and gzip/snappy/lz4/zstd.
 //!
 //! * Decoding works on [`bytes::Bytes`]: byte fields, record keys, values and header values are
 //!   zero-copy slices of the input.

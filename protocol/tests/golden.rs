@@ -38,6 +38,16 @@ fn table() -> Vec<Api> {
         Api::of::<api::ApiVersionsRequest>(64, 256),
         Api::of::<api::InitProducerIdRequest>(128, 128),
         Api::of::<api::OffsetForLeaderEpochRequest>(128, 128),
+        Api::of::<api::FindCoordinatorRequest>(128, 128),
+        Api::of::<api::CreateTopicsRequest>(128, 128),
+        Api::of::<api::DeleteTopicsRequest>(128, 128),
+        Api::of::<api::DeleteRecordsRequest>(128, 128),
+        Api::of::<api::DescribeConfigsRequest>(128, 128),
+        Api::of::<api::AlterConfigsRequest>(128, 128),
+        Api::of::<api::DescribeLogDirsRequest>(128, 128),
+        Api::of::<api::CreatePartitionsRequest>(128, 128),
+        Api::of::<api::IncrementalAlterConfigsRequest>(128, 128),
+        Api::of::<api::DescribeClusterRequest>(128, 128),
     ]
 }
 

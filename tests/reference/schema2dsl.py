@@ -66,7 +66,8 @@ def default_of(f, rt):
     d = f.get("default")
     if d is None:
         return None
-    d = str(d)
+    # Schemas write defaults as strings ("-1", "true") or as JSON literals (-1, false).
+    d = str(d).lower() if isinstance(d, bool) else str(d)
     if d == "null":
         return None
     if rt in ("bool",):
@@ -104,6 +105,11 @@ def field_line(f, structs, owner, flexible_all):
     return f"        /// {words(f['name'])} ({f['type']}, v{v}).\n        pub {snake(f['name'])}: {rt} [{', '.join(opts)}]{dd},"
 
 
+def api_const(message_name):
+    """FindCoordinatorRequest -> FIND_COORDINATOR, the ApiKey constant."""
+    return snake(re.sub(r"(Request|Response)$", "", message_name)).upper()
+
+
 def emit(schema, common):
     out = []
     structs = []
@@ -113,7 +119,7 @@ def emit(schema, common):
     out.append("kafka_message! {")
     out.append(f"    /// {name} (api key {schema['apiKey']}).")
     out.append(
-        f"    pub struct {name}: {kind}(api_key = ApiKey({schema['apiKey']}), "
+        f"    pub struct {name}: {kind}(api_key = ApiKey::{api_const(name)}, "
         f"versions = \"{schema['validVersions']}\", flexible = \"{schema['flexibleVersions']}\") {{"
     )
     out.extend(lines)

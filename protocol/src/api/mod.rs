@@ -6,15 +6,35 @@
 //! | Fetch | 1 | 4–18 | 12+ |
 //! | ListOffsets | 2 | 1–11 | 6+ |
 //! | Metadata | 3 | 0–13 | 9+ |
+//! | FindCoordinator | 10 | 0–6 | 3+ |
 //! | ApiVersions | 18 | 0–5 | 3+ |
+//! | CreateTopics | 19 | 2–7 | 5+ |
+//! | DeleteTopics | 20 | 1–6 | 4+ |
+//! | DeleteRecords | 21 | 0–2 | 2+ |
 //! | InitProducerId | 22 | 0–5 | 2+ |
 //! | OffsetForLeaderEpoch | 23 | 2–4 | 4+ |
+//! | DescribeConfigs | 32 | 1–4 | 4+ |
+//! | AlterConfigs | 33 | 0–2 | 2+ |
+//! | DescribeLogDirs | 35 | 1–5 | 2+ |
+//! | CreatePartitions | 37 | 0–3 | 2+ |
+//! | IncrementalAlterConfigs | 44 | 0–1 | 1+ |
+//! | DescribeCluster | 60 | 0–2 | 0+ |
 //!
 //! [`RequestBody`] decodes any of these requests from a frame, for servers that dispatch on the
 //! API key.
 
+pub mod alter_configs;
 pub mod api_versions;
+pub mod create_partitions;
+pub mod create_topics;
+pub mod delete_records;
+pub mod delete_topics;
+pub mod describe_cluster;
+pub mod describe_configs;
+pub mod describe_log_dirs;
 pub mod fetch;
+pub mod find_coordinator;
+pub mod incremental_alter_configs;
 pub mod init_producer_id;
 pub mod list_offsets;
 pub mod metadata;
@@ -27,8 +47,20 @@ use crate::header::{request_header_version_for, response_header_version_for};
 use crate::message::Message;
 use crate::{ApiKey, DecodeError, EncodeError, VersionRange};
 
+pub use alter_configs::{AlterConfigsRequest, AlterConfigsResponse};
 pub use api_versions::{ApiVersionsRequest, ApiVersionsResponse};
+pub use create_partitions::{CreatePartitionsRequest, CreatePartitionsResponse};
+pub use create_topics::{CreateTopicsRequest, CreateTopicsResponse};
+pub use delete_records::{DeleteRecordsRequest, DeleteRecordsResponse};
+pub use delete_topics::{DeleteTopicsRequest, DeleteTopicsResponse};
+pub use describe_cluster::{DescribeClusterRequest, DescribeClusterResponse};
+pub use describe_configs::{DescribeConfigsRequest, DescribeConfigsResponse};
+pub use describe_log_dirs::{DescribeLogDirsRequest, DescribeLogDirsResponse};
 pub use fetch::{FetchRequest, FetchResponse};
+pub use find_coordinator::{FindCoordinatorRequest, FindCoordinatorResponse};
+pub use incremental_alter_configs::{
+    IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse,
+};
 pub use init_producer_id::{InitProducerIdRequest, InitProducerIdResponse};
 pub use list_offsets::{ListOffsetsRequest, ListOffsetsResponse};
 pub use metadata::{MetadataRequest, MetadataResponse};
@@ -161,4 +193,14 @@ bodies! {
     ApiVersions(ApiVersionsRequest, ApiVersionsResponse) = API_VERSIONS,
     InitProducerId(InitProducerIdRequest, InitProducerIdResponse) = INIT_PRODUCER_ID,
     OffsetForLeaderEpoch(OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse) = OFFSET_FOR_LEADER_EPOCH,
+    FindCoordinator(FindCoordinatorRequest, FindCoordinatorResponse) = FIND_COORDINATOR,
+    CreateTopics(CreateTopicsRequest, CreateTopicsResponse) = CREATE_TOPICS,
+    DeleteTopics(DeleteTopicsRequest, DeleteTopicsResponse) = DELETE_TOPICS,
+    DeleteRecords(DeleteRecordsRequest, DeleteRecordsResponse) = DELETE_RECORDS,
+    DescribeConfigs(DescribeConfigsRequest, DescribeConfigsResponse) = DESCRIBE_CONFIGS,
+    AlterConfigs(AlterConfigsRequest, AlterConfigsResponse) = ALTER_CONFIGS,
+    DescribeLogDirs(DescribeLogDirsRequest, DescribeLogDirsResponse) = DESCRIBE_LOG_DIRS,
+    CreatePartitions(CreatePartitionsRequest, CreatePartitionsResponse) = CREATE_PARTITIONS,
+    IncrementalAlterConfigs(IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse) = INCREMENTAL_ALTER_CONFIGS,
+    DescribeCluster(DescribeClusterRequest, DescribeClusterResponse) = DESCRIBE_CLUSTER,
 }
