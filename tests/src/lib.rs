@@ -1,8 +1,9 @@
 //! Shared support for kwire's cross-crate tests: a small blocking Kafka connection built only on
 //! `kwire-protocol` (so that the codec is what talks to real brokers), and the switches that
-//! point tests at a running cluster; [`watch`] counts panics and heap use for tests that face
-//! hostile peers.
+//! point tests at a running cluster; [`delivery`] checks what a producer said against the logs;
+//! [`watch`] counts panics and heap use for tests that face hostile peers.
 
+pub mod delivery;
 pub mod watch;
 
 use std::io::Write;

@@ -20,8 +20,7 @@
 //! with acks=1 and a leader killed before its followers copied it must find loss, and on
 //! synthetic logs it must find reordering and misplaced records.
 
-use std::collections::{BTreeMap, HashMap};
-use std::fmt;
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -34,6 +33,7 @@ use kwire_producer::{
 use kwire_protocol::ApiKey;
 use kwire_protocol::records::Batches;
 use kwire_protocol::testing::Rng;
+use kwire_tests::delivery::{self, ErrorKinds, Logged, Outcome, Report};
 
 const TOPIC: &str = "dedup";
 const BROKERS: i32 = 3;
@@ -59,188 +59,18 @@ impl Draw for Rng {
 // The checker
 // ---------------------------------------------------------------------------------------------
 
-/// One record as sent: its number (also its value), key and the partition it must land on.
-#[derive(Debug, Clone)]
-struct Sent {
-    id: u64,
-    partition: i32,
-}
+/// What the producer said about one record: acknowledged, failed, or never resolved (`None`).
+type Delivery = Option<Result<RecordMetadata, ProduceError>>;
 
-/// One record found in a partition's log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Logged {
-    offset: i64,
-    id: u64,
-}
-
-/// What the checker found. Everything but `errors` and `written_despite_error` must be 0.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-struct Report {
-    sent: usize,
-    acked: usize,
-    /// Records reported as failed (allowed: the application knows).
-    errors: usize,
-    /// Failed records that were written anyway (allowed: an error is "maybe written").
-    written_despite_error: usize,
-    /// Acknowledged but absent.
-    lost: usize,
-    /// Present more than once.
-    duplicated: usize,
-    /// Adjacent pairs in a partition log that are not in send order.
-    reordered: usize,
-    /// On another partition than the key says, or at another offset than acknowledged.
-    misplaced: usize,
-    /// Futures that never resolved.
-    unresolved: usize,
-    /// Ids in the log that were never sent.
-    unknown: usize,
-    /// First few problems, for the failure message.
-    details: Vec<String>,
-}
-
-impl Report {
-    fn clean(&self) -> bool {
-        self.lost == 0
-            && self.duplicated == 0
-            && self.reordered == 0
-            && self.misplaced == 0
-            && self.unresolved == 0
-            && self.unknown == 0
-    }
-
-    fn note(&mut self, s: String) {
-        if self.details.len() < 8 {
-            self.details.push(s);
-        }
-    }
-
-    fn add(&mut self, o: &Report) {
-        self.sent += o.sent;
-        self.acked += o.acked;
-        self.errors += o.errors;
-        self.written_despite_error += o.written_despite_error;
-        self.lost += o.lost;
-        self.duplicated += o.duplicated;
-        self.reordered += o.reordered;
-        self.misplaced += o.misplaced;
-        self.unresolved += o.unresolved;
-        self.unknown += o.unknown;
-    }
-}
-
-impl fmt::Display for Report {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "sent {} acked {} errors {} (written anyway {}), lost {} duplicated {} reordered {} \
-             misplaced {} unresolved {} unknown {}",
-            self.sent,
-            self.acked,
-            self.errors,
-            self.written_despite_error,
-            self.lost,
-            self.duplicated,
-            self.reordered,
-            self.misplaced,
-            self.unresolved,
-            self.unknown
-        )?;
-        for d in &self.details {
-            write!(f, "\n  {d}")?;
-        }
-        Ok(())
-    }
-}
-
-/// The outcome of one record: acknowledged, failed, or never resolved.
-type Outcome = Option<Result<RecordMetadata, ProduceError>>;
-
-/// Compares what was sent and what the producer said with the partition logs.
-fn check(sent: &[Sent], outcomes: &[Outcome], logs: &BTreeMap<i32, Vec<Logged>>) -> Report {
-    assert_eq!(sent.len(), outcomes.len());
-    let mut r = Report {
-        sent: sent.len(),
-        ..Report::default()
-    };
-    let by_id: HashMap<u64, usize> = sent.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
-    // Where each id was found: (partition, offset), possibly several times.
-    let mut found: HashMap<u64, Vec<(i32, i64)>> = HashMap::new();
-    for (&p, log) in logs {
-        for w in log.windows(2) {
-            if let (Some(a), Some(b)) = (by_id.get(&w[0].id), by_id.get(&w[1].id))
-                && a >= b
-            {
-                r.reordered += 1;
-                r.note(format!(
-                    "partition {p}: record {} at {} before record {} at {}",
-                    w[0].id, w[0].offset, w[1].id, w[1].offset
-                ));
-            }
-        }
-        for l in log {
-            found.entry(l.id).or_default().push((p, l.offset));
-            match by_id.get(&l.id) {
-                None => {
-                    r.unknown += 1;
-                    r.note(format!(
-                        "partition {p}: unknown record {} at {}",
-                        l.id, l.offset
-                    ));
-                }
-                Some(&i) if sent[i].partition != p => {
-                    r.misplaced += 1;
-                    r.note(format!(
-                        "record {} on partition {p}, its key says {}",
-                        l.id, sent[i].partition
-                    ));
-                }
-                Some(_) => {}
-            }
-        }
-    }
-    for (s, o) in sent.iter().zip(outcomes) {
-        let places = found.get(&s.id).map(Vec::as_slice).unwrap_or(&[]);
-        if places.len() > 1 {
-            r.duplicated += places.len() - 1;
-            r.note(format!(
-                "record {} written {} times: {places:?}",
-                s.id,
-                places.len()
-            ));
-        }
-        match o {
-            None => {
-                r.unresolved += 1;
-                r.note(format!("record {}: no outcome", s.id));
-            }
-            Some(Err(e)) => {
-                if r.errors == 0 {
-                    r.note(format!("record {} failed: {e}", s.id));
-                }
-                r.errors += 1;
-                r.written_despite_error += usize::from(!places.is_empty());
-            }
-            Some(Ok(md)) => {
-                r.acked += 1;
-                if places.is_empty() {
-                    r.lost += 1;
-                    r.note(format!(
-                        "record {} acknowledged at {}@{} but not in the log",
-                        s.id, md.partition, md.offset
-                    ));
-                } else if md.partition != s.partition
-                    || (md.offset >= 0 && !places.contains(&(md.partition, md.offset)))
-                {
-                    r.misplaced += 1;
-                    r.note(format!(
-                        "record {} acknowledged at {}@{}, found at {places:?}",
-                        s.id, md.partition, md.offset
-                    ));
-                }
-            }
-        }
-    }
-    r
+/// [`delivery::check`] over one run: record `i` was the `i`-th sent and belongs on
+/// `partitions[i]`.
+fn check(partitions: &[i32], results: &[Delivery], logs: &BTreeMap<i32, Vec<Logged>>) -> Report {
+    let mut kinds = ErrorKinds::default();
+    let outcomes: Vec<Outcome> = results
+        .iter()
+        .map(|r| Outcome::of(r.as_ref(), &mut kinds))
+        .collect();
+    delivery::check(partitions, &outcomes, logs, &kinds)
 }
 
 /// Every record of every partition, from the current leader's log up to the high watermark.
@@ -268,7 +98,7 @@ fn read_logs(mock: &MockCluster, partitions: i32) -> Result<BTreeMap<i32, Vec<Lo
                     .ok_or_else(|| format!("partition {p}: bad value {v:?}"))?;
                 log.push(Logged {
                     offset: rec.offset,
-                    id,
+                    id: Some(id),
                 });
             }
         }
@@ -499,7 +329,7 @@ async fn run_schedule(s: &Schedule, o: &Options) -> Result<Report, String> {
         let key = key_of(&mut rng, i);
         let partition = partition_for_key(&key, s.partitions as usize);
         let rec = ProducerRecord::new(TOPIC, format!("{i}/{pad}")).with_key(key);
-        sent.push(Sent { id: i, partition });
+        sent.push(partition);
         pending.push(producer.enqueue(rec).await);
         if i % 16 == 15 {
             tokio::task::yield_now().await;
@@ -509,7 +339,7 @@ async fn run_schedule(s: &Schedule, o: &Options) -> Result<Report, String> {
         apply(&mock, f).await;
     }
     heal(&mock);
-    let mut outcomes: Vec<Outcome> = Vec::with_capacity(pending.len());
+    let mut outcomes: Vec<Delivery> = Vec::with_capacity(pending.len());
     for p in pending {
         outcomes.push(match p {
             Err(e) => Some(Err(e)),
@@ -590,7 +420,7 @@ async fn acknowledged_records_are_written_once_in_order_under_seeded_faults() {
              replay: KWIRE_DEDUP_SEED={seed:#x} cargo test -p kwire-tests --test idempotent_dedup",
             t.elapsed()
         );
-        if report.errors > 0 {
+        if report.failed > 0 {
             println!("schedule seed {seed:#x}: {report}\n  schedule: {s:?}");
         }
         total.add(&report);
@@ -687,10 +517,7 @@ async fn checker_reports_loss_with_acks_1_and_a_dead_leader() {
     let mut outcomes = Vec::new();
     for i in 0..s.records {
         let rec = ProducerRecord::new(TOPIC, format!("{i}/")).with_key(format!("k{i}"));
-        sent.push(Sent {
-            id: i,
-            partition: 0,
-        });
+        sent.push(0);
         outcomes.push(Some(producer.send(rec).await));
     }
     assert!(outcomes.iter().all(|o| matches!(o, Some(Ok(_)))));
@@ -712,12 +539,7 @@ async fn checker_reports_loss_with_acks_1_and_a_dead_leader() {
 /// The checker on synthetic logs: each kind of violation is counted, a good log is clean.
 #[test]
 fn checker_counts_each_violation() {
-    let sent: Vec<Sent> = (0..6)
-        .map(|i| Sent {
-            id: i,
-            partition: (i % 2) as i32,
-        })
-        .collect();
+    let sent: Vec<i32> = (0..6).map(|i| i % 2).collect();
     let md = |p: i32, o: i64| {
         Some(Ok(RecordMetadata {
             topic: TOPIC.into(),
@@ -726,13 +548,13 @@ fn checker_counts_each_violation() {
             timestamp: 0,
         }))
     };
-    let outcomes: Vec<Outcome> = vec![md(0, 0), md(1, 0), md(0, 1), md(1, 1), md(0, 2), md(1, 2)];
+    let outcomes: Vec<Delivery> = vec![md(0, 0), md(1, 0), md(0, 1), md(1, 1), md(0, 2), md(1, 2)];
     let log = |ids: &[u64]| -> Vec<Logged> {
         ids.iter()
             .enumerate()
             .map(|(o, &id)| Logged {
                 offset: o as i64,
-                id,
+                id: Some(id),
             })
             .collect()
     };
@@ -753,7 +575,8 @@ fn checker_counts_each_violation() {
     let dup = BTreeMap::from([(0, log(&[0, 2, 4])), (1, log(&[1, 3, 3, 5]))]);
     let r = check(&sent, &outcomes, &dup);
     assert_eq!(r.duplicated, 1, "{r}");
-    assert_eq!(r.reordered, 1, "{r}");
+    // An adjacent copy is a duplicate, not a record out of send order.
+    assert_eq!(r.reordered, 0, "{r}");
 
     let wrong_partition = BTreeMap::from([(0, log(&[0, 2, 4, 5])), (1, log(&[1, 3]))]);
     let r = check(&sent, &outcomes, &wrong_partition);
@@ -768,7 +591,7 @@ fn checker_counts_each_violation() {
         &BTreeMap::from([(0, log(&[0, 2, 4])), (1, log(&[1, 3]))]),
     );
     assert_eq!(
-        (r.errors, r.written_despite_error, r.lost),
+        (r.failed, r.written_despite_error, r.lost),
         (1, 1, 0),
         "{r}"
     );
@@ -776,12 +599,11 @@ fn checker_counts_each_violation() {
     assert!(!r.clean());
 }
 
-/// Regression test for a producer bug: a fresh idempotent producer pipelined several batches
-/// to one partition; the first request was answered NOT_LEADER_OR_FOLLOWER (before the
-/// append) while the next batch was appended: a broker with no state for the producer accepts
-/// any sequence (as Kafka does). The retried first batch then got OUT_OF_ORDER_SEQUENCE_NUMBER
-/// until `delivery.timeout.ms`. Now the first batch of a partition under a producer epoch
-/// travels alone, so every record is delivered, in order.
+/// A fresh idempotent producer's first request to a partition is answered
+/// NOT_LEADER_OR_FOLLOWER (nothing appended): a broker with no state for the producer would
+/// accept any sequence behind it (as Kafka does), so the first batch of a partition under a
+/// producer epoch travels alone and its retry still starts the sequence. Every record is
+/// delivered, once, in order.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fresh_producer_recovers_from_not_leader_on_its_first_batch() {
     let mock = MockCluster::builder()
@@ -820,30 +642,27 @@ async fn fresh_producer_recovers_from_not_leader_on_its_first_batch() {
     mock.shutdown().await;
 }
 
-/// Regression test for the same bug with worse consequences: the recorded schedule
-/// (NOT_LEADER_OR_FOLLOWER on the first batches of a fresh producer, leader moves) used to end
-/// in delivery timeouts with OUT_OF_ORDER_SEQUENCE_NUMBER or, in some runs, in an acknowledged
-/// record written twice and out of order (the epoch bump rewrote a batch whose acknowledgement
-/// was lost). Timing-dependent, hence several attempts.
+/// The same fault on the first batches of a fresh producer, with leader moves (a recorded
+/// schedule): no delivery timeout, no acknowledged record written twice or out of order, in
+/// any of several attempts (the outcome depends on timing).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fresh_producer_faults_on_first_batches_keep_exactly_once() {
     let s = Schedule::generate(0x7066_0efc_8442_dbac);
     for attempt in 0..5 {
         let r = run_schedule(&s, &IDEMPOTENT).await.unwrap();
         assert!(
-            r.clean() && r.errors == 0,
+            r.clean() && r.failed == 0,
             "attempt {attempt}: {r}\nschedule: {s:?}"
         );
     }
 }
 
-/// Regression test for a producer bug the bounce run found: batch B is appended but answered
-/// REQUEST_TIMED_OUT (an error Kafka raises after the append) while the batches behind it are
-/// acknowledged; B's retry is answered NOT_LEADER_OR_FOLLOWER (nothing appended). The producer
-/// used to pipeline new batches behind that retry; appended in sequence, they pushed B out of the
-/// broker's window of 5 batches, B's next retry got OUT_OF_ORDER_SEQUENCE_NUMBER, and B was
-/// reported as rejected although it was in the log. Now nothing new goes behind a retry: B's
-/// retry is recognised as a duplicate and every record is acknowledged once, in order.
+/// Batch B is appended but answered REQUEST_TIMED_OUT (Kafka raises it after the append) while
+/// the batches behind it are acknowledged; B's retry is answered NOT_LEADER_OR_FOLLOWER (nothing
+/// appended). Nothing new may be sent behind a retry: appended in sequence, new batches would
+/// push B out of the broker's window of 5 batches and B's next retry would be refused as out of
+/// order although B is in the log. So B's retry is recognised as a duplicate and every record is
+/// acknowledged once, in order.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retried_written_batch_stays_in_the_brokers_window() {
     let mock = MockCluster::builder()
@@ -863,11 +682,8 @@ async fn retried_written_batch_stays_in_the_brokers_window() {
         .unwrap();
     let producer = Producer::new(config).unwrap();
     let value = |i: u64| format!("{i}/{}", "x".repeat(90));
-    let mut sent = vec![Sent {
-        id: 0,
-        partition: 0,
-    }];
-    let mut outcomes: Vec<Outcome> = vec![Some(
+    let mut sent = vec![0];
+    let mut outcomes: Vec<Delivery> = vec![Some(
         producer.send(ProducerRecord::new(TOPIC, value(0))).await,
     )];
     let scope = Scope::Partition {
@@ -904,11 +720,8 @@ async fn retried_written_batch_stays_in_the_brokers_window() {
         pending.push(producer.enqueue(ProducerRecord::new(TOPIC, value(i))).await);
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
-    for (i, p) in (1..).zip(pending) {
-        sent.push(Sent {
-            id: i,
-            partition: 0,
-        });
+    for p in pending {
+        sent.push(0);
         outcomes.push(match p {
             Err(e) => Some(Err(e)),
             Ok(d) => tokio::time::timeout(Duration::from_secs(30), d).await.ok(),
@@ -918,7 +731,7 @@ async fn retried_written_batch_stays_in_the_brokers_window() {
     let report = check(&sent, &outcomes, &read_logs(&mock, 1).unwrap());
     let dedup_hits = mock.with_cluster(|c| c.stats().duplicates);
     mock.shutdown().await;
-    assert!(report.clean() && report.errors == 0, "{report}");
+    assert!(report.clean() && report.failed == 0, "{report}");
     assert_eq!(report.acked, 201, "{report}");
     assert!(dedup_hits >= 1, "B's retry must be answered from the cache");
 }

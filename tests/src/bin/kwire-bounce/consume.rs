@@ -16,7 +16,7 @@ use kwire_protocol::testing::FetchBuilder;
 use kwire_protocol::{ErrorCode, Uuid};
 use kwire_tests::{Conn, fetch_at};
 
-use crate::check::Logged;
+use kwire_tests::delivery::Logged;
 
 /// What reading the logs took.
 #[derive(Debug, Default, Clone)]

@@ -22,7 +22,6 @@
 //! Output: one JSON line on stdout (`"ok":true|false`), a table on stderr. Exit status 0 when
 //! clean, 1 on any violation, 2 when the run could not be made.
 
-mod check;
 mod consume;
 mod faults;
 
@@ -37,7 +36,7 @@ use kwire_producer::{DeliveryFuture, ProduceError, Producer, ProducerConfig, Pro
 use serde_json::{Value, json};
 use tokio::sync::{mpsc, watch};
 
-use check::{ErrorKinds, Outcome};
+use kwire_tests::delivery::{self as check, ErrorKinds, Outcome};
 
 const USAGE: &str = "\
 usage: kwire-bounce (--mock | --bootstrap HOST:PORT,...) [options]
@@ -178,20 +177,6 @@ fn key_of(i: u64) -> String {
     format!("k{}", i % 1000)
 }
 
-/// A short name for an error: its variant and, when there is one, the broker error.
-fn kind_of(e: &ProduceError) -> String {
-    let variant = format!("{e:?}");
-    let variant = variant
-        .split(|c: char| !c.is_alphanumeric())
-        .next()
-        .unwrap_or("?")
-        .to_owned();
-    match e.error_code() {
-        Some(code) => format!("{variant}({})", code.name()),
-        None => variant,
-    }
-}
-
 /// Everything the produce phase learned.
 struct Produced {
     outcomes: Vec<Outcome>,
@@ -241,8 +226,7 @@ async fn produce(
                     cp.acked.fetch_add(1, Ordering::Relaxed);
                 }
                 Some(Err(e)) => {
-                    let k = kinds.add(kind_of(&e), e.maybe_written(), || e.to_string());
-                    outcomes[i as usize] = Outcome::Failed(k);
+                    outcomes[i as usize] = Outcome::Failed(kinds.record(&e));
                     cp.failed.fetch_add(1, Ordering::Relaxed);
                 }
             }

@@ -1,4 +1,5 @@
-//! The checker: what the producer said about every record against what the partition logs hold.
+//! The delivery checker: what the producer said about every record against what the partition
+//! logs hold. Record `i` is the `i`-th sent; its value carries `i` (see [`Logged`]).
 //!
 //! Violations: an acknowledged record absent (`lost`), present more than once (`duplicated`),
 //! adjacent records of a partition log out of send order (`reordered`), a record on another
@@ -9,6 +10,9 @@
 //! "maybe not written").
 
 use std::collections::BTreeMap;
+use std::fmt;
+
+use kwire_producer::{ProduceError, RecordMetadata};
 
 /// What the producer reported for one record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,6 +29,39 @@ pub enum Outcome {
     },
     /// Failed with a typed error; the index names the error kind (see [`ErrorKinds`]).
     Failed(u32),
+}
+
+impl Outcome {
+    /// The outcome of one delivery result (`None`: it never came), its error kind counted in
+    /// `kinds`.
+    pub fn of(
+        result: Option<&Result<RecordMetadata, ProduceError>>,
+        kinds: &mut ErrorKinds,
+    ) -> Self {
+        match result {
+            None => Outcome::Unresolved,
+            Some(Ok(md)) => Outcome::Acked {
+                partition: md.partition,
+                offset: md.offset,
+            },
+            Some(Err(e)) => Outcome::Failed(kinds.record(e)),
+        }
+    }
+}
+
+/// The kind of a producer error: its variant, with the broker's error code when it has one,
+/// e.g. `Broker(OUT_OF_ORDER_SEQUENCE_NUMBER)`.
+pub fn kind_of(e: &ProduceError) -> String {
+    let variant = format!("{e:?}");
+    let variant = variant
+        .split(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or("?")
+        .to_owned();
+    match e.error_code() {
+        Some(code) => format!("{variant}({})", code.name()),
+        None => variant,
+    }
 }
 
 /// One kind of error: its name, how often it was seen, the first message, and whether the
@@ -66,6 +103,11 @@ impl ErrorKinds {
             maybe_written,
         });
         (self.kinds.len() - 1) as u32
+    }
+
+    /// Counts one more `e` under its [`kind_of`] and returns the kind's index.
+    pub fn record(&mut self, e: &ProduceError) -> u32 {
+        self.add(kind_of(e), e.maybe_written(), || e.to_string())
     }
 
     /// Whether errors of kind `i` leave the record's fate open.
@@ -143,6 +185,50 @@ impl Report {
         if self.details.len() < 12 {
             self.details.push(s());
         }
+    }
+
+    /// Adds `o`'s counts to these (not its details), for a total over several runs.
+    pub fn add(&mut self, o: &Report) {
+        self.sent += o.sent;
+        self.acked += o.acked;
+        self.failed += o.failed;
+        self.written_despite_error += o.written_despite_error;
+        self.misreported += o.misreported;
+        self.lost += o.lost;
+        self.duplicated += o.duplicated;
+        self.reordered += o.reordered;
+        self.misplaced += o.misplaced;
+        self.unresolved += o.unresolved;
+        self.unknown += o.unknown;
+        self.invalid += o.invalid;
+        self.log_records += o.log_records;
+        self.distinct_in_log += o.distinct_in_log;
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "sent {} acked {} failed {} (written anyway {}, misreported {}), lost {} duplicated {} \
+             reordered {} misplaced {} unresolved {} unknown {} invalid {}",
+            self.sent,
+            self.acked,
+            self.failed,
+            self.written_despite_error,
+            self.misreported,
+            self.lost,
+            self.duplicated,
+            self.reordered,
+            self.misplaced,
+            self.unresolved,
+            self.unknown,
+            self.invalid
+        )?;
+        for d in &self.details {
+            write!(f, "\n  {d}")?;
+        }
+        Ok(())
     }
 }
 
