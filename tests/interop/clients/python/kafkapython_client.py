@@ -113,6 +113,7 @@ def consume(args):
 
 
 def admin(args):
+    import kafka.errors
     from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient, NewTopic
 
     a = KafkaAdminClient(bootstrap_servers=args.bootstrap.split(","),
@@ -120,12 +121,18 @@ def admin(args):
                          request_timeout_ms=int(args.timeout_s * 1000))
     t = args.topic
     res = lambda configs=None: ConfigResource(ConfigResourceType.TOPIC, t, configs=configs)  # noqa: E731
+
+    def partitions():
+        d = a.describe_topics([t])[0]
+        if d["error_code"]:
+            raise kafka.errors.for_code(d["error_code"])()
+        return len(d["partitions"])
     try:
         return ic.admin_script(
             CLIENT,
             create=lambda n, configs: a.create_topics(
                 [NewTopic(t, n, args.replication_factor, topic_configs=configs)]) and None,
-            partitions=lambda: len(a.describe_topics([t])[0]["partitions"]),
+            partitions=partitions,
             retention=lambda: "retention.ms=%s"
             % a.describe_configs([res()])["topic"][t]["retention.ms"]["value"],
             alter=lambda v: a.alter_configs([res({"retention.ms": v})]) and None,

@@ -134,8 +134,10 @@ def admin(args):
     from confluent_kafka.admin import (AdminClient, AlterConfigOpType, ConfigEntry,
                                        ConfigResource, NewTopic)
 
+    # describing must not create: librdkafka's metadata requests auto-create unless told not to
     a = AdminClient({"bootstrap.servers": args.bootstrap,
-                     "client.id": "kwire-interop-librdkafka"})
+                     "client.id": "kwire-interop-librdkafka",
+                     "allow.auto.create.topics": False})
     t, timeout = args.topic, args.timeout_s
     res = lambda: ConfigResource("topic", t)  # noqa: E731
 
@@ -152,6 +154,12 @@ def admin(args):
         (f,) = a.describe_configs([res()], request_timeout=timeout).values()
         return "retention.ms=%s" % f.result(timeout=timeout)["retention.ms"].value
 
+    def partitions():
+        md = a.list_topics(topic=t, timeout=timeout).topics[t]
+        if md.error is not None:
+            raise KafkaException(md.error)
+        return len(md.partitions)
+
     def error_name(e):
         err = e.args[0] if isinstance(e, KafkaException) and e.args else None
         name = err.name() if hasattr(err, "name") else None
@@ -163,7 +171,7 @@ def admin(args):
         create=lambda n, configs: one(a.create_topics(
             [NewTopic(t, n, args.replication_factor, config=configs)],
             request_timeout=timeout)),
-        partitions=lambda: len(a.list_topics(topic=t, timeout=timeout).topics[t].partitions),
+        partitions=partitions,
         retention=retention,
         alter=alter,
         delete=lambda: one(a.delete_topics([t], request_timeout=timeout)),
