@@ -93,6 +93,14 @@ pub enum SaslError {
         /// What the provider reported.
         reason: String,
     },
+    /// A client configuration value is missing or not one Kafka accepts.
+    #[error("invalid {name}: {reason}")]
+    InvalidConfig {
+        /// The config name.
+        name: &'static str,
+        /// What is wrong (never the value, which may be a secret).
+        reason: String,
+    },
     /// A message arrived after the exchange had already finished or failed.
     #[error("SASL {mechanism} exchange already finished")]
     ExchangeFinished {

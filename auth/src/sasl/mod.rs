@@ -7,16 +7,23 @@
 //! response's `auth_bytes` to [`SaslClient::step`] until it says [`ClientStep::Done`].
 
 mod error;
+mod jaas;
 pub mod oauthbearer;
 pub mod plain;
 pub mod scram;
 mod server;
+pub mod session;
+mod settings;
 
 use std::fmt;
 use std::str::FromStr;
 
 pub use error::SaslError;
 pub use server::{Authenticated, SaslServer, SaslServerConfig, ServerStep, Users};
+pub use settings::{
+    ClientCredentials, ClientSaslSettings, SASL_JAAS_CONFIG, SASL_MECHANISM, SASL_PASSWORD,
+    SASL_USERNAME,
+};
 
 use crate::Secret;
 use oauthbearer::{BearerToken, OAuthBearerClient};

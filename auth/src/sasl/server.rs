@@ -138,7 +138,8 @@ pub struct Authenticated {
     /// otherwise).
     pub response: Vec<u8>,
     /// When the credential itself stops being valid (an OAUTHBEARER token's expiry): a broker
-    /// caps the session lifetime it returns (KIP-368) at this.
+    /// caps the session lifetime it returns (KIP-368) at this, with
+    /// [`session_lifetime`](super::session::session_lifetime).
     pub credential_expires_at: Option<SystemTime>,
 }
 
