@@ -10,6 +10,7 @@
 //! skipped, visibly, without its variable.
 
 mod differential {
+    pub mod admin;
     pub mod compare;
     pub mod normalise;
     pub mod sequences;
@@ -230,6 +231,7 @@ fn differential_run(bootstrap: &str, brokers: i32, rf: i16, min_insync: i32) {
             served: &served,
         },
         cluster: brokers > 1,
+        replication_factor: rf,
     };
     run_all(&mut kafka, &plan);
     run_all(&mut kmock, &plan);

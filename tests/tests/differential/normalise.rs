@@ -6,7 +6,13 @@ use std::collections::BTreeSet;
 
 use kwire_protocol::Uuid;
 use kwire_protocol::api::api_versions::ApiVersionsResponse;
+use kwire_protocol::api::create_topics::CreateTopicsResponse;
+use kwire_protocol::api::delete_topics::DeleteTopicsResponse;
+use kwire_protocol::api::describe_cluster::DescribeClusterResponse;
+use kwire_protocol::api::describe_configs::DescribeConfigsResponse;
 use kwire_protocol::api::fetch::FetchResponse;
+use kwire_protocol::api::find_coordinator::FindCoordinatorResponse;
+use kwire_protocol::api::incremental_alter_configs::IncrementalAlterConfigsResponse;
 use kwire_protocol::api::init_producer_id::InitProducerIdResponse;
 use kwire_protocol::api::list_offsets::ListOffsetsResponse;
 use kwire_protocol::api::metadata::MetadataResponse;
@@ -51,6 +57,14 @@ fn any_topic_id(id: &mut Uuid) {
 /// Replica and ISR lists name the same brokers in each cluster's own placement order.
 fn as_set(ids: &mut [i32]) {
     ids.sort_unstable();
+}
+
+/// Error messages are each broker's own wording (the project does not copy Kafka's texts);
+/// whether there is one, and whether it is empty, is compared.
+fn any_message(m: &mut Option<String>) {
+    if let Some(text) = m.as_mut().filter(|t| !t.is_empty()) {
+        *text = "<message>".into();
+    }
 }
 
 /// Throttle times reflect the broker's quota state at that moment; neither broker has quotas
@@ -117,6 +131,10 @@ impl Normalise for ProduceResponse {
             any_topic_id(&mut t.topic_id);
             for p in &mut t.partition_responses {
                 any_broker(&mut p.current_leader.leader_id);
+                any_message(&mut p.error_message);
+                for e in &mut p.record_errors {
+                    any_message(&mut e.batch_index_error_message);
+                }
             }
         }
     }
@@ -158,6 +176,77 @@ impl Normalise for InitProducerIdResponse {
 impl Normalise for OffsetForLeaderEpochResponse {
     fn normalise(&mut self, _: &Norm<'_>) {
         no_throttle(&mut self.throttle_time_ms);
+    }
+}
+
+impl Normalise for CreateTopicsResponse {
+    fn normalise(&mut self, _: &Norm<'_>) {
+        no_throttle(&mut self.throttle_time_ms);
+        for t in &mut self.topics {
+            any_topic_id(&mut t.topic_id);
+            any_message(&mut t.error_message);
+            // Configs are listed from a map: by name.
+            if let Some(c) = t.configs.as_mut() {
+                c.sort_by(|a, b| a.name.cmp(&b.name));
+            }
+        }
+    }
+}
+
+impl Normalise for DeleteTopicsResponse {
+    fn normalise(&mut self, _: &Norm<'_>) {
+        no_throttle(&mut self.throttle_time_ms);
+        for t in &mut self.responses {
+            any_topic_id(&mut t.topic_id);
+            any_message(&mut t.error_message);
+        }
+    }
+}
+
+impl Normalise for DescribeConfigsResponse {
+    fn normalise(&mut self, _: &Norm<'_>) {
+        no_throttle(&mut self.throttle_time_ms);
+        for r in &mut self.results {
+            any_message(&mut r.error_message);
+            r.configs.sort_by(|a, b| a.name.cmp(&b.name));
+        }
+    }
+}
+
+impl Normalise for IncrementalAlterConfigsResponse {
+    fn normalise(&mut self, _: &Norm<'_>) {
+        no_throttle(&mut self.throttle_time_ms);
+        for r in &mut self.responses {
+            any_message(&mut r.error_message);
+        }
+    }
+}
+
+impl Normalise for FindCoordinatorResponse {
+    fn normalise(&mut self, _: &Norm<'_>) {
+        // The coordinator is the leader of a __consumer_offsets partition: a placement choice.
+        no_throttle(&mut self.throttle_time_ms);
+        any_broker(&mut self.node_id);
+        any_port(&mut self.port);
+        any_message(&mut self.error_message);
+        for c in &mut self.coordinators {
+            any_broker(&mut c.node_id);
+            any_port(&mut c.port);
+            any_message(&mut c.error_message);
+        }
+    }
+}
+
+impl Normalise for DescribeClusterResponse {
+    fn normalise(&mut self, _: &Norm<'_>) {
+        no_throttle(&mut self.throttle_time_ms);
+        self.cluster_id = "<cluster id>".into();
+        any_message(&mut self.error_message);
+        any_broker(&mut self.controller_id);
+        self.brokers.sort_by_key(|b| b.broker_id);
+        for b in &mut self.brokers {
+            any_port(&mut b.port);
+        }
     }
 }
 

@@ -32,25 +32,29 @@ pub struct Plan<'a> {
     pub norm: Norm<'a>,
     /// Whether the brokers form a cluster.
     pub cluster: bool,
+    /// The replication factor of the topics (every broker holds a replica).
+    pub replication_factor: i16,
 }
 
 impl Plan<'_> {
-    fn versions<R: Message>(&self) -> RangeInclusive<i16> {
+    /// The versions of `R` to run.
+    pub fn versions<R: Message>(&self) -> RangeInclusive<i16> {
         #[allow(clippy::reversed_empty_ranges)]
         self.versions.get(&R::API_KEY.0).cloned().unwrap_or(1..=0)
     }
 
-    fn topic(&self, what: &str) -> String {
+    /// A topic name of this run.
+    pub fn topic(&self, what: &str) -> String {
         format!("{}-{what}", self.norm.prefix)
     }
 }
 
 /// A topic name no broker has.
-const MISSING: &str = "kwire-differential-no-such-topic";
+pub const MISSING: &str = "kwire-differential-no-such-topic";
 /// A partition index no topic here has (topics have 3).
 const BAD_PARTITION: i32 = 99;
 /// A topic id no broker has.
-const MISSING_ID: Uuid = Uuid::from_u128(0x6b77_6972_6500_0000_0000_0000_0000_0001);
+pub const MISSING_ID: Uuid = Uuid::from_u128(0x6b77_6972_6500_0000_0000_0000_0000_0001);
 
 /// Runs every sequence against `side`.
 pub fn run_all(side: &mut Side, plan: &Plan<'_>) {
@@ -64,6 +68,7 @@ pub fn run_all(side: &mut Side, plan: &Plan<'_>) {
     list_offsets(side, plan, &read, &placement[0]);
     init_producer_id(side, plan);
     offset_for_leader_epoch(side, plan, &read, &placement[0]);
+    super::admin::run_all(side, plan);
 }
 
 /// `n` records with timestamps `ts`, `ts + 1`, ... as one uncompressed batch.

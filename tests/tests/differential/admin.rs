@@ -1,0 +1,263 @@
+//! The admin sequences: topics created, described, altered and deleted, coordinators found and
+//! the cluster described, success and error paths. Each API runs only at the versions both
+//! brokers advertise, so a sequence starts running as soon as the mock serves its API.
+
+use kwire_protocol::Uuid;
+use kwire_protocol::api::create_topics::{
+    CreatableReplicaAssignment, CreatableTopic, CreatableTopicConfig, CreateTopicsRequest,
+};
+use kwire_protocol::api::delete_topics::{DeleteTopicState, DeleteTopicsRequest};
+use kwire_protocol::api::describe_cluster::DescribeClusterRequest;
+use kwire_protocol::api::describe_configs::{DescribeConfigsRequest, DescribeConfigsResource};
+use kwire_protocol::api::find_coordinator::FindCoordinatorRequest;
+use kwire_protocol::api::incremental_alter_configs::{
+    AlterConfigsResource, AlterableConfig, IncrementalAlterConfigsRequest,
+};
+
+use super::sequences::{MISSING, MISSING_ID, Plan};
+use super::side::Side;
+
+/// ConfigResource types (KIP-133): a topic and a broker.
+const TOPIC: i8 = 2;
+const BROKER: i8 = 4;
+/// AlterConfigOp SET (KIP-339).
+const SET: i8 = 0;
+
+/// Runs every admin sequence against `side`.
+pub fn run_all(side: &mut Side, plan: &Plan<'_>) {
+    create_topics(side, plan);
+    delete_topics(side, plan);
+    let topic = plan.topic("configs");
+    side.create_topic(&topic);
+    describe_configs(side, plan, &topic);
+    incremental_alter_configs(side, plan, &topic);
+    find_coordinator(side, plan);
+    describe_cluster(side, plan);
+}
+
+fn creatable(name: &str, partitions: i32, rf: i16, configs: &[(&str, &str)]) -> CreatableTopic {
+    CreatableTopic {
+        name: name.into(),
+        num_partitions: partitions,
+        replication_factor: rf,
+        configs: configs
+            .iter()
+            .map(|(k, v)| CreatableTopicConfig {
+                name: (*k).into(),
+                value: Some((*v).into()),
+                ..Default::default()
+            })
+            .collect(),
+        ..Default::default()
+    }
+}
+
+fn create(topic: CreatableTopic, validate_only: bool) -> CreateTopicsRequest {
+    CreateTopicsRequest {
+        topics: vec![topic],
+        timeout_ms: 30_000,
+        validate_only,
+        ..Default::default()
+    }
+}
+
+fn create_topics(side: &mut Side, plan: &Plan<'_>) {
+    let rf = plan.replication_factor;
+    for v in plan.versions::<CreateTopicsRequest>() {
+        let name = plan.topic(&format!("create-v{v}"));
+        let retention = [("retention.ms", "3600000")];
+        let steps = [
+            ("create", create(creatable(&name, 3, rf, &retention), false)),
+            ("create again", create(creatable(&name, 3, rf, &[]), false)),
+            (
+                "validate only",
+                create(creatable(&format!("{name}-vo"), 3, rf, &[]), true),
+            ),
+            (
+                "0 partitions",
+                create(creatable(&format!("{name}-p0"), 0, rf, &[]), false),
+            ),
+            (
+                "replication factor above the brokers",
+                create(creatable(&format!("{name}-rf"), 3, 4, &[]), false),
+            ),
+            (
+                "invalid config value",
+                create(
+                    creatable(&format!("{name}-cfg"), 3, rf, &[("retention.ms", "soon")]),
+                    false,
+                ),
+            ),
+            (
+                "unknown config",
+                create(
+                    creatable(&format!("{name}-ucfg"), 3, rf, &[("no.such.config", "1")]),
+                    false,
+                ),
+            ),
+            (
+                "invalid name",
+                create(creatable("bad/name", 3, rf, &[]), false),
+            ),
+            (
+                "explicit assignment",
+                create(
+                    CreatableTopic {
+                        assignments: vec![CreatableReplicaAssignment {
+                            partition_index: 0,
+                            broker_ids: vec![1],
+                            ..Default::default()
+                        }],
+                        ..creatable(&format!("{name}-asg"), -1, -1, &[])
+                    },
+                    false,
+                ),
+            ),
+        ];
+        for (step, req) in steps {
+            let o = side.call(-1, &req, v);
+            side.record("CreateTopics", v, step, o, &plan.norm);
+        }
+    }
+}
+
+fn delete_by_name(name: &str, v: i16) -> DeleteTopicsRequest {
+    DeleteTopicsRequest {
+        topics: if v >= 6 {
+            vec![DeleteTopicState {
+                name: Some(name.into()),
+                ..Default::default()
+            }]
+        } else {
+            Vec::new()
+        },
+        topic_names: if v < 6 { vec![name.into()] } else { Vec::new() },
+        timeout_ms: 30_000,
+        ..Default::default()
+    }
+}
+
+fn delete_topics(side: &mut Side, plan: &Plan<'_>) {
+    for v in plan.versions::<DeleteTopicsRequest>() {
+        let name = plan.topic(&format!("delete-v{v}"));
+        let id = side.create_topic(&name)[0].topic_id;
+        let o = side.call(-1, &delete_by_name(&name, v), v);
+        side.record("DeleteTopics", v, "delete", o, &plan.norm);
+        let o = side.call(-1, &delete_by_name(MISSING, v), v);
+        side.record("DeleteTopics", v, "unknown topic", o, &plan.norm);
+        if v >= 6 {
+            let by_id = |topic_id: Uuid| DeleteTopicsRequest {
+                topics: vec![DeleteTopicState {
+                    name: None,
+                    topic_id,
+                    ..Default::default()
+                }],
+                timeout_ms: 30_000,
+                ..Default::default()
+            };
+            let name = plan.topic(&format!("delete-id-v{v}"));
+            let id2 = side.create_topic(&name)[0].topic_id;
+            let o = side.call(-1, &by_id(id2), v);
+            side.record("DeleteTopics", v, "by topic id", o, &plan.norm);
+            let o = side.call(-1, &by_id(MISSING_ID), v);
+            side.record("DeleteTopics", v, "unknown topic id", o, &plan.norm);
+            let o = side.call(-1, &by_id(id), v);
+            side.record("DeleteTopics", v, "id of a deleted topic", o, &plan.norm);
+        }
+    }
+}
+
+fn describe(kind: i8, name: &str, keys: Option<&[&str]>, synonyms: bool) -> DescribeConfigsRequest {
+    DescribeConfigsRequest {
+        resources: vec![DescribeConfigsResource {
+            resource_type: kind,
+            resource_name: name.into(),
+            configuration_keys: keys.map(|k| k.iter().map(|s| (*s).into()).collect()),
+            ..Default::default()
+        }],
+        include_synonyms: synonyms,
+        ..Default::default()
+    }
+}
+
+fn describe_configs(side: &mut Side, plan: &Plan<'_>, topic: &str) {
+    for v in plan.versions::<DescribeConfigsRequest>() {
+        let steps = [
+            ("topic, all keys", describe(TOPIC, topic, None, false)),
+            (
+                "topic, retention.ms with synonyms",
+                describe(TOPIC, topic, Some(&["retention.ms"]), true),
+            ),
+            (
+                "unknown topic",
+                describe(TOPIC, MISSING, Some(&["retention.ms"]), false),
+            ),
+            (
+                "broker 1, num.partitions",
+                describe(BROKER, "1", Some(&["num.partitions"]), false),
+            ),
+        ];
+        for (step, req) in steps {
+            let o = side.call(-1, &req, v);
+            side.record("DescribeConfigs", v, step, o, &plan.norm);
+        }
+    }
+}
+
+fn alter(topic: &str, value: &str, validate_only: bool) -> IncrementalAlterConfigsRequest {
+    IncrementalAlterConfigsRequest {
+        resources: vec![AlterConfigsResource {
+            resource_type: TOPIC,
+            resource_name: topic.into(),
+            configs: vec![AlterableConfig {
+                name: "retention.ms".into(),
+                config_operation: SET,
+                value: Some(value.into()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+        validate_only,
+        ..Default::default()
+    }
+}
+
+fn incremental_alter_configs(side: &mut Side, plan: &Plan<'_>, topic: &str) {
+    for v in plan.versions::<IncrementalAlterConfigsRequest>() {
+        let steps = [
+            ("set retention.ms", alter(topic, "7200000", false)),
+            ("validate only", alter(topic, "1000", true)),
+            ("invalid value", alter(topic, "soon", false)),
+            ("unknown topic", alter(MISSING, "7200000", false)),
+        ];
+        for (step, req) in steps {
+            let o = side.call(-1, &req, v);
+            side.record("IncrementalAlterConfigs", v, step, o, &plan.norm);
+        }
+    }
+}
+
+fn find_coordinator(side: &mut Side, plan: &Plan<'_>) {
+    for v in plan.versions::<FindCoordinatorRequest>() {
+        let req = if v >= 4 {
+            FindCoordinatorRequest {
+                coordinator_keys: vec!["kwire-diff-group-a".into(), "kwire-diff-group-b".into()],
+                ..Default::default()
+            }
+        } else {
+            FindCoordinatorRequest {
+                key: "kwire-diff-group-a".into(),
+                ..Default::default()
+            }
+        };
+        let o = side.call(-1, &req, v);
+        side.record("FindCoordinator", v, "group", o, &plan.norm);
+    }
+}
+
+fn describe_cluster(side: &mut Side, plan: &Plan<'_>) {
+    for v in plan.versions::<DescribeClusterRequest>() {
+        let o = side.call(-1, &DescribeClusterRequest::default(), v);
+        side.record("DescribeCluster", v, "brokers", o, &plan.norm);
+    }
+}
