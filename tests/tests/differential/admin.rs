@@ -2,9 +2,17 @@
 //! the cluster described, success and error paths. Each API runs only at the versions both
 //! brokers advertise, so a sequence starts running as soon as the mock serves its API.
 
+use bytes::Bytes;
 use kwire_protocol::Uuid;
+use kwire_protocol::api::alter_configs::{
+    AlterConfigsRequest, AlterConfigsResource as LegacyResource, AlterableConfig as LegacyConfig,
+};
+use kwire_protocol::api::create_partitions::{CreatePartitionsRequest, CreatePartitionsTopic};
 use kwire_protocol::api::create_topics::{
     CreatableReplicaAssignment, CreatableTopic, CreatableTopicConfig, CreateTopicsRequest,
+};
+use kwire_protocol::api::delete_records::{
+    DeleteRecordsPartition, DeleteRecordsRequest, DeleteRecordsTopic,
 };
 use kwire_protocol::api::delete_topics::{DeleteTopicState, DeleteTopicsRequest};
 use kwire_protocol::api::describe_cluster::DescribeClusterRequest;
@@ -13,6 +21,8 @@ use kwire_protocol::api::find_coordinator::FindCoordinatorRequest;
 use kwire_protocol::api::incremental_alter_configs::{
     AlterConfigsResource, AlterableConfig, IncrementalAlterConfigsRequest,
 };
+use kwire_protocol::api::produce::ProduceRequest;
+use kwire_protocol::testing::{BatchBuilder, ProduceBuilder};
 
 use super::sequences::{MISSING, MISSING_ID, Plan};
 use super::side::Side;
@@ -31,6 +41,9 @@ pub fn run_all(side: &mut Side, plan: &Plan<'_>) {
     side.create_topic(&topic);
     describe_configs(side, plan, &topic);
     incremental_alter_configs(side, plan, &topic);
+    alter_configs(side, plan, &topic);
+    create_partitions(side, plan);
+    delete_records(side, plan);
     find_coordinator(side, plan);
     describe_cluster(side, plan);
 }
@@ -259,5 +272,116 @@ fn describe_cluster(side: &mut Side, plan: &Plan<'_>) {
     for v in plan.versions::<DescribeClusterRequest>() {
         let o = side.call(-1, &DescribeClusterRequest::default(), v);
         side.record("DescribeCluster", v, "brokers", o, &plan.norm);
+    }
+}
+
+fn legacy_alter(topic: &str, value: &str, validate_only: bool) -> AlterConfigsRequest {
+    AlterConfigsRequest {
+        resources: vec![LegacyResource {
+            resource_type: TOPIC,
+            resource_name: topic.into(),
+            configs: vec![LegacyConfig {
+                name: "retention.ms".into(),
+                value: Some(value.into()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+        validate_only,
+        ..Default::default()
+    }
+}
+
+fn alter_configs(side: &mut Side, plan: &Plan<'_>, topic: &str) {
+    for v in plan.versions::<AlterConfigsRequest>() {
+        let steps = [
+            ("set retention.ms", legacy_alter(topic, "7200000", false)),
+            ("validate only", legacy_alter(topic, "1000", true)),
+            ("invalid value", legacy_alter(topic, "soon", false)),
+            ("unknown topic", legacy_alter(MISSING, "7200000", false)),
+        ];
+        for (step, req) in steps {
+            let o = side.call(-1, &req, v);
+            side.record("AlterConfigs", v, step, o, &plan.norm);
+        }
+    }
+}
+
+fn grow(topic: &str, count: i32, validate_only: bool) -> CreatePartitionsRequest {
+    CreatePartitionsRequest {
+        topics: vec![CreatePartitionsTopic {
+            name: topic.into(),
+            count,
+            ..Default::default()
+        }],
+        timeout_ms: 30_000,
+        validate_only,
+        ..Default::default()
+    }
+}
+
+fn create_partitions(side: &mut Side, plan: &Plan<'_>) {
+    for v in plan.versions::<CreatePartitionsRequest>() {
+        let topic = plan.topic(&format!("grow-v{v}"));
+        side.create_topic(&topic);
+        let steps = [
+            ("validate only, 3 to 5", grow(&topic, 5, true)),
+            ("3 to 5", grow(&topic, 5, false)),
+            ("5 to 4 (fewer)", grow(&topic, 4, false)),
+            ("5 to 5 (same)", grow(&topic, 5, false)),
+            ("unknown topic", grow(MISSING, 5, false)),
+        ];
+        for (step, req) in steps {
+            let o = side.call(-1, &req, v);
+            side.record("CreatePartitions", v, step, o, &plan.norm);
+        }
+    }
+}
+
+fn delete_records_req(topic: &str, partition: i32, offset: i64) -> DeleteRecordsRequest {
+    DeleteRecordsRequest {
+        topics: vec![DeleteRecordsTopic {
+            name: topic.into(),
+            partitions: vec![DeleteRecordsPartition {
+                partition_index: partition,
+                offset,
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+        timeout_ms: 30_000,
+        ..Default::default()
+    }
+}
+
+fn delete_records(side: &mut Side, plan: &Plan<'_>) {
+    for v in plan.versions::<DeleteRecordsRequest>() {
+        let topic = plan.topic(&format!("trim-v{v}"));
+        let p0 = side.create_topic(&topic)[0];
+        let records: Bytes = BatchBuilder::new().numbered(4).build();
+        let pv = side.max_version::<ProduceRequest>();
+        let req = if pv >= 13 {
+            ProduceBuilder::new().records_by_id(p0.topic_id, 0, records)
+        } else {
+            ProduceBuilder::new().records(&topic, 0, records)
+        };
+        side.expect(p0.leader, &req.build(), pv);
+        let steps = [
+            ("below the high watermark", delete_records_req(&topic, 0, 2)),
+            (
+                "at the high watermark (-1)",
+                delete_records_req(&topic, 0, -1),
+            ),
+            (
+                "above the high watermark",
+                delete_records_req(&topic, 0, 100),
+            ),
+            ("bad partition", delete_records_req(&topic, 99, 1)),
+            ("unknown topic", delete_records_req(MISSING, 0, 1)),
+        ];
+        for (step, req) in steps {
+            let o = side.call(p0.leader, &req, v);
+            side.record("DeleteRecords", v, step, o, &plan.norm);
+        }
     }
 }

@@ -5,8 +5,11 @@
 use std::collections::BTreeSet;
 
 use kwire_protocol::Uuid;
+use kwire_protocol::api::alter_configs::AlterConfigsResponse;
 use kwire_protocol::api::api_versions::ApiVersionsResponse;
+use kwire_protocol::api::create_partitions::CreatePartitionsResponse;
 use kwire_protocol::api::create_topics::CreateTopicsResponse;
+use kwire_protocol::api::delete_records::DeleteRecordsResponse;
 use kwire_protocol::api::delete_topics::DeleteTopicsResponse;
 use kwire_protocol::api::describe_cluster::DescribeClusterResponse;
 use kwire_protocol::api::describe_configs::DescribeConfigsResponse;
@@ -219,6 +222,30 @@ impl Normalise for IncrementalAlterConfigsResponse {
         for r in &mut self.responses {
             any_message(&mut r.error_message);
         }
+    }
+}
+
+impl Normalise for AlterConfigsResponse {
+    fn normalise(&mut self, _: &Norm<'_>) {
+        no_throttle(&mut self.throttle_time_ms);
+        for r in &mut self.responses {
+            any_message(&mut r.error_message);
+        }
+    }
+}
+
+impl Normalise for CreatePartitionsResponse {
+    fn normalise(&mut self, _: &Norm<'_>) {
+        no_throttle(&mut self.throttle_time_ms);
+        for r in &mut self.results {
+            any_message(&mut r.error_message);
+        }
+    }
+}
+
+impl Normalise for DeleteRecordsResponse {
+    fn normalise(&mut self, _: &Norm<'_>) {
+        no_throttle(&mut self.throttle_time_ms);
     }
 }
 
