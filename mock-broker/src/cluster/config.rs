@@ -2,7 +2,21 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::cluster::partition::FollowerLag;
+/// How far behind the leader a follower runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FollowerLag {
+    /// Copies each batch this many milliseconds after the leader appended it.
+    Millis(u64),
+    /// Fetches nothing until the lag is changed.
+    Stalled,
+}
+
+impl Default for FollowerLag {
+    fn default() -> Self {
+        FollowerLag::Millis(0)
+    }
+}
 
 /// A topic to create at start-up.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,45 +9,11 @@ use bytes::Bytes;
 use kwire_protocol::records::BatchView;
 
 use crate::cluster::producer_state::ProducerStateTable;
+use crate::cluster::stored_batch::StoredBatch;
 
 /// The dead prefix of the batch vector is dropped once it is this long and at least half of
 /// the vector.
 const COMPACT_AT: usize = 64;
-
-/// What the model needs to know about an appended batch.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredBatch {
-    /// Offset of the first record.
-    pub base_offset: i64,
-    /// Offset of the last record.
-    pub last_offset: i64,
-    /// Leader epoch under which the batch was appended.
-    pub leader_epoch: i32,
-    /// Producer id (-1 when not idempotent).
-    pub producer_id: i64,
-    /// Producer epoch.
-    pub producer_epoch: i16,
-    /// Sequence of the first record (-1 when not idempotent).
-    pub base_sequence: i32,
-    /// Number of records.
-    pub record_count: i32,
-    /// Largest record timestamp.
-    pub max_timestamp: i64,
-    /// When the leader appended it (model milliseconds): followers copy it `lag` later.
-    pub appended_at: u64,
-    /// The batch bytes as stored: base offset and partition leader epoch rewritten.
-    pub bytes: Bytes,
-}
-
-impl StoredBatch {
-    /// Sequence of the last record, wrapping at `i32::MAX` as Kafka does.
-    pub fn last_sequence(&self) -> i32 {
-        crate::cluster::producer_state::add_sequence(
-            self.base_sequence,
-            (self.last_offset - self.base_offset) as i32,
-        )
-    }
-}
 
 /// A replica's log.
 #[derive(Debug, Clone, Default)]

@@ -8,15 +8,16 @@ pub mod partition;
 pub mod producer_state;
 #[cfg(test)]
 mod proptests;
+pub mod stored_batch;
 
 use std::collections::{BTreeMap, HashMap};
 
 use bytes::Bytes;
 use kwire_protocol::{ErrorCode, Uuid};
 
-pub use config::{ClusterConfig, InvalidLimit, Retention, TopicSpec};
+pub use config::{ClusterConfig, FollowerLag, InvalidLimit, Retention, TopicSpec};
 pub use faults::{Faults, Injection, Scope};
-pub use partition::{Appended, BatchMeta, BrokerId, FollowerLag, Partition};
+pub use partition::{Appended, BatchMeta, BrokerId, Partition};
 
 /// A broker of the mock cluster.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -15,30 +15,13 @@ use std::collections::BTreeMap;
 use bytes::{BufMut, Bytes, BytesMut};
 use kwire_protocol::ErrorCode;
 
-use crate::cluster::config::Retention;
-use crate::cluster::log::{ReplicaLog, StoredBatch};
-use crate::cluster::producer_state::{
-    CachedBatch, ProducerStateTable, SequenceCheck, add_sequence,
-};
+use crate::cluster::config::{FollowerLag, Retention};
+use crate::cluster::log::ReplicaLog;
+use crate::cluster::producer_state::{CachedBatch, ProducerStateTable, SequenceCheck};
+use crate::cluster::stored_batch::{StoredBatch, add_sequence};
 
 /// A broker id.
 pub type BrokerId = i32;
-
-/// How far behind the leader a follower runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FollowerLag {
-    /// Copies each batch this many milliseconds after the leader appended it.
-    Millis(u64),
-    /// Fetches nothing until the lag is changed.
-    Stalled,
-}
-
-impl Default for FollowerLag {
-    fn default() -> Self {
-        FollowerLag::Millis(0)
-    }
-}
 
 /// What the model reads from a batch's header (see `crate::cluster::batch_meta`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -22,23 +22,10 @@ use std::collections::{HashMap, VecDeque};
 
 use kwire_protocol::ErrorCode;
 
-use crate::cluster::log::StoredBatch;
+use crate::cluster::stored_batch::{StoredBatch, add_sequence};
 
 /// How many batches per producer Kafka remembers for deduplication.
 pub const CACHED_BATCHES: usize = 5;
-
-/// `seq + delta` wrapping at `i32::MAX` back to 0, as Kafka's sequences do.
-pub fn add_sequence(seq: i32, delta: i32) -> i32 {
-    if delta < 0 {
-        return seq;
-    }
-    let sum = i64::from(seq) + i64::from(delta);
-    if sum > i64::from(i32::MAX) {
-        (sum - i64::from(i32::MAX) - 1) as i32
-    } else {
-        sum as i32
-    }
-}
 
 /// A cached batch's metadata.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
