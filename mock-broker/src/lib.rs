@@ -6,21 +6,24 @@
 //! leader failover that loses acks=1 writes exactly as Kafka does, idempotent-producer
 //! deduplication, and fault injection.
 //!
-//! The [`cluster`] model is plain data driven by an explicit clock; [`api`] turns requests into
-//! outcomes; the server (IO) is a thin tokio layer on top; [`control`] scripts faults from
-//! Rust, scenario files and an HTTP/JSON endpoint.
+//! Layers, each importing only the ones above it in this list:
+//! - [`cluster`]: the model, plain data driven by an explicit clock;
+//! - [`api`]: requests in, outcomes out — one file per API, no IO;
+//! - [`server`]: the thin tokio layer — listeners, connections, the ticker;
+//! - [`control`]: the [`Controller`] handle, the fault vocabulary, scenarios, the HTTP endpoint;
+//! - [`MockCluster`]: the embedding API that starts the server and the control endpoint.
 
 pub mod api;
 pub mod cluster;
 pub mod control;
 pub mod group;
+mod mock_cluster;
 pub mod server;
 #[cfg(test)]
 pub(crate) mod test_util;
 
 pub use cluster::{Cluster, ClusterConfig, FollowerLag, Injection, Scope, TopicSpec};
 pub use control::scenario::Scenario;
-pub use control::{Action, ControlError, State};
-pub use server::{
-    ConnectionFaults, Controller, MockCluster, MockClusterBuilder, ServerStats, StartError,
-};
+pub use control::{Action, ControlError, Controller, State};
+pub use mock_cluster::{MockCluster, MockClusterBuilder};
+pub use server::{ConnectionFaults, ServerStats, StartError};

@@ -1,19 +1,28 @@
 //! ApiVersions: what the mock speaks. An unknown (newer) version gets a v0 body with
 //! UNSUPPORTED_VERSION and the ApiVersions range, as Kafka does (KIP-511).
 
-use kwire_protocol::Message;
 use kwire_protocol::api::ResponseBody;
 use kwire_protocol::api::api_versions::{ApiVersion, ApiVersionsRequest, ApiVersionsResponse};
+use kwire_protocol::{Message, VersionRange};
 
-use super::{ADVERTISED, Outcome};
+use super::{ADVERTISED, Outcome, RequestContext};
+use crate::cluster::Cluster;
 
-/// The full ApiVersions response.
+/// The request this module answers.
+pub type Request = ApiVersionsRequest;
+
+/// Advertised versions (Kafka 4.3's).
+pub const VERSIONS: VersionRange = VersionRange::parse("0-5");
+
+/// The full ApiVersions response: every API the mock serves, in key order.
 pub fn response() -> ApiVersionsResponse {
+    let mut api_keys: Vec<ApiVersion> = ADVERTISED
+        .iter()
+        .map(|(k, v)| ApiVersion::new(*k, v.min, v.max))
+        .collect();
+    api_keys.sort_by_key(|a| a.api_key);
     ApiVersionsResponse {
-        api_keys: ADVERTISED
-            .iter()
-            .map(|(k, min, max)| ApiVersion::new(*k, *min, *max))
-            .collect(),
+        api_keys,
         finalized_features_epoch: -1,
         ..Default::default()
     }
@@ -31,8 +40,8 @@ pub fn unsupported() -> Outcome {
 }
 
 /// Handles an ApiVersions request.
-pub fn handle(_req: &ApiVersionsRequest, version: i16) -> Outcome {
-    Outcome::Respond(ResponseBody::ApiVersions(response()), version)
+pub fn handle(_cluster: &mut Cluster, ctx: &RequestContext<'_>, _req: ApiVersionsRequest) -> Outcome {
+    ctx.respond(response())
 }
 
 #[cfg(test)]

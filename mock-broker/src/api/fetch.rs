@@ -3,15 +3,20 @@
 //! that finds less than `min_bytes` waits up to `max_wait_ms` for more.
 
 use bytes::Bytes;
-use kwire_protocol::api::ResponseBody;
 use kwire_protocol::api::fetch::{
     EpochEndOffset, FetchPartition, FetchRequest, FetchResponse, FetchableTopicResponse,
     LeaderIdAndEpoch, PartitionData,
 };
-use kwire_protocol::{ApiKey, ErrorCode};
+use kwire_protocol::{ApiKey, ErrorCode, VersionRange};
 
-use super::Outcome;
+use super::{Outcome, Pending, RequestContext};
 use crate::cluster::{BrokerId, Cluster, ReadResult};
+
+/// The request this module answers.
+pub type Request = FetchRequest;
+
+/// Advertised versions (Kafka 4.3's).
+pub const VERSIONS: VersionRange = VersionRange::parse("4-18");
 
 /// A fetch waiting for data.
 #[derive(Debug, Clone)]
@@ -29,14 +34,15 @@ impl PendingFetch {
         self.version
     }
 
+    /// The broker that received the request.
+    pub fn broker(&self) -> BrokerId {
+        self.broker
+    }
+
     /// Reads again; returns the response once there is enough data, a partition has an error
     /// (e.g. leadership moved away, as Kafka's delayed fetch completes then), or the wait is
-    /// over; never while the broker is down (a dead broker answers nothing).
+    /// over (see [`Pending::poll`] for a broker that went down meanwhile).
     pub fn poll(&mut self, cluster: &mut Cluster, now: u64) -> Option<FetchResponse> {
-        // A broker that went down answers nothing; its connection is closed.
-        if !cluster.is_up(self.broker) {
-            return None;
-        }
         let (resp, bytes) = read(cluster, self.broker, &self.request, self.version);
         let enough = bytes >= usize::try_from(self.request.min_bytes.max(1)).unwrap_or(1);
         (enough || has_error(&resp) || now >= self.deadline).then_some(resp)
@@ -212,36 +218,30 @@ fn read_partition(
 }
 
 /// Handles a Fetch request.
-pub fn handle(
-    cluster: &mut Cluster,
-    broker: BrokerId,
-    req: FetchRequest,
-    version: i16,
-    now: u64,
-) -> Outcome {
+pub fn handle(cluster: &mut Cluster, ctx: &RequestContext<'_>, req: FetchRequest) -> Outcome {
+    let (broker, version, now) = (ctx.broker, ctx.version(), ctx.now);
     let (resp, bytes) = read(cluster, broker, &req, version);
     let min = usize::try_from(req.min_bytes.max(0)).unwrap_or(0);
     if bytes >= min.max(1) || req.max_wait_ms <= 0 || min == 0 || has_error(&resp) {
-        return Outcome::Respond(ResponseBody::Fetch(resp), version);
+        return ctx.respond(resp);
     }
     let deadline = now.saturating_add(u64::try_from(req.max_wait_ms).unwrap_or(0));
-    Outcome::WaitFetch(PendingFetch {
+    Outcome::Wait(Pending::Fetch(PendingFetch {
         broker,
         version,
         request: req,
         deadline,
-    })
+    }))
 }
 
 #[cfg(test)]
 mod tests {
-    use kwire_protocol::RequestHeader;
-    use kwire_protocol::api::RequestBody;
     use kwire_protocol::api::fetch::FetchTopic;
+    use kwire_protocol::api::{RequestBody, ResponseBody};
 
     use super::*;
-    use crate::cluster::{ClusterConfig, TopicSpec};
-    use crate::test_util::{batch, produce};
+    use crate::cluster::{ClusterConfig, FollowerLag, TopicSpec};
+    use crate::test_util::*;
 
     /// Three brokers, t/0 on [1, 2, 3], every committed batch deleted at once.
     fn retaining_nothing() -> Cluster {
@@ -257,17 +257,16 @@ mod tests {
         Cluster::new(config, 0).unwrap()
     }
 
-    fn call(c: &mut Cluster, body: RequestBody, version: i16) -> ResponseBody {
-        let header = RequestHeader::new(body.api_key(), version, 1, Some("test"));
-        match crate::api::handle(c, 1, &header, body, 0) {
+    fn respond(c: &mut Cluster, body: RequestBody, version: i16) -> ResponseBody {
+        match call(c, 1, body, version, 0) {
             Outcome::Respond(r, _) => r,
             other => panic!("expected a response, got {other:?}"),
         }
     }
 
     /// Produces `n` records with acks=1; returns (base offset, log start offset).
-    fn produce1(c: &mut Cluster, n: usize) -> (i64, i64) {
-        match call(
+    fn produce_n(c: &mut Cluster, n: usize) -> (i64, i64) {
+        match respond(
             c,
             RequestBody::Produce(produce("t", 0, 1, 1000, batch(n, -1, 0, 0))),
             9,
@@ -299,7 +298,7 @@ mod tests {
             }],
             ..Default::default()
         };
-        match call(c, RequestBody::Fetch(req), 11) {
+        match respond(c, RequestBody::Fetch(req), 11) {
             ResponseBody::Fetch(r) => {
                 let p = &r.responses[0].partitions[0];
                 let len = p.records.as_ref().map_or(0, Bytes::len);
@@ -312,8 +311,8 @@ mod tests {
     #[test]
     fn produce_and_fetch_report_the_log_start_and_refuse_offsets_below_it() {
         let mut c = retaining_nothing();
-        assert_eq!(produce1(&mut c, 2), (0, 0));
-        assert_eq!(produce1(&mut c, 2), (2, 0));
+        assert_eq!(produce_n(&mut c, 2), (0, 0));
+        assert_eq!(produce_n(&mut c, 2), (2, 0));
         let (e, hw, start, len) = fetch_at(&mut c, 0);
         assert_eq!(
             (e, hw, start),
@@ -324,7 +323,7 @@ mod tests {
         // Committed, then deleted by retention.
         c.tick(1);
         assert_eq!(
-            produce1(&mut c, 1),
+            produce_n(&mut c, 1),
             (4, 4),
             "Produce reports the new log start"
         );
@@ -335,4 +334,249 @@ mod tests {
         assert_eq!(fetch_at(&mut c, 4).0, ErrorCode::OffsetOutOfRange);
         assert_eq!(fetch_at(&mut c, 5), (ErrorCode::None, 5, 5, 0));
     }
+
+    #[test]
+    fn fetch_reads_only_up_to_the_high_watermark() {
+        let mut c = cluster(1);
+        c.set_broker_lag(3, Some(FollowerLag::Millis(100)));
+        produce1(&mut c, 1, 0, batch(3, -1, 0, 0), 0);
+        c.tick(0);
+        let f = fetched(call(
+            &mut c,
+            1,
+            RequestBody::Fetch(fetch_req(0, 0, 0, 0)),
+            12,
+            0,
+        ));
+        let p = &f.responses[0].partitions[0];
+        assert_eq!((p.error_code, p.high_watermark), (ErrorCode::None, 0));
+        assert_eq!(record_count(&p.records), 0, "above the HW: invisible");
+        // Fetching at the LEO (above the HW) is not out of range; beyond it is.
+        let f = fetched(call(
+            &mut c,
+            1,
+            RequestBody::Fetch(fetch_req(0, 3, 0, 0)),
+            12,
+            0,
+        ));
+        assert_eq!(f.responses[0].partitions[0].error_code, ErrorCode::None);
+        let f = fetched(call(
+            &mut c,
+            1,
+            RequestBody::Fetch(fetch_req(0, 4, 0, 0)),
+            12,
+            0,
+        ));
+        assert_eq!(
+            f.responses[0].partitions[0].error_code,
+            ErrorCode::OffsetOutOfRange
+        );
+        c.tick(100);
+        let f = fetched(call(
+            &mut c,
+            1,
+            RequestBody::Fetch(fetch_req(0, 0, 0, 0)),
+            12,
+            100,
+        ));
+        let p = &f.responses[0].partitions[0];
+        assert_eq!(p.high_watermark, 3);
+        assert_eq!(record_count(&p.records), 3);
+        // Before v11 (no client metadata) a follower does not serve consumers; it names the leader.
+        let f = fetched(call(
+            &mut c,
+            2,
+            RequestBody::Fetch(fetch_req(0, 0, 0, 0)),
+            10,
+            100,
+        ));
+        let p = &f.responses[0].partitions[0];
+        assert_eq!(p.error_code, ErrorCode::NotLeaderOrFollower);
+        // From v11 it does (KIP-392), up to the high watermark it has: broker 3 is 100 ms behind.
+        produce1(&mut c, 1, 0, batch(2, -1, 0, 0), 100);
+        c.tick(150);
+        let f = fetched(call(
+            &mut c,
+            2,
+            RequestBody::Fetch(fetch_req(0, 0, 0, 0)),
+            12,
+            150,
+        ));
+        let p = &f.responses[0].partitions[0];
+        assert_eq!((p.error_code, p.high_watermark), (ErrorCode::None, 3));
+        assert_eq!(record_count(&p.records), 3);
+        c.tick(200);
+        let f = fetched(call(
+            &mut c,
+            3,
+            RequestBody::Fetch(fetch_req(0, 0, 0, 0)),
+            12,
+            200,
+        ));
+        let p = &f.responses[0].partitions[0];
+        assert_eq!((p.high_watermark, record_count(&p.records)), (5, 5));
+    }
+
+    #[test]
+    fn consumers_are_sent_to_a_replica_in_their_rack() {
+        let mut c = Cluster::new(
+            ClusterConfig {
+                topics: vec![TopicSpec {
+                    name: "t".into(),
+                    partitions: 1,
+                    replication_factor: 3,
+                }],
+                racks: vec!["a".into(), "b".into(), "c".into()],
+                ..ClusterConfig::default()
+            },
+            0,
+        )
+        .unwrap();
+        produce1(&mut c, 1, 0, batch(2, -1, 0, 0), 0);
+        c.tick(0);
+        let mut req = fetch_req(0, 0, 0, 0);
+        req.rack_id = "c".into();
+        let f = fetched(call(&mut c, 1, RequestBody::Fetch(req.clone()), 12, 0));
+        let p = &f.responses[0].partitions[0];
+        assert_eq!(
+            (p.error_code, p.preferred_read_replica),
+            (ErrorCode::None, 3)
+        );
+        assert_eq!(record_count(&p.records), 0);
+        // The leader's own rack, or an unknown one: served by the leader.
+        req.rack_id = "a".into();
+        let f = fetched(call(&mut c, 1, RequestBody::Fetch(req.clone()), 12, 0));
+        assert_eq!(f.responses[0].partitions[0].preferred_read_replica, -1);
+        assert_eq!(record_count(&f.responses[0].partitions[0].records), 2);
+        req.rack_id = "c".into();
+        let f = fetched(call(&mut c, 3, RequestBody::Fetch(req), 12, 0));
+        assert_eq!(record_count(&f.responses[0].partitions[0].records), 2);
+    }
+
+    #[test]
+    fn fetch_waits_for_min_bytes_until_data_or_max_wait() {
+        let mut c = cluster(1);
+        let o = call(
+            &mut c,
+            1,
+            RequestBody::Fetch(fetch_req(0, 0, 1, 500)),
+            12,
+            0,
+        );
+        let Outcome::Wait(Pending::Fetch(mut pending)) = o else {
+            panic!("expected a wait, got {o:?}")
+        };
+        assert!(pending.poll(&mut c, 10).is_none());
+        produce1(&mut c, 1, 0, batch(2, -1, 0, 0), 20);
+        c.tick(20);
+        let f = pending.poll(&mut c, 20).expect("data arrived");
+        assert_eq!(record_count(&f.responses[0].partitions[0].records), 2);
+        // And with nothing arriving, it answers empty at max_wait.
+        let o = call(
+            &mut c,
+            1,
+            RequestBody::Fetch(fetch_req(0, 2, 1, 500)),
+            12,
+            100,
+        );
+        let Outcome::Wait(Pending::Fetch(mut pending)) = o else {
+            panic!()
+        };
+        assert!(pending.poll(&mut c, 599).is_none());
+        assert!(pending.poll(&mut c, 600).is_some());
+    }
+
+    #[test]
+    fn fetch_budget_lets_only_the_first_partition_overflow() {
+        let mut c = cluster(2);
+        produce1(&mut c, 1, 0, batch(10, -1, 0, 0), 0);
+        produce1(&mut c, 2, 1, batch(10, -1, 0, 0), 0);
+        c.tick(0);
+        let mut req = fetch_req(0, 0, 0, 0);
+        req.max_bytes = 10;
+        req.topics[0].partitions.push(FetchPartition {
+            partition: 1,
+            partition_max_bytes: 1 << 20,
+            ..Default::default()
+        });
+        // Both partitions on one broker for the test.
+        c.move_leader("t", 1, Some(1)).unwrap();
+        let f = fetched(call(&mut c, 1, RequestBody::Fetch(req), 12, 0));
+        assert_eq!(record_count(&f.responses[0].partitions[0].records), 10);
+        assert_eq!(record_count(&f.responses[0].partitions[1].records), 0);
+    }
+
+    #[test]
+    fn fetch_reports_a_diverging_epoch_after_an_unclean_election() {
+        let mut c = Cluster::new(
+            ClusterConfig {
+                topics: vec![TopicSpec {
+                    name: "t".into(),
+                    partitions: 1,
+                    replication_factor: 2,
+                }],
+                unclean_leader_election: true,
+                replica_lag_time_max_ms: MAX,
+                ..ClusterConfig::default()
+            },
+            0,
+        )
+        .unwrap();
+        c.set_broker_lag(2, Some(FollowerLag::Stalled));
+        produce1(&mut c, 1, 0, batch(5, -1, 0, 0), 0);
+        c.tick(MAX + 1);
+        assert_eq!(c.partition("t", 0).unwrap().high_watermark, 5);
+        c.broker_down(1); // 2, out of sync and empty, takes over
+        c.set_broker_lag(2, None);
+        produce1(&mut c, 2, 0, batch(2, -1, 0, 0), MAX + 2);
+        c.tick(MAX + 2);
+        // A consumer that read offsets 0..5 in epoch 0 fetches from 5.
+        let mut req = fetch_req(0, 5, 0, 0);
+        req.topics[0].partitions[0].last_fetched_epoch = 0;
+        let f = fetched(call(&mut c, 2, RequestBody::Fetch(req), 12, MAX + 3));
+        let p = &f.responses[0].partitions[0];
+        assert_eq!(p.error_code, ErrorCode::None);
+        assert_eq!(
+            (p.diverging_epoch.epoch, p.diverging_epoch.end_offset),
+            (0, 0)
+        );
+        assert_eq!(record_count(&p.records), 0);
+    }
+
+    #[test]
+    fn a_waiting_fetch_ends_early_when_leadership_moves() {
+        // Before v11 the old leader cannot serve it at all: NOT_LEADER_OR_FOLLOWER.
+        let mut c = cluster(1);
+        let o = call(
+            &mut c,
+            1,
+            RequestBody::Fetch(fetch_req(0, 0, 1, 5000)),
+            10,
+            0,
+        );
+        let Outcome::Wait(Pending::Fetch(mut pending)) = o else {
+            panic!("expected a wait, got {o:?}")
+        };
+        assert!(pending.poll(&mut c, 10).is_none());
+        c.move_leader("t", 0, Some(2)).unwrap();
+        let f = pending.poll(&mut c, 20).expect("answered before max_wait");
+        assert_eq!(
+            f.responses[0].partitions[0].error_code,
+            ErrorCode::NotLeaderOrFollower
+        );
+        // v11+: followers serve consumers, but the consumer's leader epoch is now fenced.
+        let mut req = fetch_req(0, 0, 1, 5000);
+        req.topics[0].partitions[0].current_leader_epoch = 1;
+        let o = call(&mut c, 2, RequestBody::Fetch(req), 12, 30);
+        let Outcome::Wait(Pending::Fetch(mut pending)) = o else {
+            panic!("expected a wait, got {o:?}")
+        };
+        c.move_leader("t", 0, Some(3)).unwrap();
+        let f = pending.poll(&mut c, 40).expect("answered before max_wait");
+        assert_eq!(
+            f.responses[0].partitions[0].error_code,
+            ErrorCode::FencedLeaderEpoch
+        );
+    }
+
 }

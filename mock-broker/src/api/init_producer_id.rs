@@ -2,20 +2,25 @@
 //! Transactions are not modelled: a transactional id gets
 //! TRANSACTIONAL_ID_AUTHORIZATION_FAILED, a clear non-retriable error.
 
-use kwire_protocol::api::ResponseBody;
 use kwire_protocol::api::init_producer_id::{InitProducerIdRequest, InitProducerIdResponse};
-use kwire_protocol::{ApiKey, ErrorCode};
+use kwire_protocol::{ApiKey, ErrorCode, VersionRange};
 
-use super::Outcome;
-use crate::cluster::{BrokerId, Cluster};
+use super::{Outcome, RequestContext};
+use crate::cluster::Cluster;
+
+/// The request this module answers.
+pub type Request = InitProducerIdRequest;
+
+/// Advertised versions (Kafka 4.3's).
+pub const VERSIONS: VersionRange = VersionRange::parse("0-5");
 
 /// Handles an InitProducerId request.
 pub fn handle(
     cluster: &mut Cluster,
-    broker: BrokerId,
-    req: &InitProducerIdRequest,
-    version: i16,
+    ctx: &RequestContext<'_>,
+    req: InitProducerIdRequest,
 ) -> Outcome {
+    let broker = ctx.broker;
     let mut resp = InitProducerIdResponse {
         producer_id: -1,
         producer_epoch: -1,
@@ -31,5 +36,5 @@ pub fn handle(
         resp.producer_id = id;
         resp.producer_epoch = epoch;
     }
-    Outcome::Respond(ResponseBody::InitProducerId(resp), version)
+    ctx.respond(resp)
 }

@@ -2,22 +2,23 @@
 //! offset here), max timestamp (-3), earliest local (-4), earliest pending upload (-5: the log
 //! start, as there is no tiered storage), or the first offset at or after a timestamp.
 
-use kwire_protocol::api::ResponseBody;
 use kwire_protocol::api::list_offsets::{
     ListOffsetsPartitionResponse, ListOffsetsRequest, ListOffsetsResponse, ListOffsetsTopicResponse,
 };
-use kwire_protocol::{ApiKey, ErrorCode};
+use kwire_protocol::{ApiKey, ErrorCode, VersionRange};
 
-use super::Outcome;
-use crate::cluster::{BrokerId, Cluster};
+use super::{Outcome, RequestContext};
+use crate::cluster::Cluster;
+
+/// The request this module answers.
+pub type Request = ListOffsetsRequest;
+
+/// Advertised versions (Kafka 4.3's).
+pub const VERSIONS: VersionRange = VersionRange::parse("1-11");
 
 /// Handles a ListOffsets request.
-pub fn handle(
-    cluster: &mut Cluster,
-    broker: BrokerId,
-    req: &ListOffsetsRequest,
-    version: i16,
-) -> Outcome {
+pub fn handle(cluster: &mut Cluster, ctx: &RequestContext<'_>, req: ListOffsetsRequest) -> Outcome {
+    let broker = ctx.broker;
     let mut resp = ListOffsetsResponse::default();
     for t in &req.topics {
         let mut tr = ListOffsetsTopicResponse {
@@ -73,43 +74,17 @@ pub fn handle(
         }
         resp.topics.push(tr);
     }
-    Outcome::Respond(ResponseBody::ListOffsets(resp), version)
+    ctx.respond(resp)
 }
 
 #[cfg(test)]
 mod tests {
-    use kwire_protocol::RequestHeader;
-    use kwire_protocol::api::RequestBody;
     use kwire_protocol::api::list_offsets::{ListOffsetsPartition, ListOffsetsTopic};
+    use kwire_protocol::api::{RequestBody, ResponseBody};
 
     use super::*;
-    use crate::cluster::{ClusterConfig, TopicSpec};
-    use crate::test_util::batch_at;
-
-    fn list_offsets(c: &mut Cluster, ts: i64) -> (ErrorCode, i64, i64) {
-        let req = ListOffsetsRequest {
-            replica_id: -1,
-            topics: vec![ListOffsetsTopic {
-                name: "t".into(),
-                partitions: vec![ListOffsetsPartition {
-                    partition_index: 0,
-                    current_leader_epoch: -1,
-                    timestamp: ts,
-                    ..Default::default()
-                }],
-                ..Default::default()
-            }],
-            ..Default::default()
-        };
-        let header = RequestHeader::new(ApiKey::LIST_OFFSETS, 9, 1, Some("test"));
-        match crate::api::handle(c, 1, &header, RequestBody::ListOffsets(req), 0) {
-            Outcome::Respond(ResponseBody::ListOffsets(r), _) => {
-                let p = &r.topics[0].partitions[0];
-                (p.error_code, p.offset, p.timestamp)
-            }
-            other => panic!("{other:?}"),
-        }
-    }
+    use crate::cluster::{BrokerId, ClusterConfig, FollowerLag, TopicSpec};
+    use crate::test_util::*;
 
     #[test]
     fn earliest_is_the_log_start_after_retention() {
@@ -132,27 +107,114 @@ mod tests {
         }
         // At 200 the batch appended at 0 is 200 ms old, the one at 50 only 150: both gone.
         assert_eq!(
-            list_offsets(&mut c, -2),
+            list_offsets(&mut c, 1, -2, -1),
             (ErrorCode::None, 4, -1),
             "earliest"
         );
         assert_eq!(
-            list_offsets(&mut c, -4),
+            list_offsets(&mut c, 1, -4, -1),
             (ErrorCode::None, 4, -1),
             "earliest local"
         );
-        assert_eq!(list_offsets(&mut c, -1), (ErrorCode::None, 6, -1), "latest");
+        assert_eq!(list_offsets(&mut c, 1, -1, -1), (ErrorCode::None, 6, -1), "latest");
         // Timestamps of deleted records find the first record still there.
-        assert_eq!(list_offsets(&mut c, 0), (ErrorCode::None, 4, 30));
-        assert_eq!(list_offsets(&mut c, -3), (ErrorCode::None, 5, 31));
+        assert_eq!(list_offsets(&mut c, 1, 0, -1), (ErrorCode::None, 4, 30));
+        assert_eq!(list_offsets(&mut c, 1, -3, -1), (ErrorCode::None, 5, 31));
         c.tick(301);
         assert_eq!(
-            list_offsets(&mut c, -2),
+            list_offsets(&mut c, 1, -2, -1),
             (ErrorCode::None, 6, -1),
             "empty log"
         );
-        assert_eq!(list_offsets(&mut c, -1), (ErrorCode::None, 6, -1));
-        assert_eq!(list_offsets(&mut c, -3), (ErrorCode::None, -1, -1));
-        assert_eq!(list_offsets(&mut c, 0), (ErrorCode::None, -1, -1));
+        assert_eq!(list_offsets(&mut c, 1, -1, -1), (ErrorCode::None, 6, -1));
+        assert_eq!(list_offsets(&mut c, 1, -3, -1), (ErrorCode::None, -1, -1));
+        assert_eq!(list_offsets(&mut c, 1, 0, -1), (ErrorCode::None, -1, -1));
     }
+
+    fn list_offsets(c: &mut Cluster, broker: BrokerId, ts: i64, epoch: i32) -> (ErrorCode, i64, i64) {
+        let req = ListOffsetsRequest {
+            replica_id: -1,
+            topics: vec![ListOffsetsTopic {
+                name: "t".into(),
+                partitions: vec![ListOffsetsPartition {
+                    partition_index: 0,
+                    current_leader_epoch: epoch,
+                    timestamp: ts,
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        match call(c, broker, RequestBody::ListOffsets(req), 9, 0) {
+            Outcome::Respond(ResponseBody::ListOffsets(ListOffsetsResponse { topics, .. }), _) => {
+                let p = &topics[0].partitions[0];
+                (p.error_code, p.offset, p.timestamp)
+            }
+            o => panic!("{o:?}"),
+        }
+    }
+
+    #[test]
+    fn list_offsets_specials_and_timestamps() {
+        let mut c = cluster(1);
+        c.set_broker_lag(3, Some(FollowerLag::Stalled));
+        assert_eq!(list_offsets(&mut c, 1, -1, -1), (ErrorCode::None, 0, -1));
+        assert_eq!(
+            list_offsets(&mut c, 1, -3, -1),
+            (ErrorCode::None, -1, -1),
+            "empty: no max"
+        );
+        // Records at timestamps 100..103 and 200..203 (max in the middle of nothing special).
+        produce1(&mut c, 1, 0, batch_at(4, -1, 0, 0, 100), 0);
+        produce1(&mut c, 1, 0, batch_at(4, -1, 0, 0, 200), 0);
+        c.tick(MAX + 1); // 3 leaves the ISR: HW = 8
+        produce1(&mut c, 1, 0, batch_at(1, -1, 0, 0, 900), MAX + 1); // broker 2 copies at once...
+        c.tick(MAX + 1);
+        c.set_broker_lag(2, Some(FollowerLag::Stalled));
+        produce1(&mut c, 1, 0, batch_at(1, -1, 0, 0, 999), MAX + 1); // ...but not this one
+        c.tick(MAX + 1);
+        assert_eq!(c.partition("t", 0).unwrap().high_watermark, 9);
+        assert_eq!(
+            list_offsets(&mut c, 1, -1, -1),
+            (ErrorCode::None, 9, -1),
+            "latest = HW"
+        );
+        assert_eq!(
+            list_offsets(&mut c, 1, -2, -1),
+            (ErrorCode::None, 0, -1),
+            "earliest"
+        );
+        assert_eq!(
+            list_offsets(&mut c, 1, -4, -1),
+            (ErrorCode::None, 0, -1),
+            "earliest local"
+        );
+        assert_eq!(
+            list_offsets(&mut c, 1, -3, -1),
+            (ErrorCode::None, 8, 900),
+            "max timestamp below HW"
+        );
+        assert_eq!(
+            list_offsets(&mut c, 1, 102, -1),
+            (ErrorCode::None, 2, 102),
+            "record inside a batch"
+        );
+        assert_eq!(list_offsets(&mut c, 1, 150, -1), (ErrorCode::None, 4, 200));
+        assert_eq!(
+            list_offsets(&mut c, 1, 950, -1),
+            (ErrorCode::None, -1, -1),
+            "only above the HW"
+        );
+        assert_eq!(list_offsets(&mut c, 1, -7, -1).0, ErrorCode::InvalidRequest);
+        assert_eq!(
+            list_offsets(&mut c, 2, -1, -1).0,
+            ErrorCode::NotLeaderOrFollower
+        );
+        assert_eq!(
+            list_offsets(&mut c, 1, -1, 5).0,
+            ErrorCode::UnknownLeaderEpoch
+        );
+    }
+
 }

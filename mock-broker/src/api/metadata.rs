@@ -2,15 +2,20 @@
 //! replicas, ISR and offline replicas. Unknown topics are created when auto-creation is on and
 //! the request allows it.
 
-use kwire_protocol::api::ResponseBody;
 use kwire_protocol::api::metadata::{
     MetadataRequest, MetadataResponse, MetadataResponseBroker, MetadataResponsePartition,
     MetadataResponseTopic,
 };
-use kwire_protocol::{ApiKey, ErrorCode, Uuid};
+use kwire_protocol::{ApiKey, ErrorCode, Uuid, VersionRange};
 
-use super::Outcome;
-use crate::cluster::{BrokerId, Cluster, Topic, valid_topic_name};
+use super::{Outcome, RequestContext};
+use crate::cluster::{Cluster, Topic, valid_topic_name};
+
+/// The request this module answers.
+pub type Request = MetadataRequest;
+
+/// Advertised versions (Kafka 4.3's).
+pub const VERSIONS: VersionRange = VersionRange::parse("0-13");
 
 /// The brokers as Metadata lists them: live ones only, as Kafka does.
 pub fn brokers(cluster: &Cluster) -> Vec<MetadataResponseBroker> {
@@ -60,12 +65,8 @@ fn describe(cluster: &Cluster, t: &Topic) -> MetadataResponseTopic {
 }
 
 /// Handles a Metadata request.
-pub fn handle(
-    cluster: &mut Cluster,
-    broker: BrokerId,
-    req: &MetadataRequest,
-    version: i16,
-) -> Outcome {
+pub fn handle(cluster: &mut Cluster, ctx: &RequestContext<'_>, req: MetadataRequest) -> Outcome {
+    let (broker, version) = (ctx.broker, ctx.version());
     let mut resp = MetadataResponse {
         cluster_id: Some(cluster.config().cluster_id.clone()),
         ..Default::default()
@@ -83,7 +84,7 @@ pub fn handle(
                 });
             }
         }
-        return Outcome::Respond(ResponseBody::Metadata(resp), version);
+        return ctx.respond(resp);
     }
     // v0: an empty list means all topics; v1+: null means all topics.
     let all = match &req.topics {
@@ -144,5 +145,103 @@ pub fn handle(
     if version < 8 {
         resp.cluster_authorized_operations = i32::MIN;
     }
-    Outcome::Respond(ResponseBody::Metadata(resp), version)
+    ctx.respond(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use kwire_protocol::api::metadata::MetadataRequestTopic;
+    use kwire_protocol::api::{RequestBody, ResponseBody};
+
+    use super::*;
+    use crate::cluster::{BrokerId, ClusterConfig, TopicSpec};
+    use crate::test_util::*;
+
+    fn metadata(
+        c: &mut Cluster,
+        broker: BrokerId,
+        topics: Option<Vec<&str>>,
+        version: i16,
+        auto: bool,
+    ) -> MetadataResponse {
+        let req = MetadataRequest {
+            topics: topics.map(|t| {
+                t.into_iter()
+                    .map(|n| MetadataRequestTopic {
+                        name: Some(n.into()),
+                        ..Default::default()
+                    })
+                    .collect()
+            }),
+            allow_auto_topic_creation: auto,
+            ..Default::default()
+        };
+        match call(c, broker, RequestBody::Metadata(req), version, 0) {
+            Outcome::Respond(ResponseBody::Metadata(r), _) => r,
+            o => panic!("{o:?}"),
+        }
+    }
+
+    #[test]
+    fn metadata_shows_offline_replicas_and_leaderless_partitions() {
+        let mut c = Cluster::new(
+            ClusterConfig {
+                topics: vec![TopicSpec {
+                    name: "t".into(),
+                    partitions: 1,
+                    replication_factor: 2,
+                }],
+                ..ClusterConfig::default()
+            },
+            0,
+        )
+        .unwrap();
+        let r = metadata(&mut c, 1, None, 12, true);
+        assert_eq!(r.brokers.len(), 3);
+        assert_eq!(r.controller_id, 1);
+        assert_eq!(r.cluster_id.as_deref(), Some("kwire-mock-cluster"));
+        let p = &r.topics[0].partitions[0];
+        assert_eq!(
+            (p.leader_id, p.replica_nodes.clone(), p.isr_nodes.clone()),
+            (1, vec![1, 2], vec![1, 2])
+        );
+        assert!(!r.topics[0].topic_id.is_nil());
+        c.broker_down(2);
+        let r = metadata(&mut c, 1, Some(vec!["t"]), 12, true);
+        let p = &r.topics[0].partitions[0];
+        assert_eq!(r.brokers.len(), 2, "only live brokers");
+        assert_eq!((p.error_code, p.leader_id), (ErrorCode::None, 1));
+        assert_eq!(p.offline_replicas, vec![2]);
+        assert_eq!(p.isr_nodes, vec![1]);
+        c.broker_down(1);
+        let r = metadata(&mut c, 3, Some(vec!["t"]), 12, true);
+        let p = &r.topics[0].partitions[0];
+        assert_eq!(
+            (p.error_code, p.leader_id),
+            (ErrorCode::LeaderNotAvailable, -1)
+        );
+        assert_eq!(p.offline_replicas, vec![1, 2]);
+        assert_eq!(r.controller_id, 3);
+        // Topic ids only from v10.
+        let r = metadata(&mut c, 3, None, 9, true);
+        assert!(r.topics[0].topic_id.is_nil());
+    }
+
+    #[test]
+    fn metadata_auto_creates_only_when_allowed() {
+        let mut c = cluster(1);
+        let r = metadata(&mut c, 1, Some(vec!["new"]), 12, false);
+        assert_eq!(r.topics[0].error_code, ErrorCode::UnknownTopicOrPartition);
+        let r = metadata(&mut c, 1, Some(vec!["new"]), 12, true);
+        assert_eq!(r.topics[0].error_code, ErrorCode::None);
+        assert_eq!(r.topics[0].partitions.len(), 3);
+        let r = metadata(&mut c, 1, Some(vec!["bad/name"]), 12, true);
+        assert_eq!(r.topics[0].error_code, ErrorCode::InvalidTopicException);
+        // v0: an empty list means every topic.
+        let r = metadata(&mut c, 1, Some(vec![]), 0, true);
+        assert_eq!(r.topics.len(), 2);
+        let r = metadata(&mut c, 1, Some(vec![]), 1, true);
+        assert!(r.topics.is_empty());
+    }
+
 }

@@ -1,23 +1,99 @@
 //! Request handlers, one file per API: pure functions from a decoded request and the cluster
 //! model to what the broker does next. No IO here.
+//!
+//! Each handler module declares the request type it answers (`Request`), the versions the
+//! mock advertises for it (`VERSIONS`, Kafka 4.3's range for what it serves) and `handle`.
+//! The `apis!` list below is the only other place that names it: decoding, dispatch and the
+//! ApiVersions table derive from that list, so adding an API is one new file and one line.
 
-pub mod api_versions;
-pub mod fetch;
-pub mod init_producer_id;
-pub mod list_offsets;
-pub mod metadata;
-pub mod offset_for_leader_epoch;
-pub mod produce;
-#[cfg(test)]
-mod tests;
-
+use bytes::Bytes;
 use kwire_protocol::api::{RequestBody, ResponseBody};
-use kwire_protocol::{ApiKey, RequestHeader};
+use kwire_protocol::primitives::Decoder;
+use kwire_protocol::{ApiKey, DecodeError, Message, RequestHeader, VersionRange};
 
 use crate::cluster::{BrokerId, Cluster};
 
 pub use fetch::PendingFetch;
 pub use produce::PendingProduce;
+
+/// Declares the handler modules and derives from them the ApiVersions table
+/// ([`ADVERTISED`]), the decoding of request bodies ([`decode`]) and the dispatch
+/// ([`handle`]). Each line is `module: RequestBody variant`.
+macro_rules! apis {
+    ($( $module:ident: $variant:ident ),* $(,)?) => {
+        $( pub mod $module; )*
+
+        /// Every API the mock serves, with the versions it advertises, in key order.
+        pub const ADVERTISED: &[(ApiKey, VersionRange)] = &[
+            $( (<$module::Request as Message>::API_KEY, $module::VERSIONS), )*
+        ];
+
+        /// The versions of `api` the mock can read and answer: those it advertises that the
+        /// codec decodes (Produce is advertised from 0, as Kafka does, but only read from 3).
+        pub fn served(api: ApiKey, version: i16) -> bool {
+            $(
+                if api == <$module::Request as Message>::API_KEY {
+                    return $module::VERSIONS.contains(version)
+                        && <$module::Request as Message>::VERSIONS.contains(version);
+                }
+            )*
+            false
+        }
+
+        fn read_body(api: ApiKey, version: i16, body: &Bytes) -> Result<RequestBody, DecodeError> {
+            $(
+                if api == <$module::Request as Message>::API_KEY {
+                    return read::<$module::Request>(version, body).map(RequestBody::$variant);
+                }
+            )*
+            Err(DecodeError::UnsupportedVersion { api_key: api.0, version })
+        }
+
+        fn dispatch(cluster: &mut Cluster, ctx: &RequestContext<'_>, body: RequestBody) -> Outcome {
+            match body {
+                $( RequestBody::$variant(r) => $module::handle(cluster, ctx, r), )*
+                other => Outcome::Close(Close::Unsupported {
+                    api: other.api_key(),
+                    version: ctx.version(),
+                }),
+            }
+        }
+    };
+}
+
+apis! {
+    produce: Produce,
+    fetch: Fetch,
+    list_offsets: ListOffsets,
+    metadata: Metadata,
+    api_versions: ApiVersions,
+    init_producer_id: InitProducerId,
+    offset_for_leader_epoch: OffsetForLeaderEpoch,
+}
+
+/// One request as a handler sees it: the broker that received it, its header, and the model
+/// time it arrived at (Kafka's `RequestContext`, without the connection).
+#[derive(Debug, Clone, Copy)]
+pub struct RequestContext<'a> {
+    /// The broker that received the request.
+    pub broker: BrokerId,
+    /// The request's header (API, version, correlation and client id).
+    pub header: &'a RequestHeader,
+    /// Model time in milliseconds.
+    pub now: u64,
+}
+
+impl RequestContext<'_> {
+    /// The request's version, which the response is encoded at.
+    pub fn version(&self) -> i16 {
+        self.header.api_version
+    }
+
+    /// Responds with `body` at the request's version.
+    pub fn respond(&self, body: impl Into<ResponseBody>) -> Outcome {
+        Outcome::Respond(body.into(), self.version())
+    }
+}
 
 /// What a broker does with a request.
 #[derive(Debug)]
@@ -26,12 +102,134 @@ pub enum Outcome {
     Respond(ResponseBody, i16),
     /// Send nothing (Produce with acks=0).
     NoResponse,
-    /// Wait for followers (Produce with acks=all), then respond.
-    WaitAcks(PendingProduce),
-    /// Wait for data (Fetch below min_bytes), then respond.
-    WaitFetch(PendingFetch),
-    /// Close the connection (unsupported API or version, as Kafka does).
-    Disconnect(String),
+    /// Wait for the model (followers for acks=all, data for a Fetch), then respond.
+    Wait(Pending),
+    /// Close the connection without answering.
+    Close(Close),
+}
+
+/// Why a broker closes a connection instead of answering.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Close {
+    /// The broker is down: a crashed broker answers nothing.
+    #[error("broker {0} is down")]
+    BrokerDown(BrokerId),
+    /// An API key or version the broker does not serve: Kafka's `SocketServer` closes the
+    /// connection for those (ApiVersions excepted, see [`decode`]).
+    #[error("unsupported request {} ({api}) v{version}", api.name())]
+    Unsupported {
+        /// The API key.
+        api: ApiKey,
+        /// The version.
+        version: i16,
+    },
+    /// A body the request parser cannot read.
+    #[error("malformed {} ({api}) v{version}: {error}", api.name())]
+    Malformed {
+        /// The API key.
+        api: ApiKey,
+        /// The version.
+        version: i16,
+        /// What is wrong with it.
+        error: DecodeError,
+    },
+}
+
+/// A request waiting for the model.
+#[derive(Debug)]
+pub enum Pending {
+    /// An acks=all Produce waiting for its followers.
+    Produce(PendingProduce),
+    /// A Fetch waiting for `min_bytes`.
+    Fetch(PendingFetch),
+}
+
+impl Pending {
+    /// Model time at which the request answers with what there is.
+    pub fn deadline(&self) -> u64 {
+        match self {
+            Pending::Produce(p) => p.deadline,
+            Pending::Fetch(p) => p.deadline,
+        }
+    }
+
+    /// Looks again at the model at `now`: the final outcome (a response, or a close if the
+    /// broker went down meanwhile), or `None` to keep waiting.
+    pub fn poll(&mut self, cluster: &mut Cluster, now: u64) -> Option<Outcome> {
+        let broker = match self {
+            Pending::Produce(p) => p.broker(),
+            Pending::Fetch(p) => p.broker(),
+        };
+        if let Err(close) = answers(cluster, broker) {
+            return Some(Outcome::Close(close));
+        }
+        match self {
+            Pending::Produce(p) => p
+                .poll(cluster, now)
+                .map(|r| Outcome::Respond(r.into(), p.version())),
+            Pending::Fetch(p) => p
+                .poll(cluster, now)
+                .map(|r| Outcome::Respond(r.into(), p.version())),
+        }
+    }
+}
+
+/// The one rule for brokers that are down: a broker that is down has crashed, so it answers
+/// nothing — neither a new request nor one that was waiting when it went down (answering, e.g.
+/// NOT_LEADER_OR_FOLLOWER with a hint to the new leader, is what a dead Kafka broker never does).
+fn answers(cluster: &Cluster, broker: BrokerId) -> Result<(), Close> {
+    if cluster.is_up(broker) {
+        Ok(())
+    } else {
+        Err(Close::BrokerDown(broker))
+    }
+}
+
+/// Reads a request body as Kafka's request parser does: the generated `*Data.read` of the
+/// version, with what follows the body ignored (`AbstractRequest.parseRequest` never checks
+/// that the buffer was consumed; librdkafka's Metadata v13 request leaves bytes behind).
+fn read<M: Message>(version: i16, body: &Bytes) -> Result<M, DecodeError> {
+    M::decode_from(&mut Decoder::new(body), version)
+}
+
+/// A request the broker answers without the model, its body unread or unreadable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refused {
+    /// An ApiVersions request at a version the broker does not know: it gets the v0
+    /// UNSUPPORTED_VERSION answer with the ApiVersions range (KIP-511).
+    UnknownApiVersionsVersion,
+    /// Any other request the broker does not serve or cannot read: the connection closes.
+    Close(Close),
+}
+
+impl From<Refused> for Outcome {
+    fn from(r: Refused) -> Outcome {
+        match r {
+            Refused::UnknownApiVersionsVersion => api_versions::unsupported(),
+            Refused::Close(c) => Outcome::Close(c),
+        }
+    }
+}
+
+/// Decodes the body of a request as Kafka's `SocketServer` and request parser do: an
+/// ApiVersions request at any version is accepted (answered in v0 if unknown), any other key
+/// or version the broker does not serve closes the connection, and so does a body it cannot
+/// read.
+pub fn decode(header: &RequestHeader, body: &Bytes) -> Result<RequestBody, Refused> {
+    let (api, version) = (header.api_key, header.api_version);
+    if !served(api, version) {
+        if api == ApiKey::API_VERSIONS {
+            return Err(Refused::UnknownApiVersionsVersion);
+        }
+        return Err(Refused::Close(Close::Unsupported { api, version }));
+    }
+    read_body(api, version, body).map_err(|error| {
+        Refused::Close(Close::Malformed {
+            api,
+            version,
+            error,
+        })
+    })
 }
 
 /// Handles a decoded request on `broker` at model time `now`.
@@ -42,41 +240,191 @@ pub fn handle(
     body: RequestBody,
     now: u64,
 ) -> Outcome {
-    let v = header.api_version;
-    // A broker that is down has crashed: it answers nothing. The server closes its connections
-    // once it sees the broker go down, but a request can reach the model first; answering it
-    // (e.g. NOT_LEADER_OR_FOLLOWER with a KIP-951 hint to the new leader) is what a dead Kafka
-    // broker never does.
-    if !cluster.is_up(broker) {
-        return Outcome::Disconnect(format!("broker {broker} is down"));
+    if let Err(close) = answers(cluster, broker) {
+        return Outcome::Close(close);
     }
-    match body {
-        RequestBody::ApiVersions(r) => api_versions::handle(&r, v),
-        RequestBody::Metadata(r) => metadata::handle(cluster, broker, &r, v),
-        RequestBody::Produce(r) => produce::handle(cluster, broker, r, v, now),
-        RequestBody::InitProducerId(r) => init_producer_id::handle(cluster, broker, &r, v),
-        RequestBody::Fetch(r) => fetch::handle(cluster, broker, r, v, now),
-        RequestBody::ListOffsets(r) => list_offsets::handle(cluster, broker, &r, v),
-        RequestBody::OffsetForLeaderEpoch(r) => {
-            offset_for_leader_epoch::handle(cluster, broker, &r, v)
-        }
-        other => Outcome::Disconnect(format!("unsupported API {}", other.api_key())),
-    }
+    let ctx = RequestContext {
+        broker,
+        header,
+        now,
+    };
+    dispatch(cluster, &ctx, body)
 }
 
-/// The versions the mock advertises in ApiVersions. Produce advertises min 0 like Kafka 4.x
-/// (librdkafka refuses a broker that does not), though only v3+ can be sent.
-pub const ADVERTISED: &[(ApiKey, i16, i16)] = &[
-    (ApiKey::PRODUCE, 0, 13),
-    (ApiKey::FETCH, 4, 18),
-    (ApiKey::LIST_OFFSETS, 1, 11),
-    (ApiKey::METADATA, 0, 13),
-    (ApiKey::API_VERSIONS, 0, 5),
-    (ApiKey::INIT_PRODUCER_ID, 0, 5),
-    (ApiKey::OFFSET_FOR_LEADER_EPOCH, 2, 4),
-];
+#[cfg(test)]
+mod tests {
+    use kwire_protocol::ErrorCode;
+    use kwire_protocol::api::metadata::{MetadataRequest, MetadataRequestTopic};
 
-/// Whether the mock handles `(api, version)`.
-pub fn supported(api: ApiKey, version: i16) -> bool {
-    kwire_protocol::api::supported_versions(api, true).is_some_and(|r| r.contains(version))
+    use super::*;
+    use crate::cluster::{FollowerLag, Injection, Scope};
+    use crate::test_util::*;
+
+    #[test]
+    fn injected_errors_follow_their_scope_and_count() {
+        let mut c = cluster(2);
+        // Partition scope: only t/1, twice.
+        c.faults.inject(Injection::new(
+            ApiKey::PRODUCE,
+            Scope::Partition {
+                topic: "t".into(),
+                partition: 1,
+            },
+            ErrorCode::NotLeaderOrFollower,
+            2,
+        ));
+        assert_eq!(
+            produce1(&mut c, 1, 0, batch(1, -1, 0, 0), 0),
+            (ErrorCode::None, 0)
+        );
+        for _ in 0..2 {
+            assert_eq!(
+                produce1(&mut c, 2, 1, batch(1, -1, 0, 0), 0),
+                (ErrorCode::NotLeaderOrFollower, -1)
+            );
+        }
+        assert_eq!(
+            produce1(&mut c, 2, 1, batch(1, -1, 0, 0), 0),
+            (ErrorCode::None, 0)
+        );
+        // Broker scope: Metadata on broker 2 only.
+        c.faults.inject(Injection::new(
+            ApiKey::METADATA,
+            Scope::Broker { broker: 2 },
+            ErrorCode::RequestTimedOut,
+            1,
+        ));
+        let md = |c: &mut Cluster, b| match call(
+            c,
+            b,
+            RequestBody::Metadata(MetadataRequest {
+                topics: Some(vec![MetadataRequestTopic {
+                    name: Some("t".into()),
+                    ..Default::default()
+                }]),
+                ..Default::default()
+            }),
+            12,
+            0,
+        ) {
+            Outcome::Respond(ResponseBody::Metadata(r), _) => r,
+            o => panic!("{o:?}"),
+        };
+        assert_eq!(md(&mut c, 1).topics[0].error_code, ErrorCode::None);
+        assert_eq!(
+            md(&mut c, 2).topics[0].error_code,
+            ErrorCode::RequestTimedOut
+        );
+        assert_eq!(md(&mut c, 2).topics[0].error_code, ErrorCode::None);
+        // Cluster scope: the next Fetch anywhere.
+        c.faults.inject(Injection::new(
+            ApiKey::FETCH,
+            Scope::Cluster,
+            ErrorCode::NotLeaderOrFollower,
+            1,
+        ));
+        let f = fetched(call(
+            &mut c,
+            1,
+            RequestBody::Fetch(fetch_req(0, 0, 0, 0)),
+            12,
+            0,
+        ));
+        assert_eq!(
+            f.responses[0].partitions[0].error_code,
+            ErrorCode::NotLeaderOrFollower
+        );
+        let f = fetched(call(
+            &mut c,
+            1,
+            RequestBody::Fetch(fetch_req(0, 0, 0, 0)),
+            12,
+            0,
+        ));
+        assert_eq!(f.responses[0].partitions[0].error_code, ErrorCode::None);
+        assert_eq!(c.faults.injected, 4);
+    }
+
+    #[test]
+    fn a_broker_that_is_down_answers_nothing() {
+        // The model takes a broker down before the server closes its connections: a request that
+        // reaches the handlers in between must not be answered. Answering it used to send
+        // NOT_LEADER_OR_FOLLOWER with a KIP-951 hint (new leader, new epoch) from a dead broker;
+        // franz-go took the hint's epoch, then ignored every later Metadata answer and stopped
+        // producing to the partition for good.
+        let mut c = cluster(1);
+        assert_eq!(c.partition("t", 0).unwrap().leader, Some(1));
+        c.broker_down(1);
+        let o = call(
+            &mut c,
+            1,
+            RequestBody::Produce(produce("t", 0, -1, 1000, batch(1, -1, 0, 0))),
+            10,
+            0,
+        );
+        assert!(
+            matches!(o, Outcome::Close(Close::BrokerDown(1))),
+            "got {o:?}"
+        );
+        let o = call(
+            &mut c,
+            1,
+            RequestBody::Metadata(MetadataRequest::default()),
+            12,
+            0,
+        );
+        assert!(
+            matches!(o, Outcome::Close(Close::BrokerDown(1))),
+            "got {o:?}"
+        );
+        c.broker_up(1);
+        let r = produced(call(
+            &mut c,
+            1,
+            RequestBody::Produce(produce("t", 0, 1, 1000, batch(1, -1, 0, 0))),
+            10,
+            0,
+        ));
+        assert_eq!(
+            r.responses[0].partition_responses[0].error_code,
+            ErrorCode::NotLeaderOrFollower
+        );
+
+        // Requests already waiting when the broker goes down are not answered either.
+        let mut c = cluster(1);
+        c.set_default_lag(FollowerLag::Stalled);
+        let o = call(
+            &mut c,
+            1,
+            RequestBody::Produce(produce("t", 0, -1, 1000, batch(1, -1, 0, 0))),
+            10,
+            0,
+        );
+        let Outcome::Wait(mut produce_wait) = o else {
+            panic!("expected a wait, got {o:?}")
+        };
+        let o = call(
+            &mut c,
+            1,
+            RequestBody::Fetch(fetch_req(0, 0, 1 << 20, 5000)),
+            10,
+            0,
+        );
+        let Outcome::Wait(mut fetch_wait) = o else {
+            panic!("expected a wait, got {o:?}")
+        };
+        assert!(produce_wait.poll(&mut c, 5).is_none());
+        assert!(fetch_wait.poll(&mut c, 5).is_none());
+        c.broker_down(1);
+        // They end in a close, even at their deadlines (which would answer were it up).
+        for now in [10, 6000] {
+            for w in [&mut produce_wait, &mut fetch_wait] {
+                let o = w.poll(&mut c, now);
+                assert!(
+                    matches!(o, Some(Outcome::Close(Close::BrokerDown(1)))),
+                    "got {o:?}"
+                );
+            }
+        }
+    }
 }

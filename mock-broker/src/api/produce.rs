@@ -4,15 +4,21 @@
 //! NOT_ENOUGH_REPLICAS_AFTER_APPEND when it shrank after). Partitions this broker does not lead
 //! get NOT_LEADER_OR_FOLLOWER with the current leader (v10+).
 
-use kwire_protocol::api::ResponseBody;
 use kwire_protocol::api::produce::{
     LeaderIdAndEpoch, NodeEndpoint, PartitionProduceResponse, ProduceRequest, ProduceResponse,
     TopicProduceResponse,
 };
-use kwire_protocol::{ApiKey, ErrorCode};
+use kwire_protocol::{ApiKey, ErrorCode, VersionRange};
 
-use super::Outcome;
+use super::{Outcome, Pending, RequestContext};
 use crate::cluster::{AckState, BrokerId, Cluster};
+
+/// The request this module answers.
+pub type Request = ProduceRequest;
+
+/// Advertised versions: Kafka 4.x advertises Produce from 0 (librdkafka refuses a broker that
+/// does not), though only v3+ can be sent.
+pub const VERSIONS: VersionRange = VersionRange::parse("0-13");
 
 /// One partition waiting for acks=all.
 #[derive(Debug, Clone)]
@@ -44,13 +50,14 @@ impl PendingProduce {
         self.version
     }
 
+    /// The broker that received the request.
+    pub fn broker(&self) -> BrokerId {
+        self.broker
+    }
+
     /// Looks again at the cluster: returns the response once every partition is done or the
-    /// deadline has passed; never while the broker is down (a dead broker answers nothing).
+    /// deadline has passed (see [`Pending::poll`] for a broker that went down meanwhile).
     pub fn poll(&mut self, cluster: &Cluster, now: u64) -> Option<ProduceResponse> {
-        // A broker that went down answers nothing; its connection is closed.
-        if !cluster.is_up(self.broker) {
-            return None;
-        }
         let timed_out = now >= self.deadline;
         let response = &mut self.response;
         self.waits.retain(|w| {
@@ -105,13 +112,8 @@ fn leader_hint(cluster: &Cluster, topic: &str, partition: i32) -> LeaderIdAndEpo
 }
 
 /// Handles a Produce request.
-pub fn handle(
-    cluster: &mut Cluster,
-    broker: BrokerId,
-    req: ProduceRequest,
-    version: i16,
-    now: u64,
-) -> Outcome {
+pub fn handle(cluster: &mut Cluster, ctx: &RequestContext<'_>, req: ProduceRequest) -> Outcome {
+    let (broker, version, now) = (ctx.broker, ctx.version(), ctx.now);
     let acks = req.acks;
     let mut resp = ProduceResponse::default();
     let mut waits = Vec::new();
@@ -214,7 +216,7 @@ pub fn handle(
         return Outcome::NoResponse;
     }
     if waits.is_empty() {
-        return Outcome::Respond(ResponseBody::Produce(resp), version);
+        return ctx.respond(resp);
     }
     cluster.tick(now);
     let mut pending = PendingProduce {
@@ -225,7 +227,172 @@ pub fn handle(
         deadline: now.saturating_add(u64::try_from(req.timeout_ms.max(0)).unwrap_or(0)),
     };
     match pending.poll(cluster, now) {
-        Some(r) => Outcome::Respond(ResponseBody::Produce(r), version),
-        None => Outcome::WaitAcks(pending),
+        Some(r) => ctx.respond(r),
+        None => Outcome::Wait(Pending::Produce(pending)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use kwire_protocol::api::RequestBody;
+
+    use super::*;
+    use crate::cluster::{FollowerLag, Injection, Scope};
+    use crate::test_util::*;
+
+    #[test]
+    fn acks_zero_gets_no_response_and_bad_acks_are_refused() {
+        let mut c = cluster(1);
+        let o = call(
+            &mut c,
+            1,
+            RequestBody::Produce(produce("t", 0, 0, 1000, batch(2, -1, 0, 0))),
+            9,
+            0,
+        );
+        assert!(matches!(o, Outcome::NoResponse));
+        assert_eq!(c.partition("t", 0).unwrap().log_end_offset(), 2);
+        let r = produced(call(
+            &mut c,
+            1,
+            RequestBody::Produce(produce("t", 0, 2, 1000, batch(1, -1, 0, 0))),
+            9,
+            0,
+        ));
+        assert_eq!(
+            r.responses[0].partition_responses[0].error_code,
+            ErrorCode::InvalidRequiredAcks
+        );
+        assert_eq!(c.partition("t", 0).unwrap().log_end_offset(), 2);
+    }
+
+    #[test]
+    fn acks_all_waits_for_the_followers_then_answers() {
+        let mut c = cluster(1);
+        c.set_default_lag(FollowerLag::Millis(50));
+        let o = call(
+            &mut c,
+            1,
+            RequestBody::Produce(produce("t", 0, -1, 1000, batch(3, -1, 0, 0))),
+            9,
+            0,
+        );
+        let Outcome::Wait(Pending::Produce(mut pending)) = o else {
+            panic!("expected a wait, got {o:?}")
+        };
+        assert!(pending.poll(&c, 10).is_none());
+        c.tick(50);
+        let r = pending.poll(&c, 50).expect("replicated");
+        let p = &r.responses[0].partition_responses[0];
+        assert_eq!((p.error_code, p.base_offset), (ErrorCode::None, 0));
+    }
+
+    #[test]
+    fn acks_all_times_out_at_the_request_deadline() {
+        let mut c = cluster(1);
+        c.set_default_lag(FollowerLag::Stalled);
+        let o = call(
+            &mut c,
+            1,
+            RequestBody::Produce(produce("t", 0, -1, 100, batch(3, -1, 0, 0))),
+            9,
+            0,
+        );
+        let Outcome::Wait(Pending::Produce(mut pending)) = o else {
+            panic!("expected a wait, got {o:?}")
+        };
+        assert_eq!(pending.deadline, 100);
+        c.tick(99);
+        assert!(pending.poll(&c, 99).is_none());
+        c.tick(100);
+        let r = pending.poll(&c, 100).expect("deadline");
+        let p = &r.responses[0].partition_responses[0];
+        assert_eq!(
+            (p.error_code, p.base_offset),
+            (ErrorCode::RequestTimedOut, -1)
+        );
+        // The records stay in the leader's log (Kafka does not roll back), above the HW.
+        let part = c.partition("t", 0).unwrap();
+        assert_eq!((part.log_end_offset(), part.high_watermark), (3, 0));
+    }
+
+    #[test]
+    fn idempotent_duplicates_get_the_original_offset_and_gaps_are_refused() {
+        let mut c = cluster(1);
+        assert_eq!(
+            produce1(&mut c, 1, 0, batch(3, 7, 0, 0), 0),
+            (ErrorCode::None, 0)
+        );
+        assert_eq!(
+            produce1(&mut c, 1, 0, batch(2, 7, 0, 3), 0),
+            (ErrorCode::None, 3)
+        );
+        // A retry of the first batch: success with offset 0, nothing appended.
+        assert_eq!(
+            produce1(&mut c, 1, 0, batch(3, 7, 0, 0), 0),
+            (ErrorCode::None, 0)
+        );
+        assert_eq!(c.partition("t", 0).unwrap().log_end_offset(), 5);
+        assert_eq!(c.stats().duplicates, 1);
+        // A gap.
+        assert_eq!(
+            produce1(&mut c, 1, 0, batch(1, 7, 0, 9), 0).0,
+            ErrorCode::OutOfOrderSequenceNumber
+        );
+        // A new epoch must start at 0; then the old epoch is fenced.
+        assert_eq!(
+            produce1(&mut c, 1, 0, batch(1, 7, 1, 5), 0).0,
+            ErrorCode::OutOfOrderSequenceNumber
+        );
+        assert_eq!(
+            produce1(&mut c, 1, 0, batch(1, 7, 1, 0), 0),
+            (ErrorCode::None, 5)
+        );
+        assert_eq!(
+            produce1(&mut c, 1, 0, batch(1, 7, 0, 5), 0).0,
+            ErrorCode::InvalidProducerEpoch
+        );
+        assert_eq!(c.partition("t", 0).unwrap().log_end_offset(), 6);
+    }
+
+    #[test]
+    fn an_after_append_error_makes_the_retry_a_duplicate() {
+        let mut c = cluster(1);
+        c.faults.inject(Injection::new(
+            ApiKey::PRODUCE,
+            Scope::Cluster,
+            ErrorCode::RequestTimedOut,
+            1,
+        ));
+        let b = batch(4, 11, 0, 0);
+        assert_eq!(
+            produce1(&mut c, 1, 0, b.clone(), 0),
+            (ErrorCode::RequestTimedOut, -1)
+        );
+        assert_eq!(
+            c.partition("t", 0).unwrap().log_end_offset(),
+            4,
+            "appended anyway"
+        );
+        assert_eq!(produce1(&mut c, 1, 0, b, 0), (ErrorCode::None, 0));
+        assert_eq!(c.partition("t", 0).unwrap().log_end_offset(), 4);
+        assert_eq!(c.stats().duplicates, 1);
+    }
+
+    #[test]
+    fn not_leader_answers_carry_the_current_leader() {
+        let mut c = cluster(1);
+        let r = produced(call(
+            &mut c,
+            2,
+            RequestBody::Produce(produce("t", 0, 1, 1000, batch(1, -1, 0, 0))),
+            10,
+            0,
+        ));
+        let p = &r.responses[0].partition_responses[0];
+        assert_eq!(p.error_code, ErrorCode::NotLeaderOrFollower);
+        assert_eq!(p.current_leader.leader_id, 1);
+        assert_eq!(r.node_endpoints.len(), 1);
+        assert_eq!(r.node_endpoints[0].node_id, 1);
     }
 }

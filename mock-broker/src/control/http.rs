@@ -29,8 +29,8 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
 use super::scenario::{self, Scenario};
-use super::{Action, ControlError};
-use crate::server::Controller;
+use super::{Action, ControlError, Controller};
+use crate::server::ConnectionFaults;
 
 fn error(status: StatusCode, message: impl std::fmt::Display) -> Response {
     (status, axum::Json(json!({ "error": message.to_string() }))).into_response()
@@ -191,7 +191,7 @@ async fn connection(AxState(c): AxState<Controller>, body: Bytes) -> Response {
 async fn clear_connection(AxState(c): AxState<Controller>) -> Response {
     let brokers: Vec<i32> = c.connection_faults().keys().copied().collect();
     for b in brokers {
-        c.set_connection_faults(b, crate::server::ConnectionFaults::default());
+        c.set_connection_faults(b, ConnectionFaults::default());
     }
     axum::Json(json!({ "action": "connection_faults", "changed": true })).into_response()
 }
@@ -225,11 +225,8 @@ pub fn router(controller: Controller) -> Router {
 
 /// Serves the control endpoint on `listener` until the cluster shuts down.
 pub(crate) async fn serve(controller: Controller, listener: TcpListener) {
-    let mut shutdown = controller.shared.shutdown.subscribe();
-    let app = router(controller);
-    let stop = async move {
-        let _ = shutdown.wait_for(|s| *s).await;
-    };
+    let app = router(controller.clone());
+    let stop = async move { controller.stopped().await };
     if let Err(e) = axum::serve(listener, app)
         .with_graceful_shutdown(stop)
         .await

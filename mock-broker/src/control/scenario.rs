@@ -17,8 +17,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::{Action, Applied, ControlError};
-use crate::server::Controller;
+use super::{Action, Applied, ControlError, Controller};
 
 /// One timed action.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,20 +6,21 @@
 //! prefix is checked against `socket.request.max.bytes` before anything is reserved, and it
 //! grows only as bytes actually arrive (a claimed 100 MiB frame does not reserve 100 MiB).
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use bytes::BytesMut;
-use kwire_protocol::api::response_header_version;
-use kwire_protocol::api::{RequestBody, ResponseBody};
+use kwire_protocol::api::{ResponseBody, response_header_version};
 use kwire_protocol::frame::{decode_request_header, frame_len, split_frame, write_sized};
 use kwire_protocol::{ApiKey, EncodeError, RequestHeader, ResponseHeader};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use super::handle::{Metrics, Shared};
-use crate::api::{self, Outcome};
+use super::metrics::Metrics;
+use super::shared::{ConnectionLife, Shared};
+use crate::api::{self, Close, Outcome, Pending};
 use crate::cluster::BrokerId;
 
 /// Bytes reserved for reading when no frame size is known yet.
@@ -61,10 +62,8 @@ pub(crate) async fn run(shared: Arc<Shared>, broker: BrokerId, mut sock: TcpStre
     Metrics::add(&shared.metrics.connections_total, 1);
     let _open = Open(shared.clone());
     let peer = sock.peer_addr().ok();
-    let mut shutdown = shared.shutdown.subscribe();
-    let mut up = shared.up[&broker].subscribe();
-    // Accepted just as the broker went down: `changed()` would not fire for that, so look.
-    if !*up.borrow_and_update() {
+    let mut life = shared.connection_life(broker);
+    if !life.alive() {
         return;
     }
     let max_frame = shared.max_frame;
@@ -92,56 +91,41 @@ pub(crate) async fn run(shared: Arc<Shared>, broker: BrokerId, mut sock: TcpStre
                     return;
                 }
             };
-            if let Ok(k) = usize::try_from(header.api_key.0)
-                && let Some(c) = shared.metrics.requests.get(k)
-            {
-                Metrics::add(c, 1);
-            }
-            let outcome = dispatch(&shared, broker, &header, &body);
+            shared.metrics.request(header.api_key);
+            let mut outcome = match api::decode(&header, &body) {
+                Ok(req) => {
+                    let outcome = {
+                        let mut c = shared.lock();
+                        let now = shared.now();
+                        api::handle(&mut c, broker, &header, req, now)
+                    };
+                    shared.changed();
+                    outcome
+                }
+                Err(refused) => refused.into(),
+            };
             drop((payload, body));
+            let is_produce = header.api_key == ApiKey::PRODUCE;
+            if let Outcome::Wait(pending) = outcome {
+                if is_produce && shared.take_drop_after_append(broker) {
+                    tracing::info!(broker, ?peer, "fault: dropping connection after append");
+                    return;
+                }
+                match wait(&shared, pending, &mut life).await {
+                    Some(o) => outcome = o,
+                    None => return,
+                }
+            }
             let reply = match outcome {
                 Outcome::Respond(body, v) => Some((body, v)),
                 Outcome::NoResponse => None,
-                Outcome::Disconnect(why) => {
-                    tracing::warn!(broker, ?peer, api = %header.api_key, version = header.api_version, "{why}; closing connection");
+                Outcome::Close(why) => {
+                    closing(&shared, broker, peer, &header, &why);
                     return;
                 }
-                Outcome::WaitAcks(mut pending) => {
-                    if shared.take_drop_after_append(broker) {
-                        tracing::info!(broker, ?peer, "fault: dropping connection after append");
-                        return;
-                    }
-                    let v = pending.version();
-                    let deadline = pending.deadline;
-                    let resp = wait(&shared, deadline, &mut shutdown, &mut up, |s| {
-                        let c = s.lock();
-                        pending.poll(&c, s.now())
-                    })
-                    .await;
-                    match resp {
-                        Some(r) => Some((ResponseBody::Produce(r), v)),
-                        None => return,
-                    }
-                }
-                Outcome::WaitFetch(mut pending) => {
-                    let v = pending.version();
-                    let deadline = pending.deadline;
-                    let resp = wait(&shared, deadline, &mut shutdown, &mut up, |s| {
-                        let mut c = s.lock();
-                        let now = s.now();
-                        pending.poll(&mut c, now)
-                    })
-                    .await;
-                    match resp {
-                        Some(r) => Some((ResponseBody::Fetch(r), v)),
-                        None => return,
-                    }
-                }
+                Outcome::Wait(_) => unreachable!("a wait ends in a response or a close"),
             };
-            if header.api_key == ApiKey::PRODUCE
-                && reply.is_some()
-                && shared.take_drop_after_append(broker)
-            {
+            if is_produce && reply.is_some() && shared.take_drop_after_append(broker) {
                 tracing::info!(broker, ?peer, "fault: dropping connection after append");
                 return;
             }
@@ -158,8 +142,7 @@ pub(crate) async fn run(shared: Arc<Shared>, broker: BrokerId, mut sock: TcpStre
             if faults.latency_ms > 0 {
                 tokio::select! {
                     _ = tokio::time::sleep(Duration::from_millis(faults.latency_ms)) => {}
-                    _ = shutdown.changed() => return,
-                    _ = up.changed() => return, // any change since we started includes a stop
+                    _ = life.ended() => return,
                 }
             }
             while shared.faults_for(broker).stall {
@@ -167,15 +150,13 @@ pub(crate) async fn run(shared: Arc<Shared>, broker: BrokerId, mut sock: TcpStre
                 tokio::select! {
                     _ = unstall => {}
                     _ = tokio::time::sleep(Duration::from_millis(100)) => {}
-                    _ = shutdown.changed() => return,
-                    _ = up.changed() => return, // any change since we started includes a stop
+                    _ = life.ended() => return,
                 }
             }
             // A slow reader only holds up its own connection: nothing more is read meanwhile.
             tokio::select! {
                 r = sock.write_all(&out) => if r.is_err() { return },
-                _ = shutdown.changed() => return,
-                _ = up.changed() => return, // any change since we started includes a stop
+                _ = life.ended() => return,
             }
             Metrics::add(&shared.metrics.bytes_out, out.len() as u64);
             if out.capacity() > KEEP_CAPACITY {
@@ -200,68 +181,80 @@ pub(crate) async fn run(shared: Arc<Shared>, broker: BrokerId, mut sock: TcpStre
                 tracing::debug!(broker, ?peer, "idle; closing connection");
                 return;
             }
-            _ = shutdown.changed() => return,
-            // Any change since the connection started means the broker stopped (and maybe
-            // restarted already): a restarted broker has none of its old connections.
-            _ = up.changed() => {
-                tracing::debug!(broker, ?peer, "broker down; closing connection");
+            _ = life.ended() => {
+                tracing::debug!(broker, ?peer, "broker down or shutting down; closing connection");
                 return;
             },
         }
     }
 }
 
-fn dispatch(
+/// Counts and logs a connection the broker closes instead of answering. An unsupported API
+/// or version is logged at WARN once per client (address and client id) and API, so that a
+/// user learns why a client gave up without a line per reconnect.
+fn closing(
     shared: &Shared,
     broker: BrokerId,
+    peer: Option<SocketAddr>,
     header: &RequestHeader,
-    body: &bytes::Bytes,
-) -> Outcome {
-    let (key, version) = (header.api_key, header.api_version);
-    if !api::supported(key, version) {
-        if key == ApiKey::API_VERSIONS {
-            return api::api_versions::unsupported();
+    why: &Close,
+) {
+    let client = header.client_id.as_deref().unwrap_or("");
+    match why {
+        Close::BrokerDown(_) => {
+            tracing::debug!(broker, ?peer, "{why}; closing connection");
         }
-        Metrics::add(&shared.metrics.unsupported, 1);
-        return Outcome::Disconnect(format!("unsupported request {key} v{version}"));
-    }
-    let req = match RequestBody::decode(key, version, body) {
-        Ok(r) => r,
-        Err(e) => {
+        Close::Unsupported { api, .. } => {
+            Metrics::add(&shared.metrics.unsupported, 1);
+            let ip = peer.map(|p| p.ip());
+            if shared.first_unsupported(ip, client, *api) {
+                tracing::warn!(
+                    broker,
+                    ?peer,
+                    client_id = client,
+                    "{why}: the mock does not serve it, and closes the connection as Kafka does; the client may give up (further ones from this client are logged at DEBUG)"
+                );
+            } else {
+                tracing::debug!(
+                    broker,
+                    ?peer,
+                    client_id = client,
+                    "{why}; closing connection"
+                );
+            }
+        }
+        Close::Malformed { .. } => {
             Metrics::add(&shared.metrics.bad_requests, 1);
-            return Outcome::Disconnect(format!("malformed {key} v{version}: {e}"));
+            tracing::warn!(
+                broker,
+                ?peer,
+                client_id = client,
+                "{why}; closing connection"
+            );
         }
-    };
-    let outcome = {
-        let mut c = shared.lock();
-        let now = shared.now();
-        api::handle(&mut c, broker, header, req, now)
-    };
-    shared.changed();
-    outcome
+    }
 }
 
-/// Waits for `poll` to produce a result: after every model change, and at `deadline`.
-async fn wait<T>(
-    shared: &Shared,
-    deadline: u64,
-    shutdown: &mut tokio::sync::watch::Receiver<bool>,
-    up: &mut tokio::sync::watch::Receiver<bool>,
-    mut poll: impl FnMut(&Shared) -> Option<T>,
-) -> Option<T> {
+/// Waits for a pending request's outcome: it looks again after every model change, and at its
+/// deadline. `None` if the connection must close meanwhile.
+async fn wait(shared: &Shared, mut pending: Pending, life: &mut ConnectionLife) -> Option<Outcome> {
+    let deadline = pending.deadline();
     loop {
         let notified = shared.changed.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
-        if let Some(r) = poll(shared) {
-            return Some(r);
+        let polled = {
+            let mut c = shared.lock();
+            pending.poll(&mut c, shared.now())
+        };
+        if polled.is_some() {
+            return polled;
         }
         let left = deadline.saturating_sub(shared.now());
         tokio::select! {
             _ = notified => {}
             _ = tokio::time::sleep(Duration::from_millis(left.max(1))) => {}
-            _ = shutdown.changed() => return None,
-            _ = up.changed() => return None,
+            _ = life.ended() => return None,
         }
     }
 }

@@ -3,17 +3,19 @@
 //! same port.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use tokio::net::TcpListener;
 
-use std::sync::atomic::Ordering;
-
-use super::handle::{Metrics, Shared};
+use super::metrics::Metrics;
+use super::shared::Shared;
 use crate::cluster::BrokerId;
 
+/// Accepts connections for broker `id` until shutdown, closing and reopening the port as the
+/// broker goes down and comes back.
 pub(crate) async fn serve(shared: Arc<Shared>, id: BrokerId, listener: TcpListener) {
     let mut shutdown = shared.shutdown.subscribe();
-    let mut up = shared.up[&id].subscribe();
+    let mut up = shared.watch_up(id);
     let addr = match listener.local_addr() {
         Ok(a) => a,
         Err(e) => {

@@ -1,0 +1,326 @@
+//! [`Controller`]: the handle every way of driving a running cluster goes through — the Rust
+//! API, scenario files and the HTTP control endpoint. Each operation locks the model, advances
+//! it to now, changes it and wakes the requests waiting on it.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use kwire_protocol::ErrorCode;
+
+use super::action::{Action, Applied, ControlError};
+use super::state::{self, State};
+use crate::cluster::{BrokerId, Cluster, FollowerLag, Injection, Scope, TopicError, TopicSpec};
+use crate::server::{ConnectionFaults, ServerStats, Shared};
+
+/// A cheap, cloneable handle to a running cluster's model and faults: what the Rust API, the
+/// scenario runner and the HTTP control endpoint all drive. It does not keep the cluster
+/// running: dropping the [`crate::MockCluster`] stops it.
+#[derive(Clone)]
+pub struct Controller {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Controller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Controller").finish_non_exhaustive()
+    }
+}
+
+impl Controller {
+    /// Runs `f` on the cluster model (inspect state, create topics, inject errors...), after
+    /// advancing replication to now. Waiting requests look again afterwards.
+    pub fn with_cluster<R>(&self, f: impl FnOnce(&mut Cluster) -> R) -> R {
+        self.shared.with_cluster(f)
+    }
+
+    /// Stops a broker: its connections close, new ones are refused, its partitions fail over.
+    /// Returns false if it was already down (or does not exist).
+    pub fn broker_down(&self, id: BrokerId) -> bool {
+        let done = self.with_cluster(|c| c.broker_down(id));
+        if done {
+            self.shared.set_up(id, false);
+        }
+        done
+    }
+
+    /// Restarts a broker: it listens again, its replicas truncate what their leaders lack and
+    /// catch up. Returns false if it was already up (or does not exist).
+    pub fn broker_up(&self, id: BrokerId) -> bool {
+        let done = self.with_cluster(|c| c.broker_up(id));
+        if done {
+            self.shared.set_up(id, true);
+        }
+        done
+    }
+
+    /// Moves a partition's leadership (to the next eligible replica when `to` is `None`).
+    pub fn move_leader(
+        &self,
+        topic: &str,
+        partition: i32,
+        to: Option<BrokerId>,
+    ) -> Result<BrokerId, ErrorCode> {
+        self.with_cluster(|c| c.move_leader(topic, partition, to))
+    }
+
+    /// Sets a partition's ISR (the leader always stays in it). A follower removed from the
+    /// ISR rejoins once it is caught up: stall it with [`Controller::set_lag`] to keep it out.
+    pub fn set_isr(
+        &self,
+        topic: &str,
+        partition: i32,
+        isr: Vec<BrokerId>,
+    ) -> Result<(), ErrorCode> {
+        self.with_cluster(|c| c.set_isr(topic, partition, isr))
+    }
+
+    /// Reassigns a partition's replicas ("set followers").
+    pub fn set_replicas(
+        &self,
+        topic: &str,
+        partition: i32,
+        replicas: Vec<BrokerId>,
+    ) -> Result<(), ErrorCode> {
+        self.with_cluster(|c| c.set_replicas(topic, partition, replicas))
+    }
+
+    /// Sets follower lag: for one follower of one partition (`partition = Some((topic, p))`
+    /// and `broker = Some(b)`), for every partition a broker follows (`broker` only), or the
+    /// default for all (neither). `lag = None` removes the override.
+    pub fn set_lag(
+        &self,
+        broker: Option<BrokerId>,
+        partition: Option<(&str, i32)>,
+        lag: Option<FollowerLag>,
+    ) -> Result<(), ErrorCode> {
+        self.with_cluster(|c| match (broker, partition) {
+            (Some(b), Some((t, p))) => c.set_partition_lag(t, p, b, lag),
+            (Some(b), None) => {
+                if c.set_broker_lag(b, lag) {
+                    Ok(())
+                } else {
+                    Err(ErrorCode::BrokerNotAvailable)
+                }
+            }
+            (None, None) => {
+                c.set_default_lag(lag.unwrap_or_default());
+                Ok(())
+            }
+            (None, Some(_)) => Err(ErrorCode::InvalidRequest),
+        })
+    }
+
+    /// Injects an error for the next requests of an API.
+    pub fn inject(&self, injection: Injection) {
+        self.with_cluster(|c| c.faults.inject(injection));
+    }
+
+    /// Removes every pending injected error.
+    pub fn clear_injections(&self) {
+        self.with_cluster(|c| c.faults.clear());
+    }
+
+    /// Sets connection-level faults for a broker (0 = every broker).
+    pub fn set_connection_faults(&self, broker: BrokerId, faults: ConnectionFaults) {
+        self.shared.set_connection_faults(broker, faults);
+    }
+
+    /// The connection-level faults set per broker (0 = every broker).
+    pub fn connection_faults(&self) -> BTreeMap<BrokerId, ConnectionFaults> {
+        self.shared.connection_faults()
+    }
+
+    /// Creates a topic.
+    pub fn create_topic(
+        &self,
+        name: &str,
+        partitions: i32,
+        replication_factor: i16,
+    ) -> Result<(), TopicError> {
+        self.with_cluster(|c| {
+            c.create_topic(&TopicSpec {
+                name: name.into(),
+                partitions,
+                replication_factor,
+            })
+            .map(|_| ())
+        })
+    }
+
+    /// Model time (ms since start).
+    pub fn now_ms(&self) -> u64 {
+        self.shared.now()
+    }
+
+    /// The server's counters.
+    pub fn server_stats(&self) -> ServerStats {
+        self.shared.metrics.snapshot()
+    }
+
+    /// Applies one action now.
+    pub fn apply(&self, action: &Action) -> Result<Applied, ControlError> {
+        let name = action.name();
+        let refused = |error: ErrorCode| ControlError::Refused {
+            action: name,
+            error,
+        };
+        let mut out = Applied {
+            action: name,
+            changed: true,
+            leader: None,
+        };
+        match action {
+            Action::BrokerDown { broker } => {
+                self.check_broker(*broker)?;
+                out.changed = self.broker_down(*broker);
+            }
+            Action::BrokerUp { broker } => {
+                self.check_broker(*broker)?;
+                out.changed = self.broker_up(*broker);
+            }
+            Action::MoveLeader {
+                topic,
+                partition,
+                to,
+            } => {
+                out.leader = Some(self.move_leader(topic, *partition, *to).map_err(refused)?);
+            }
+            Action::SetIsr {
+                topic,
+                partition,
+                isr,
+            } => self
+                .set_isr(topic, *partition, isr.clone())
+                .map_err(refused)?,
+            Action::SetReplicas {
+                topic,
+                partition,
+                replicas,
+            } => self
+                .set_replicas(topic, *partition, replicas.clone())
+                .map_err(refused)?,
+            Action::SetLag {
+                broker,
+                topic,
+                partition,
+                lag_ms,
+                stalled,
+                clear,
+            } => {
+                let lag = match (lag_ms, stalled, clear) {
+                    (_, _, true) => None,
+                    (None, true, false) => Some(FollowerLag::Stalled),
+                    (Some(ms), false, false) => Some(FollowerLag::Millis(*ms)),
+                    _ => {
+                        return Err(ControlError::Invalid(
+                            "set_lag needs exactly one of lag_ms, stalled or clear".into(),
+                        ));
+                    }
+                };
+                let part = match (topic, partition) {
+                    (Some(t), Some(p)) => Some((t.as_str(), *p)),
+                    (None, None) => None,
+                    _ => {
+                        return Err(ControlError::Invalid(
+                            "topic and partition go together".into(),
+                        ));
+                    }
+                };
+                if part.is_some() && broker.is_none() {
+                    return Err(ControlError::Invalid(
+                        "a partition lag needs the follower broker".into(),
+                    ));
+                }
+                if broker.is_none() && lag.is_none() {
+                    return Err(ControlError::Invalid(
+                        "the default lag cannot be cleared; set lag_ms".into(),
+                    ));
+                }
+                self.set_lag(*broker, part, lag).map_err(refused)?;
+            }
+            Action::Inject {
+                api,
+                error,
+                count,
+                broker,
+                topic,
+                partition,
+                after_append,
+            } => {
+                let scope = match (broker, topic, partition) {
+                    (None, None, None) => Scope::Cluster,
+                    (Some(b), None, None) => Scope::Broker { broker: *b },
+                    (None, Some(t), Some(p)) => Scope::Partition {
+                        topic: t.clone(),
+                        partition: *p,
+                    },
+                    _ => {
+                        return Err(ControlError::Invalid(
+                            "scope is cluster (nothing), broker, or topic+partition".into(),
+                        ));
+                    }
+                };
+                let mut i = Injection::new(api.api_key()?, scope, error.error_code()?, *count);
+                if let Some(a) = after_append {
+                    i.after_append = *a;
+                }
+                self.inject(i);
+            }
+            Action::ClearInjections => self.clear_injections(),
+            Action::ConnectionFaults {
+                broker,
+                latency_ms,
+                drop_after_append,
+                stall,
+            } => {
+                if *broker != 0 {
+                    self.check_broker(*broker)?;
+                }
+                self.set_connection_faults(
+                    *broker,
+                    ConnectionFaults {
+                        latency_ms: *latency_ms,
+                        drop_after_append: *drop_after_append,
+                        stall: *stall,
+                    },
+                );
+            }
+            Action::CreateTopic {
+                name,
+                partitions,
+                replication_factor,
+            } => self
+                .create_topic(name, *partitions, *replication_factor)
+                .map_err(|e| ControlError::Invalid(e.to_string()))?,
+        }
+        tracing::info!(action = ?action, changed = out.changed, "control action applied");
+        Ok(out)
+    }
+
+    fn check_broker(&self, id: BrokerId) -> Result<(), ControlError> {
+        if self.with_cluster(|c| c.broker(id).is_some()) {
+            Ok(())
+        } else {
+            Err(ControlError::Invalid(format!("no broker {id}")))
+        }
+    }
+
+    /// A snapshot of brokers, partitions (leader, ISR, high watermark, log-end offsets),
+    /// pending faults and counters.
+    pub fn state(&self) -> State {
+        let faults = self.connection_faults();
+        let server = self.server_stats();
+        self.with_cluster(|c| state::snapshot(c, &faults, server))
+    }
+
+    /// Tells every task of the cluster to stop.
+    pub(crate) fn shut_down(&self) {
+        self.shared.shutdown.send_replace(true);
+    }
+
+    /// Resolves when the cluster shuts down.
+    pub(crate) async fn stopped(&self) {
+        let mut shutdown = self.shared.shutdown.subscribe();
+        let _ = shutdown.wait_for(|s| *s).await;
+    }
+}
