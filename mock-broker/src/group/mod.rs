@@ -8,8 +8,12 @@
 //! the initial-rebalance delay, offset retention) run in [`GroupCoordinator::tick`];
 //! [`GroupCoordinator::next_due`] says when it next has work.
 
+pub mod assignor;
 pub mod classic;
 pub mod config;
+pub mod consumer;
+#[cfg(test)]
+mod consumer_tests;
 pub mod offsets;
 mod outbox;
 #[cfg(test)]
@@ -27,6 +31,10 @@ pub use classic::{
     SyncRequest, SyncResponse,
 };
 pub use config::GroupConfig;
+pub use consumer::{
+    ConsumerGroup, ConsumerHeartbeat, ConsumerHeartbeatResponse, ConsumerMember, ConsumerState,
+    MemberState,
+};
 pub use offsets::{OffsetAndMetadata, OffsetRecord, OffsetStore, RetentionBase};
 pub use outbox::Ticket;
 
@@ -49,6 +57,8 @@ pub fn offsets_partition_for(group_id: &str, partitions: i32) -> i32 {
 pub enum Group {
     /// A classic group (JoinGroup/SyncGroup).
     Classic(ClassicGroup),
+    /// A KIP-848 consumer group (ConsumerGroupHeartbeat).
+    Consumer(ConsumerGroup),
 }
 
 impl Group {
@@ -56,6 +66,7 @@ impl Group {
     pub fn type_name(&self) -> &'static str {
         match self {
             Group::Classic(_) => "classic",
+            Group::Consumer(_) => "consumer",
         }
     }
 
@@ -63,6 +74,7 @@ impl Group {
     pub fn state_name(&self) -> &'static str {
         match self {
             Group::Classic(g) => g.state().name(),
+            Group::Consumer(g) => g.state().name(),
         }
     }
 
@@ -70,6 +82,7 @@ impl Group {
     pub fn is_empty(&self) -> bool {
         match self {
             Group::Classic(g) => g.is_empty(),
+            Group::Consumer(g) => g.is_empty(),
         }
     }
 
@@ -77,6 +90,7 @@ impl Group {
     pub fn protocol_type(&self) -> &str {
         match self {
             Group::Classic(g) => g.protocol_type().unwrap_or(""),
+            Group::Consumer(_) => classic::CONSUMER_PROTOCOL_TYPE,
         }
     }
 
@@ -98,12 +112,15 @@ impl Group {
                 }
                 Some(_) => None,
             },
+            // Offsets of topics no member reads expire from their commit.
+            Group::Consumer(_) => Some(RetentionBase::CommitTime),
         }
     }
 
     fn is_subscribed_to(&self, topic: &str) -> bool {
         match self {
             Group::Classic(g) => g.is_subscribed_to(topic),
+            Group::Consumer(g) => g.is_subscribed_to(topic),
         }
     }
 }
@@ -338,7 +355,10 @@ impl GroupCoordinator {
                     Group::Classic(c) if c.next_due() == Some(at) => {
                         changed |= c.fire_due(&mut env);
                     }
-                    Group::Classic(_) => {}
+                    Group::Consumer(c) if c.next_due() == Some(at) => {
+                        changed |= c.fire_due(at);
+                    }
+                    Group::Classic(_) | Group::Consumer(_) => {}
                 }
             }
         }
@@ -351,6 +371,7 @@ impl GroupCoordinator {
             .values()
             .filter_map(|g| match g {
                 Group::Classic(c) => c.next_due(),
+                Group::Consumer(c) => c.next_due(),
             })
             .chain([self.next_cleanup])
             .min()
@@ -385,6 +406,20 @@ impl GroupCoordinator {
                 &req.member_id,
             ));
         }
+        match self.groups.get(&req.group_id) {
+            // Kafka converts a non-empty consumer group for classic members (KIP-848's online
+            // migration); the mock does not.
+            Some(Group::Consumer(g)) if !g.is_empty() => {
+                return Joined::Ready(JoinResponse::error(
+                    ErrorCode::InconsistentGroupProtocol,
+                    &req.member_id,
+                ));
+            }
+            Some(Group::Consumer(_)) => {
+                self.groups.remove(&req.group_id);
+            }
+            _ => {}
+        }
         if !self.groups.contains_key(&req.group_id) {
             if !req.member_id.is_empty() {
                 return Joined::Ready(JoinResponse::error(
@@ -399,7 +434,7 @@ impl GroupCoordinator {
         let (groups, mut env) = self.split();
         match groups.get_mut(&req.group_id) {
             Some(Group::Classic(g)) => g.join(&mut env, req, ticket),
-            None => unreachable!("created above"),
+            _ => unreachable!("a classic group was made above"),
         }
         self.tick(self.now);
         match self.outbox.take(ticket) {
@@ -452,7 +487,7 @@ impl GroupCoordinator {
             Some(Group::Classic(g)) => {
                 g.heartbeat(self.now, member_id, group_instance_id, generation_id)
             }
-            None => ErrorCode::UnknownMemberId,
+            Some(Group::Consumer(_)) | None => ErrorCode::UnknownMemberId,
         }
     }
 
@@ -471,10 +506,51 @@ impl GroupCoordinator {
         let (groups, mut env) = self.split();
         let r = match groups.get_mut(group_id) {
             Some(Group::Classic(g)) => g.leave(&mut env, members),
-            None => Err(ErrorCode::UnknownMemberId),
+            Some(Group::Consumer(_)) | None => Err(ErrorCode::UnknownMemberId),
         };
         self.tick(self.now);
         r
+    }
+
+    /// ConsumerGroupHeartbeat (KIP-848). `topics` are the cluster's topics with their partition
+    /// counts, for subscriptions and the assignor.
+    pub fn consumer_heartbeat(
+        &mut self,
+        req: &ConsumerHeartbeat,
+        topics: &BTreeMap<String, i32>,
+        now: u64,
+    ) -> ConsumerHeartbeatResponse {
+        self.tick(now);
+        let joining = req.member_epoch == consumer::JOIN_EPOCH;
+        if req.group_id.is_empty()
+            || (req.member_id.is_empty() && !joining)
+            || (joining
+                && req.subscribed_topic_names.is_none()
+                && req.subscribed_topic_regex.is_none())
+        {
+            return ConsumerHeartbeatResponse::error(ErrorCode::InvalidRequest);
+        }
+        match self.groups.get(&req.group_id) {
+            Some(Group::Consumer(_)) => {}
+            // An empty classic group becomes a consumer group; a live one is not one.
+            Some(Group::Classic(g)) if joining && g.is_empty() => {
+                let g = ConsumerGroup::new(&req.group_id, self.now);
+                self.groups.insert(req.group_id.clone(), Group::Consumer(g));
+            }
+            None if joining => {
+                let g = ConsumerGroup::new(&req.group_id, self.now);
+                self.groups.insert(req.group_id.clone(), Group::Consumer(g));
+            }
+            Some(Group::Classic(_)) | None => {
+                return ConsumerHeartbeatResponse::error(ErrorCode::GroupIdNotFound);
+            }
+        }
+        let Some(Group::Consumer(g)) = self.groups.get_mut(&req.group_id) else {
+            unreachable!("a consumer group is there")
+        };
+        let ids = &mut self.ids;
+        let prefix = req.client_id.clone();
+        g.heartbeat(&self.config, req, topics, || ids.next(&prefix), self.now)
     }
 
     /// OffsetCommit: an error per offset (in request order), or one error for all of them.
@@ -496,6 +572,11 @@ impl GroupCoordinator {
                 )?;
                 g.touch(self.now, &req.member_id);
             }
+            Some(Group::Consumer(g)) => g.validate_offset_commit(
+                &req.member_id,
+                req.generation_id_or_member_epoch,
+                req.version,
+            )?,
             None if req.generation_id_or_member_epoch < 0 => {
                 // A consumer that assigns partitions itself: a simple group is created.
                 let g = ClassicGroup::new(&req.group_id, self.now);
@@ -592,6 +673,7 @@ impl GroupCoordinator {
                 }
                 _ => {}
             },
+            Group::Consumer(_) => {}
         }
         let mut errors = Vec::with_capacity(partitions.len());
         for (topic, partition) in partitions {
@@ -644,6 +726,8 @@ impl GroupCoordinator {
     /// or GROUP_ID_NOT_FOUND from v6).
     pub fn describe(&self, group_id: &str) -> Option<GroupDescription> {
         match self.groups.get(group_id)? {
+            // Read with ConsumerGroupDescribe (see [`GroupCoordinator::group`]).
+            Group::Consumer(_) => None,
             Group::Classic(g) => {
                 let stable = g.state() == ClassicState::Stable;
                 let protocol = g.protocol_name().unwrap_or("");
@@ -710,6 +794,7 @@ impl GroupCoordinator {
                 g.expire_member(&mut env, member_id);
                 true
             }
+            Some(Group::Consumer(g)) => g.remove_member(member_id, env.now),
             _ => false,
         };
         self.tick(self.now);

@@ -82,7 +82,7 @@ fn sync_req(group: &str, member: &str, generation: i32) -> SyncRequest {
 fn state(c: &GroupCoordinator, group: &str) -> ClassicState {
     match c.group(group) {
         Some(Group::Classic(g)) => g.state(),
-        None => ClassicState::Dead,
+        _ => ClassicState::Dead,
     }
 }
 
