@@ -13,16 +13,7 @@ use kwire_protocol::ErrorCode;
 
 use crate::batch::{BATCH_OVERHEAD, PendingRecord, record_size};
 use crate::delivery::{BatchOutcome, DeliveryFuture};
-use crate::idempotence::ProducerIdAndEpoch;
-
-/// A topic (interned in the accumulator) and a partition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) struct Tp {
-    /// Index of the topic in the accumulator.
-    pub topic: u32,
-    /// Partition.
-    pub partition: i32,
-}
+use crate::sequence::{ProducerIdAndEpoch, Tp, add_seq, seq_before};
 
 /// A batch of records for one partition.
 #[derive(Debug)]
@@ -93,7 +84,7 @@ impl Batch {
 
     /// Sequence of the last record (sequences wrap from `i32::MAX` to 0, as Kafka's do).
     pub fn last_sequence(&self) -> i32 {
-        crate::idempotence::add_seq(self.base_sequence, self.record_count() - 1)
+        add_seq(self.base_sequence, self.record_count() - 1)
     }
 
     /// Whether the batch was sent at least once.
@@ -236,7 +227,7 @@ pub(crate) struct AccumulatorConfig {
 #[derive(Debug)]
 pub(crate) struct Accumulator {
     cfg: AccumulatorConfig,
-    pub topics: Vec<TopicQueues>,
+    topics: Vec<TopicQueues>,
     index: HashMap<Arc<str>, u32>,
     /// No queued batch has a delivery deadline before this (`None`: none is queued). Exact
     /// after each scan by [`expire`](Self::expire), a lower bound after drains: it spares a
@@ -250,8 +241,9 @@ pub(crate) struct Accumulator {
     incomplete_total: usize,
     flush_upto: u64,
     closing: bool,
-    /// `send` calls are waiting for memory: send everything now.
-    pub exhausted: bool,
+    /// `send` calls are waiting for memory (a reservation failed and no batch finished
+    /// since): send everything now.
+    exhausted: bool,
     drain_index: HashMap<i32, usize>,
     /// Record vectors and encoding buffers of finished batches, reused by new ones: a fresh
     /// allocation of a large batch's worth costs a page fault per 4 KiB.
@@ -305,6 +297,16 @@ impl Accumulator {
         &self.topics[i as usize].name
     }
 
+    /// The interned topics' names, by index.
+    pub fn topic_names(&self) -> impl Iterator<Item = &Arc<str>> {
+        self.topics.iter().map(|t| &t.name)
+    }
+
+    /// How many topics are interned (indexes `0..topic_count()`).
+    pub fn topic_count(&self) -> u32 {
+        self.topics.len() as u32
+    }
+
     fn queue_mut(&mut self, tp: Tp) -> &mut PartitionQueue {
         let t = &mut self.topics[tp.topic as usize];
         let p = tp.partition as usize;
@@ -322,6 +324,15 @@ impl Accumulator {
             .get(tp.partition as usize)
     }
 
+    /// The batches queued for `tp` (not on the wire), in the order they will be sent.
+    pub fn queued_mut(&mut self, tp: Tp) -> impl Iterator<Item = &mut Batch> {
+        self.topics
+            .get_mut(tp.topic as usize)
+            .and_then(|t| t.partitions.get_mut(tp.partition as usize))
+            .into_iter()
+            .flat_map(|q| q.batches.iter_mut())
+    }
+
     /// Whether `tp` has no open batch (the sticky partitioner may switch away from it).
     pub fn all_batches_full(&self, tp: Tp) -> bool {
         self.queue(tp).is_none_or(PartitionQueue::all_batches_full)
@@ -332,9 +343,11 @@ impl Accumulator {
         self.buffer_used
     }
 
-    /// Takes `n` bytes of `buffer.memory`, if they are free.
+    /// Takes `n` bytes of `buffer.memory`, if they are free; if not, everything queued is
+    /// sendable until a batch finishes and frees memory.
     pub fn try_reserve(&mut self, n: usize) -> bool {
         if self.buffer_used + n > self.cfg.buffer_memory {
+            self.exhausted = true;
             return false;
         }
         self.buffer_used += n;
@@ -564,7 +577,7 @@ impl Accumulator {
                     })
                     .sum::<usize>();
             let base_sequence = if big.producer.is_some() { next_seq } else { -1 };
-            next_seq = crate::idempotence::add_seq(next_seq, records.len() as i32);
+            next_seq = add_seq(next_seq, records.len() as i32);
             Batch {
                 id,
                 tp: big.tp,
@@ -599,8 +612,7 @@ impl Accumulator {
                 .batches
                 .iter()
                 .position(|b| {
-                    b.producer.is_none()
-                        || crate::idempotence::seq_before(batch.base_sequence, b.base_sequence)
+                    b.producer.is_none() || seq_before(batch.base_sequence, b.base_sequence)
                 })
                 .unwrap_or(q.batches.len());
             q.batches.insert(pos, batch);
@@ -665,6 +677,7 @@ impl Accumulator {
     /// The batch is finished (delivered, failed or expired): frees its memory.
     pub fn batch_done(&mut self, batch: &Batch) {
         self.buffer_used = self.buffer_used.saturating_sub(batch.reserved);
+        self.exhausted = false;
         if let Some(n) = self.incomplete.get_mut(&batch.id) {
             *n -= 1;
             self.incomplete_total -= 1;

@@ -8,12 +8,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use kwire_protocol::api::api_versions::{ApiVersionsRequest, ApiVersionsResponse};
-use kwire_protocol::api::init_producer_id::{InitProducerIdRequest, InitProducerIdResponse};
-use kwire_protocol::api::metadata::{MetadataRequest, MetadataResponse};
-use kwire_protocol::api::produce::{ProduceRequest, ProduceResponse};
+use kwire_protocol::api::{ApiVersionsRequest, ApiVersionsResponse, ResponseBody};
+use kwire_protocol::api::{request_header_version, response_header_version};
 use kwire_protocol::frame::{self, DEFAULT_MAX_FRAME_SIZE};
-use kwire_protocol::{ApiKey, ErrorCode, Message, RequestHeader, VersionRange};
+use kwire_protocol::primitives::Decoder;
+use kwire_protocol::{
+    ApiKey, DecodeError, EncodeError, ErrorCode, Message, RequestHeader, ResponseHeader,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -21,67 +22,23 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tracing::{Instrument, debug, debug_span, trace};
 
-use crate::engine::{Event, InBody, OutBody, OutRequest, Versions};
+use crate::engine::{Event, OutRequest, Versions};
 
-/// The version to use for `api_key`: the highest both sides support, if any.
-pub(crate) fn pick_version(
-    resp: &ApiVersionsResponse,
-    api_key: ApiKey,
-    ours: VersionRange,
-) -> Option<i16> {
-    let (min, max) = resp.range_for(api_key)?;
-    let v = max.min(ours.max);
-    (v >= min.max(ours.min)).then_some(v)
-}
-
-/// The versions this producer uses with a broker that answered `resp`.
-pub(crate) fn negotiate(resp: &ApiVersionsResponse) -> Result<Versions, String> {
-    let produce =
-        pick_version(resp, ApiKey::PRODUCE, ProduceRequest::VERSIONS).ok_or_else(|| {
-            format!(
-                "the broker supports Produce {:?}; this client speaks {}-{}",
-                resp.range_for(ApiKey::PRODUCE),
-                ProduceRequest::VERSIONS.min,
-                ProduceRequest::VERSIONS.max
-            )
-        })?;
-    let metadata =
-        pick_version(resp, ApiKey::METADATA, MetadataRequest::VERSIONS).ok_or_else(|| {
-            format!(
-                "the broker supports Metadata {:?}",
-                resp.range_for(ApiKey::METADATA)
-            )
-        })?;
-    let init_producer_id = pick_version(
-        resp,
-        ApiKey::INIT_PRODUCER_ID,
-        InitProducerIdRequest::VERSIONS,
-    );
-    Ok(Versions {
-        produce,
-        metadata,
-        init_producer_id,
-    })
-}
-
-/// Decodes an ApiVersions response frame payload for a request sent at `version`; a broker
-/// that did not know `version` answers in v0 with UNSUPPORTED_VERSION.
+/// Decodes an ApiVersions response frame payload for a request sent at `version`. A broker
+/// that does not know `version` answers in v0 with UNSUPPORTED_VERSION (KIP-511): as Kafka's
+/// Java client does, an answer that does not decode at `version` is read again as v0, and
+/// taken if it says so.
 pub(crate) fn decode_api_versions(
     payload: &Bytes,
     version: i16,
 ) -> Result<ApiVersionsResponse, String> {
-    // Response header v0 (correlation id) always, then the body; the error code comes first.
-    if payload.len() >= 6 {
-        let code = i16::from_be_bytes([payload[4], payload[5]]);
-        if code == ErrorCode::UnsupportedVersion.code() && version > 0 {
-            return frame::decode_response::<ApiVersionsResponse>(payload, 0)
-                .map(|(_, r)| r)
-                .map_err(|e| format!("bad ApiVersions v0 response: {e}"));
-        }
+    match frame::decode_response::<ApiVersionsResponse>(payload, version) {
+        Ok((_, r)) => Ok(r),
+        Err(e) => match frame::decode_response::<ApiVersionsResponse>(payload, 0) {
+            Ok((_, r)) if version > 0 && r.error_code == ErrorCode::UnsupportedVersion => Ok(r),
+            _ => Err(format!("bad ApiVersions v{version} response: {e}")),
+        },
     }
-    frame::decode_response::<ApiVersionsResponse>(payload, version)
-        .map(|(_, r)| r)
-        .map_err(|e| format!("bad ApiVersions v{version} response: {e}"))
 }
 
 /// Checks that a response frame payload answers the request sent with `expected` (a broker
@@ -94,45 +51,48 @@ fn check_correlation_id(payload: &[u8], expected: i32) -> Result<(), String> {
     Ok(())
 }
 
-impl OutRequest {
-    fn encode(
-        &self,
-        buf: &mut BytesMut,
-        correlation_id: i32,
-        client_id: &str,
-    ) -> Result<(), String> {
-        let key = match &self.body {
-            OutBody::Produce(_) => ApiKey::PRODUCE,
-            OutBody::Metadata(_) => ApiKey::METADATA,
-            OutBody::InitProducerId(_) => ApiKey::INIT_PRODUCER_ID,
-        };
-        let h = RequestHeader::new(key, self.version, correlation_id, Some(client_id));
-        let r = match &self.body {
-            OutBody::Produce(b) => frame::encode_request(buf, &h, b),
-            OutBody::Metadata(b) => frame::encode_request(buf, &h, b),
-            OutBody::InitProducerId(b) => frame::encode_request(buf, &h, b),
-        };
-        r.map_err(|e| format!("cannot encode {} v{}: {e}", key.name(), self.version))
-    }
+/// Appends `req` to `buf` as a request frame with `correlation_id`.
+fn encode_request(
+    req: &OutRequest,
+    buf: &mut BytesMut,
+    correlation_id: i32,
+    client_id: &str,
+) -> Result<(), String> {
+    let key = req.body.api_key();
+    let fail = |e: EncodeError| format!("cannot encode {} v{}: {e}", key.name(), req.version);
+    let header_version = request_header_version(key, req.version).ok_or_else(|| {
+        fail(EncodeError::UnsupportedVersion {
+            api_key: key.0,
+            version: req.version,
+        })
+    })?;
+    let h = RequestHeader::new(key, req.version, correlation_id, Some(client_id));
+    frame::write_sized(buf, |buf| {
+        h.encode(buf, header_version)?;
+        req.body.encode(buf, req.version)
+    })
+    .map_err(fail)
 }
 
-#[derive(Debug, Clone, Copy)]
-enum Kind {
-    Produce,
-    Metadata,
-    InitProducerId,
-}
-
-fn decode_body(kind: Kind, payload: &Bytes, version: i16) -> Result<(i32, InBody), String> {
-    let r = match kind {
-        Kind::Produce => frame::decode_response::<ProduceResponse>(payload, version)
-            .map(|(h, b)| (h.correlation_id, InBody::Produce(b))),
-        Kind::Metadata => frame::decode_response::<MetadataResponse>(payload, version)
-            .map(|(h, b)| (h.correlation_id, InBody::Metadata(b))),
-        Kind::InitProducerId => frame::decode_response::<InitProducerIdResponse>(payload, version)
-            .map(|(h, b)| (h.correlation_id, InBody::InitProducerId(b))),
-    };
-    r.map_err(|e| format!("bad {kind:?} v{version} response: {e}"))
+/// Decodes a response frame payload to a `key` request sent at `version`: its correlation id
+/// and body.
+fn decode_response(
+    key: ApiKey,
+    payload: &Bytes,
+    version: i16,
+) -> Result<(i32, ResponseBody), String> {
+    let fail = |e: DecodeError| format!("bad {} v{version} response: {e}", key.name());
+    let header_version = response_header_version(key, version).ok_or_else(|| {
+        fail(DecodeError::UnsupportedVersion {
+            api_key: key.0,
+            version,
+        })
+    })?;
+    let mut d = Decoder::new(payload);
+    let header = ResponseHeader::decode(&mut d, header_version).map_err(fail)?;
+    let body = payload.slice(payload.len() - d.remaining()..);
+    let body = ResponseBody::decode(key, version, &body).map_err(fail)?;
+    Ok((header.correlation_id, body))
 }
 
 /// A running connection; dropping it closes the socket.
@@ -271,7 +231,7 @@ async fn setup(addr: &str, cfg: &ConnConfig) -> Result<(TcpStream, Versions, Byt
             if resp.error_code != ErrorCode::None {
                 return Err(format!("ApiVersions failed: {}", resp.error_code.name()));
             }
-            return Ok((s, negotiate(&resp)?, rbuf));
+            return Ok((s, Versions::negotiate(&resp)?, rbuf));
         }
         Err("ApiVersions negotiation did not converge".to_string())
     };
@@ -294,10 +254,11 @@ async fn read_frame(s: &mut TcpStream, buf: &mut BytesMut, max: usize) -> Result
     }
 }
 
+/// A response the reader expects next: to request `id`, an `api_key` request at `version`.
 struct Expect {
     correlation_id: i32,
     id: u64,
-    kind: Kind,
+    api_key: ApiKey,
     version: i16,
 }
 
@@ -320,19 +281,15 @@ async fn write_loop(
         // Coalesce what is queued into one write.
         while let Some(req) = next.take() {
             correlation_id = correlation_id.wrapping_add(1).max(1);
-            if let Err(error) = req.encode(&mut buf, correlation_id, &client_id) {
+            if let Err(error) = encode_request(&req, &mut buf, correlation_id, &client_id) {
                 let _ = events.send((conn_id, Event::Disconnected { node, error }));
                 return;
             }
-            let kind = match req.body {
-                OutBody::Produce(_) => Kind::Produce,
-                OutBody::Metadata(_) => Kind::Metadata,
-                OutBody::InitProducerId(_) => Kind::InitProducerId,
-            };
+            let api_key = req.body.api_key();
             trace!(
                 id = req.id,
                 correlation_id,
-                ?kind,
+                api = api_key.name(),
                 version = req.version,
                 "send"
             );
@@ -340,7 +297,7 @@ async fn write_loop(
                 let _ = pending.send(Expect {
                     correlation_id,
                     id: req.id,
-                    kind,
+                    api_key,
                     version: req.version,
                 });
             } else {
@@ -389,7 +346,7 @@ async fn read_loop(
             let Ok(expect) = pending.try_recv() else {
                 return fail("a response nobody asked for".into());
             };
-            match decode_body(expect.kind, &f, expect.version) {
+            match decode_response(expect.api_key, &f, expect.version) {
                 Ok((corr, body)) if corr == expect.correlation_id => {
                     let _ = events.send((
                         conn_id,
@@ -431,32 +388,6 @@ mod tests {
                 .collect(),
             ..Default::default()
         }
-    }
-
-    #[test]
-    fn negotiates_highest_common_versions() {
-        // Kafka 3.9: Produce 0-11, Metadata 0-12, InitProducerId 0-5.
-        let v = negotiate(&resp(&[
-            (ApiKey::PRODUCE, 0, 11),
-            (ApiKey::METADATA, 0, 12),
-            (ApiKey::INIT_PRODUCER_ID, 0, 5),
-        ]))
-        .unwrap();
-        assert_eq!(
-            (v.produce, v.metadata, v.init_producer_id),
-            (11, 12, Some(5))
-        );
-        // A future broker: capped at what we speak.
-        let v = negotiate(&resp(&[
-            (ApiKey::PRODUCE, 3, 40),
-            (ApiKey::METADATA, 0, 40),
-        ]))
-        .unwrap();
-        assert_eq!(v.produce, ProduceRequest::VERSIONS.max);
-        assert_eq!(v.init_producer_id, None);
-        // No overlap.
-        assert!(negotiate(&resp(&[(ApiKey::PRODUCE, 0, 2), (ApiKey::METADATA, 0, 12)])).is_err());
-        assert!(negotiate(&resp(&[(ApiKey::METADATA, 0, 12)])).is_err());
     }
 
     #[test]

@@ -42,30 +42,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use kwire_protocol::ErrorCode;
 
-use crate::accumulator::{Batch, DrainGate, Tp};
-
-/// A producer id and epoch, as InitProducerId returns them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ProducerIdAndEpoch {
-    /// Producer id.
-    pub id: i64,
-    /// Epoch.
-    pub epoch: i16,
-}
-
-/// `base + n` with Kafka's wrap-around from `i32::MAX` to 0.
-pub(crate) fn add_seq(base: i32, n: i32) -> i32 {
-    if base > i32::MAX - n {
-        n - (i32::MAX - base) - 1
-    } else {
-        base + n
-    }
-}
-
-/// Whether sequence `a` comes before `b`.
-pub(crate) fn seq_before(a: i32, b: i32) -> bool {
-    a < b
-}
+use crate::accumulator::{Batch, DrainGate};
+use crate::sequence::{ProducerIdAndEpoch, Tp, add_seq, seq_before};
 
 #[derive(Debug, Clone)]
 struct PartitionSeq {
@@ -489,13 +467,6 @@ mod tests {
     }
 
     #[test]
-    fn sequence_wraps_like_kafka() {
-        assert_eq!(add_seq(5, 3), 8);
-        assert_eq!(add_seq(i32::MAX, 1), 0);
-        assert_eq!(add_seq(i32::MAX - 1, 3), 1);
-    }
-
-    #[test]
     fn no_drain_without_producer_id() {
         let t = Instant::now();
         let mut a = acc();
@@ -666,11 +637,9 @@ mod tests {
             idem.producer(),
             Some(ProducerIdAndEpoch { id: 7, epoch: 1 })
         );
-        let q = &mut a.topics[0].partitions[0];
-        idem.restart_sequences(TP, q.batches.iter_mut());
-        let seqs: Vec<_> = q
-            .batches
-            .iter()
+        idem.restart_sequences(TP, a.queued_mut(TP));
+        let seqs: Vec<_> = a
+            .queued_mut(TP)
             .map(|b| (b.base_sequence, b.producer.unwrap().epoch))
             .collect();
         assert_eq!(seqs, vec![(0, 1), (2, 1)]);
@@ -747,9 +716,8 @@ mod tests {
         idem.on_success(&ob, 0);
         // ...then starts at sequence 0 of epoch 1.
         assert!(gate_ok(&a, &mut idem));
-        let q = &mut a.topics[0].partitions[1];
-        let mut nb = q.batches.pop_front().unwrap();
-        idem.on_drain(other, &mut nb);
+        let nb = a.queued_mut(other).next().unwrap();
+        idem.on_drain(other, nb);
         assert_eq!(nb.producer.unwrap().epoch, 1);
         assert_eq!(nb.base_sequence, 0);
     }
@@ -780,8 +748,7 @@ mod tests {
         idem.maybe_resolve();
         assert!(idem.bump_required());
         assert!(matches!(idem.maybe_bump(|_| 0), Some(Bump::Bumped(_))));
-        let q = &mut a.topics[0].partitions[0];
-        idem.restart_sequences(TP, q.batches.iter_mut());
+        idem.restart_sequences(TP, a.queued_mut(TP));
         let b = drain(&mut a, &mut idem, t).unwrap();
         assert_eq!((b.base_sequence, b.producer.unwrap().epoch), (0, 1));
     }

@@ -50,14 +50,15 @@ mod producer;
 mod record;
 mod retry;
 mod sender;
+mod sequence;
 
 pub use config::{Acks, Compression, ProducerConfig, ProducerConfigBuilder};
 pub use delivery::DeliveryFuture;
 pub use engine::ProducerMetrics;
 pub use error::{ConfigError, ProduceError};
-pub use idempotence::ProducerIdAndEpoch;
 pub use kwire_protocol::ErrorCode;
 pub use metadata::{BrokerAddr, Cluster, PartitionLeader, TopicInfo};
 pub use partitioner::Partitioner;
 pub use producer::Producer;
 pub use record::{ProducerRecord, RecordHeader, RecordMetadata};
+pub use sequence::ProducerIdAndEpoch;

@@ -9,6 +9,8 @@ use std::collections::HashMap;
 use std::fmt::Debug;
 use std::sync::Arc;
 
+use crate::record::ProducerRecord;
+
 /// Kafka's murmur2 hash (the 32-bit MurmurHash2 with seed `0x9747b28c`), identical to Java's
 /// `org.apache.kafka.common.utils.Utils.murmur2`.
 ///
@@ -91,6 +93,47 @@ pub trait Partitioner: Send + Sync + Debug {
         value: Option<&[u8]>,
         partitions: usize,
     ) -> Option<i32>;
+}
+
+/// Where a record goes, as far as the record itself decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Choice {
+    /// This partition: explicit, the custom partitioner's, or the key's hash.
+    Partition(i32),
+    /// The topic's current sticky partition.
+    Sticky,
+}
+
+/// The partition of `record`, whose topic has `partitions` partitions: an explicit partition
+/// wins, then the `custom` partitioner's answer, then the key's hash (unless `ignore_keys`,
+/// `partitioner.ignore.keys`), else the sticky partition. `Err(p)`: the explicit or custom
+/// partition `p` is not one of the topic's.
+pub(crate) fn choose(
+    record: &ProducerRecord,
+    partitions: usize,
+    custom: Option<&dyn Partitioner>,
+    ignore_keys: bool,
+) -> Result<Choice, i32> {
+    let in_range = |p: i32| {
+        if p < 0 || p as usize >= partitions {
+            Err(p)
+        } else {
+            Ok(Choice::Partition(p))
+        }
+    };
+    if let Some(p) = record.partition {
+        return in_range(p);
+    }
+    let key = record.key.as_deref();
+    if let Some(p) =
+        custom.and_then(|c| c.partition(&record.topic, key, record.value.as_deref(), partitions))
+    {
+        return in_range(p);
+    }
+    match key {
+        Some(k) if !ignore_keys => Ok(Choice::Partition(partition_for_key(k, partitions))),
+        _ => Ok(Choice::Sticky),
+    }
 }
 
 /// A small deterministic PRNG (SplitMix64) for partition switches and backoff jitter; seeded
@@ -322,6 +365,43 @@ fn next_partition(rng: &mut Rng, t: &TopicSticky, partitions: usize, available: 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[derive(Debug)]
+    struct Fixed(Option<i32>);
+    impl Partitioner for Fixed {
+        fn partition(&self, _: &str, _: Option<&[u8]>, _: Option<&[u8]>, _: usize) -> Option<i32> {
+            self.0
+        }
+    }
+
+    #[test]
+    fn explicit_then_custom_then_key_then_sticky() {
+        let keyed = ProducerRecord::new("t", "v").with_key("k");
+        let hashed = Choice::Partition(partition_for_key(b"k", 3));
+        assert_eq!(choose(&keyed, 3, None, false), Ok(hashed));
+        assert_eq!(choose(&keyed, 3, None, true), Ok(Choice::Sticky));
+        assert_eq!(
+            choose(&ProducerRecord::new("t", "v"), 3, None, false),
+            Ok(Choice::Sticky)
+        );
+        // A custom partitioner overrides the key, unless it defers with `None`.
+        assert_eq!(
+            choose(&keyed, 3, Some(&Fixed(Some(2))), false),
+            Ok(Choice::Partition(2))
+        );
+        assert_eq!(choose(&keyed, 3, Some(&Fixed(None)), false), Ok(hashed));
+        // An explicit partition overrides everything; out of range is refused.
+        let explicit = keyed.clone().with_partition(1);
+        assert_eq!(
+            choose(&explicit, 3, Some(&Fixed(Some(2))), false),
+            Ok(Choice::Partition(1))
+        );
+        assert_eq!(
+            choose(&keyed.clone().with_partition(3), 3, None, false),
+            Err(3)
+        );
+        assert_eq!(choose(&keyed, 3, Some(&Fixed(Some(-1))), false), Err(-1));
+    }
 
     #[test]
     fn murmur2_known_values() {

@@ -10,10 +10,10 @@ use crate::config::ProducerConfig;
 use crate::delivery::DeliveryFuture;
 use crate::engine::{Blocked, Engine, ProducerMetrics};
 use crate::error::ProduceError;
-use crate::idempotence::ProducerIdAndEpoch;
 use crate::partitioner::Partitioner;
 use crate::record::{ProducerRecord, RecordMetadata};
 use crate::sender::{self, Shared};
+use crate::sequence::ProducerIdAndEpoch;
 
 /// An asynchronous Kafka producer. Cheap to clone; all clones share one sender task.
 ///
@@ -211,13 +211,7 @@ impl Producer {
             shared.wake.notify_one();
             let timeout_err = match blocked {
                 Blocked::NeedMetadata(r) => {
-                    let last_error = shared
-                        .lock()
-                        .meta
-                        .cluster
-                        .topic_errors
-                        .get(&r.topic)
-                        .copied();
+                    let last_error = shared.lock().topic_error(&r.topic);
                     let e = ProduceError::MetadataTimeout {
                         topic: r.topic.to_string(),
                         max_block,
@@ -301,7 +295,7 @@ impl Producer {
     /// The partition count of `topic` in the producer's metadata, if known (it becomes known
     /// after the first record to the topic).
     pub fn partitions_for(&self, topic: &str) -> Option<usize> {
-        self.shared().lock().meta.cluster.partition_count(topic)
+        self.shared().lock().partition_count(topic)
     }
 
     /// The configuration in use.

@@ -6,12 +6,13 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant as StdInstant;
 
+use kwire_protocol::api::RequestBody;
 use tokio::sync::{Notify, mpsc};
 use tokio::time::Instant;
 use tracing::{debug, debug_span, trace};
 
 use crate::connection::{self, ConnConfig, ConnHandle, EventTx};
-use crate::engine::{Action, Engine, Event, OutBody};
+use crate::engine::{Action, Engine, Event};
 
 /// State shared by the producer handles and the driver task.
 #[derive(Debug)]
@@ -148,13 +149,7 @@ struct Driver {
 impl Driver {
     /// Passes an event to the engine unless it comes from a connection since replaced.
     fn deliver(&mut self, e: &mut Engine, conn_id: u64, ev: Event, now: StdInstant) {
-        let node = match &ev {
-            Event::Connected { node, .. }
-            | Event::ConnectFailed { node, .. }
-            | Event::Response { node, .. }
-            | Event::Written { node, .. }
-            | Event::Disconnected { node, .. } => *node,
-        };
+        let node = ev.node();
         match self.conns.get(&node) {
             Some((id, _)) if *id == conn_id => {}
             _ => {
@@ -187,7 +182,7 @@ impl Driver {
                     return;
                 };
                 let span = match &request.body {
-                    OutBody::Produce(p) => debug_span!(
+                    RequestBody::Produce(p) => debug_span!(
                         "produce",
                         node,
                         id = request.id,
@@ -198,17 +193,13 @@ impl Driver {
                             .map(|t| t.partition_data.len())
                             .sum::<usize>()
                     ),
-                    OutBody::Metadata(_) => {
-                        debug_span!("metadata", node, id = request.id, version = request.version)
-                    }
-                    OutBody::InitProducerId(_) => {
-                        debug_span!(
-                            "init_producer_id",
-                            node,
-                            id = request.id,
-                            version = request.version
-                        )
-                    }
+                    body => debug_span!(
+                        "request",
+                        api = body.api_key().name(),
+                        node,
+                        id = request.id,
+                        version = request.version
+                    ),
                 };
                 let _enter = span.enter();
                 trace!("queued");
