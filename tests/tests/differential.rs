@@ -7,7 +7,12 @@
 //!
 //! `KWIRE_KAFKA_BOOTSTRAP` (one broker: RF 1, min.insync 1) and `KWIRE_KAFKA_CLUSTER_BOOTSTRAP`
 //! (three brokers: RF 3, min.insync 2), as `tests/interop/kafka.sh` starts them; each test is
-//! skipped, visibly, without its variable.
+//! skipped, visibly, without its variable. `KWIRE_DIFF_DUMP=DIR` writes both sides' normalised
+//! answers to `DIR/{kafka,mock}-N.txt` for a closer look with `diff`.
+//!
+//! An API is compared only at the versions both brokers advertise: the admin sequences start
+//! running on the day the mock advertises their API (`tests/interop/differential/tools.sh` and
+//! `features.sh` show the client-side view of the same gaps).
 
 mod differential {
     pub mod admin;
