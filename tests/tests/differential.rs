@@ -92,15 +92,6 @@ const KNOWN: &[Known] = &[
     },
     Known {
         api: "Metadata",
-        step: "all topics, 3 trailing bytes",
-        versions: (4, 13),
-        path: "(whole answer)",
-        runs: Runs::Both,
-        reason: "to fix: the mock closes the connection on bytes after the body; Kafka's \
-                 parser ignores them (librdkafka sends such requests)",
-    },
-    Known {
-        api: "Metadata",
         step: "auto-create",
         versions: ALL,
         path: "topics[0]",
