@@ -167,11 +167,14 @@ pub fn decode_response_payload(
 ) -> Result<(ResponseHeader, ResponseBody), DecodeError> {
     use kwire_protocol::Message;
     use kwire_protocol::api::{
-        AlterConfigsResponse, ApiVersionsResponse, CreatePartitionsResponse, CreateTopicsResponse,
-        DeleteRecordsResponse, DeleteTopicsResponse, DescribeClusterResponse,
-        DescribeConfigsResponse, DescribeLogDirsResponse, FetchResponse, FindCoordinatorResponse,
-        IncrementalAlterConfigsResponse, InitProducerIdResponse, ListOffsetsResponse,
-        MetadataResponse, OffsetForLeaderEpochResponse, ProduceResponse,
+        AlterConfigsResponse, ApiVersionsResponse, ConsumerGroupDescribeResponse,
+        ConsumerGroupHeartbeatResponse, CreatePartitionsResponse, CreateTopicsResponse,
+        DeleteGroupsResponse, DeleteRecordsResponse, DeleteTopicsResponse, DescribeClusterResponse,
+        DescribeConfigsResponse, DescribeGroupsResponse, DescribeLogDirsResponse, FetchResponse,
+        FindCoordinatorResponse, HeartbeatResponse, IncrementalAlterConfigsResponse,
+        InitProducerIdResponse, JoinGroupResponse, LeaveGroupResponse, ListGroupsResponse,
+        ListOffsetsResponse, MetadataResponse, OffsetCommitResponse, OffsetDeleteResponse,
+        OffsetFetchResponse, OffsetForLeaderEpochResponse, ProduceResponse, SyncGroupResponse,
     };
 
     fn go<M: Message + Into<ResponseBody>>(
@@ -201,6 +204,18 @@ pub fn decode_response_payload(
             go::<IncrementalAlterConfigsResponse>(payload, version)
         }
         ApiKey::DESCRIBE_CLUSTER => go::<DescribeClusterResponse>(payload, version),
+        ApiKey::OFFSET_COMMIT => go::<OffsetCommitResponse>(payload, version),
+        ApiKey::OFFSET_FETCH => go::<OffsetFetchResponse>(payload, version),
+        ApiKey::JOIN_GROUP => go::<JoinGroupResponse>(payload, version),
+        ApiKey::HEARTBEAT => go::<HeartbeatResponse>(payload, version),
+        ApiKey::LEAVE_GROUP => go::<LeaveGroupResponse>(payload, version),
+        ApiKey::SYNC_GROUP => go::<SyncGroupResponse>(payload, version),
+        ApiKey::DESCRIBE_GROUPS => go::<DescribeGroupsResponse>(payload, version),
+        ApiKey::LIST_GROUPS => go::<ListGroupsResponse>(payload, version),
+        ApiKey::DELETE_GROUPS => go::<DeleteGroupsResponse>(payload, version),
+        ApiKey::OFFSET_DELETE => go::<OffsetDeleteResponse>(payload, version),
+        ApiKey::CONSUMER_GROUP_HEARTBEAT => go::<ConsumerGroupHeartbeatResponse>(payload, version),
+        ApiKey::CONSUMER_GROUP_DESCRIBE => go::<ConsumerGroupDescribeResponse>(payload, version),
         other => panic!("no response type for {other:?}: SUPPORTED_APIS grew, extend the harness"),
     }
 }

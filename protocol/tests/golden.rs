@@ -48,6 +48,18 @@ fn table() -> Vec<Api> {
         Api::of::<api::CreatePartitionsRequest>(128, 128),
         Api::of::<api::IncrementalAlterConfigsRequest>(128, 128),
         Api::of::<api::DescribeClusterRequest>(128, 128),
+        Api::of::<api::OffsetCommitRequest>(128, 128),
+        Api::of::<api::OffsetFetchRequest>(128, 128),
+        Api::of::<api::JoinGroupRequest>(128, 128),
+        Api::of::<api::HeartbeatRequest>(128, 128),
+        Api::of::<api::LeaveGroupRequest>(128, 128),
+        Api::of::<api::SyncGroupRequest>(128, 128),
+        Api::of::<api::DescribeGroupsRequest>(128, 128),
+        Api::of::<api::ListGroupsRequest>(128, 128),
+        Api::of::<api::DeleteGroupsRequest>(128, 128),
+        Api::of::<api::OffsetDeleteRequest>(128, 128),
+        Api::of::<api::ConsumerGroupHeartbeatRequest>(128, 128),
+        Api::of::<api::ConsumerGroupDescribeRequest>(128, 128),
     ]
 }
 

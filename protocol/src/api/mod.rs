@@ -6,7 +6,15 @@
 //! | Fetch | 1 | 4–18 | 12+ |
 //! | ListOffsets | 2 | 1–11 | 6+ |
 //! | Metadata | 3 | 0–13 | 9+ |
+//! | OffsetCommit | 8 | 2–10 | 8+ |
+//! | OffsetFetch | 9 | 1–10 | 6+ |
 //! | FindCoordinator | 10 | 0–6 | 3+ |
+//! | JoinGroup | 11 | 0–9 | 6+ |
+//! | Heartbeat | 12 | 0–4 | 4+ |
+//! | LeaveGroup | 13 | 0–5 | 4+ |
+//! | SyncGroup | 14 | 0–5 | 4+ |
+//! | DescribeGroups | 15 | 0–6 | 5+ |
+//! | ListGroups | 16 | 0–5 | 3+ |
 //! | ApiVersions | 18 | 0–5 | 3+ |
 //! | CreateTopics | 19 | 2–7 | 5+ |
 //! | DeleteTopics | 20 | 1–6 | 4+ |
@@ -17,29 +25,45 @@
 //! | AlterConfigs | 33 | 0–2 | 2+ |
 //! | DescribeLogDirs | 35 | 1–5 | 2+ |
 //! | CreatePartitions | 37 | 0–3 | 2+ |
+//! | DeleteGroups | 42 | 0–3 | 2+ |
 //! | IncrementalAlterConfigs | 44 | 0–1 | 1+ |
+//! | OffsetDelete | 47 | 0 | none |
 //! | DescribeCluster | 60 | 0–2 | 0+ |
+//! | ConsumerGroupHeartbeat | 68 | 0–1 | 0+ |
+//! | ConsumerGroupDescribe | 69 | 0–1 | 0+ |
 //!
 //! [`RequestBody`] decodes any of these requests from a frame, for servers that dispatch on the
 //! API key.
 
 pub mod alter_configs;
 pub mod api_versions;
+pub mod consumer_group_describe;
+pub mod consumer_group_heartbeat;
 pub mod create_partitions;
 pub mod create_topics;
+pub mod delete_groups;
 pub mod delete_records;
 pub mod delete_topics;
 pub mod describe_cluster;
 pub mod describe_configs;
+pub mod describe_groups;
 pub mod describe_log_dirs;
 pub mod fetch;
 pub mod find_coordinator;
+pub mod heartbeat;
 pub mod incremental_alter_configs;
 pub mod init_producer_id;
+pub mod join_group;
+pub mod leave_group;
+pub mod list_groups;
 pub mod list_offsets;
 pub mod metadata;
+pub mod offset_commit;
+pub mod offset_delete;
+pub mod offset_fetch;
 pub mod offset_for_leader_epoch;
 pub mod produce;
+pub mod sync_group;
 
 use bytes::{Bytes, BytesMut};
 
@@ -49,23 +73,35 @@ use crate::{ApiKey, DecodeError, EncodeError, VersionRange};
 
 pub use alter_configs::{AlterConfigsRequest, AlterConfigsResponse};
 pub use api_versions::{ApiVersionsRequest, ApiVersionsResponse};
+pub use consumer_group_describe::{ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse};
+pub use consumer_group_heartbeat::{ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse};
 pub use create_partitions::{CreatePartitionsRequest, CreatePartitionsResponse};
 pub use create_topics::{CreateTopicsRequest, CreateTopicsResponse};
+pub use delete_groups::{DeleteGroupsRequest, DeleteGroupsResponse};
 pub use delete_records::{DeleteRecordsRequest, DeleteRecordsResponse};
 pub use delete_topics::{DeleteTopicsRequest, DeleteTopicsResponse};
 pub use describe_cluster::{DescribeClusterRequest, DescribeClusterResponse};
 pub use describe_configs::{DescribeConfigsRequest, DescribeConfigsResponse};
+pub use describe_groups::{DescribeGroupsRequest, DescribeGroupsResponse};
 pub use describe_log_dirs::{DescribeLogDirsRequest, DescribeLogDirsResponse};
 pub use fetch::{FetchRequest, FetchResponse};
 pub use find_coordinator::{FindCoordinatorRequest, FindCoordinatorResponse};
+pub use heartbeat::{HeartbeatRequest, HeartbeatResponse};
 pub use incremental_alter_configs::{
     IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse,
 };
 pub use init_producer_id::{InitProducerIdRequest, InitProducerIdResponse};
+pub use join_group::{JoinGroupRequest, JoinGroupResponse};
+pub use leave_group::{LeaveGroupRequest, LeaveGroupResponse};
+pub use list_groups::{ListGroupsRequest, ListGroupsResponse};
 pub use list_offsets::{ListOffsetsRequest, ListOffsetsResponse};
 pub use metadata::{MetadataRequest, MetadataResponse};
+pub use offset_commit::{OffsetCommitRequest, OffsetCommitResponse};
+pub use offset_delete::{OffsetDeleteRequest, OffsetDeleteResponse};
+pub use offset_fetch::{OffsetFetchRequest, OffsetFetchResponse};
 pub use offset_for_leader_epoch::{OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse};
 pub use produce::{ProduceRequest, ProduceResponse};
+pub use sync_group::{SyncGroupRequest, SyncGroupResponse};
 
 /// The request header version for `(api_key, api_version)`, for the APIs this crate models;
 /// `None` for other APIs.
@@ -203,4 +239,16 @@ bodies! {
     CreatePartitions(CreatePartitionsRequest, CreatePartitionsResponse) = CREATE_PARTITIONS,
     IncrementalAlterConfigs(IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse) = INCREMENTAL_ALTER_CONFIGS,
     DescribeCluster(DescribeClusterRequest, DescribeClusterResponse) = DESCRIBE_CLUSTER,
+    OffsetCommit(OffsetCommitRequest, OffsetCommitResponse) = OFFSET_COMMIT,
+    OffsetFetch(OffsetFetchRequest, OffsetFetchResponse) = OFFSET_FETCH,
+    JoinGroup(JoinGroupRequest, JoinGroupResponse) = JOIN_GROUP,
+    Heartbeat(HeartbeatRequest, HeartbeatResponse) = HEARTBEAT,
+    LeaveGroup(LeaveGroupRequest, LeaveGroupResponse) = LEAVE_GROUP,
+    SyncGroup(SyncGroupRequest, SyncGroupResponse) = SYNC_GROUP,
+    DescribeGroups(DescribeGroupsRequest, DescribeGroupsResponse) = DESCRIBE_GROUPS,
+    ListGroups(ListGroupsRequest, ListGroupsResponse) = LIST_GROUPS,
+    DeleteGroups(DeleteGroupsRequest, DeleteGroupsResponse) = DELETE_GROUPS,
+    OffsetDelete(OffsetDeleteRequest, OffsetDeleteResponse) = OFFSET_DELETE,
+    ConsumerGroupHeartbeat(ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse) = CONSUMER_GROUP_HEARTBEAT,
+    ConsumerGroupDescribe(ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse) = CONSUMER_GROUP_DESCRIBE,
 }

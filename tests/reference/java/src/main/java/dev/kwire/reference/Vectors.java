@@ -14,10 +14,15 @@ import java.util.function.Consumer;
 
 import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
+import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.DeleteGroupsResponseData;
 import org.apache.kafka.common.message.DeleteRecordsRequestData;
 import org.apache.kafka.common.message.DeleteRecordsResponseData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
@@ -25,24 +30,34 @@ import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.message.DescribeClusterResponseData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.DescribeConfigsResponseData;
+import org.apache.kafka.common.message.DescribeGroupsResponseData;
 import org.apache.kafka.common.message.DescribeLogDirsRequestData;
 import org.apache.kafka.common.message.DescribeLogDirsResponseData;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.FindCoordinatorResponseData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
-import org.apache.kafka.common.message.ApiVersionsResponseData;
-import org.apache.kafka.common.message.FetchRequestData;
-import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.JoinGroupRequestData;
+import org.apache.kafka.common.message.JoinGroupResponseData;
+import org.apache.kafka.common.message.LeaveGroupRequestData;
+import org.apache.kafka.common.message.LeaveGroupResponseData;
+import org.apache.kafka.common.message.ListGroupsResponseData;
 import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.ListOffsetsResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.message.OffsetCommitResponseData;
+import org.apache.kafka.common.message.OffsetFetchRequestData;
+import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
 import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.message.RequestHeaderData;
 import org.apache.kafka.common.message.ResponseHeaderData;
+import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.Message;
@@ -135,7 +150,44 @@ public final class Vectors {
                 m -> nestedTags(((IncrementalAlterConfigsResponseData) m).responses().get(0).unknownTaggedFields())),
             new Api(ApiKeys.DESCRIBE_CLUSTER, AdminMessages::describeClusterRequest, AdminMessages::describeClusterResponse,
                 m -> { },
-                m -> nestedTags(((DescribeClusterResponseData) m).brokers().iterator().next().unknownTaggedFields())));
+                m -> nestedTags(((DescribeClusterResponseData) m).brokers().iterator().next().unknownTaggedFields())),
+            // Consumer groups (issue 13)
+            new Api(ApiKeys.OFFSET_COMMIT, GroupMessages::offsetCommitRequest, GroupMessages::offsetCommitResponse,
+                m -> nestedTags(((OffsetCommitRequestData) m).topics().get(0).partitions().get(1).unknownTaggedFields()),
+                m -> nestedTags(((OffsetCommitResponseData) m).topics().get(1).unknownTaggedFields())),
+            new Api(ApiKeys.OFFSET_FETCH, GroupMessages::offsetFetchRequest, GroupMessages::offsetFetchResponse,
+                m -> nestedTags(((OffsetFetchRequestData) m).groups().get(0).topics().get(1).unknownTaggedFields()),
+                m -> nestedTags(((OffsetFetchResponseData) m).groups().get(1).topics().get(0).partitions().get(0).unknownTaggedFields())),
+            new Api(ApiKeys.JOIN_GROUP, GroupMessages::joinGroupRequest, GroupMessages::joinGroupResponse,
+                m -> nestedTags(((JoinGroupRequestData) m).protocols().iterator().next().unknownTaggedFields()),
+                m -> nestedTags(((JoinGroupResponseData) m).members().get(1).unknownTaggedFields())),
+            new Api(ApiKeys.HEARTBEAT, GroupMessages::heartbeatRequest, GroupMessages::heartbeatResponse,
+                m -> { },
+                m -> { }),
+            new Api(ApiKeys.LEAVE_GROUP, GroupMessages::leaveGroupRequest, GroupMessages::leaveGroupResponse,
+                m -> nestedTags(((LeaveGroupRequestData) m).members().get(0).unknownTaggedFields()),
+                m -> nestedTags(((LeaveGroupResponseData) m).members().get(1).unknownTaggedFields())),
+            new Api(ApiKeys.SYNC_GROUP, GroupMessages::syncGroupRequest, GroupMessages::syncGroupResponse,
+                m -> nestedTags(((SyncGroupRequestData) m).assignments().get(1).unknownTaggedFields()),
+                m -> { }),
+            new Api(ApiKeys.DESCRIBE_GROUPS, GroupMessages::describeGroupsRequest, GroupMessages::describeGroupsResponse,
+                m -> { },
+                m -> nestedTags(((DescribeGroupsResponseData) m).groups().get(0).members().get(1).unknownTaggedFields())),
+            new Api(ApiKeys.LIST_GROUPS, GroupMessages::listGroupsRequest, GroupMessages::listGroupsResponse,
+                m -> { },
+                m -> nestedTags(((ListGroupsResponseData) m).groups().get(1).unknownTaggedFields())),
+            new Api(ApiKeys.DELETE_GROUPS, GroupMessages::deleteGroupsRequest, GroupMessages::deleteGroupsResponse,
+                m -> { },
+                m -> nestedTags(((DeleteGroupsResponseData) m).results().iterator().next().unknownTaggedFields())),
+            new Api(ApiKeys.OFFSET_DELETE, GroupMessages::offsetDeleteRequest, GroupMessages::offsetDeleteResponse,
+                m -> { },
+                m -> { }),
+            new Api(ApiKeys.CONSUMER_GROUP_HEARTBEAT, GroupMessages::consumerGroupHeartbeatRequest, GroupMessages::consumerGroupHeartbeatResponse,
+                m -> nestedTags(((ConsumerGroupHeartbeatRequestData) m).topicPartitions().get(1).unknownTaggedFields()),
+                m -> nestedTags(((ConsumerGroupHeartbeatResponseData) m).assignment().unknownTaggedFields())),
+            new Api(ApiKeys.CONSUMER_GROUP_DESCRIBE, GroupMessages::consumerGroupDescribeRequest, GroupMessages::consumerGroupDescribeResponse,
+                m -> { },
+                m -> nestedTags(((ConsumerGroupDescribeResponseData) m).groups().get(0).members().get(1).targetAssignment().topicPartitions().get(0).unknownTaggedFields())));
 
         for (Api api : apis) {
             ApiKeys key = api.key();
@@ -152,7 +204,7 @@ public final class Vectors {
             for (short v = lo; v <= hi; v++) {
                 if (!flexible(key, v)) lastRigid = v;
             }
-            for (short v : new short[] {lastRigid, hi}) {
+            for (short v : lastRigid == hi ? new short[] {hi} : new short[] {lastRigid, hi}) {
                 if (v < lo) continue;
                 emitMessage("req", key, v, "-nulls", api.request().build(v, true), api.request().build(v, false));
                 emitMessage("resp", key, v, "-nulls", api.response().build(v, true), api.response().build(v, false));
