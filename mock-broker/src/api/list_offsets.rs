@@ -52,7 +52,10 @@ pub fn handle(cluster: &mut Cluster, ctx: &RequestContext<'_>, req: ListOffsetsR
                 (None, Some(p)) => {
                     let log = p.leader_log().expect("leader has a log");
                     let hw = p.high_watermark;
-                    pr.leader_epoch = p.leader_epoch;
+                    // v4+ only: Kafka's writer refuses a non-default epoch before.
+                    if ctx.version() >= 4 {
+                        pr.leader_epoch = p.leader_epoch;
+                    }
                     let found = match lp.timestamp {
                         -1 => Some((hw, -1)),
                         -2 | -4 | -5 => Some((log.start_offset(), -1)),

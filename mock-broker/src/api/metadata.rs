@@ -91,6 +91,33 @@ pub fn handle(cluster: &mut Cluster, ctx: &RequestContext<'_>, req: MetadataRequ
         None => true,
         Some(t) => t.is_empty() && version == 0,
     };
+    // Before v12 topics are named: Kafka rejects ids or a null name with INVALID_REQUEST for
+    // every requested topic (its MetadataRequest.getErrorResponse: "" for a null name, no
+    // brokers, no cluster id).
+    if !all
+        && version < 12
+        && req
+            .topics
+            .iter()
+            .flatten()
+            .any(|t| t.name.is_none() || !t.topic_id.is_nil())
+    {
+        let topics = req
+            .topics
+            .iter()
+            .flatten()
+            .map(|t| MetadataResponseTopic {
+                error_code: ErrorCode::InvalidRequest,
+                name: Some(t.name.clone().unwrap_or_default()),
+                topic_id: t.topic_id,
+                ..Default::default()
+            })
+            .collect();
+        return ctx.respond(MetadataResponse {
+            topics,
+            ..Default::default()
+        });
+    }
     let auto = version < 4 || req.allow_auto_topic_creation;
     if all {
         let topics: Vec<MetadataResponseTopic> =
