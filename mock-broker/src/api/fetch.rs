@@ -142,6 +142,14 @@ fn read(
                 Err(e) => {
                     pd.error_code = e;
                     pd.records = Some(Bytes::new());
+                    // Kafka answers a partition it does not know before reading anything, with
+                    // an empty aborted-transactions list; errors found while reading carry none.
+                    if matches!(
+                        e,
+                        ErrorCode::UnknownTopicOrPartition | ErrorCode::UnknownTopicId
+                    ) {
+                        pd.aborted_transactions = Some(Vec::new());
+                    }
                     if e == ErrorCode::NotLeaderOrFollower
                         && version >= 12
                         && let Some(p) = name
@@ -306,6 +314,39 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn unknown_partitions_carry_an_empty_aborted_list_and_read_errors_none() {
+        let mut c = retaining_nothing();
+        let aborted = |c: &mut Cluster, partition: i32, epoch: i32| {
+            let req = FetchRequest {
+                topics: vec![FetchTopic {
+                    topic: "t".into(),
+                    partitions: vec![FetchPartition {
+                        partition,
+                        current_leader_epoch: epoch,
+                        partition_max_bytes: 1 << 20,
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            };
+            match respond(c, RequestBody::Fetch(req), 11) {
+                ResponseBody::Fetch(r) => {
+                    let p = &r.responses[0].partitions[0];
+                    (p.error_code, p.aborted_transactions.clone())
+                }
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(
+            aborted(&mut c, 9, -1),
+            (ErrorCode::UnknownTopicOrPartition, Some(Vec::new()))
+        );
+        assert_eq!(aborted(&mut c, 0, 1000), (ErrorCode::UnknownLeaderEpoch, None));
+        assert_eq!(aborted(&mut c, 0, -1), (ErrorCode::None, None));
     }
 
     #[test]
