@@ -121,15 +121,6 @@ const KNOWN: &[Known] = &[
                  its metadata; the mock drops the error silently",
     },
     Known {
-        api: "Fetch",
-        step: "",
-        versions: ALL,
-        path: "responses[0].partitions[0].aborted_transactions",
-        runs: Runs::Both,
-        reason: "to fix: for a partition in error Kafka sends an empty aborted-transactions \
-                 list, the mock null",
-    },
-    Known {
         api: "ListOffsets",
         step: "",
         versions: (1, 3),
