@@ -29,7 +29,6 @@
 //! | IncrementalAlterConfigs | 44 | 0–1 | 1+ |
 //! | OffsetDelete | 47 | 0 | none |
 //! | DescribeCluster | 60 | 0–2 | 0+ |
-//! | ConsumerGroupHeartbeat | 68 | 0–1 | 0+ |
 //! | ConsumerGroupDescribe | 69 | 0–1 | 0+ |
 //!
 //! [`RequestBody`] decodes any of these requests from a frame, for servers that dispatch on the
@@ -38,7 +37,6 @@
 pub mod alter_configs;
 pub mod api_versions;
 pub mod consumer_group_describe;
-pub mod consumer_group_heartbeat;
 pub mod create_partitions;
 pub mod create_topics;
 pub mod delete_groups;
@@ -74,7 +72,6 @@ use crate::{ApiKey, DecodeError, EncodeError, VersionRange};
 pub use alter_configs::{AlterConfigsRequest, AlterConfigsResponse};
 pub use api_versions::{ApiVersionsRequest, ApiVersionsResponse};
 pub use consumer_group_describe::{ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse};
-pub use consumer_group_heartbeat::{ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse};
 pub use create_partitions::{CreatePartitionsRequest, CreatePartitionsResponse};
 pub use create_topics::{CreateTopicsRequest, CreateTopicsResponse};
 pub use delete_groups::{DeleteGroupsRequest, DeleteGroupsResponse};
@@ -249,6 +246,5 @@ bodies! {
     ListGroups(ListGroupsRequest, ListGroupsResponse) = LIST_GROUPS,
     DeleteGroups(DeleteGroupsRequest, DeleteGroupsResponse) = DELETE_GROUPS,
     OffsetDelete(OffsetDeleteRequest, OffsetDeleteResponse) = OFFSET_DELETE,
-    ConsumerGroupHeartbeat(ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse) = CONSUMER_GROUP_HEARTBEAT,
     ConsumerGroupDescribe(ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse) = CONSUMER_GROUP_DESCRIBE,
 }
