@@ -101,16 +101,6 @@ const KNOWN: &[Known] = &[
                  creates it at once and answers with it",
     },
     Known {
-        api: "Metadata",
-        step: "by topic id",
-        versions: (10, 11),
-        path: "",
-        runs: Runs::Both,
-        reason: "to fix: Kafka refuses a null topic name below v12 (INVALID_REQUEST, which \
-                 v10-11 can only carry as an empty answer: no brokers, no topics); the mock \
-                 looks the topic up by id",
-    },
-    Known {
         api: "Produce",
         step: "acks=0 to a follower",
         versions: ALL,
@@ -119,15 +109,6 @@ const KNOWN: &[Known] = &[
         reason: "to fix: an acks=0 Produce that fails (here NOT_LEADER_OR_FOLLOWER) makes \
                  Kafka close the connection, the only way it can tell the client to refresh \
                  its metadata; the mock drops the error silently",
-    },
-    Known {
-        api: "ListOffsets",
-        step: "",
-        versions: (1, 3),
-        path: "(whole answer)",
-        runs: Runs::Both,
-        reason: "to fix: the mock closes the connection (it fills leader_epoch, which v1-3 \
-                 cannot carry); Kafka answers",
     },
     Known {
         api: "ListOffsets",
