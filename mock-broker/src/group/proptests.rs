@@ -1,8 +1,12 @@
 //! Property tests of the group coordinator: clients that behave as Kafka's consumers (rejoin on
 //! REBALANCE_IN_PROGRESS, start over on UNKNOWN_MEMBER_ID, the leader assigns with a range
 //! assignor) run random schedules of steps, crashes, restarts, clean leaves and time passing.
-//! Whenever the group is Stable, every partition has exactly one owner. proptest prints the
-//! failing schedule (and keeps its seed in the regressions file).
+//! Whenever the group is Stable, every partition has exactly one owner. KIP-848 consumers run
+//! the same kind of schedules: no partition is ever held by two of them, nor booked to two
+//! members by the coordinator. proptest prints the failing schedule (and keeps its seed in the
+//! regressions file).
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use bytes::Bytes;
 use kwire_protocol::ErrorCode;
@@ -269,4 +273,161 @@ fn live_clients_reach_a_stable_generation_that_splits_the_partitions() {
     let sizes: Vec<usize> = g.members().iter().map(|m| m.assignment.len()).collect();
     assert_eq!(sizes.iter().sum::<usize>(), usize::from(PARTITIONS));
     assert!(sizes.iter().all(|&n| n >= 2), "{sizes:?}");
+}
+
+/// A KIP-848 consumer: joins with epoch 0, heartbeats its epoch and owned partitions, takes
+/// each assignment it is sent (giving up what is no longer in it), rejoins when fenced.
+#[derive(Debug)]
+struct Consumer {
+    id: String,
+    epoch: i32,
+    joined: bool,
+    owned: BTreeSet<(String, i32)>,
+    /// Model time of the last heartbeat answered without error.
+    last_ok: u64,
+}
+
+/// How long a consumer trusts its partitions without a heartbeat answered: its rebalance
+/// timeout, shorter than its session. Kafka's client heartbeats in the background every few
+/// seconds and leaves the group when its poll timer (the same timeout) runs out; the
+/// coordinator takes back unrevoked partitions at that timeout and everything at the session's
+/// end.
+const HOLD_MS: u64 = 30_000;
+
+impl Consumer {
+    fn new(id: String) -> Self {
+        Consumer {
+            id,
+            epoch: 0,
+            joined: false,
+            owned: BTreeSet::new(),
+            last_ok: 0,
+        }
+    }
+
+    /// What the consumer still holds: nothing once its heartbeats have been unanswered for
+    /// [`HOLD_MS`].
+    fn holds(&self, now: u64) -> &BTreeSet<(String, i32)> {
+        static NONE: BTreeSet<(String, i32)> = BTreeSet::new();
+        if now.saturating_sub(self.last_ok) < HOLD_MS {
+            &self.owned
+        } else {
+            &NONE
+        }
+    }
+
+    fn step(&mut self, c: &mut GroupCoordinator, topics: &BTreeMap<String, i32>, now: u64) {
+        if now.saturating_sub(self.last_ok) >= HOLD_MS {
+            self.owned.clear();
+        }
+        let req = ConsumerHeartbeat {
+            group_id: "g".to_owned(),
+            member_id: self.id.clone(),
+            member_epoch: if self.joined { self.epoch } else { 0 },
+            rebalance_timeout_ms: HOLD_MS as i32,
+            subscribed_topic_names: (!self.joined).then(|| vec!["t".to_owned()]),
+            owned_partitions: Some(self.owned.iter().cloned().collect()),
+            client_id: "c".to_owned(),
+            ..Default::default()
+        };
+        let r = c.consumer_heartbeat(&req, topics, now);
+        match r.error {
+            ErrorCode::None => {
+                self.joined = true;
+                self.epoch = r.member_epoch;
+                self.last_ok = now;
+                if let Some(a) = r.assignment {
+                    self.owned = a.into_iter().collect();
+                }
+            }
+            _ => {
+                self.owned.clear();
+                self.joined = false;
+            }
+        }
+    }
+
+    fn leave(&mut self, c: &mut GroupCoordinator, topics: &BTreeMap<String, i32>, now: u64) {
+        if self.joined {
+            let req = ConsumerHeartbeat {
+                group_id: "g".to_owned(),
+                member_id: self.id.clone(),
+                member_epoch: -1,
+                ..Default::default()
+            };
+            c.consumer_heartbeat(&req, topics, now);
+        }
+        self.owned.clear();
+        self.joined = false;
+    }
+}
+
+/// No partition is held by two members, in the coordinator's books and in the consumers'
+/// own view; in a Stable group every partition is held.
+fn check_848(c: &GroupCoordinator, consumers: &[Consumer], now: u64) -> Result<(), TestCaseError> {
+    let mut seen = BTreeMap::new();
+    for (i, k) in consumers.iter().enumerate() {
+        for tp in k.holds(now) {
+            if let Some(j) = seen.insert(tp.clone(), i) {
+                prop_assert!(false, "{tp:?} held by consumers {j} and {i} at {now}");
+            }
+        }
+    }
+    let Some(Group::Consumer(g)) = c.group("g") else {
+        return Ok(());
+    };
+    let mut books = BTreeMap::new();
+    for (id, m) in g.members() {
+        for tp in m.assigned.iter().chain(&m.pending_revocation) {
+            if let Some(other) = books.insert(tp.clone(), id.clone()) {
+                prop_assert!(false, "{tp:?} with members {other} and {id}");
+            }
+        }
+    }
+    if g.state() == ConsumerState::Stable {
+        let all = g
+            .members()
+            .values()
+            .map(|m| m.assigned.len())
+            .sum::<usize>();
+        prop_assert_eq!(
+            all,
+            usize::from(PARTITIONS),
+            "stable at epoch {}",
+            g.group_epoch()
+        );
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    #[test]
+    fn no_partition_has_two_owners_during_reconciliation(
+        ops in proptest::collection::vec(op(), 1..200),
+    ) {
+        let topics = BTreeMap::from([("t".to_owned(), i32::from(PARTITIONS))]);
+        let mut c = GroupCoordinator::new(GroupConfig::default());
+        let mut next_id = 0;
+        let mut fresh = || {
+            next_id += 1;
+            Consumer::new(format!("member-{next_id}"))
+        };
+        let mut consumers: Vec<Consumer> = (0..CLIENTS).map(|_| fresh()).collect();
+        let mut now = 0u64;
+        for op in ops {
+            match op {
+                Op::Step(i) => consumers[i].step(&mut c, &topics, now),
+                // A crashed process holds nothing; its member lingers until its session ends.
+                Op::Crash(i) | Op::Restart(i) => consumers[i] = fresh(),
+                Op::Leave(i) => consumers[i].leave(&mut c, &topics, now),
+                Op::Tick(ms) => {
+                    now += ms;
+                    c.tick(now);
+                }
+            }
+            check_848(&c, &consumers, now)?;
+        }
+    }
 }
