@@ -204,9 +204,12 @@ impl Sim {
                 Some(Event::Response { node, id, body })
             }
             Outcome::NoResponse => Some(Event::Written { node, id }),
-            Outcome::Disconnect(error) => {
+            Outcome::Close(why) => {
                 self.wire.remove(&node);
-                Some(Event::Disconnected { node, error })
+                Some(Event::Disconnected {
+                    node,
+                    error: why.to_string(),
+                })
             }
             other => panic!("the simulated cluster has no replication to wait for: {other:?}"),
         }
