@@ -10,7 +10,7 @@ use std::time::Duration;
 use bytes::{Bytes, BytesMut};
 use kwire_protocol::api::{ApiVersionsRequest, ApiVersionsResponse, ResponseBody};
 use kwire_protocol::api::{request_header_version, response_header_version};
-use kwire_protocol::frame::{self, DEFAULT_MAX_FRAME_SIZE};
+use kwire_protocol::frame::{self, DEFAULT_MAX_FRAME_SIZE, FrameReader};
 use kwire_protocol::primitives::Decoder;
 use kwire_protocol::{
     ApiKey, DecodeError, EncodeError, ErrorCode, Message, RequestHeader, ResponseHeader,
@@ -172,8 +172,7 @@ pub(crate) fn spawn(
                     let (ptx, prx) = mpsc::unbounded_channel();
                     let _ = ev.send((conn_id, Event::Connected { node, versions }));
                     let reader = tokio::spawn(
-                        read_loop(node, conn_id, r, rest, prx, cfg.max_frame_size, ev.clone())
-                            .in_current_span(),
+                        read_loop(node, conn_id, r, rest, prx, ev.clone()).in_current_span(),
                     );
                     Tasks::add(&tasks2, reader);
                     write_loop(node, conn_id, w, rx, ptx, cfg.client_id.clone(), ev).await;
@@ -189,10 +188,11 @@ pub(crate) fn spawn(
     ConnHandle { tx, tasks }
 }
 
-/// Connects and negotiates versions; returns the stream, the versions and whatever the broker
-/// sent after the ApiVersions response (a well-behaved broker sends nothing before the next
-/// request, so the reader judges these bytes instead of losing them).
-async fn setup(addr: &str, cfg: &ConnConfig) -> Result<(TcpStream, Versions, BytesMut), String> {
+/// Connects and negotiates versions; returns the stream, the versions and the frame reader
+/// with whatever the broker sent after the ApiVersions response (a well-behaved broker sends
+/// nothing before the next request, so the read loop judges these bytes instead of losing
+/// them).
+async fn setup(addr: &str, cfg: &ConnConfig) -> Result<(TcpStream, Versions, FrameReader), String> {
     let fut = async {
         let mut s = TcpStream::connect(addr)
             .await
@@ -200,7 +200,7 @@ async fn setup(addr: &str, cfg: &ConnConfig) -> Result<(TcpStream, Versions, Byt
         s.set_nodelay(true).map_err(|e| e.to_string())?;
         let mut version = ApiVersionsRequest::VERSIONS.max;
         let mut buf = BytesMut::new();
-        let mut rbuf = BytesMut::with_capacity(1024);
+        let mut reader = FrameReader::new(cfg.max_frame_size.min(DEFAULT_MAX_FRAME_SIZE));
         for attempt in 0..3 {
             let req = ApiVersionsRequest {
                 client_software_name: "kwire-producer".into(),
@@ -212,7 +212,7 @@ async fn setup(addr: &str, cfg: &ConnConfig) -> Result<(TcpStream, Versions, Byt
                 RequestHeader::new(ApiKey::API_VERSIONS, version, attempt, Some(&cfg.client_id));
             frame::encode_request(&mut buf, &h, &req).map_err(|e| e.to_string())?;
             s.write_all(&buf).await.map_err(|e| format!("write: {e}"))?;
-            let payload = read_frame(&mut s, &mut rbuf, cfg.max_frame_size).await?;
+            let payload = read_frame(&mut s, &mut reader).await?;
             check_correlation_id(&payload, attempt)?;
             let resp = decode_api_versions(&payload, version)?;
             if resp.error_code == ErrorCode::UnsupportedVersion {
@@ -231,7 +231,7 @@ async fn setup(addr: &str, cfg: &ConnConfig) -> Result<(TcpStream, Versions, Byt
             if resp.error_code != ErrorCode::None {
                 return Err(format!("ApiVersions failed: {}", resp.error_code.name()));
             }
-            return Ok((s, Versions::negotiate(&resp)?, rbuf));
+            return Ok((s, Versions::negotiate(&resp)?, reader));
         }
         Err("ApiVersions negotiation did not converge".to_string())
     };
@@ -240,14 +240,16 @@ async fn setup(addr: &str, cfg: &ConnConfig) -> Result<(TcpStream, Versions, Byt
         .map_err(|_| format!("connection setup to {addr} timed out"))?
 }
 
-/// Reads one frame; bytes after it stay in `buf`. Buffers only what arrives, never the length
-/// a size prefix claims.
-async fn read_frame(s: &mut TcpStream, buf: &mut BytesMut, max: usize) -> Result<Bytes, String> {
+/// Reads one frame; bytes after it stay in `reader`.
+async fn read_frame(s: &mut TcpStream, reader: &mut FrameReader) -> Result<Bytes, String> {
     loop {
-        if let Some(f) = frame::split_frame(buf, max).map_err(|e| e.to_string())? {
+        if let Some(f) = reader.next_frame().map_err(|e| e.to_string())? {
             return Ok(f);
         }
-        let n = s.read_buf(buf).await.map_err(|e| format!("read: {e}"))?;
+        let n = s
+            .read_buf(reader.buf_for_read())
+            .await
+            .map_err(|e| format!("read: {e}"))?;
         if n == 0 {
             return Err("connection closed by the broker".into());
         }
@@ -327,18 +329,16 @@ async fn read_loop(
     node: i32,
     conn_id: u64,
     mut r: OwnedReadHalf,
-    mut buf: BytesMut,
+    mut reader: FrameReader,
     mut pending: mpsc::UnboundedReceiver<Expect>,
-    max_frame: usize,
     events: EventTx,
 ) {
-    buf.reserve(64 * 1024);
     let fail = |error: String| {
         let _ = events.send((conn_id, Event::Disconnected { node, error }));
     };
     loop {
         loop {
-            let f = match frame::split_frame(&mut buf, max_frame.min(DEFAULT_MAX_FRAME_SIZE)) {
+            let f = match reader.next_frame() {
                 Ok(Some(f)) => f,
                 Ok(None) => break,
                 Err(e) => return fail(format!("bad frame: {e}")),
@@ -366,7 +366,7 @@ async fn read_loop(
                 Err(e) => return fail(e),
             }
         }
-        match r.read_buf(&mut buf).await {
+        match r.read_buf(reader.buf_for_read()).await {
             Ok(0) => return fail("connection closed by the broker".into()),
             Ok(_) => {}
             Err(e) => return fail(format!("read: {e}")),
@@ -408,9 +408,9 @@ mod tests {
         let addr = l.local_addr().unwrap().to_string();
         tokio::spawn(async move {
             let (mut s, _) = l.accept().await.unwrap();
-            let mut buf = BytesMut::new();
+            let mut reader = FrameReader::new(1 << 20);
             loop {
-                while let Some(f) = frame::split_frame(&mut buf, 1 << 20).unwrap() {
+                while let Some(f) = reader.next_frame().unwrap() {
                     let (h, _) = frame::decode_request_header(&f).unwrap();
                     let body = resp(&[(ApiKey::PRODUCE, 3, 11), (ApiKey::METADATA, 0, 12)]);
                     let mut out = BytesMut::new();
@@ -418,7 +418,7 @@ mod tests {
                         .unwrap();
                     s.write_all(&out).await.unwrap();
                 }
-                if s.read_buf(&mut buf).await.unwrap_or(0) == 0 {
+                if s.read_buf(reader.buf_for_read()).await.unwrap_or(0) == 0 {
                     return;
                 }
             }
@@ -440,7 +440,7 @@ mod tests {
         let (_, v, rest) = setup(&good, &cfg())
             .await
             .expect("a right answer is accepted");
-        assert!(rest.is_empty());
+        assert_eq!(rest.buffered(), 0);
         assert_eq!((v.produce, v.metadata), (11, 12));
         // A valid ApiVersions body under another correlation id is not an answer.
         let bad = api_versions_broker(|c| c.wrapping_add(1000)).await;
