@@ -3,7 +3,7 @@
 
 use bytes::{Bytes, BytesMut};
 use kwire_protocol::records::{
-    BATCH_HEADER_SIZE, BatchOptions, BatchWriter, Compression, HeaderRef,
+    self, BATCH_HEADER_SIZE, BatchOptions, BatchWriter, Compression, HeaderRef,
 };
 
 use crate::error::ProduceError;
@@ -25,24 +25,8 @@ pub(crate) struct PendingRecord {
     pub headers: Vec<RecordHeader>,
 }
 
-const fn varint_len(v: u64) -> usize {
-    let bits = 64 - (v | 1).leading_zeros() as usize;
-    bits.div_ceil(7)
-}
-
-const fn zigzag_len(v: i64) -> usize {
-    varint_len(((v << 1) ^ (v >> 63)) as u64)
-}
-
-fn bytes_field_len(b: Option<&[u8]>) -> usize {
-    match b {
-        None => 1,
-        Some(b) => zigzag_len(b.len() as i64) + b.len(),
-    }
-}
-
 /// Exact encoded (uncompressed) size of a record at `offset_delta`, `timestamp_delta` from the
-/// batch's base timestamp.
+/// batch's base timestamp (kwire-protocol's rule, for the producer's record type).
 pub(crate) fn record_size(
     timestamp_delta: i64,
     offset_delta: i32,
@@ -50,16 +34,15 @@ pub(crate) fn record_size(
     value: Option<&[u8]>,
     headers: &[RecordHeader],
 ) -> usize {
-    let mut body = 1 // attributes
-        + zigzag_len(timestamp_delta)
-        + zigzag_len(i64::from(offset_delta))
-        + bytes_field_len(key)
-        + bytes_field_len(value)
-        + zigzag_len(headers.len() as i64);
-    for h in headers {
-        body += bytes_field_len(Some(h.key.as_bytes())) + bytes_field_len(h.value.as_deref());
-    }
-    zigzag_len(body as i64) + body
+    records::record_size(
+        timestamp_delta,
+        offset_delta,
+        key,
+        value,
+        headers
+            .iter()
+            .map(|h| HeaderRef::new(h.key.as_str(), h.value.as_deref())),
+    )
 }
 
 /// An upper bound of a record's encoded size wherever it lands in a batch, plus a batch header:
@@ -184,15 +167,5 @@ mod tests {
         let back: Vec<_> = view.records().map(|r| r.unwrap()).collect();
         assert_eq!(back[1].value.as_deref(), Some(&[7u8; 300][..]));
         assert_eq!(back[1].timestamp, 1300);
-    }
-
-    #[test]
-    fn varint_lengths() {
-        assert_eq!(zigzag_len(0), 1);
-        assert_eq!(zigzag_len(-1), 1);
-        assert_eq!(zigzag_len(63), 1);
-        assert_eq!(zigzag_len(64), 2);
-        assert_eq!(zigzag_len(i64::MIN), 10);
-        assert_eq!(zigzag_len(i64::from(i32::MIN)), 5);
     }
 }
