@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Bounce runs (issue 6): an idempotent kwire-producer writes N keyed records (acks=all) while the
+# Bounce runs: an idempotent kwire-producer writes N keyed records (acks=all) while the
 # cluster is bounced; every partition is then read back with Fetch and checked: every
 # acknowledged record present exactly once at its acknowledged offset, per-partition order =
 # send order, no duplicates, every record resolved (a failure only as a typed error).
@@ -85,7 +85,9 @@ mkdir -p "$out"
 
 if (( build )); then
   log "building kwire-bounce (release)"
-  (cd "$REPO" && timeout 1200 cargo build --release -q -p kwire-tests --bin kwire-bounce) \
+  # every package with a release binary selected: the features (and so the compiled
+  # dependencies) of tests/interop/lib/common.sh's release_bins
+  (cd "$REPO" && timeout 1200 cargo build --release -q -p kwire-mock -p kwire-producer -p kwire-tests --bin kwire-bounce) \
     || die "cargo build failed"
 fi
 [[ -x "$BIN" ]] || die "$BIN missing (build it, or drop --no-build)"

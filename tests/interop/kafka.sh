@@ -300,7 +300,7 @@ wait_ready() { # mode bootstrap brokers timeout [node-names to watch...]
     for name in "$@"; do
       node_pid "$mode" "$name" >/dev/null || { log "$mode/$name exited during startup"; dump_logs "$mode"; return 1; }
     done
-    if out="$(probe_py wait --bootstrap "$bs" --brokers "$want" --timeout-s 0 2>&1)"; then return 0; fi
+    if out="$(probe wait --bootstrap "$bs" --brokers "$want" --timeout-s 0 2>&1)"; then return 0; fi
     if (( SECONDS >= deadline )); then
       log "$mode not ready after ${timeout}s: $out"; dump_logs "$mode"; return 1
     fi
@@ -428,21 +428,17 @@ cmd_metadata() {
   mode="$(running_mode "$mode")"
   local args=() t
   for t in "$@"; do args+=(--topic "$t"); done
-  probe_py metadata --bootstrap "$(bootstrap_of "$mode")" "${args[@]+"${args[@]}"}"
+  probe metadata --bootstrap "$(bootstrap_of "$mode")" "${args[@]+"${args[@]}"}"
 }
 
 cmd_leader() {
   [[ $# -ge 2 ]] || die "usage: kafka.sh leader TOPIC PARTITION [single|cluster]"
   local mode
   mode="$(running_mode "${3:-}")"
-  probe_py metadata --bootstrap "$(bootstrap_of "$mode")" --topic "$1" | "$BASE_PYTHON" -c '
-import json, sys
-md = json.load(sys.stdin); p = int(sys.argv[1])
-for t in md["topics"]:
-    for q in t["partitions"] or []:
-        if q["partition"] == p and q["leader"] >= 0:
-            print(q["leader"]); sys.exit(0)
-sys.exit("no leader known for %s/%d" % (sys.argv[2], p))' "$2" "$1"
+  local out
+  out="$(probe leader --bootstrap "$(bootstrap_of "$mode")" --topic "$1" --partition "$2")" \
+    || die "no leader known for $1/$2: $out"
+  echo "$out"
 }
 
 mode_running() { # mode: started and every node alive
@@ -469,6 +465,8 @@ cmd_env() { # export lines for whatever is running (exit 1 when nothing is)
   echo "export KWIRE_KAFKA_PORT_OFFSET=$PORT_OFFSET"
   echo "export KWIRE_INTEROP_KAFKA_SH=$INTEROP_DIR/kafka.sh"
   echo "export KWIRE_INTEROP_CLIENT=$INTEROP_DIR/clients/run.sh"
+  [[ -n "${KWIRE_PROBE:-}" ]] && echo "export KWIRE_PROBE=$KWIRE_PROBE"
+  return 0
 }
 
 cmd_create_topic() {
@@ -476,7 +474,7 @@ cmd_create_topic() {
   local topic="$1" mode=""; shift
   if [[ "${1:-}" == single || "${1:-}" == cluster ]]; then mode="$1"; shift; fi
   mode="$(running_mode "$mode")"
-  probe_py create-topic --bootstrap "$(bootstrap_of "$mode")" --topic "$topic" "$@"
+  probe create-topic --bootstrap "$(bootstrap_of "$mode")" --topic "$topic" "$@"
 }
 
 WITH_MODE=""
@@ -505,6 +503,9 @@ cmd_with() {
 
 main() {
   local cmd="${1:-}"; [[ $# -gt 0 ]] && shift
+  case "$cmd" in # the commands that ask a broker need the probe built first
+    start|start-broker|metadata|leader|create-topic|with) ensure_probe ;;
+  esac
   case "$cmd" in
     start) cmd_start "$@" ;;
     stop) cmd_stop "$@" ;;

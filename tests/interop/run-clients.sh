@@ -57,22 +57,12 @@ IFS=, read -r -a peers <<< "$PEERS"
 mkdir -p "$OUT"
 : > "$OUT/manifest.tsv"
 
-# Install (or confirm cached) the drivers these peers need.
-for p in "${peers[@]}"; do
-  case "$p" in
-    librdkafka|kafka-python) ensure_venv ;;
-    java) ensure_java_client ;;
-    franz-go) ensure_go_client ;;
-    *) die "unknown peer '$p'" ;;
-  esac
-done
+for p in "${peers[@]}"; do ensure_peer "$p"; done
 
 CHILDREN=()
 cleanup() {
-  local rc=$? pid
-  for pid in "${CHILDREN[@]+"${CHILDREN[@]}"}"; do
-    if kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  done
+  local rc=$?
+  stop_pids 10 "${CHILDREN[@]+"${CHILDREN[@]}"}" || true
   exit "$rc"
 }
 trap cleanup EXIT
@@ -92,6 +82,9 @@ start_client() {
 finish_client() {
   local name="$1" peer="$2" op="$3" pid="$4" rc=0 t0
   wait "$pid" || rc=$?
+  local keep=() c # a reaped pid may be reused: cleanup must not signal it
+  for c in "${CHILDREN[@]}"; do [[ "$c" == "$pid" ]] || keep+=("$c"); done
+  CHILDREN=("${keep[@]+"${keep[@]}"}")
   t0="$(cat "$OUT/$name.t0")"; rm -f "$OUT/$name.t0"
   printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$peer" "$op" "$rc" "$((SECONDS - t0))" >> "$OUT/manifest.tsv"
   log "$name: exit $rc in $((SECONDS - t0))s"
@@ -154,6 +147,6 @@ fi
 
 py="$BASE_PYTHON"; [[ -x "$VENV_DIR/bin/python" ]] && py="$VENV_DIR/bin/python"
 rc=0
-"$py" "$INTEROP_DIR/lib/summarize.py" --out "$OUT" --records "$RECORDS" --peers "$PEERS" \
+"$py" "$INTEROP_DIR/lib/judge.py" clients --out "$OUT" --records "$RECORDS" --peers "$PEERS" \
   --bootstrap "$BOOTSTRAP" | tee "$OUT/summary.txt" || rc=$?
 exit "$rc"

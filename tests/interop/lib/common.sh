@@ -111,9 +111,103 @@ tcp_open() {
   timeout 2 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null
 }
 
-# Python with only the standard library, for the probes (works before setup).
-probe_py() {
-  local py="$BASE_PYTHON"
-  [[ -x "$VENV_DIR/bin/python" ]] && py="$VENV_DIR/bin/python"
-  "$py" "$INTEROP_DIR/lib/kprobe.py" "$@"
+# ensure_peer PEER: install (or confirm cached) what the real client PEER runs on.
+ensure_peer() {
+  case "$1" in
+    librdkafka|kafka-python) ensure_venv ;;
+    java) ensure_java_client ;;
+    franz-go) ensure_go_client ;;
+    *) die "unknown peer '$1' (librdkafka, kafka-python, java, franz-go)" ;;
+  esac
+}
+
+# stop_pids TIMEOUT PID...: SIGTERM, SIGKILL for whatever still runs TIMEOUT seconds later, then
+# reap those that are children of this shell (so none is left a zombie and exit codes are
+# collected). Returns 1 when a SIGKILL was needed.
+stop_pids() {
+  local timeout="$1" p alive deadline clean=0; shift
+  [[ $# -gt 0 ]] || return 0
+  kill -TERM "$@" 2>/dev/null || true
+  deadline=$((SECONDS + timeout))
+  while :; do
+    alive=0
+    for p in "$@"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    (( alive )) || break
+    if (( SECONDS >= deadline )); then
+      clean=1
+      for p in "$@"; do
+        if kill -0 "$p" 2>/dev/null; then log "pid $p did not stop in ${timeout}s: SIGKILL"; kill -KILL "$p" 2>/dev/null || true; fi
+      done
+      for _ in $(seq 50); do
+        alive=0
+        for p in "$@"; do kill -0 "$p" 2>/dev/null && alive=1; done
+        (( alive )) || break
+        sleep 0.1
+      done
+      break
+    fi
+    sleep 0.1
+  done
+  for p in "$@"; do wait "$p" 2>/dev/null || true; done
+  return "$clean"
+}
+
+# The workspace's release binaries (kwire-mock, kwire-produce, kwire-probe, kwire-blast,
+# kwire-bounce) are built with every package that ships one selected, so that they all see one
+# feature set and share their compiled dependencies whatever script builds first.
+RELEASE_DIR="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/release"
+
+# release_bins BIN...: builds these release binaries, bounded in time.
+release_bins() {
+  local args=() b
+  for b in "$@"; do args+=(--bin "$b"); done
+  ( cd "$REPO_ROOT" && timeout 1200 cargo build --release -q -p kwire-mock -p kwire-producer -p kwire-tests "${args[@]}" ) \
+    || die "cargo build --release of $* failed"
+}
+
+# ensure_probe: builds kwire-probe (the wire probe the scripts ask brokers with) unless
+# KWIRE_PROBE already names one, and exports KWIRE_PROBE so that nested scripts skip the build.
+# Call it outside $(...): an export in a command substitution is lost.
+ensure_probe() {
+  [[ -n "${KWIRE_PROBE:-}" && -x "$KWIRE_PROBE" ]] && return 0
+  release_bins kwire-probe
+  export KWIRE_PROBE="$RELEASE_DIR/kwire-probe"
+}
+
+# probe ARGS...: runs kwire-probe (see `kwire-probe --help`); ensure_probe must have run.
+probe() {
+  [[ -n "${KWIRE_PROBE:-}" ]] || die "internal: probe before ensure_probe"
+  "$KWIRE_PROBE" "$@"
+}
+
+# json_field FILE KEY: the top-level KEY of the JSON object in FILE, printed as text.
+json_field() {
+  "$BASE_PYTHON" -c 'import json,sys; v=json.load(open(sys.argv[1])).get(sys.argv[2]); print("" if v is None else v)' "$1" "$2"
+}
+
+# mock_start DIR ARGS...: starts kwire-mock ($MOCK_BIN, before it $MOCK_WRAP if set, e.g. a
+# taskset) on free ports, its logs in DIR; waits (10 s at most) for its ready file and sets
+# MOCK_PID, MOCK_BOOTSTRAP and MOCK_CONTROL (empty without --control). Not in a subshell: the
+# caller's EXIT trap must see MOCK_PID to stop it (mock_stop).
+mock_start() {
+  local dir="$1" i; shift
+  rm -f "$dir/mock.ready"
+  ${MOCK_WRAP[@]+"${MOCK_WRAP[@]}"} "$MOCK_BIN" --port 0 --ready-file "$dir/mock.ready" "$@" \
+    > "$dir/mock.stdout" 2> "$dir/mock.log" < /dev/null &
+  MOCK_PID=$!
+  for i in $(seq 1 200); do
+    [[ -s "$dir/mock.ready" ]] && break
+    kill -0 "$MOCK_PID" 2>/dev/null || die "kwire-mock exited: $(tail -n3 "$dir/mock.log")"
+    sleep 0.05
+  done
+  [[ -s "$dir/mock.ready" ]] || die "kwire-mock not ready after 10 s: $(tail -n3 "$dir/mock.log")"
+  MOCK_BOOTSTRAP="$(json_field "$dir/mock.ready" bootstrap)"
+  MOCK_CONTROL="$(json_field "$dir/mock.ready" control)"
+}
+
+# mock_stop: stops the kwire-mock of mock_start, if any.
+mock_stop() {
+  [[ -n "${MOCK_PID:-}" ]] || return 0
+  stop_pids 10 "$MOCK_PID" || true
+  MOCK_PID=""
 }

@@ -32,11 +32,6 @@ FAULT_RECORDS=60000 FAULT_RATE=10000 KAFKA_REF=auto SKIP_CLEAN=0 SKIP_FAULTS=0 T
 FAULT_TIMEOUT=60
 FAULTS="librdkafka:leader-move,librdkafka:broker-down-up,librdkafka:injected-errors"
 FAULTS+=",librdkafka:drop-after-append,librdkafka:latency-stall,librdkafka:follower-lag"
-# franz-go:broker-down-up once stalled a partition for good: a request reaching a broker just
-# taken down was answered (NOT_LEADER_OR_FOLLOWER + KIP-951 hint), which a crashed Kafka never
-# does; franz-go kept the hint's epoch and, as the mock did not advertise OffsetForLeaderEpoch,
-# ignored every later Metadata epoch. Down brokers now answer nothing (36 consecutive passes
-# after the fix), and the mock serves OffsetForLeaderEpoch.
 FAULTS+=",java:leader-move,java:broker-down-up,franz-go:leader-move,franz-go:broker-down-up"
 FAULTS+=",kafka-python:leader-move,kafka-python:broker-down-up"
 FAULTS+=",librdkafka:acks1-loss,librdkafka:acks-all-failover"
@@ -62,11 +57,9 @@ PY="$BASE_PYTHON"
 
 MOCK_PID="" STARTED_KAFKA=0 CHILDREN=()
 cleanup() {
-  local rc=$? pid
-  for pid in "${CHILDREN[@]+"${CHILDREN[@]}"}"; do
-    kill -0 "$pid" 2>/dev/null && { kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; }
-  done
-  stop_mock
+  local rc=$?
+  stop_pids 10 "${CHILDREN[@]+"${CHILDREN[@]}"}" || true
+  mock_stop
   if (( STARTED_KAFKA )); then "$KAFKA_SH" stop single >/dev/null 2>&1 || true; fi
   exit "$rc"
 }
@@ -75,55 +68,21 @@ trap 'exit 130' INT TERM
 
 # --- kwire-mock ------------------------------------------------------------------------------
 log "building kwire-mock (release)"
-( cd "$REPO_ROOT" && timeout 1200 cargo build --release -q -p kwire-mock ) || die "cargo build failed"
-MOCK_BIN="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/release/kwire-mock"
+release_bins kwire-mock
+MOCK_BIN="$RELEASE_DIR/kwire-mock"
 [[ -x "$MOCK_BIN" ]] || die "$MOCK_BIN missing"
-
-start_mock() { # args for kwire-mock; sets BOOTSTRAP and CONTROL
-  rm -f "$OUT/mock.ready"
-  "$MOCK_BIN" --port 0 --control 127.0.0.1:0 --ready-file "$OUT/mock.ready" "$@" \
-    > "$OUT/mock.stdout" 2> "$OUT/mock.log" < /dev/null &
-  MOCK_PID=$!
-  local i
-  for i in $(seq 1 200); do
-    [[ -s "$OUT/mock.ready" ]] && break
-    kill -0 "$MOCK_PID" 2>/dev/null || die "kwire-mock exited: $(tail -n3 "$OUT/mock.log")"
-    sleep 0.05
-  done
-  [[ -s "$OUT/mock.ready" ]] || die "kwire-mock not ready after 10 s"
-  BOOTSTRAP="$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["bootstrap"])' "$OUT/mock.ready")"
-  CONTROL="$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["control"])' "$OUT/mock.ready")"
-  log "kwire-mock pid $MOCK_PID: bootstrap $BOOTSTRAP, control $CONTROL"
-}
-
-stop_mock() {
-  [[ -n "$MOCK_PID" ]] || return 0
-  if kill -0 "$MOCK_PID" 2>/dev/null; then
-    kill -TERM "$MOCK_PID" 2>/dev/null || true
-    local i
-    for i in $(seq 1 100); do kill -0 "$MOCK_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$MOCK_PID" 2>/dev/null || true
-  fi
-  wait "$MOCK_PID" 2>/dev/null || true
-  MOCK_PID=""
-}
 
 ctl() { "$PY" "$MOCK_DIR/ctl.py" "$CONTROL" "$@"; }
 
 IFS=, read -r -a peers <<< "$PEERS"
 IFS=, read -r -a fault_runs <<< "$FAULTS"
 (( SKIP_FAULTS )) && fault_runs=()
-for p in "${peers[@]}" "${fault_runs[@]%%:*}"; do
-  case "$p" in
-    librdkafka|kafka-python) ensure_venv ;;
-    java) ensure_java_client ;;
-    franz-go) ensure_go_client ;;
-    *) die "unknown peer '$p'" ;;
-  esac
-done
+for p in "${peers[@]}" "${fault_runs[@]%%:*}"; do ensure_peer "$p"; done
 
 # Followers copy at once; an ISR member that stops copying leaves after 1 s (follower-lag scenario).
-start_mock --replica-lag-time-max-ms 1000
+mock_start "$OUT" --control 127.0.0.1:0 --replica-lag-time-max-ms 1000
+BOOTSTRAP="$MOCK_BOOTSTRAP" CONTROL="$MOCK_CONTROL"
+log "kwire-mock pid $MOCK_PID: bootstrap $BOOTSTRAP, control $CONTROL"
 RUN_ID="$(date +%s)-$RANDOM"
 
 # --- 1. clean run, and the same drivers against real Kafka for the key->partition map --------
@@ -192,7 +151,7 @@ fault_run() { # peer scenario
     --bootstrap "$BOOTSTRAP" --topic "$topic" --count "$FAULT_RECORDS" --headers --acks all \
     --rate "$FAULT_RATE" --timeout-s "$FAULT_TIMEOUT" "${extra[@]+"${extra[@]}"}" > "$d/$name.produce.json" 2> "$d/$name.produce.log" < /dev/null &
   pid=$!
-  CHILDREN+=("$pid")
+  CHILDREN=("$pid")
   ctl wait-appended "$topic" 1 60 || log "$name: no record landed within 60 s"
   ctl stats > "$d/$name.before.json"
   ctl post /scenario "$scenario" > "$d/$name.scenario.json" || log "$name: scenario refused: $(cat "$d/$name.scenario.json")"
@@ -200,6 +159,7 @@ fault_run() { # peer scenario
   ctl watch "$topic" "$(awk "BEGIN { print $last / 1000 + 0.2 }")" "$(awk "BEGIN { print $last / 1000 }")" \
     > "$d/$name.watch.json"
   wait "$pid" || rc=$?
+  CHILDREN=()
   log "$name: producer exit $rc"
   reset_faults
   sleep 0.3 # followers catch up
@@ -223,7 +183,7 @@ done
 
 ctl get /state > "$OUT/final-state.json" || true
 rc=0
-"$PY" "$MOCK_DIR/judge.py" --out "$OUT" --records "$RECORDS" --fault-records "$FAULT_RECORDS" \
+"$PY" "$INTEROP_DIR/lib/judge.py" mock --out "$OUT" --records "$RECORDS" --fault-records "$FAULT_RECORDS" \
   | tee "$OUT/summary.txt" || rc=$?
 log "details in $OUT"
 exit "$rc"

@@ -10,10 +10,10 @@
 #   rdkafka  librdkafka from Python (confluent-kafka, rdkafka_load.py), --records records
 #   kwire    kwire-produce --perf (release build of this workspace), --records records
 #   franz    franz-go (the interop driver, tests/interop/clients/go), --records records
-#   blast    kwire-blast (tests/interop/mock/blast, Go standard library only): Produce v7 on the
-#            wire, one batch of --blast-batch records per partition per request, 5 requests in
-#            flight, each batch with its own sequence and CRC-32C. It encodes the records once,
-#            so the client costs next to nothing per record and the broker is what limits.
+#   blast    kwire-blast (tests/src/bin/kwire-blast.rs, release build): Produce v7 on the wire,
+#            one batch of --blast-batch records per partition per request, 5 requests in flight,
+#            each batch with its own sequence and CRC-32C. It encodes the records once, so the
+#            client costs next to nothing per record and the broker is what limits.
 # The three real clients cost more CPU per record than either broker (see "client CPU s"): with
 # them the client is the bottleneck and the brokers' wall-clock rates look alike. blast is the
 # measure of ingest capacity.
@@ -39,7 +39,7 @@
 # core, the same for Kafka and the mock: a fair "same client load" comparison on a 2-core box,
 # where an unpinned client and broker fight over both cores.
 #
-# Targets (issue 4): mock CPU s per 1M records from librdkafka <= 0.15 (3 brokers, rf 3); mock
+# Targets: mock CPU s per 1M records from librdkafka <= 0.15 (3 brokers, rf 3); mock
 # ingest >= 3x Kafka's (judged on the blast load, wall clock, mock 3 brokers vs Kafka). Exits 1
 # when the CPU target is missed; the ratios are reported per load.
 set -euo pipefail
@@ -86,7 +86,7 @@ mkdir -p "$OUT/bin"
 MOCK_PID="" STARTED_KAFKA=0 KAFKA_PID="" KAFKA_OLD_MASK=""
 cleanup() {
   local rc=$?
-  stop_mock
+  mock_stop
   if [[ -n "$KAFKA_OLD_MASK" && -n "$KAFKA_PID" ]]; then
     taskset -a -p "$KAFKA_OLD_MASK" "$KAFKA_PID" >/dev/null 2>&1 || true
   fi
@@ -97,45 +97,18 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # Binaries are copied into $OUT/bin: a concurrent rebuild cannot change them mid-measurement.
-log "building kwire-mock and kwire-produce (release)"
-( cd "$REPO_ROOT" && timeout 1200 cargo build --release -q -p kwire-mock -p kwire-producer ) \
-  || die "cargo build failed"
-TARGET="${CARGO_TARGET_DIR:-$REPO_ROOT/target}/release"
-cp "$TARGET/kwire-mock" "$TARGET/kwire-produce" "$OUT/bin/"
+log "building kwire-mock, kwire-produce and kwire-blast (release)"
+release_bins kwire-mock kwire-produce kwire-blast
+cp "$RELEASE_DIR/kwire-mock" "$RELEASE_DIR/kwire-produce" "$RELEASE_DIR/kwire-blast" "$OUT/bin/"
 MOCK_BIN="$OUT/bin/kwire-mock" PRODUCE_BIN="$OUT/bin/kwire-produce"
+MOCK_WRAP=("${BROKER_PIN[@]+"${BROKER_PIN[@]}"}")
 have_load() { [[ ",$LOADS," == *",$1,"* ]]; }
 if have_load rdkafka; then ensure_venv; fi
 PY="$VENV_DIR/bin/python"
-if have_load franz || have_load blast; then command -v go >/dev/null || die "go is needed for the franz and blast loads"; fi
 if have_load franz; then ensure_go_client; cp "$BIN_DIR/kwire-franz" "$OUT/bin/"; fi
-if have_load blast; then
-  log "building kwire-blast"
-  ( cd "$MOCK_DIR/blast" && GOCACHE="$CACHE_DIR/go/build" GOFLAGS=-mod=readonly CGO_ENABLED=0 \
-      timeout 600 go build -trimpath -o "$OUT/bin/kwire-blast" . ) || die "go build of kwire-blast failed"
-fi
 TICK="$(getconf CLK_TCK)"
 
 cpu_ticks() { [[ "$1" =~ ^[0-9]+$ ]] || die "no pid"; awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-
-stop_mock() {
-  [[ -n "$MOCK_PID" ]] || return 0
-  kill -TERM "$MOCK_PID" 2>/dev/null || true
-  local i
-  for i in $(seq 1 50); do kill -0 "$MOCK_PID" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$MOCK_PID" 2>/dev/null || true
-  wait "$MOCK_PID" 2>/dev/null || true
-  MOCK_PID=""
-}
-
-start_mock() { # args; sets MOCK_PID and MOCK_BOOTSTRAP (not in a subshell: the EXIT trap stops it)
-  rm -f "$OUT/mock.stdout"
-  "${BROKER_PIN[@]}" "$MOCK_BIN" --port 0 "$@" > "$OUT/mock.stdout" 2> "$OUT/mock.log" < /dev/null &
-  MOCK_PID=$!
-  local i
-  for i in $(seq 1 200); do [[ -s "$OUT/mock.stdout" ]] && break; sleep 0.05; done
-  [[ -s "$OUT/mock.stdout" ]] || die "kwire-mock did not start: $(tail -n3 "$OUT/mock.log")"
-  MOCK_BOOTSTRAP="$(head -n1 "$OUT/mock.stdout")"
-}
 
 # load_cmd LOAD BOOTSTRAP TOPIC: the client command line, into the array CMD
 load_cmd() {
@@ -219,8 +192,8 @@ for run in $(seq 1 "$RUNS"); do
     for i in $(seq 0 $((n - 1))); do
       label="${BROKERS[$(((i + run - 1) % n))]}"
       case "$label" in
-        kwire-mock-3-brokers-rf3) start_mock; measure "$load" "$label" "$MOCK_PID" "$MOCK_BOOTSTRAP" "$run"; stop_mock ;;
-        kwire-mock-1-broker) start_mock --brokers 1; measure "$load" "$label" "$MOCK_PID" "$MOCK_BOOTSTRAP" "$run"; stop_mock ;;
+        kwire-mock-3-brokers-rf3) mock_start "$OUT"; measure "$load" "$label" "$MOCK_PID" "$MOCK_BOOTSTRAP" "$run"; mock_stop ;;
+        kwire-mock-1-broker) mock_start "$OUT" --brokers 1; measure "$load" "$label" "$MOCK_PID" "$MOCK_BOOTSTRAP" "$run"; mock_stop ;;
         kafka-single-node) measure "$load" "$label" "$KAFKA_PID" "$KAFKA_BOOTSTRAP" "$run" ;;
       esac
     done

@@ -1,3 +1,0 @@
-module kwire/interop/blast
-
-go 1.26.0
