@@ -236,13 +236,9 @@ async fn two_thousand_connections_claiming_huge_frames_keep_memory_bounded() {
         s.write_all(&prefix.to_be_bytes()).await.unwrap();
         socks.push(s);
     }
-    let closes = socks.into_iter().map(|stream| async move {
-        let mut c = Client {
-            stream,
-            correlation: 0,
-        };
-        c.closed_by_server().await
-    });
+    let closes = socks
+        .into_iter()
+        .map(|stream| async move { Client::over(stream).closed_by_server().await });
     let closed = futures_join_all(closes).await;
     assert!(
         closed.iter().all(|c| *c),

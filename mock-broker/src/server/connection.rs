@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use kwire_protocol::api::{ResponseBody, response_header_version};
-use kwire_protocol::frame::{decode_request_header, frame_len, split_frame, write_sized};
+use kwire_protocol::frame::{FrameReader, KEEP_CAPACITY, decode_request_header, write_sized};
 use kwire_protocol::{ApiKey, EncodeError, RequestHeader, ResponseHeader};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -22,11 +22,6 @@ use super::metrics::Metrics;
 use super::shared::{ConnectionLife, Shared};
 use crate::api::{self, Close, Outcome, Pending};
 use crate::cluster::BrokerId;
-
-/// Bytes reserved for reading when no frame size is known yet.
-const READ_CHUNK: usize = 16 * 1024;
-/// The read buffer is allowed to keep this much spare capacity between frames.
-const KEEP_CAPACITY: usize = 256 * 1024;
 
 /// Counts an open connection for as long as it lives.
 struct Open(Arc<Shared>);
@@ -37,20 +32,6 @@ impl Drop for Open {
             .metrics
             .connections_open
             .fetch_sub(1, Ordering::Relaxed);
-    }
-}
-
-/// How many more bytes to make room for: the rest of the frame being assembled, but never
-/// more than doubles what has arrived (so memory follows real traffic), or a small chunk while
-/// the size prefix is still incomplete.
-fn room_for(buf: &BytesMut, max_frame: usize) -> usize {
-    match frame_len(buf, max_frame) {
-        Ok(Some(_)) | Err(_) => 0,
-        Ok(None) if buf.len() < 4 => READ_CHUNK,
-        Ok(None) => {
-            let total = i32::from_be_bytes([buf[0], buf[1], buf[2], buf[3]]) as usize + 4;
-            (total - buf.len()).min(buf.len().max(READ_CHUNK))
-        }
     }
 }
 
@@ -66,14 +47,13 @@ pub(crate) async fn run(shared: Arc<Shared>, broker: BrokerId, mut sock: TcpStre
     if !life.alive() {
         return;
     }
-    let max_frame = shared.max_frame;
-    let mut buf = BytesMut::new();
+    let mut frames = FrameReader::new(shared.max_frame);
     let mut out = BytesMut::new();
     let mut idle_deadline = tokio::time::Instant::now() + shared.max_idle;
     loop {
         // Serve every complete frame already buffered.
         loop {
-            let payload = match split_frame(&mut buf, max_frame) {
+            let payload = match frames.next_frame() {
                 Ok(Some(p)) => p,
                 Ok(None) => break,
                 Err(e) => {
@@ -163,16 +143,9 @@ pub(crate) async fn run(shared: Arc<Shared>, broker: BrokerId, mut sock: TcpStre
                 out = BytesMut::new();
             }
         }
-        // Read more; never more than the frame being assembled can justify.
-        if buf.is_empty() && buf.capacity() > KEEP_CAPACITY {
-            buf = BytesMut::new();
-        }
-        let room = room_for(&buf, max_frame);
-        if buf.capacity() - buf.len() < room {
-            buf.reserve(room);
-        }
+        // Read more; the reader makes room for no more than the frame being assembled justifies.
         tokio::select! {
-            r = sock.read_buf(&mut buf) => match r {
+            r = sock.read_buf(frames.buf_for_read()) => match r {
                 Ok(0) | Err(_) => return,
                 Ok(n) => Metrics::add(&shared.metrics.bytes_in, n as u64),
             },
@@ -270,31 +243,4 @@ fn encode(
         ResponseHeader::new(header.correlation_id).encode(b, hv);
         body.encode(b, version)
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn room_follows_the_bytes_that_arrived() {
-        let max = 1 << 20;
-        let mut b = BytesMut::new();
-        assert_eq!(room_for(&b, max), READ_CHUNK);
-        b.extend_from_slice(&[0, 0, 0]);
-        assert_eq!(room_for(&b, max), READ_CHUNK);
-        // A frame claiming the maximum: room grows with what arrived, not with the claim.
-        b.clear();
-        b.extend_from_slice(&(max as i32).to_be_bytes());
-        assert_eq!(room_for(&b, max), READ_CHUNK);
-        b.extend_from_slice(&vec![0; 100_000]);
-        assert_eq!(room_for(&b, max), 100_004);
-        // Near the end: exactly what is missing.
-        b.extend_from_slice(&vec![0; max - 100_010]);
-        assert_eq!(room_for(&b, max), 10);
-        // Over the cap: nothing (the frame is rejected before any read).
-        let mut over = BytesMut::new();
-        over.extend_from_slice(&(max as i32 + 1).to_be_bytes());
-        assert_eq!(room_for(&over, max), 0);
-    }
 }

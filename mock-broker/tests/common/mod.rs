@@ -10,7 +10,7 @@ use kwire_protocol::api::fetch::{FetchPartition, FetchRequest, FetchResponse, Fe
 use kwire_protocol::api::produce::{
     PartitionProduceData, ProduceRequest, ProduceResponse, TopicProduceData,
 };
-use kwire_protocol::frame::{decode_response, encode_request};
+use kwire_protocol::frame::{FrameReader, decode_response, encode_request};
 use kwire_protocol::records::{BatchOptions, BatchWriter, Batches};
 use kwire_protocol::{ErrorCode, Message, Request, RequestHeader};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -23,6 +23,7 @@ pub const WAIT: Duration = Duration::from_secs(10);
 pub struct Client {
     pub stream: TcpStream,
     pub correlation: i32,
+    frames: FrameReader,
 }
 
 impl Client {
@@ -32,9 +33,15 @@ impl Client {
             .expect("connect timed out")
             .expect("connect");
         stream.set_nodelay(true).unwrap();
+        Client::over(stream)
+    }
+
+    /// A client over a stream that is already connected.
+    pub fn over(stream: TcpStream) -> Client {
         Client {
             stream,
             correlation: 0,
+            frames: FrameReader::new(64 << 20),
         }
     }
 
@@ -50,13 +57,14 @@ impl Client {
 
     /// Reads one response frame payload.
     pub async fn read_frame(&mut self) -> std::io::Result<Bytes> {
-        let mut len = [0u8; 4];
-        self.stream.read_exact(&mut len).await?;
-        let n = i32::from_be_bytes(len);
-        assert!((0..64 << 20).contains(&n), "frame size {n}");
-        let mut payload = vec![0u8; n as usize];
-        self.stream.read_exact(&mut payload).await?;
-        Ok(Bytes::from(payload))
+        loop {
+            if let Some(frame) = self.frames.next_frame().expect("frame size") {
+                return Ok(frame);
+            }
+            if self.stream.read_buf(self.frames.buf_for_read()).await? == 0 {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+        }
     }
 
     /// Reads a response to a request sent at `version`; checks the correlation id.
