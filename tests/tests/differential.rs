@@ -59,22 +59,6 @@ const ALL: (i16, i16) = (0, i16::MAX);
 const KNOWN: &[Known] = &[
     Known {
         api: "ApiVersions",
-        step: "all keys",
-        versions: ALL,
-        path: "api_keys[4].max_version",
-        runs: Runs::Both,
-        reason: "to fix: the mock advertises ApiVersions v0-5, Kafka 4.3 v0-4",
-    },
-    Known {
-        api: "ApiVersions",
-        step: "unknown version",
-        versions: ALL,
-        path: "api_keys[0].max_version",
-        runs: Runs::Both,
-        reason: "to fix: the mock's fallback body gives ApiVersions v0-5, Kafka 4.3 v0-4",
-    },
-    Known {
-        api: "ApiVersions",
         step: "",
         versions: ALL,
         path: "supported_features",
