@@ -376,18 +376,10 @@ async fn read_loop(
 
 #[cfg(test)]
 mod tests {
-    use kwire_protocol::api::api_versions::ApiVersion;
-
     use super::*;
 
     fn resp(ranges: &[(ApiKey, i16, i16)]) -> ApiVersionsResponse {
-        ApiVersionsResponse {
-            api_keys: ranges
-                .iter()
-                .map(|&(k, a, b)| ApiVersion::new(k, a, b))
-                .collect(),
-            ..Default::default()
-        }
+        ApiVersionsResponse::advertising(ranges.iter().copied())
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! UNSUPPORTED_VERSION and the ApiVersions range, as Kafka does (KIP-511).
 
 use kwire_protocol::api::ResponseBody;
-use kwire_protocol::api::api_versions::{ApiVersion, ApiVersionsRequest, ApiVersionsResponse};
+use kwire_protocol::api::api_versions::{ApiVersionsRequest, ApiVersionsResponse};
 use kwire_protocol::VersionRange;
 
 use super::{ADVERTISED, Outcome, RequestContext};
@@ -17,15 +17,9 @@ pub const VERSIONS: VersionRange = VersionRange::parse("0-4");
 
 /// The full ApiVersions response: every API the mock serves, in key order.
 pub fn response() -> ApiVersionsResponse {
-    let mut api_keys: Vec<ApiVersion> = ADVERTISED
-        .iter()
-        .map(|(k, v)| ApiVersion::new(*k, v.min, v.max))
-        .collect();
-    api_keys.sort_by_key(|a| a.api_key);
     ApiVersionsResponse {
-        api_keys,
         finalized_features_epoch: -1,
-        ..Default::default()
+        ..ApiVersionsResponse::advertising(ADVERTISED.iter().map(|(k, v)| (*k, v.min, v.max)))
     }
 }
 

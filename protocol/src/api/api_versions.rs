@@ -103,6 +103,20 @@ impl ApiVersionsResponse {
         }
     }
 
+    /// A successful answer advertising `ranges` (API, min, max), listed in key order as
+    /// Kafka lists them.
+    pub fn advertising(ranges: impl IntoIterator<Item = (ApiKey, i16, i16)>) -> Self {
+        let mut api_keys: Vec<ApiVersion> = ranges
+            .into_iter()
+            .map(|(k, min, max)| ApiVersion::new(k, min, max))
+            .collect();
+        api_keys.sort_by_key(|a| a.api_key);
+        ApiVersionsResponse {
+            api_keys,
+            ..Default::default()
+        }
+    }
+
     /// The range advertised for `api_key`, if any.
     pub fn range_for(&self, api_key: ApiKey) -> Option<(i16, i16)> {
         self.api_keys
