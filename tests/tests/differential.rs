@@ -84,34 +84,6 @@ const KNOWN: &[Known] = &[
                  UNKNOWN_TOPIC_OR_PARTITION without id or partitions (clients retry); the mock \
                  creates it at once and answers with it",
     },
-    Known {
-        api: "Produce",
-        step: "acks=0 to a follower",
-        versions: ALL,
-        path: "(whole answer)",
-        runs: Runs::Cluster,
-        reason: "to fix: an acks=0 Produce that fails (here NOT_LEADER_OR_FOLLOWER) makes \
-                 Kafka close the connection, the only way it can tell the client to refresh \
-                 its metadata; the mock drops the error silently",
-    },
-    Known {
-        api: "ListOffsets",
-        step: "timestamp after the last",
-        versions: ALL,
-        path: "topics[0].partitions[0].leader_epoch",
-        runs: Runs::Both,
-        reason: "to fix: when no record is that recent Kafka answers offset -1 with \
-                 leader_epoch -1, the mock with the current epoch",
-    },
-    Known {
-        api: "InitProducerId",
-        step: "existing id and epoch",
-        versions: ALL,
-        path: "producer_epoch",
-        runs: Runs::Both,
-        reason: "to fix: without a transactional id Kafka ignores the given id and epoch and \
-                 hands out a new producer id at epoch 0; the mock bumps the given id's epoch",
-    },
 ];
 
 /// The verdict on one request.

@@ -1,6 +1,7 @@
-//! InitProducerId: producer ids for idempotent producers (and epoch bumps, KIP-360).
-//! Transactions are not modelled: a transactional id gets
-//! TRANSACTIONAL_ID_AUTHORIZATION_FAILED, a clear non-retriable error.
+//! InitProducerId: producer ids for idempotent producers. Without a transactional id Kafka
+//! hands out a new id at epoch 0 whatever id and epoch the request carries (an idempotent
+//! producer bumps its epoch itself, KIP-360). Transactions are not modelled: a transactional
+//! id gets TRANSACTIONAL_ID_AUTHORIZATION_FAILED, a clear non-retriable error.
 
 use kwire_protocol::api::init_producer_id::{InitProducerIdRequest, InitProducerIdResponse};
 use kwire_protocol::{ApiKey, ErrorCode, VersionRange};
@@ -31,8 +32,7 @@ pub fn handle(
     } else if req.transactional_id.is_some() {
         resp.error_code = ErrorCode::TransactionalIdAuthorizationFailed;
     } else {
-        let existing = (req.producer_id >= 0).then_some((req.producer_id, req.producer_epoch));
-        let (id, epoch) = cluster.init_producer_id(existing);
+        let (id, epoch) = cluster.init_producer_id();
         resp.producer_id = id;
         resp.producer_epoch = epoch;
     }

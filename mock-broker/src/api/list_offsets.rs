@@ -67,9 +67,19 @@ pub fn handle(cluster: &mut Cluster, ctx: &RequestContext<'_>, req: ListOffsetsR
                         }
                     };
                     if pr.error_code.is_ok() {
-                        let (offset, ts) = found.unwrap_or((-1, -1));
-                        pr.offset = offset;
-                        pr.timestamp = ts;
+                        match found {
+                            Some((offset, ts)) => {
+                                pr.offset = offset;
+                                pr.timestamp = ts;
+                            }
+                            // No record that recent: Kafka answers offset, timestamp and
+                            // leader epoch all unknown.
+                            None => {
+                                pr.offset = -1;
+                                pr.timestamp = -1;
+                                pr.leader_epoch = -1;
+                            }
+                        }
                     }
                 }
             }
@@ -156,6 +166,41 @@ mod tests {
             }
             o => panic!("{o:?}"),
         }
+    }
+
+    #[test]
+    fn no_record_that_recent_answers_every_field_unknown() {
+        let mut c = cluster(1);
+        produce1(&mut c, 1, 0, batch_at(2, -1, 0, 0, 100), 0);
+        c.tick(1);
+        assert_eq!(c.partition("t", 0).unwrap().high_watermark, 2);
+        let epoch_for = |c: &mut Cluster, ts: i64| {
+            let req = ListOffsetsRequest {
+                replica_id: -1,
+                topics: vec![ListOffsetsTopic {
+                    name: "t".into(),
+                    partitions: vec![ListOffsetsPartition {
+                        partition_index: 0,
+                        current_leader_epoch: -1,
+                        timestamp: ts,
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            };
+            match call(c, 1, RequestBody::ListOffsets(req), 9, 0) {
+                Outcome::Respond(ResponseBody::ListOffsets(r), _) => {
+                    r.topics[0].partitions[0].leader_epoch
+                }
+                o => panic!("{o:?}"),
+            }
+        };
+        let current = c.partition("t", 0).unwrap().leader_epoch;
+        assert!(current >= 0);
+        assert_eq!(epoch_for(&mut c, 100), current, "a match carries the epoch");
+        assert_eq!(epoch_for(&mut c, -1), current, "latest carries the epoch");
+        assert_eq!(epoch_for(&mut c, 5_000), -1, "no match: unknown epoch");
     }
 
     #[test]

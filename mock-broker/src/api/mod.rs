@@ -9,7 +9,7 @@
 use bytes::Bytes;
 use kwire_protocol::api::{RequestBody, ResponseBody};
 use kwire_protocol::primitives::Decoder;
-use kwire_protocol::{ApiKey, DecodeError, Message, RequestHeader, VersionRange};
+use kwire_protocol::{ApiKey, DecodeError, ErrorCode, Message, RequestHeader, VersionRange};
 
 use crate::cluster::{BrokerId, Cluster};
 
@@ -133,6 +133,13 @@ pub enum Close {
         api: ApiKey,
         /// The version.
         version: i16,
+    },
+    /// A Produce with acks=0 failed on some partition: with no response to carry the error,
+    /// Kafka closes the connection (`KafkaApis.handleProduceRequest`).
+    #[error("acks=0 Produce failed with {error:?}")]
+    FailedWithoutResponse {
+        /// The first partition error.
+        error: ErrorCode,
     },
     /// A body the request parser cannot read.
     #[error("malformed {} ({api}) v{version}: {error}", api.name())]
@@ -525,7 +532,8 @@ mod tests {
         }
     }
 
-    /// The final answer to `body`: a response encoded at `version`, or `None` for acks=0.
+    /// The final answer to `body`: a response encoded at `version`, or `None` for acks=0
+    /// (whose failures close the connection instead).
     fn answer(c: &mut Cluster, body: RequestBody, version: i16) -> Option<Bytes> {
         let api = body.api_key();
         let mut o = call(c, 1, body, version, 0);
@@ -544,7 +552,7 @@ mod tests {
                 }
                 Some(buf.freeze())
             }
-            Outcome::NoResponse => None,
+            Outcome::NoResponse | Outcome::Close(Close::FailedWithoutResponse { .. }) => None,
             other => panic!("{} v{version}: {other:?}", api.name()),
         }
     }

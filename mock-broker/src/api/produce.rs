@@ -10,7 +10,7 @@ use kwire_protocol::api::produce::{
 };
 use kwire_protocol::{ApiKey, ErrorCode, VersionRange};
 
-use super::{Outcome, Pending, RequestContext};
+use super::{Close, Outcome, Pending, RequestContext};
 use crate::cluster::{AckState, BrokerId, Cluster};
 
 /// The request this module answers.
@@ -213,7 +213,18 @@ pub fn handle(cluster: &mut Cluster, ctx: &RequestContext<'_>, req: ProduceReque
             .collect();
     }
     if acks == 0 {
-        return Outcome::NoResponse;
+        // A client that expects no answer learns of an error only from a closed connection,
+        // which also makes it refresh its metadata: Kafka closes it for any failed partition.
+        let failed = resp
+            .responses
+            .iter()
+            .flat_map(|t| &t.partition_responses)
+            .map(|p| p.error_code)
+            .find(|e| !e.is_ok());
+        return match failed {
+            Some(error) => Outcome::Close(Close::FailedWithoutResponse { error }),
+            None => Outcome::NoResponse,
+        };
     }
     if waits.is_empty() {
         return ctx.respond(resp);
@@ -264,6 +275,29 @@ mod tests {
             ErrorCode::InvalidRequiredAcks
         );
         assert_eq!(c.partition("t", 0).unwrap().log_end_offset(), 2);
+    }
+
+    #[test]
+    fn a_failed_acks_zero_produce_closes_the_connection() {
+        let mut c = cluster(1);
+        // Broker 2 follows partition 0: NOT_LEADER_OR_FOLLOWER, with no response to carry it.
+        let o = call(
+            &mut c,
+            2,
+            RequestBody::Produce(produce("t", 0, 0, 1000, batch(2, -1, 0, 0))),
+            9,
+            0,
+        );
+        assert!(
+            matches!(
+                o,
+                Outcome::Close(Close::FailedWithoutResponse {
+                    error: ErrorCode::NotLeaderOrFollower
+                })
+            ),
+            "{o:?}"
+        );
+        assert_eq!(c.partition("t", 0).unwrap().log_end_offset(), 0);
     }
 
     #[test]

@@ -558,16 +558,11 @@ impl Cluster {
         })
     }
 
-    /// Hands out a new producer id (epoch 0), or bumps the epoch of an existing one (KIP-360).
-    pub fn init_producer_id(&mut self, existing: Option<(i64, i16)>) -> (i64, i16) {
-        match existing {
-            Some((id, epoch)) if id >= 0 && (0..i16::MAX).contains(&epoch) => (id, epoch + 1),
-            _ => {
-                let id = self.next_producer_id;
-                self.next_producer_id += 1;
-                (id, 0)
-            }
-        }
+    /// Hands out a new producer id, at epoch 0.
+    pub fn init_producer_id(&mut self) -> (i64, i16) {
+        let id = self.next_producer_id;
+        self.next_producer_id += 1;
+        (id, 0)
     }
 
     // ------------------------------------------------------------------ faults

@@ -196,6 +196,14 @@ fn closing(
                 );
             }
         }
+        Close::FailedWithoutResponse { .. } => {
+            tracing::debug!(
+                broker,
+                ?peer,
+                client_id = client,
+                "{why}; closing connection"
+            );
+        }
         Close::Malformed { .. } => {
             Metrics::add(&shared.metrics.bad_requests, 1);
             tracing::warn!(
