@@ -1,13 +1,12 @@
 //! Helpers for the unit tests: a cluster, a call into the handlers, record batches and
 //! requests built with the codec.
 
-use bytes::{Bytes, BytesMut};
-use kwire_protocol::api::fetch::{FetchPartition, FetchRequest, FetchResponse, FetchTopic};
-use kwire_protocol::api::produce::{
-    PartitionProduceData, ProduceRequest, ProduceResponse, TopicProduceData,
-};
+use bytes::Bytes;
+use kwire_protocol::api::fetch::{FetchRequest, FetchResponse};
+use kwire_protocol::api::produce::{ProduceRequest, ProduceResponse};
 use kwire_protocol::api::{RequestBody, ResponseBody};
-use kwire_protocol::records::{BatchOptions, BatchWriter, Batches};
+use kwire_protocol::records::Batches;
+use kwire_protocol::testing::{BatchBuilder, FetchBuilder, ProduceBuilder};
 use kwire_protocol::{ErrorCode, RequestHeader};
 
 use crate::api::{Outcome, handle};
@@ -15,24 +14,11 @@ use crate::cluster::{BrokerId, Cluster, ClusterConfig, TopicSpec};
 
 /// A batch of `n` records with timestamps `ts0, ts0+1, ...`; idempotent when `pid >= 0`.
 pub(crate) fn batch_at(n: usize, pid: i64, epoch: i16, seq: i32, ts0: i64) -> Bytes {
-    let mut buf = BytesMut::new();
-    let mut w = BatchWriter::new(
-        &mut buf,
-        BatchOptions {
-            producer_id: pid,
-            producer_epoch: if pid >= 0 { epoch } else { -1 },
-            base_sequence: if pid >= 0 { seq } else { -1 },
-            ..Default::default()
-        },
-    )
-    .expect("writer");
-    for i in 0..n {
-        let v = format!("value-{i}");
-        w.append(ts0 + i as i64, Some(b"k"), Some(v.as_bytes()), &[])
-            .expect("append");
-    }
-    w.finish().expect("finish");
-    buf.freeze()
+    BatchBuilder::new()
+        .producer(pid, epoch, seq)
+        .timestamps(ts0, 1)
+        .numbered(n)
+        .build()
 }
 
 /// A batch of `n` records; idempotent when `pid >= 0`.
@@ -48,20 +34,11 @@ pub(crate) fn produce(
     timeout_ms: i32,
     records: Bytes,
 ) -> ProduceRequest {
-    ProduceRequest {
-        acks,
-        timeout_ms,
-        topic_data: vec![TopicProduceData {
-            name: topic.into(),
-            partition_data: vec![PartitionProduceData {
-                index: partition,
-                records: Some(records),
-                ..Default::default()
-            }],
-            ..Default::default()
-        }],
-        ..Default::default()
-    }
+    ProduceBuilder::new()
+        .acks(acks)
+        .timeout_ms(timeout_ms)
+        .records(topic, partition, records)
+        .build()
 }
 
 /// `replica.lag.time.max.ms` of [`cluster`].
@@ -130,21 +107,11 @@ pub(crate) fn fetch_req(
     min_bytes: i32,
     max_wait_ms: i32,
 ) -> FetchRequest {
-    FetchRequest {
-        max_wait_ms,
-        min_bytes,
-        topics: vec![FetchTopic {
-            topic: "t".into(),
-            partitions: vec![FetchPartition {
-                partition,
-                fetch_offset: offset,
-                partition_max_bytes: 1 << 20,
-                ..Default::default()
-            }],
-            ..Default::default()
-        }],
-        ..Default::default()
-    }
+    FetchBuilder::new()
+        .max_wait_ms(max_wait_ms)
+        .min_bytes(min_bytes)
+        .partition("t", partition, offset)
+        .build()
 }
 
 /// The Fetch response in `o`.

@@ -150,13 +150,8 @@ fn read_flood_logs(mock: &MockCluster) -> BTreeMap<i32, Vec<(i64, u64)>> {
     let mut out = BTreeMap::new();
     for p in 0..FLOOD_PARTITIONS {
         let bytes = mock
-            .with_cluster(|c| {
-                let leader = c.partition(FLOOD_TOPIC, p).and_then(|p| p.leader)?;
-                c.read(leader, FLOOD_TOPIC, p, 0, usize::MAX, true)
-                    .ok()
-                    .map(|r| r.records)
-            })
-            .unwrap_or_else(|| panic!("partition {p} unreadable"));
+            .committed(FLOOD_TOPIC, p)
+            .unwrap_or_else(|e| panic!("partition {p} unreadable: {}", e.name()));
         let mut log = Vec::new();
         for b in Batches::new(bytes) {
             let b = b.expect("batch");

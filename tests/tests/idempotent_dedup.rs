@@ -77,15 +77,9 @@ fn check(partitions: &[i32], results: &[Delivery], logs: &BTreeMap<i32, Vec<Logg
 fn read_logs(mock: &MockCluster, partitions: i32) -> Result<BTreeMap<i32, Vec<Logged>>, String> {
     let mut out = BTreeMap::new();
     for p in 0..partitions {
-        let bytes = mock.with_cluster(|c| {
-            let leader = c
-                .partition(TOPIC, p)
-                .and_then(|p| p.leader)
-                .ok_or_else(|| format!("partition {p} has no leader"))?;
-            c.read(leader, TOPIC, p, 0, usize::MAX, true)
-                .map(|r| r.records)
-                .map_err(|e| format!("read {p}: {}", e.name()))
-        })?;
+        let bytes = mock
+            .committed(TOPIC, p)
+            .map_err(|e| format!("read {p}: {}", e.name()))?;
         let mut log = Vec::new();
         for b in Batches::new(bytes) {
             let b = b.map_err(|e| format!("partition {p}: {e}"))?;

@@ -229,15 +229,7 @@ fn partition_log(
     topic: &str,
     partition: i32,
 ) -> Vec<(i64, Option<Bytes>, Bytes)> {
-    let bytes = mock.with_cluster(|c| {
-        let leader = c
-            .partition(topic, partition)
-            .and_then(|p| p.leader)
-            .unwrap();
-        c.read(leader, topic, partition, 0, usize::MAX, true)
-            .expect("read")
-            .records
-    });
+    let bytes = mock.committed(topic, partition).expect("read");
     let mut out = Vec::new();
     for b in Batches::new(bytes) {
         for r in b.expect("batch").records() {

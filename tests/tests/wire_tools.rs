@@ -42,16 +42,7 @@ fn args(a: &[&str]) -> Vec<String> {
 fn logs(mock: &MockCluster) -> BTreeMap<i32, (Vec<String>, Vec<i32>)> {
     (0..PARTITIONS)
         .map(|p| {
-            let records = mock
-                .with_cluster(|c| {
-                    let leader = c
-                        .partition(TOPIC, p)
-                        .and_then(|p| p.leader)
-                        .expect("leader");
-                    c.read(leader, TOPIC, p, 0, usize::MAX, true)
-                        .map(|r| r.records)
-                })
-                .expect("read");
+            let records = mock.committed(TOPIC, p).expect("read");
             let (mut keys, mut seqs) = (Vec::new(), Vec::new());
             for b in Batches::new(records) {
                 let b = b.expect("a valid batch");

@@ -496,6 +496,18 @@ impl Cluster {
         self.read_replica(broker, false, topic, partition, offset, max_bytes, min_one)
     }
 
+    /// The batches a consumer can read from a partition: its current leader's log from the
+    /// log start up to the high watermark. NOT_LEADER_OR_FOLLOWER while it has no leader.
+    pub fn committed(&self, topic: &str, partition: i32) -> Result<Bytes, ErrorCode> {
+        let leader = self
+            .partition(topic, partition)
+            .ok_or(ErrorCode::UnknownTopicOrPartition)?
+            .leader
+            .ok_or(ErrorCode::NotLeaderOrFollower)?;
+        self.read(leader, topic, partition, 0, usize::MAX, true)
+            .map(|r| r.records)
+    }
+
     /// Like [`Cluster::read`], but with `from_follower` a follower on `broker` serves the read
     /// too (consumer fetches v11+, KIP-392), up to the high watermark it knows: the smaller of
     /// the partition's and its own log end.

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use bytes::Bytes;
 use kwire_protocol::ErrorCode;
 
 use super::action::{Action, Applied, ControlError};
@@ -31,6 +32,12 @@ impl Controller {
     /// advancing replication to now. Waiting requests look again afterwards.
     pub fn with_cluster<R>(&self, f: impl FnOnce(&mut Cluster) -> R) -> R {
         self.shared.with_cluster(f)
+    }
+
+    /// The batches a consumer can read from a partition now (the leader's log up to the high
+    /// watermark), to check in a test what the cluster kept. See [`Cluster::committed`].
+    pub fn committed(&self, topic: &str, partition: i32) -> Result<Bytes, ErrorCode> {
+        self.with_cluster(|c| c.committed(topic, partition))
     }
 
     /// Stops a broker: its connections close, new ones are refused, its partitions fail over.

@@ -6,12 +6,11 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use kwire_protocol::api::fetch::{FetchPartition, FetchRequest, FetchResponse, FetchTopic};
-use kwire_protocol::api::produce::{
-    PartitionProduceData, ProduceRequest, ProduceResponse, TopicProduceData,
-};
+use kwire_protocol::api::fetch::{FetchRequest, FetchResponse};
+use kwire_protocol::api::produce::{ProduceRequest, ProduceResponse};
 use kwire_protocol::frame::{FrameReader, decode_response, encode_request};
-use kwire_protocol::records::{BatchOptions, BatchWriter, Batches};
+use kwire_protocol::records::Batches;
+use kwire_protocol::testing::{BatchBuilder, FetchBuilder, ProduceBuilder};
 use kwire_protocol::{ErrorCode, Message, Request, RequestHeader};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -98,24 +97,10 @@ impl Client {
 
 /// A v2 batch of `n` records valued `"<first + i>"`; idempotent when `pid >= 0`.
 pub fn batch(n: usize, first: usize, pid: i64, epoch: i16, seq: i32) -> Bytes {
-    let mut buf = BytesMut::new();
-    let mut w = BatchWriter::new(
-        &mut buf,
-        BatchOptions {
-            producer_id: pid,
-            producer_epoch: if pid >= 0 { epoch } else { -1 },
-            base_sequence: if pid >= 0 { seq } else { -1 },
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    for i in 0..n {
-        let v = format!("{}", first + i);
-        w.append(1_700_000_000_000, Some(b"key"), Some(v.as_bytes()), &[])
-            .unwrap();
-    }
-    w.finish().unwrap();
-    buf.freeze()
+    BatchBuilder::new()
+        .producer(pid, epoch, seq)
+        .values(Some(b"key"), values(first, n))
+        .build()
 }
 
 pub fn produce_req(
@@ -125,20 +110,11 @@ pub fn produce_req(
     timeout_ms: i32,
     records: Bytes,
 ) -> ProduceRequest {
-    ProduceRequest {
-        acks,
-        timeout_ms,
-        topic_data: vec![TopicProduceData {
-            name: topic.into(),
-            partition_data: vec![PartitionProduceData {
-                index: partition,
-                records: Some(records),
-                ..Default::default()
-            }],
-            ..Default::default()
-        }],
-        ..Default::default()
-    }
+    ProduceBuilder::new()
+        .acks(acks)
+        .timeout_ms(timeout_ms)
+        .records(topic, partition, records)
+        .build()
 }
 
 /// (error, base offset) of a single-partition Produce response.
@@ -148,21 +124,9 @@ pub fn produce_result(r: &ProduceResponse) -> (ErrorCode, i64) {
 }
 
 pub fn fetch_req(topic: &str, partition: i32, offset: i64) -> FetchRequest {
-    FetchRequest {
-        max_wait_ms: 0,
-        min_bytes: 0,
-        topics: vec![FetchTopic {
-            topic: topic.into(),
-            partitions: vec![FetchPartition {
-                partition,
-                fetch_offset: offset,
-                partition_max_bytes: 1 << 20,
-                ..Default::default()
-            }],
-            ..Default::default()
-        }],
-        ..Default::default()
-    }
+    FetchBuilder::new()
+        .partition(topic, partition, offset)
+        .build()
 }
 
 /// (error, high watermark, record values) of a single-partition Fetch response.
