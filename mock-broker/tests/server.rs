@@ -380,7 +380,7 @@ async fn api_versions_fallback_and_unsupported_requests() {
     let r = c.call(3, &ApiVersionsRequest::default()).await.unwrap();
     assert_eq!(r.error_code, ErrorCode::None);
     // An API the mock does not serve, and an unsupported Produce version: disconnected.
-    for (key, version) in [(8i16, 8i16), (0, 2), (999, 0)] {
+    for (key, version) in [(4i16, 0i16), (0, 2), (999, 0)] {
         let mut c = Client::connect(addr).await;
         let mut body = Vec::new();
         body.extend_from_slice(&key.to_be_bytes());

@@ -9,7 +9,7 @@ use kwire_protocol::api::metadata::{
 use kwire_protocol::{ApiKey, ErrorCode, Uuid, VersionRange};
 
 use super::{Outcome, RequestContext};
-use crate::cluster::{Cluster, Topic, valid_topic_name};
+use crate::cluster::{Cluster, Topic, is_internal_topic, valid_topic_name};
 
 /// The request this module answers.
 pub type Request = MetadataRequest;
@@ -59,6 +59,7 @@ fn describe(cluster: &Cluster, t: &Topic) -> MetadataResponseTopic {
     MetadataResponseTopic {
         name: Some(t.name.clone()),
         topic_id: t.id,
+        is_internal: is_internal_topic(&t.name),
         partitions,
         ..Default::default()
     }

@@ -14,7 +14,9 @@ use kwire_protocol::{ApiKey, DecodeError, ErrorCode, Message, RequestHeader, Ver
 use crate::cluster::{BrokerId, Cluster};
 
 pub use fetch::PendingFetch;
+pub use join_group::PendingJoinGroup;
 pub use produce::PendingProduce;
+pub use sync_group::PendingSyncGroup;
 
 /// Declares the handler modules and derives from them the ApiVersions table
 /// ([`ADVERTISED`]), the decoding of request bodies ([`decode`]) and the dispatch
@@ -77,10 +79,24 @@ apis! {
     fetch: Fetch,
     list_offsets: ListOffsets,
     metadata: Metadata,
+    offset_commit: OffsetCommit,
+    offset_fetch: OffsetFetch,
+    find_coordinator: FindCoordinator,
+    join_group: JoinGroup,
+    heartbeat: Heartbeat,
+    leave_group: LeaveGroup,
+    sync_group: SyncGroup,
+    describe_groups: DescribeGroups,
+    list_groups: ListGroups,
     api_versions: ApiVersions,
     init_producer_id: InitProducerId,
     offset_for_leader_epoch: OffsetForLeaderEpoch,
+    delete_groups: DeleteGroups,
+    offset_delete: OffsetDelete,
+    consumer_group_describe: ConsumerGroupDescribe,
 }
+
+mod coordinated;
 
 /// One request as a handler sees it: the broker that received it, its header, and the model
 /// time it arrived at (Kafka's `RequestContext`, without the connection).
@@ -92,6 +108,8 @@ pub struct RequestContext<'a> {
     pub header: &'a RequestHeader,
     /// Model time in milliseconds.
     pub now: u64,
+    /// The client's address as Kafka shows it (`/127.0.0.1`), for group members.
+    pub client_host: &'a str,
 }
 
 impl RequestContext<'_> {
@@ -160,14 +178,31 @@ pub enum Pending {
     Produce(PendingProduce),
     /// A Fetch waiting for `min_bytes`.
     Fetch(PendingFetch),
+    /// A JoinGroup waiting for the group's join phase to complete.
+    JoinGroup(PendingJoinGroup),
+    /// A SyncGroup waiting for the leader's assignment.
+    SyncGroup(PendingSyncGroup),
 }
 
 impl Pending {
-    /// Model time at which the request answers with what there is.
+    /// Model time at which the request answers with what there is (Produce, Fetch), or by
+    /// which a group request has its answer unless the group changed meanwhile (after it,
+    /// the waiter looks again on every change of the model).
     pub fn deadline(&self) -> u64 {
         match self {
             Pending::Produce(p) => p.deadline,
             Pending::Fetch(p) => p.deadline,
+            Pending::JoinGroup(p) => p.deadline,
+            Pending::SyncGroup(p) => p.deadline,
+        }
+    }
+
+    /// The connection closed while the request waited: nothing will take its answer.
+    pub fn abandon(&mut self, cluster: &mut Cluster) {
+        match self {
+            Pending::Produce(_) | Pending::Fetch(_) => {}
+            Pending::JoinGroup(p) => p.abandon(cluster),
+            Pending::SyncGroup(p) => p.abandon(cluster),
         }
     }
 
@@ -177,8 +212,11 @@ impl Pending {
         let broker = match self {
             Pending::Produce(p) => p.broker(),
             Pending::Fetch(p) => p.broker(),
+            Pending::JoinGroup(p) => p.broker(),
+            Pending::SyncGroup(p) => p.broker(),
         };
         if let Err(close) = answers(cluster, broker) {
+            self.abandon(cluster);
             return Some(Outcome::Close(close));
         }
         match self {
@@ -188,6 +226,8 @@ impl Pending {
             Pending::Fetch(p) => p
                 .poll(cluster, now)
                 .map(|r| Outcome::Respond(r.into(), p.version())),
+            Pending::JoinGroup(p) => p.poll(cluster, now),
+            Pending::SyncGroup(p) => p.poll(cluster, now),
         }
     }
 }
@@ -250,10 +290,24 @@ pub fn decode(header: &RequestHeader, body: &Bytes) -> Result<RequestBody, Refus
     })
 }
 
-/// Handles a decoded request on `broker` at model time `now`.
+/// Handles a decoded request on `broker` at model time `now`, from a client whose address
+/// is not known (group members show `/127.0.0.1`).
 pub fn handle(
     cluster: &mut Cluster,
     broker: BrokerId,
+    header: &RequestHeader,
+    body: RequestBody,
+    now: u64,
+) -> Outcome {
+    handle_from(cluster, broker, "/127.0.0.1", header, body, now)
+}
+
+/// Handles a decoded request on `broker` at model time `now`, from a client at
+/// `client_host` (as Kafka shows it, `/` and the IP address).
+pub fn handle_from(
+    cluster: &mut Cluster,
+    broker: BrokerId,
+    client_host: &str,
     header: &RequestHeader,
     body: RequestBody,
     now: u64,
@@ -265,6 +319,7 @@ pub fn handle(
         broker,
         header,
         now,
+        client_host,
     };
     dispatch(cluster, &ctx, body)
 }
@@ -446,15 +501,43 @@ mod tests {
         }
     }
 
-    /// A request of `api` at `version` that succeeds on broker 1, the leader of t/0.
-    fn valid_request(c: &Cluster, api: ApiKey, version: i16) -> RequestBody {
+    /// A group coordinated by broker 1 (`__consumer_offsets` is created for it).
+    pub(crate) fn local_group(c: &mut Cluster) -> String {
+        let _ = c.find_group_coordinator("");
+        (0..)
+            .map(|i| format!("g{i}"))
+            .find(|g| c.group_coordinator(g) == Some(1))
+            .expect("broker 1 leads a partition of __consumer_offsets")
+    }
+
+    /// A request of `api` at `version` that succeeds on broker 1, the leader of t/0 and the
+    /// coordinator of group `g`.
+    fn valid_request(c: &Cluster, api: ApiKey, version: i16, g: &str) -> RequestBody {
+        use kwire_protocol::api::consumer_group_describe::ConsumerGroupDescribeRequest;
+        use kwire_protocol::api::delete_groups::DeleteGroupsRequest;
+        use kwire_protocol::api::describe_groups::DescribeGroupsRequest;
+        use kwire_protocol::api::heartbeat::HeartbeatRequest;
         use kwire_protocol::api::init_producer_id::InitProducerIdRequest;
+        use kwire_protocol::api::join_group::{JoinGroupRequest, JoinGroupRequestProtocol};
+        use kwire_protocol::api::leave_group::{LeaveGroupRequest, MemberIdentity};
+        use kwire_protocol::api::list_groups::ListGroupsRequest;
         use kwire_protocol::api::list_offsets::{
             ListOffsetsPartition, ListOffsetsRequest, ListOffsetsTopic,
+        };
+        use kwire_protocol::api::offset_commit::{
+            OffsetCommitRequest, OffsetCommitRequestPartition, OffsetCommitRequestTopic,
+        };
+        use kwire_protocol::api::offset_delete::{
+            OffsetDeleteRequest, OffsetDeleteRequestPartition, OffsetDeleteRequestTopic,
+        };
+        use kwire_protocol::api::offset_fetch::{
+            OffsetFetchRequest, OffsetFetchRequestGroup, OffsetFetchRequestTopic,
+            OffsetFetchRequestTopics,
         };
         use kwire_protocol::api::offset_for_leader_epoch::{
             OffsetForLeaderEpochRequest, OffsetForLeaderPartition, OffsetForLeaderTopic,
         };
+        use kwire_protocol::api::sync_group::SyncGroupRequest;
         use kwire_protocol::testing::{FetchBuilder, ProduceBuilder};
         let id = c.topic("t").expect("topic t").id;
         let records = batch(2, -1, 0, 0);
@@ -528,6 +611,114 @@ mod tests {
             }
             .into(),
             ApiKey::API_VERSIONS => api_versions::Request::default().into(),
+            ApiKey::OFFSET_COMMIT => OffsetCommitRequest {
+                group_id: g.into(),
+                topics: vec![OffsetCommitRequestTopic {
+                    name: "t".into(),
+                    topic_id: id,
+                    partitions: vec![OffsetCommitRequestPartition {
+                        partition_index: 0,
+                        committed_offset: 1,
+                        committed_metadata: Some("m".into()),
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }
+            .into(),
+            ApiKey::OFFSET_FETCH => OffsetFetchRequest {
+                group_id: g.into(),
+                topics: Some(vec![OffsetFetchRequestTopic {
+                    name: "t".into(),
+                    partition_indexes: vec![0],
+                    ..Default::default()
+                }]),
+                groups: vec![OffsetFetchRequestGroup {
+                    group_id: g.into(),
+                    topics: Some(vec![OffsetFetchRequestTopics {
+                        name: "t".into(),
+                        topic_id: id,
+                        partition_indexes: vec![0],
+                        ..Default::default()
+                    }]),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }
+            .into(),
+            ApiKey::JOIN_GROUP => JoinGroupRequest {
+                group_id: g.into(),
+                session_timeout_ms: 10_000,
+                rebalance_timeout_ms: 10_000,
+                protocol_type: "consumer".into(),
+                protocols: vec![JoinGroupRequestProtocol {
+                    name: "range".into(),
+                    metadata: Bytes::from_static(b"m"),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }
+            .into(),
+            ApiKey::HEARTBEAT => HeartbeatRequest {
+                group_id: g.into(),
+                member_id: "m".into(),
+                ..Default::default()
+            }
+            .into(),
+            ApiKey::LEAVE_GROUP => LeaveGroupRequest {
+                group_id: g.into(),
+                member_id: "m".into(),
+                members: vec![MemberIdentity {
+                    member_id: "m".into(),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }
+            .into(),
+            ApiKey::SYNC_GROUP => SyncGroupRequest {
+                group_id: g.into(),
+                member_id: "m".into(),
+                ..Default::default()
+            }
+            .into(),
+            ApiKey::DESCRIBE_GROUPS => DescribeGroupsRequest {
+                groups: vec![g.into()],
+                ..Default::default()
+            }
+            .into(),
+            ApiKey::LIST_GROUPS => ListGroupsRequest::default().into(),
+            ApiKey::DELETE_GROUPS => DeleteGroupsRequest {
+                groups_names: vec![g.into()],
+                ..Default::default()
+            }
+            .into(),
+            ApiKey::OFFSET_DELETE => OffsetDeleteRequest {
+                group_id: g.into(),
+                topics: vec![OffsetDeleteRequestTopic {
+                    name: "t".into(),
+                    partitions: vec![OffsetDeleteRequestPartition {
+                        partition_index: 0,
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }
+            .into(),
+            ApiKey::CONSUMER_GROUP_DESCRIBE => ConsumerGroupDescribeRequest {
+                group_ids: vec![g.into()],
+                ..Default::default()
+            }
+            .into(),
+            ApiKey::FIND_COORDINATOR => {
+                kwire_protocol::api::find_coordinator::FindCoordinatorRequest {
+                    key: "g".into(),
+                    coordinator_keys: vec!["g".into()],
+                    ..Default::default()
+                }
+                .into()
+            }
             _ => panic!("no valid {} request here: add one", api.name()),
         }
     }
@@ -568,7 +759,8 @@ mod tests {
                 // A request that succeeds (responses carry every field), then arbitrary ones
                 // (mostly error paths; unknown topics are not auto-created by names like these).
                 let mut c = cluster(1);
-                let body = valid_request(&c, *api, version);
+                let g = local_group(&mut c);
+                let body = valid_request(&c, *api, version, &g);
                 assert!(answer(&mut c, body, version).is_some());
                 answered += 1;
                 for seed in 0..20u64 {

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::group::GroupConfig;
+
 /// How far behind the leader a follower runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -116,6 +118,14 @@ pub struct ClusterConfig {
     /// loses records to a clock it does not control. See [`Retention`].
     #[serde(with = "unlimited")]
     pub log_retention_ms: Option<u64>,
+    /// `offsets.topic.num.partitions`: partitions of the internal topic `__consumer_offsets`,
+    /// made on the first FindCoordinator for a group. A group's coordinator is the leader of
+    /// its partition (see [`crate::group::offsets_partition_for`]).
+    pub offsets_topic_num_partitions: i32,
+    /// `offsets.topic.replication.factor` of `__consumer_offsets`, capped at the broker count.
+    pub offsets_topic_replication_factor: i16,
+    /// The group coordinator's settings (Kafka's `group.*` and `offsets.*` broker configs).
+    pub groups: GroupConfig,
 }
 
 impl ClusterConfig {
@@ -218,6 +228,9 @@ impl Default for ClusterConfig {
             control_addr: None,
             log_retention_bytes: None,
             log_retention_ms: None,
+            offsets_topic_num_partitions: 50,
+            offsets_topic_replication_factor: 3,
+            groups: GroupConfig::default(),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! milliseconds. No sockets here — the server drives it.
 
 pub mod config;
+pub mod coordinator;
 pub mod faults;
 pub mod log;
 pub mod partition;
@@ -15,7 +16,10 @@ use std::collections::{BTreeMap, HashMap};
 use bytes::Bytes;
 use kwire_protocol::{ErrorCode, Uuid};
 
+use crate::group::GroupCoordinator;
+
 pub use config::{ClusterConfig, FollowerLag, InvalidLimit, Retention, TopicSpec};
+pub use coordinator::{OFFSETS_TOPIC, is_internal_topic};
 pub use faults::{Faults, Injection, Scope};
 pub use partition::{Appended, BatchMeta, BrokerId, Partition};
 
@@ -110,6 +114,9 @@ pub struct Cluster {
     pub faults: Faults,
     /// Counters.
     pub stats: Stats,
+    /// Consumer groups and committed offsets, served by the leaders of `__consumer_offsets`
+    /// (see [`coordinator`]).
+    groups: GroupCoordinator,
     now: u64,
 }
 
@@ -236,6 +243,7 @@ impl Cluster {
             next_producer_id: 1000,
             faults: Faults::default(),
             stats: Stats::default(),
+            groups: GroupCoordinator::new(config.groups.clone()),
             now,
             config,
         };
@@ -394,7 +402,7 @@ impl Cluster {
         let lag_of = lag_in(&self.brokers, self.config.follower_lag);
         let is_up = up_in(&self.brokers);
         let max = self.config.replica_lag_time_max_ms;
-        let mut changed = false;
+        let mut changed = self.groups.tick(now);
         for t in self.topics.values_mut() {
             for p in &mut t.partitions {
                 changed |= p.replicate(now, max, &lag_of, &is_up);
@@ -412,6 +420,7 @@ impl Cluster {
             .values()
             .flat_map(|t| t.partitions.iter())
             .filter_map(|p| p.next_due(self.now, max, &lag, &is_up))
+            .chain(self.groups.next_due())
             .min()
     }
 

@@ -365,15 +365,17 @@ impl GroupCoordinator {
         changed
     }
 
-    /// When [`GroupCoordinator::tick`] next has work (model ms).
+    /// When [`GroupCoordinator::tick`] next has work (model ms); `None` without groups (every
+    /// committed offset belongs to a group, so there is nothing to expire either).
     pub fn next_due(&self) -> Option<u64> {
+        let cleanup = (!self.groups.is_empty()).then_some(self.next_cleanup);
         self.groups
             .values()
             .filter_map(|g| match g {
                 Group::Classic(c) => c.next_due(),
                 Group::Consumer(c) => c.next_due(),
             })
-            .chain([self.next_cleanup])
+            .chain(cleanup)
             .min()
     }
 

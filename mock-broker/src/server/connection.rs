@@ -43,6 +43,7 @@ pub(crate) async fn run(shared: Arc<Shared>, broker: BrokerId, mut sock: TcpStre
     Metrics::add(&shared.metrics.connections_total, 1);
     let _open = Open(shared.clone());
     let peer = sock.peer_addr().ok();
+    let client_host = peer.map_or_else(|| "/127.0.0.1".to_owned(), |p| format!("/{}", p.ip()));
     let mut life = shared.connection_life(broker);
     if !life.alive() {
         return;
@@ -77,7 +78,7 @@ pub(crate) async fn run(shared: Arc<Shared>, broker: BrokerId, mut sock: TcpStre
                     let outcome = {
                         let mut c = shared.lock();
                         let now = shared.now();
-                        api::handle(&mut c, broker, &header, req, now)
+                        api::handle_from(&mut c, broker, &client_host, &header, req, now)
                     };
                     shared.changed();
                     outcome
@@ -220,6 +221,9 @@ fn closing(
 /// deadline. `None` if the connection must close meanwhile.
 async fn wait(shared: &Shared, mut pending: Pending, life: &mut ConnectionLife) -> Option<Outcome> {
     let deadline = pending.deadline();
+    // Past the deadline a group request is still parked only because its group changed; the
+    // model's changes (the ticker's included) wake it, so it need not spin.
+    let mut late = false;
     loop {
         let notified = shared.changed.notified();
         tokio::pin!(notified);
@@ -232,10 +236,21 @@ async fn wait(shared: &Shared, mut pending: Pending, life: &mut ConnectionLife) 
             return polled;
         }
         let left = deadline.saturating_sub(shared.now());
+        let pause = match left {
+            0 if late => 250,
+            0 => {
+                late = true;
+                1
+            }
+            ms => ms,
+        };
         tokio::select! {
             _ = notified => {}
-            _ = tokio::time::sleep(Duration::from_millis(left.max(1))) => {}
-            _ = life.ended() => return None,
+            _ = tokio::time::sleep(Duration::from_millis(pause)) => {}
+            _ = life.ended() => {
+                pending.abandon(&mut shared.lock());
+                return None;
+            }
         }
     }
 }
