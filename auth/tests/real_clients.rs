@@ -8,17 +8,19 @@
 //! Ignored by default: `KWIRE_CACHE_DIR=... cargo test -p kwire-auth --test real_clients --
 //! --ignored` (needs the interop Python venv with confluent-kafka and kafka-python).
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use bytes::{Bytes, BytesMut};
+use bytes::BytesMut;
 use kwire_auth::Secret;
 use kwire_auth::sasl::{SaslServer, SaslServerConfig, ServerStep};
 use kwire_protocol::api::api_versions::{ApiVersion, ApiVersionsResponse};
-use kwire_protocol::{ErrorCode, frame};
+use kwire_protocol::api::{RequestBody, SaslAuthenticateResponse, SaslHandshakeResponse};
+use kwire_protocol::frame::{self, FrameReader};
+use kwire_protocol::{ApiKey, ErrorCode, Message};
 
 /// What the listener saw on one connection.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,182 +41,101 @@ enum Seen {
 
 type Log = Arc<Mutex<Vec<Seen>>>;
 
-fn read_frame(stream: &mut TcpStream) -> Option<Bytes> {
-    let mut size = [0u8; 4];
-    stream.read_exact(&mut size).ok()?;
-    let mut payload = vec![0u8; i32::from_be_bytes(size).clamp(0, 1 << 20) as usize];
-    stream.read_exact(&mut payload).ok()?;
-    Some(Bytes::from(payload))
-}
-
-fn write_frame(stream: &mut TcpStream, body: &[u8]) {
-    let mut out = (body.len() as i32).to_be_bytes().to_vec();
-    out.extend_from_slice(body);
-    let _ = stream.write_all(&out);
-}
-
-fn uvarint(out: &mut Vec<u8>, mut v: u32) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
-/// Reads SaslAuthenticate's `auth_bytes` (v0-1 classic bytes, v2 compact bytes). The codec
-/// does not model SaslAuthenticate, so its header decoder leaves v2's (empty) header tag
-/// buffer in front of the body.
-fn auth_bytes(body: &[u8], version: i16) -> Vec<u8> {
-    if version >= 2 {
-        assert_eq!(body[0], 0, "no header tagged fields");
-        let body = &body[1..];
-        let (mut len, mut shift, mut i) = (0usize, 0, 0);
-        loop {
-            let b = body[i];
-            len |= ((b & 0x7f) as usize) << shift;
-            i += 1;
-            shift += 7;
-            if b < 0x80 {
-                break;
-            }
-        }
-        body[i..i + len - 1].to_vec()
-    } else {
-        let len = i32::from_be_bytes(body[..4].try_into().unwrap()) as usize;
-        body[4..4 + len].to_vec()
-    }
-}
-
-fn sasl_authenticate_response(
-    correlation_id: i32,
-    version: i16,
-    error: i16,
-    message: Option<&str>,
-    bytes: &[u8],
-) -> Vec<u8> {
-    let mut out = correlation_id.to_be_bytes().to_vec();
-    if version >= 2 {
-        out.push(0); // response header v1 tag buffer
-    }
-    out.extend_from_slice(&error.to_be_bytes());
-    match (message, version >= 2) {
-        (None, true) => out.push(0),
-        (Some(m), true) => {
-            uvarint(&mut out, m.len() as u32 + 1);
-            out.extend_from_slice(m.as_bytes());
-        }
-        (None, false) => out.extend_from_slice(&(-1i16).to_be_bytes()),
-        (Some(m), false) => {
-            out.extend_from_slice(&(m.len() as i16).to_be_bytes());
-            out.extend_from_slice(m.as_bytes());
-        }
-    }
-    if version >= 2 {
-        uvarint(&mut out, bytes.len() as u32 + 1);
-    } else {
-        out.extend_from_slice(&(bytes.len() as i32).to_be_bytes());
-    }
-    out.extend_from_slice(bytes);
-    if version >= 1 {
-        out.extend_from_slice(&0i64.to_be_bytes());
-    }
-    if version >= 2 {
-        out.push(0);
-    }
-    out
+fn send<M: Message>(stream: &mut TcpStream, correlation_id: i32, body: &M, version: i16) {
+    let mut buf = BytesMut::new();
+    frame::encode_response(&mut buf, correlation_id, body, version).unwrap();
+    let _ = stream.write_all(&buf);
 }
 
 fn serve(mut stream: TcpStream, config: Arc<SaslServerConfig>, log: Log) {
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .unwrap();
+    let mut reader = FrameReader::new(1 << 20);
     let mut server: Option<SaslServer> = None;
     let mut authenticated = false;
-    while let Some(payload) = read_frame(&mut stream) {
+    while let Ok(payload) = reader.read_frame_from(&mut stream) {
         let Ok((header, body)) = frame::decode_request_header(&payload) else {
             return;
         };
-        let (key, version, cid) = (header.api_key.0, header.api_version, header.correlation_id);
+        let (key, version, cid) = (header.api_key, header.api_version, header.correlation_id);
         if authenticated {
-            log.lock().unwrap().push(Seen::NextRequest { api_key: key });
+            log.lock()
+                .unwrap()
+                .push(Seen::NextRequest { api_key: key.0 });
             return;
         }
-        match key {
-            18 => {
-                let range = |k, max| ApiVersion {
-                    api_key: k,
-                    min_version: 0,
-                    max_version: max,
-                    ..Default::default()
-                };
-                let (version, error_code) = if version > 4 {
-                    (0, ErrorCode::UnsupportedVersion)
-                } else {
-                    (version, ErrorCode::None)
-                };
-                let response = ApiVersionsResponse {
-                    error_code,
-                    api_keys: vec![range(3, 12), range(17, 1), range(18, 4), range(36, 2)],
-                    ..Default::default()
-                };
-                let mut buf = BytesMut::new();
-                frame::encode_response(&mut buf, cid, &response, version).unwrap();
-                let _ = stream.write_all(&buf);
-            }
-            17 => {
-                let len = i16::from_be_bytes(body[..2].try_into().unwrap()) as usize;
-                let mechanism = String::from_utf8_lossy(&body[2..2 + len]).into_owned();
-                let (error, names) = match SaslServer::start(&config, &mechanism) {
+        if key == ApiKey::API_VERSIONS {
+            let range = |k: ApiKey, max| ApiVersion {
+                api_key: k.0,
+                min_version: 0,
+                max_version: max,
+                ..Default::default()
+            };
+            let (version, error_code) = if version > 4 {
+                (0, ErrorCode::UnsupportedVersion)
+            } else {
+                (version, ErrorCode::None)
+            };
+            let response = ApiVersionsResponse {
+                error_code,
+                api_keys: vec![
+                    range(ApiKey::METADATA, 12),
+                    range(ApiKey::SASL_HANDSHAKE, 1),
+                    range(ApiKey::API_VERSIONS, 4),
+                    range(ApiKey::SASL_AUTHENTICATE, 2),
+                ],
+                ..Default::default()
+            };
+            send(&mut stream, cid, &response, version);
+            continue;
+        }
+        match RequestBody::decode(key, version, &body) {
+            Ok(RequestBody::SaslHandshake(request)) => {
+                let error_code = match SaslServer::start(&config, &request.mechanism) {
                     Ok(s) => {
                         server = Some(s);
-                        (0i16, config.mechanism_names())
+                        ErrorCode::None
                     }
-                    Err(_) => (33, config.mechanism_names()),
+                    Err(_) => ErrorCode::UnsupportedSaslMechanism,
                 };
-                let mut out = cid.to_be_bytes().to_vec();
-                out.extend_from_slice(&error.to_be_bytes());
-                out.extend_from_slice(&(names.len() as i32).to_be_bytes());
-                for n in names {
-                    out.extend_from_slice(&(n.len() as i16).to_be_bytes());
-                    out.extend_from_slice(n.as_bytes());
-                }
-                write_frame(&mut stream, &out);
+                let response = SaslHandshakeResponse {
+                    error_code,
+                    mechanisms: config
+                        .mechanism_names()
+                        .into_iter()
+                        .map(String::from)
+                        .collect(),
+                    ..Default::default()
+                };
+                send(&mut stream, cid, &response, version);
             }
-            36 => {
+            Ok(RequestBody::SaslAuthenticate(request)) => {
                 let Some(sasl) = server.as_mut() else { return };
                 let mechanism = sasl.mechanism();
-                let client_bytes = auth_bytes(&body, version);
-                match sasl.step(&config, &client_bytes, SystemTime::now()) {
-                    Ok(ServerStep::Challenge(bytes)) => {
-                        write_frame(
-                            &mut stream,
-                            &sasl_authenticate_response(cid, version, 0, None, &bytes),
-                        );
-                    }
+                let mut response = SaslAuthenticateResponse::default();
+                match sasl.step(&config, &request.auth_bytes, SystemTime::now()) {
+                    Ok(ServerStep::Challenge(bytes)) => response.auth_bytes = bytes.into(),
                     Ok(ServerStep::Authenticated(done)) => {
                         log.lock().unwrap().push(Seen::Authenticated {
                             mechanism: mechanism.name().into(),
                             principal: done.principal,
                         });
                         authenticated = true;
-                        write_frame(
-                            &mut stream,
-                            &sasl_authenticate_response(cid, version, 0, None, &done.response),
-                        );
+                        response.auth_bytes = done.response.into();
                     }
                     Err(e) => {
                         log.lock().unwrap().push(Seen::Refused {
                             mechanism: mechanism.name().into(),
                             error: e.to_string(),
                         });
-                        let message = e.broker_message(mechanism);
-                        write_frame(
-                            &mut stream,
-                            &sasl_authenticate_response(cid, version, 58, Some(&message), &[]),
-                        );
+                        response.error_code = ErrorCode::SaslAuthenticationFailed;
+                        response.error_message = Some(e.broker_message(mechanism));
+                        send(&mut stream, cid, &response, version);
                         return;
                     }
                 }
+                send(&mut stream, cid, &response, version);
             }
             _ => return,
         }

@@ -3,24 +3,26 @@
 //! with user `alice`/`alice-secret` for all three password mechanisms.
 //!
 //! Ignored by default: `KWIRE_SASL_KAFKA=127.0.0.1:PORT cargo test -p kwire-auth --test
-//! real_kafka -- --ignored`. SaslHandshake v1 and SaslAuthenticate v1 are encoded here by
-//! hand (header v1, classic encoding), as the codec does not model them yet.
+//! real_kafka -- --ignored`. SaslHandshake v1 and SaslAuthenticate v2 go through kwire-protocol.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::TcpStream;
 use std::time::{Duration, SystemTime};
 
+use bytes::{Bytes, BytesMut};
 use kwire_auth::Secret;
 use kwire_auth::sasl::oauthbearer::{TokenProvider, UnsecuredJwtProvider};
 use kwire_auth::sasl::scram::{ScramClient, ScramHash};
 use kwire_auth::sasl::{ClientStep, Mechanism, SaslClient, SaslError};
-
-const SASL_HANDSHAKE: i16 = 17;
-const SASL_AUTHENTICATE: i16 = 36;
-const SASL_AUTHENTICATION_FAILED: i16 = 58;
+use kwire_protocol::api::{
+    SaslAuthenticateRequest, SaslAuthenticateResponse, SaslHandshakeRequest,
+};
+use kwire_protocol::frame::{self, FrameReader};
+use kwire_protocol::{ErrorCode, Request, RequestHeader};
 
 struct Conn {
     stream: TcpStream,
+    reader: FrameReader,
     correlation_id: i32,
 }
 
@@ -34,85 +36,44 @@ impl Conn {
             .unwrap();
         Conn {
             stream,
+            reader: FrameReader::new(1 << 20),
             correlation_id: 0,
         }
     }
 
-    /// Sends a request (header v1) and returns the response body after its correlation id.
-    fn call(&mut self, api_key: i16, body: &[u8]) -> Vec<u8> {
+    /// Sends a request at `version` and returns the response body.
+    fn call<R: Request>(&mut self, request: &R, version: i16) -> R::Response {
         self.correlation_id += 1;
-        let client_id = b"kwire-auth-test";
-        let mut frame = Vec::new();
-        frame.extend_from_slice(&api_key.to_be_bytes());
-        frame.extend_from_slice(&1i16.to_be_bytes());
-        frame.extend_from_slice(&self.correlation_id.to_be_bytes());
-        frame.extend_from_slice(&(client_id.len() as i16).to_be_bytes());
-        frame.extend_from_slice(client_id);
-        frame.extend_from_slice(body);
-        let mut out = (frame.len() as i32).to_be_bytes().to_vec();
-        out.extend_from_slice(&frame);
+        let header = RequestHeader::new(
+            R::API_KEY,
+            version,
+            self.correlation_id,
+            Some("kwire-auth-test"),
+        );
+        let mut out = BytesMut::new();
+        frame::encode_request(&mut out, &header, request).unwrap();
         self.stream.write_all(&out).unwrap();
-        let mut size = [0u8; 4];
-        self.stream.read_exact(&mut size).unwrap();
-        let mut response = vec![0u8; i32::from_be_bytes(size) as usize];
-        self.stream.read_exact(&mut response).unwrap();
-        assert_eq!(response[..4], self.correlation_id.to_be_bytes());
-        response.split_off(4)
+        let payload = self.reader.read_frame_from(&mut self.stream).unwrap();
+        let (header, body) = frame::decode_response::<R::Response>(&payload, version).unwrap();
+        assert_eq!(header.correlation_id, self.correlation_id);
+        body
     }
 
-    fn handshake(&mut self, mechanism: &str) -> (i16, Vec<String>) {
-        let mut body = (mechanism.len() as i16).to_be_bytes().to_vec();
-        body.extend_from_slice(mechanism.as_bytes());
-        let mut r = Reader(self.call(SASL_HANDSHAKE, &body));
-        let error = r.i16();
-        let count = r.i32();
-        (error, (0..count).map(|_| r.string().unwrap()).collect())
+    fn handshake(&mut self, mechanism: &str) -> (ErrorCode, Vec<String>) {
+        let request = SaslHandshakeRequest {
+            mechanism: mechanism.into(),
+            ..Default::default()
+        };
+        let response = self.call(&request, 1);
+        (response.error_code, response.mechanisms)
     }
 
-    fn authenticate(&mut self, auth_bytes: &[u8]) -> Authenticate {
-        let mut body = (auth_bytes.len() as i32).to_be_bytes().to_vec();
-        body.extend_from_slice(auth_bytes);
-        let mut r = Reader(self.call(SASL_AUTHENTICATE, &body));
-        Authenticate {
-            error: r.i16(),
-            message: r.string(),
-            auth_bytes: r.bytes(),
-            session_lifetime_ms: r.i64(),
-        }
-    }
-}
-
-#[derive(Debug)]
-struct Authenticate {
-    error: i16,
-    message: Option<String>,
-    auth_bytes: Vec<u8>,
-    session_lifetime_ms: i64,
-}
-
-struct Reader(Vec<u8>);
-
-impl Reader {
-    fn take(&mut self, n: usize) -> Vec<u8> {
-        let rest = self.0.split_off(n);
-        std::mem::replace(&mut self.0, rest)
-    }
-    fn i16(&mut self) -> i16 {
-        i16::from_be_bytes(self.take(2).try_into().unwrap())
-    }
-    fn i32(&mut self) -> i32 {
-        i32::from_be_bytes(self.take(4).try_into().unwrap())
-    }
-    fn i64(&mut self) -> i64 {
-        i64::from_be_bytes(self.take(8).try_into().unwrap())
-    }
-    fn string(&mut self) -> Option<String> {
-        let len = self.i16();
-        (len >= 0).then(|| String::from_utf8(self.take(len as usize)).unwrap())
-    }
-    fn bytes(&mut self) -> Vec<u8> {
-        let len = self.i32();
-        self.take(len.max(0) as usize)
+    fn authenticate(&mut self, auth_bytes: &[u8]) -> SaslAuthenticateResponse {
+        let request = SaslAuthenticateRequest {
+            auth_bytes: Bytes::copy_from_slice(auth_bytes),
+            ..Default::default()
+        };
+        self.call(&request, 2)
     }
 }
 
@@ -133,7 +94,7 @@ fn run(mut client: SaslClient) -> Outcome {
     let (error, mechanisms) = conn.handshake(client.mechanism().name());
     assert_eq!(
         error,
-        0,
+        ErrorCode::None,
         "handshake refused {}; broker offers {mechanisms:?}",
         client.mechanism()
     );
@@ -141,11 +102,15 @@ fn run(mut client: SaslClient) -> Outcome {
     let mut client_error = None;
     for _ in 0..4 {
         let response = conn.authenticate(&to_send);
-        if response.error != 0 {
-            assert_eq!(response.error, SASL_AUTHENTICATION_FAILED, "{response:?}");
+        if response.error_code != ErrorCode::None {
+            assert_eq!(
+                response.error_code,
+                ErrorCode::SaslAuthenticationFailed,
+                "{response:?}"
+            );
             return Outcome::Refused {
                 client_error,
-                broker_message: response.message,
+                broker_message: response.error_message,
             };
         }
         match client.step(&response.auth_bytes) {

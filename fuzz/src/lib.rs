@@ -174,7 +174,8 @@ pub fn decode_response_payload(
         FindCoordinatorResponse, HeartbeatResponse, IncrementalAlterConfigsResponse,
         InitProducerIdResponse, JoinGroupResponse, LeaveGroupResponse, ListGroupsResponse,
         ListOffsetsResponse, MetadataResponse, OffsetCommitResponse, OffsetDeleteResponse,
-        OffsetFetchResponse, OffsetForLeaderEpochResponse, ProduceResponse, SyncGroupResponse,
+        OffsetFetchResponse, OffsetForLeaderEpochResponse, ProduceResponse,
+        SaslAuthenticateResponse, SaslHandshakeResponse, SyncGroupResponse,
     };
 
     fn go<M: Message + Into<ResponseBody>>(
@@ -215,6 +216,8 @@ pub fn decode_response_payload(
         ApiKey::DELETE_GROUPS => go::<DeleteGroupsResponse>(payload, version),
         ApiKey::OFFSET_DELETE => go::<OffsetDeleteResponse>(payload, version),
         ApiKey::CONSUMER_GROUP_DESCRIBE => go::<ConsumerGroupDescribeResponse>(payload, version),
+        ApiKey::SASL_HANDSHAKE => go::<SaslHandshakeResponse>(payload, version),
+        ApiKey::SASL_AUTHENTICATE => go::<SaslAuthenticateResponse>(payload, version),
         other => panic!("no response type for {other:?}: SUPPORTED_APIS grew, extend the harness"),
     }
 }

@@ -3,7 +3,7 @@
 use std::fmt;
 
 macro_rules! api_keys {
-    ($( $konst:ident = $key:literal, $name:literal; )*) => {
+    ($( $konst:ident = $key:literal, $name:literal, $flexible:expr; )*) => {
         impl ApiKey {
             $( #[doc = concat!("`", $name, "` (", stringify!($key), ").")] pub const $konst: ApiKey = ApiKey($key); )*
 
@@ -14,109 +14,121 @@ macro_rules! api_keys {
                     _ => "Unknown",
                 }
             }
+
+            /// The first flexible version of the API as Kafka's message schemas declare it
+            /// (`flexibleVersions`), whether or not this crate models its bodies; `None` for
+            /// APIs that have no flexible version, that Kafka 4 removed, or that it does not know.
+            pub const fn first_flexible_version(self) -> Option<i16> {
+                match self.0 {
+                    $( $key => $flexible, )*
+                    _ => None,
+                }
+            }
         }
     };
 }
 
 /// An API key. Any `i16` is representable, so keys this crate does not know are kept; the
-/// constants name every API Kafka 4.1 defines. The default is key 0, Produce.
+/// constants name every API Kafka 4.1 defines, each with its first flexible version (from
+/// kafka-clients 4.4's message schemas), which decides its header versions. The default is
+/// key 0, Produce.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ApiKey(pub i16);
 
 api_keys! {
-    PRODUCE = 0, "Produce";
-    FETCH = 1, "Fetch";
-    LIST_OFFSETS = 2, "ListOffsets";
-    METADATA = 3, "Metadata";
-    LEADER_AND_ISR = 4, "LeaderAndIsr";
-    STOP_REPLICA = 5, "StopReplica";
-    UPDATE_METADATA = 6, "UpdateMetadata";
-    CONTROLLED_SHUTDOWN = 7, "ControlledShutdown";
-    OFFSET_COMMIT = 8, "OffsetCommit";
-    OFFSET_FETCH = 9, "OffsetFetch";
-    FIND_COORDINATOR = 10, "FindCoordinator";
-    JOIN_GROUP = 11, "JoinGroup";
-    HEARTBEAT = 12, "Heartbeat";
-    LEAVE_GROUP = 13, "LeaveGroup";
-    SYNC_GROUP = 14, "SyncGroup";
-    DESCRIBE_GROUPS = 15, "DescribeGroups";
-    LIST_GROUPS = 16, "ListGroups";
-    SASL_HANDSHAKE = 17, "SaslHandshake";
-    API_VERSIONS = 18, "ApiVersions";
-    CREATE_TOPICS = 19, "CreateTopics";
-    DELETE_TOPICS = 20, "DeleteTopics";
-    DELETE_RECORDS = 21, "DeleteRecords";
-    INIT_PRODUCER_ID = 22, "InitProducerId";
-    OFFSET_FOR_LEADER_EPOCH = 23, "OffsetForLeaderEpoch";
-    ADD_PARTITIONS_TO_TXN = 24, "AddPartitionsToTxn";
-    ADD_OFFSETS_TO_TXN = 25, "AddOffsetsToTxn";
-    END_TXN = 26, "EndTxn";
-    WRITE_TXN_MARKERS = 27, "WriteTxnMarkers";
-    TXN_OFFSET_COMMIT = 28, "TxnOffsetCommit";
-    DESCRIBE_ACLS = 29, "DescribeAcls";
-    CREATE_ACLS = 30, "CreateAcls";
-    DELETE_ACLS = 31, "DeleteAcls";
-    DESCRIBE_CONFIGS = 32, "DescribeConfigs";
-    ALTER_CONFIGS = 33, "AlterConfigs";
-    ALTER_REPLICA_LOG_DIRS = 34, "AlterReplicaLogDirs";
-    DESCRIBE_LOG_DIRS = 35, "DescribeLogDirs";
-    SASL_AUTHENTICATE = 36, "SaslAuthenticate";
-    CREATE_PARTITIONS = 37, "CreatePartitions";
-    CREATE_DELEGATION_TOKEN = 38, "CreateDelegationToken";
-    RENEW_DELEGATION_TOKEN = 39, "RenewDelegationToken";
-    EXPIRE_DELEGATION_TOKEN = 40, "ExpireDelegationToken";
-    DESCRIBE_DELEGATION_TOKEN = 41, "DescribeDelegationToken";
-    DELETE_GROUPS = 42, "DeleteGroups";
-    ELECT_LEADERS = 43, "ElectLeaders";
-    INCREMENTAL_ALTER_CONFIGS = 44, "IncrementalAlterConfigs";
-    ALTER_PARTITION_REASSIGNMENTS = 45, "AlterPartitionReassignments";
-    LIST_PARTITION_REASSIGNMENTS = 46, "ListPartitionReassignments";
-    OFFSET_DELETE = 47, "OffsetDelete";
-    DESCRIBE_CLIENT_QUOTAS = 48, "DescribeClientQuotas";
-    ALTER_CLIENT_QUOTAS = 49, "AlterClientQuotas";
-    DESCRIBE_USER_SCRAM_CREDENTIALS = 50, "DescribeUserScramCredentials";
-    ALTER_USER_SCRAM_CREDENTIALS = 51, "AlterUserScramCredentials";
-    VOTE = 52, "Vote";
-    BEGIN_QUORUM_EPOCH = 53, "BeginQuorumEpoch";
-    END_QUORUM_EPOCH = 54, "EndQuorumEpoch";
-    DESCRIBE_QUORUM = 55, "DescribeQuorum";
-    ALTER_PARTITION = 56, "AlterPartition";
-    UPDATE_FEATURES = 57, "UpdateFeatures";
-    ENVELOPE = 58, "Envelope";
-    FETCH_SNAPSHOT = 59, "FetchSnapshot";
-    DESCRIBE_CLUSTER = 60, "DescribeCluster";
-    DESCRIBE_PRODUCERS = 61, "DescribeProducers";
-    BROKER_REGISTRATION = 62, "BrokerRegistration";
-    BROKER_HEARTBEAT = 63, "BrokerHeartbeat";
-    UNREGISTER_BROKER = 64, "UnregisterBroker";
-    DESCRIBE_TRANSACTIONS = 65, "DescribeTransactions";
-    LIST_TRANSACTIONS = 66, "ListTransactions";
-    ALLOCATE_PRODUCER_IDS = 67, "AllocateProducerIds";
-    CONSUMER_GROUP_HEARTBEAT = 68, "ConsumerGroupHeartbeat";
-    CONSUMER_GROUP_DESCRIBE = 69, "ConsumerGroupDescribe";
-    CONTROLLER_REGISTRATION = 70, "ControllerRegistration";
-    GET_TELEMETRY_SUBSCRIPTIONS = 71, "GetTelemetrySubscriptions";
-    PUSH_TELEMETRY = 72, "PushTelemetry";
-    ASSIGN_REPLICAS_TO_DIRS = 73, "AssignReplicasToDirs";
-    LIST_CONFIG_RESOURCES = 74, "ListConfigResources";
-    DESCRIBE_TOPIC_PARTITIONS = 75, "DescribeTopicPartitions";
-    SHARE_GROUP_HEARTBEAT = 76, "ShareGroupHeartbeat";
-    SHARE_GROUP_DESCRIBE = 77, "ShareGroupDescribe";
-    SHARE_FETCH = 78, "ShareFetch";
-    SHARE_ACKNOWLEDGE = 79, "ShareAcknowledge";
-    ADD_RAFT_VOTER = 80, "AddRaftVoter";
-    REMOVE_RAFT_VOTER = 81, "RemoveRaftVoter";
-    UPDATE_RAFT_VOTER = 82, "UpdateRaftVoter";
-    INITIALIZE_SHARE_GROUP_STATE = 83, "InitializeShareGroupState";
-    READ_SHARE_GROUP_STATE = 84, "ReadShareGroupState";
-    WRITE_SHARE_GROUP_STATE = 85, "WriteShareGroupState";
-    DELETE_SHARE_GROUP_STATE = 86, "DeleteShareGroupState";
-    READ_SHARE_GROUP_STATE_SUMMARY = 87, "ReadShareGroupStateSummary";
-    STREAMS_GROUP_HEARTBEAT = 88, "StreamsGroupHeartbeat";
-    STREAMS_GROUP_DESCRIBE = 89, "StreamsGroupDescribe";
-    DESCRIBE_SHARE_GROUP_OFFSETS = 90, "DescribeShareGroupOffsets";
-    ALTER_SHARE_GROUP_OFFSETS = 91, "AlterShareGroupOffsets";
-    DELETE_SHARE_GROUP_OFFSETS = 92, "DeleteShareGroupOffsets";
+    PRODUCE = 0, "Produce", Some(9);
+    FETCH = 1, "Fetch", Some(12);
+    LIST_OFFSETS = 2, "ListOffsets", Some(6);
+    METADATA = 3, "Metadata", Some(9);
+    LEADER_AND_ISR = 4, "LeaderAndIsr", None;
+    STOP_REPLICA = 5, "StopReplica", None;
+    UPDATE_METADATA = 6, "UpdateMetadata", None;
+    CONTROLLED_SHUTDOWN = 7, "ControlledShutdown", None;
+    OFFSET_COMMIT = 8, "OffsetCommit", Some(8);
+    OFFSET_FETCH = 9, "OffsetFetch", Some(6);
+    FIND_COORDINATOR = 10, "FindCoordinator", Some(3);
+    JOIN_GROUP = 11, "JoinGroup", Some(6);
+    HEARTBEAT = 12, "Heartbeat", Some(4);
+    LEAVE_GROUP = 13, "LeaveGroup", Some(4);
+    SYNC_GROUP = 14, "SyncGroup", Some(4);
+    DESCRIBE_GROUPS = 15, "DescribeGroups", Some(5);
+    LIST_GROUPS = 16, "ListGroups", Some(3);
+    SASL_HANDSHAKE = 17, "SaslHandshake", None;
+    API_VERSIONS = 18, "ApiVersions", Some(3);
+    CREATE_TOPICS = 19, "CreateTopics", Some(5);
+    DELETE_TOPICS = 20, "DeleteTopics", Some(4);
+    DELETE_RECORDS = 21, "DeleteRecords", Some(2);
+    INIT_PRODUCER_ID = 22, "InitProducerId", Some(2);
+    OFFSET_FOR_LEADER_EPOCH = 23, "OffsetForLeaderEpoch", Some(4);
+    ADD_PARTITIONS_TO_TXN = 24, "AddPartitionsToTxn", Some(3);
+    ADD_OFFSETS_TO_TXN = 25, "AddOffsetsToTxn", Some(3);
+    END_TXN = 26, "EndTxn", Some(3);
+    WRITE_TXN_MARKERS = 27, "WriteTxnMarkers", Some(0);
+    TXN_OFFSET_COMMIT = 28, "TxnOffsetCommit", Some(3);
+    DESCRIBE_ACLS = 29, "DescribeAcls", Some(2);
+    CREATE_ACLS = 30, "CreateAcls", Some(2);
+    DELETE_ACLS = 31, "DeleteAcls", Some(2);
+    DESCRIBE_CONFIGS = 32, "DescribeConfigs", Some(4);
+    ALTER_CONFIGS = 33, "AlterConfigs", Some(2);
+    ALTER_REPLICA_LOG_DIRS = 34, "AlterReplicaLogDirs", Some(2);
+    DESCRIBE_LOG_DIRS = 35, "DescribeLogDirs", Some(2);
+    SASL_AUTHENTICATE = 36, "SaslAuthenticate", Some(2);
+    CREATE_PARTITIONS = 37, "CreatePartitions", Some(2);
+    CREATE_DELEGATION_TOKEN = 38, "CreateDelegationToken", Some(2);
+    RENEW_DELEGATION_TOKEN = 39, "RenewDelegationToken", Some(2);
+    EXPIRE_DELEGATION_TOKEN = 40, "ExpireDelegationToken", Some(2);
+    DESCRIBE_DELEGATION_TOKEN = 41, "DescribeDelegationToken", Some(2);
+    DELETE_GROUPS = 42, "DeleteGroups", Some(2);
+    ELECT_LEADERS = 43, "ElectLeaders", Some(2);
+    INCREMENTAL_ALTER_CONFIGS = 44, "IncrementalAlterConfigs", Some(1);
+    ALTER_PARTITION_REASSIGNMENTS = 45, "AlterPartitionReassignments", Some(0);
+    LIST_PARTITION_REASSIGNMENTS = 46, "ListPartitionReassignments", Some(0);
+    OFFSET_DELETE = 47, "OffsetDelete", None;
+    DESCRIBE_CLIENT_QUOTAS = 48, "DescribeClientQuotas", Some(1);
+    ALTER_CLIENT_QUOTAS = 49, "AlterClientQuotas", Some(1);
+    DESCRIBE_USER_SCRAM_CREDENTIALS = 50, "DescribeUserScramCredentials", Some(0);
+    ALTER_USER_SCRAM_CREDENTIALS = 51, "AlterUserScramCredentials", Some(0);
+    VOTE = 52, "Vote", Some(0);
+    BEGIN_QUORUM_EPOCH = 53, "BeginQuorumEpoch", Some(1);
+    END_QUORUM_EPOCH = 54, "EndQuorumEpoch", Some(1);
+    DESCRIBE_QUORUM = 55, "DescribeQuorum", Some(0);
+    ALTER_PARTITION = 56, "AlterPartition", Some(0);
+    UPDATE_FEATURES = 57, "UpdateFeatures", Some(0);
+    ENVELOPE = 58, "Envelope", Some(0);
+    FETCH_SNAPSHOT = 59, "FetchSnapshot", Some(0);
+    DESCRIBE_CLUSTER = 60, "DescribeCluster", Some(0);
+    DESCRIBE_PRODUCERS = 61, "DescribeProducers", Some(0);
+    BROKER_REGISTRATION = 62, "BrokerRegistration", Some(0);
+    BROKER_HEARTBEAT = 63, "BrokerHeartbeat", Some(0);
+    UNREGISTER_BROKER = 64, "UnregisterBroker", Some(0);
+    DESCRIBE_TRANSACTIONS = 65, "DescribeTransactions", Some(0);
+    LIST_TRANSACTIONS = 66, "ListTransactions", Some(0);
+    ALLOCATE_PRODUCER_IDS = 67, "AllocateProducerIds", Some(0);
+    CONSUMER_GROUP_HEARTBEAT = 68, "ConsumerGroupHeartbeat", Some(0);
+    CONSUMER_GROUP_DESCRIBE = 69, "ConsumerGroupDescribe", Some(0);
+    CONTROLLER_REGISTRATION = 70, "ControllerRegistration", Some(0);
+    GET_TELEMETRY_SUBSCRIPTIONS = 71, "GetTelemetrySubscriptions", Some(0);
+    PUSH_TELEMETRY = 72, "PushTelemetry", Some(0);
+    ASSIGN_REPLICAS_TO_DIRS = 73, "AssignReplicasToDirs", Some(0);
+    LIST_CONFIG_RESOURCES = 74, "ListConfigResources", Some(0);
+    DESCRIBE_TOPIC_PARTITIONS = 75, "DescribeTopicPartitions", Some(0);
+    SHARE_GROUP_HEARTBEAT = 76, "ShareGroupHeartbeat", Some(0);
+    SHARE_GROUP_DESCRIBE = 77, "ShareGroupDescribe", Some(0);
+    SHARE_FETCH = 78, "ShareFetch", Some(0);
+    SHARE_ACKNOWLEDGE = 79, "ShareAcknowledge", Some(0);
+    ADD_RAFT_VOTER = 80, "AddRaftVoter", Some(0);
+    REMOVE_RAFT_VOTER = 81, "RemoveRaftVoter", Some(0);
+    UPDATE_RAFT_VOTER = 82, "UpdateRaftVoter", Some(0);
+    INITIALIZE_SHARE_GROUP_STATE = 83, "InitializeShareGroupState", Some(0);
+    READ_SHARE_GROUP_STATE = 84, "ReadShareGroupState", Some(0);
+    WRITE_SHARE_GROUP_STATE = 85, "WriteShareGroupState", Some(0);
+    DELETE_SHARE_GROUP_STATE = 86, "DeleteShareGroupState", Some(0);
+    READ_SHARE_GROUP_STATE_SUMMARY = 87, "ReadShareGroupStateSummary", Some(0);
+    STREAMS_GROUP_HEARTBEAT = 88, "StreamsGroupHeartbeat", Some(0);
+    STREAMS_GROUP_DESCRIBE = 89, "StreamsGroupDescribe", Some(0);
+    DESCRIBE_SHARE_GROUP_OFFSETS = 90, "DescribeShareGroupOffsets", Some(0);
+    ALTER_SHARE_GROUP_OFFSETS = 91, "AlterShareGroupOffsets", Some(0);
+    DELETE_SHARE_GROUP_OFFSETS = 92, "DeleteShareGroupOffsets", Some(0);
 }
 
 impl fmt::Display for ApiKey {

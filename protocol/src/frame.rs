@@ -8,8 +8,7 @@
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 
-use crate::api::request_header_version;
-use crate::header::{RequestHeader, ResponseHeader};
+use crate::header::{RequestHeader, ResponseHeader, request_header_version_for};
 use crate::message::{Message, Request};
 use crate::primitives::Decoder;
 use crate::{ApiKey, DecodeError, EncodeError};
@@ -265,14 +264,19 @@ pub fn encode_response<M: Message>(
 /// Decodes the header of a request frame payload (as returned by [`FrameReader::next_frame`]),
 /// at the version its own API key and version imply, and returns
 /// it with the still-encoded body (a zero-copy slice).
+///
+/// The header version comes from Kafka's schema of the API
+/// ([`ApiKey::first_flexible_version`]), so that the body of an API this crate does not model
+/// also starts after the header's tag buffer; keys Kafka does not know are read as v1.
 pub fn decode_request_header(payload: &Bytes) -> Result<(RequestHeader, Bytes), DecodeError> {
     let mut d = Decoder::new(payload);
     let mut peek = d.clone();
     let api_key = ApiKey(peek.i16("api_key")?);
     let api_version = peek.i16("api_version")?;
-    // For APIs this crate does not model, v1 reads every field but a v2 tag buffer.
-    let header_version = request_header_version(api_key, api_version).unwrap_or(1);
-    let header = RequestHeader::decode(&mut d, header_version)?;
+    let flexible = api_key
+        .first_flexible_version()
+        .is_some_and(|first| api_version >= first);
+    let header = RequestHeader::decode(&mut d, request_header_version_for(flexible))?;
     let body = d.remaining();
     let body = payload.slice(payload.len() - body..);
     Ok((header, body))
@@ -380,6 +384,45 @@ pub use codec::{FrameCodecError, KafkaFrameCodec};
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_flexible_header_of_an_unmodeled_api_leaves_only_the_body() {
+        // CreateAcls (30) v3 is flexible from v2 on, so its header carries a tag buffer.
+        let mut header = RequestHeader::new(ApiKey::CREATE_ACLS, 3, 7, Some("c"));
+        header
+            .unknown_tagged_fields
+            .insert(5, Bytes::from_static(b"xyz"));
+        let mut buf = BytesMut::new();
+        header.encode(&mut buf, 2).unwrap();
+        buf.put_slice(b"body");
+        let (decoded, body) = decode_request_header(&buf.freeze()).unwrap();
+        assert_eq!(decoded, header);
+        assert_eq!(&body[..], b"body");
+
+        // The same API below its first flexible version has no tag buffer.
+        let header = RequestHeader::new(ApiKey::CREATE_ACLS, 1, 7, Some("c"));
+        let mut buf = BytesMut::new();
+        header.encode(&mut buf, 1).unwrap();
+        buf.put_slice(&[0, 1]);
+        let (decoded, body) = decode_request_header(&buf.freeze()).unwrap();
+        assert_eq!(decoded, header);
+        assert_eq!(&body[..], &[0, 1]);
+    }
+
+    #[test]
+    fn the_schema_table_agrees_with_every_modeled_api() {
+        for &(key, _) in crate::api::SUPPORTED_APIS {
+            for request in [true, false] {
+                let flex = crate::api::flexible_versions(key, request).unwrap();
+                let first = (!flex.is_empty()).then_some(flex.min);
+                assert_eq!(
+                    key.first_flexible_version(),
+                    first,
+                    "{key} request={request}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn frame_len_caps_before_buffering() {

@@ -59,6 +59,8 @@ fn table() -> Vec<Api> {
         Api::of::<api::DeleteGroupsRequest>(128, 128),
         Api::of::<api::OffsetDeleteRequest>(128, 128),
         Api::of::<api::ConsumerGroupDescribeRequest>(128, 128),
+        Api::of::<api::SaslHandshakeRequest>(128, 128),
+        Api::of::<api::SaslAuthenticateRequest>(128, 128),
     ]
 }
 

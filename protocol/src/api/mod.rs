@@ -15,6 +15,7 @@
 //! | SyncGroup | 14 | 0–5 | 4+ |
 //! | DescribeGroups | 15 | 0–6 | 5+ |
 //! | ListGroups | 16 | 0–5 | 3+ |
+//! | SaslHandshake | 17 | 0–1 | none |
 //! | ApiVersions | 18 | 0–5 | 3+ |
 //! | CreateTopics | 19 | 2–7 | 5+ |
 //! | DeleteTopics | 20 | 1–6 | 4+ |
@@ -24,6 +25,7 @@
 //! | DescribeConfigs | 32 | 1–4 | 4+ |
 //! | AlterConfigs | 33 | 0–2 | 2+ |
 //! | DescribeLogDirs | 35 | 1–5 | 2+ |
+//! | SaslAuthenticate | 36 | 0–2 | 2+ |
 //! | CreatePartitions | 37 | 0–3 | 2+ |
 //! | DeleteGroups | 42 | 0–3 | 2+ |
 //! | IncrementalAlterConfigs | 44 | 0–1 | 1+ |
@@ -61,6 +63,8 @@ pub mod offset_delete;
 pub mod offset_fetch;
 pub mod offset_for_leader_epoch;
 pub mod produce;
+pub mod sasl_authenticate;
+pub mod sasl_handshake;
 pub mod sync_group;
 
 use bytes::{Bytes, BytesMut};
@@ -98,6 +102,8 @@ pub use offset_delete::{OffsetDeleteRequest, OffsetDeleteResponse};
 pub use offset_fetch::{OffsetFetchRequest, OffsetFetchResponse};
 pub use offset_for_leader_epoch::{OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse};
 pub use produce::{ProduceRequest, ProduceResponse};
+pub use sasl_authenticate::{SaslAuthenticateRequest, SaslAuthenticateResponse};
+pub use sasl_handshake::{SaslHandshakeRequest, SaslHandshakeResponse};
 pub use sync_group::{SyncGroupRequest, SyncGroupResponse};
 
 /// The request header version for `(api_key, api_version)`, for the APIs this crate models;
@@ -247,4 +253,6 @@ bodies! {
     DeleteGroups(DeleteGroupsRequest, DeleteGroupsResponse) = DELETE_GROUPS,
     OffsetDelete(OffsetDeleteRequest, OffsetDeleteResponse) = OFFSET_DELETE,
     ConsumerGroupDescribe(ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse) = CONSUMER_GROUP_DESCRIBE,
+    SaslHandshake(SaslHandshakeRequest, SaslHandshakeResponse) = SASL_HANDSHAKE,
+    SaslAuthenticate(SaslAuthenticateRequest, SaslAuthenticateResponse) = SASL_AUTHENTICATE,
 }

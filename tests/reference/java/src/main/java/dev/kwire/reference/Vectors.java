@@ -182,7 +182,14 @@ public final class Vectors {
                 m -> { }),
             new Api(ApiKeys.CONSUMER_GROUP_DESCRIBE, GroupMessages::consumerGroupDescribeRequest, GroupMessages::consumerGroupDescribeResponse,
                 m -> { },
-                m -> nestedTags(((ConsumerGroupDescribeResponseData) m).groups().get(0).members().get(1).targetAssignment().topicPartitions().get(0).unknownTaggedFields())));
+                m -> nestedTags(((ConsumerGroupDescribeResponseData) m).groups().get(0).members().get(1).targetAssignment().topicPartitions().get(0).unknownTaggedFields())),
+            // SASL (issue 14)
+            new Api(ApiKeys.SASL_HANDSHAKE, SaslMessages::saslHandshakeRequest, SaslMessages::saslHandshakeResponse,
+                m -> { },
+                m -> { }),
+            new Api(ApiKeys.SASL_AUTHENTICATE, SaslMessages::saslAuthenticateRequest, SaslMessages::saslAuthenticateResponse,
+                m -> { },
+                m -> { }));
 
         for (Api api : apis) {
             ApiKeys key = api.key();
