@@ -129,6 +129,9 @@ fn differential_run(bootstrap: &str, brokers: i32, rf: i16, min_insync: i32) {
                     num_partitions: 3,
                     default_replication_factor: rf,
                     min_insync_replicas: min_insync,
+                    // Kafka's default time retention (7 days; the mock's is unlimited), so
+                    // that topic configs describe alike.
+                    log_retention_ms: Some(604_800_000),
                     ..Default::default()
                 })
                 .start(),

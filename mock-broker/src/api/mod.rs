@@ -89,6 +89,8 @@ apis! {
     describe_groups: DescribeGroups,
     list_groups: ListGroups,
     api_versions: ApiVersions,
+    create_topics: CreateTopics,
+    delete_topics: DeleteTopics,
     init_producer_id: InitProducerId,
     offset_for_leader_epoch: OffsetForLeaderEpoch,
     delete_groups: DeleteGroups,
@@ -719,6 +721,25 @@ mod tests {
                 }
                 .into()
             }
+            ApiKey::CREATE_TOPICS => create_topics::Request {
+                topics: vec![kwire_protocol::api::create_topics::CreatableTopic {
+                    name: "new".into(),
+                    num_partitions: -1,
+                    replication_factor: -1,
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }
+            .into(),
+            ApiKey::DELETE_TOPICS => delete_topics::Request {
+                topics: vec![kwire_protocol::api::delete_topics::DeleteTopicState {
+                    name: Some("t".into()),
+                    ..Default::default()
+                }],
+                topic_names: vec!["t".into()],
+                ..Default::default()
+            }
+            .into(),
             _ => panic!("no valid {} request here: add one", api.name()),
         }
     }

@@ -8,7 +8,7 @@ use kwire_protocol::api::produce::{
     LeaderIdAndEpoch, NodeEndpoint, PartitionProduceResponse, ProduceRequest, ProduceResponse,
     TopicProduceResponse,
 };
-use kwire_protocol::{ApiKey, ErrorCode, VersionRange};
+use kwire_protocol::{ApiKey, ErrorCode, Uuid, VersionRange};
 
 use super::{Close, Outcome, Pending, RequestContext};
 use crate::cluster::{AckState, BrokerId, Cluster};
@@ -26,6 +26,9 @@ struct Wait {
     topic_index: usize,
     partition_index: usize,
     topic: String,
+    /// The id of the topic written to: a topic deleted (and perhaps re-created) meanwhile is
+    /// another topic.
+    topic_id: Uuid,
     partition: i32,
     end_offset: i64,
     leader_epoch: i32,
@@ -61,13 +64,17 @@ impl PendingProduce {
         let timed_out = now >= self.deadline;
         let response = &mut self.response;
         self.waits.retain(|w| {
-            let state = cluster.ack_state(
-                self.broker,
-                &w.topic,
-                w.partition,
-                w.end_offset,
-                w.leader_epoch,
-            );
+            let state = if cluster.topic(&w.topic).map(|t| t.id) == Some(w.topic_id) {
+                cluster.ack_state(
+                    self.broker,
+                    &w.topic,
+                    w.partition,
+                    w.end_offset,
+                    w.leader_epoch,
+                )
+            } else {
+                AckState::Done(ErrorCode::UnknownTopicOrPartition)
+            };
             let pr = &mut response.responses[w.topic_index].partition_responses[w.partition_index];
             match state {
                 AckState::Done(ErrorCode::None) => {
@@ -164,10 +171,12 @@ pub fn handle(cluster: &mut Cluster, ctx: &RequestContext<'_>, req: ProduceReque
                         let epoch = cluster
                             .partition(&topic, pd.index)
                             .map_or(-1, |p| p.leader_epoch);
+                        let topic_id = cluster.topic(&topic).map_or(Uuid::nil(), |t| t.id);
                         waits.push(Wait {
                             topic_index: ti,
                             partition_index: pi,
                             topic,
+                            topic_id,
                             partition: pd.index,
                             end_offset: a.end_offset,
                             leader_epoch: epoch,

@@ -1,6 +1,7 @@
 //! The cluster model: plain data and functions, deterministic, with the clock passed in as
 //! milliseconds. No sockets here — the server drives it.
 
+pub mod admin;
 pub mod config;
 pub mod coordinator;
 pub mod faults;
@@ -10,6 +11,7 @@ pub mod producer_state;
 #[cfg(test)]
 mod proptests;
 pub mod stored_batch;
+pub mod topic_config;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -18,6 +20,7 @@ use kwire_protocol::{ErrorCode, Uuid};
 
 use crate::group::GroupCoordinator;
 
+pub use admin::{Created, Layout, NewTopic, TopicError};
 pub use config::{ClusterConfig, FollowerLag, InvalidLimit, Retention, TopicSpec};
 pub use coordinator::{OFFSETS_TOPIC, is_internal_topic};
 pub use faults::{Faults, Injection, Scope};
@@ -49,20 +52,8 @@ pub struct Topic {
     pub id: Uuid,
     /// Partitions, by index.
     pub partitions: Vec<Partition>,
-}
-
-/// Why a topic could not be created.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TopicError {
-    /// Already exists.
-    #[error("topic {0} already exists")]
-    Exists(String),
-    /// Invalid name.
-    #[error("invalid topic name {0:?}")]
-    InvalidName(String),
-    /// More replicas than brokers, or no partitions.
-    #[error("invalid layout for {0}: {1}")]
-    InvalidLayout(String, String),
+    /// Topic config overrides, validated (see [`topic_config`]).
+    pub configs: BTreeMap<String, String>,
 }
 
 /// Outcome of an acks=all wait on one partition.
@@ -109,6 +100,8 @@ pub struct Cluster {
     brokers: BTreeMap<BrokerId, Broker>,
     topics: BTreeMap<String, Topic>,
     topic_ids: HashMap<Uuid, String>,
+    /// How many topics of each name were ever created (new ids for re-created topics).
+    created_names: HashMap<String, u64>,
     next_producer_id: i64,
     /// Injected errors.
     pub faults: Faults,
@@ -240,6 +233,7 @@ impl Cluster {
             brokers,
             topics: BTreeMap::new(),
             topic_ids: HashMap::new(),
+            created_names: HashMap::new(),
             next_producer_id: 1000,
             faults: Faults::default(),
             stats: Stats::default(),
@@ -317,83 +311,6 @@ impl Cluster {
         partition_in(&mut self.topics, topic, partition)
     }
 
-    /// Creates a topic, placing replicas round-robin over the brokers as Kafka does.
-    pub fn create_topic(&mut self, spec: &TopicSpec) -> Result<&Topic, TopicError> {
-        if !valid_topic_name(&spec.name) {
-            return Err(TopicError::InvalidName(spec.name.clone()));
-        }
-        if self.topics.contains_key(&spec.name) {
-            return Err(TopicError::Exists(spec.name.clone()));
-        }
-        let ids: Vec<BrokerId> = self.brokers.keys().copied().collect();
-        let rf = usize::try_from(spec.replication_factor).unwrap_or(0);
-        if spec.partitions < 1 || rf < 1 || rf > ids.len() {
-            return Err(TopicError::InvalidLayout(
-                spec.name.clone(),
-                format!(
-                    "{} partitions, replication {} on {} brokers",
-                    spec.partitions,
-                    rf,
-                    ids.len()
-                ),
-            ));
-        }
-        // A stable id derived from the name keeps runs reproducible.
-        let id = stable_topic_id(&self.config.cluster_id, &spec.name);
-        let start = self.topics.len();
-        let partitions = (0..spec.partitions)
-            .map(|p| {
-                let first = (start + p as usize) % ids.len();
-                let replicas = (0..rf).map(|i| ids[(first + i) % ids.len()]).collect();
-                let mut part = Partition::new(p, replicas, self.config.dedup, self.now);
-                part.retention = self.config.retention();
-                // Replicas on brokers that are down start out of sync.
-                let up: Vec<BrokerId> = part
-                    .replicas
-                    .iter()
-                    .copied()
-                    .filter(|r| self.is_up(*r))
-                    .collect();
-                if !up.is_empty() {
-                    part.isr = up.clone();
-                    if !up.contains(&part.replicas[0]) {
-                        part.leader = Some(up[0]);
-                    }
-                }
-                part
-            })
-            .collect();
-        self.topic_ids.insert(id, spec.name.clone());
-        let t = Topic {
-            name: spec.name.clone(),
-            id,
-            partitions,
-        };
-        Ok(self.topics.entry(spec.name.clone()).or_insert(t))
-    }
-
-    /// Creates `name` with the default layout if auto-creation is on. Returns whether the
-    /// topic exists afterwards.
-    pub fn auto_create(&mut self, name: &str) -> bool {
-        if self.topics.contains_key(name) {
-            return true;
-        }
-        if !self.config.auto_create_topics {
-            return false;
-        }
-        let rf = self
-            .config
-            .default_replication_factor
-            .min(self.brokers.len() as i16)
-            .max(1);
-        let spec = TopicSpec {
-            name: name.to_owned(),
-            partitions: self.config.num_partitions,
-            replication_factor: rf,
-        };
-        self.create_topic(&spec).is_ok()
-    }
-
     /// Advances replication, ISR changes, high watermarks and retention to `now`. Returns
     /// whether anything changed (waiters should look again).
     pub fn tick(&mut self, now: u64) -> bool {
@@ -437,8 +354,8 @@ impl Cluster {
     ) -> Result<Appended, ErrorCode> {
         self.now = self.now.max(now);
         let now = self.now;
-        let min_isr = self.config.min_insync_replicas;
-        let max_bytes = self.config.message_max_bytes;
+        let settings = self.topic_settings(topic);
+        let (min_isr, max_bytes) = (settings.min_insync_replicas, settings.max_message_bytes);
         let Some(p) = self.partition(topic, partition) else {
             return Err(ErrorCode::UnknownTopicOrPartition);
         };
@@ -481,7 +398,7 @@ impl Cluster {
             return AckState::Done(ErrorCode::NotLeaderOrFollower);
         }
         if p.high_watermark >= end_offset {
-            if (p.isr.len() as i32) < self.config.min_insync_replicas {
+            if (p.isr.len() as i32) < self.topic_settings(topic).min_insync_replicas {
                 AckState::Done(ErrorCode::NotEnoughReplicasAfterAppend)
             } else {
                 AckState::Done(ErrorCode::None)
@@ -593,8 +510,9 @@ impl Cluster {
         mut f: impl FnMut(&mut Partition, &dyn Fn(BrokerId) -> bool, bool),
     ) {
         let is_up = up_in(&self.brokers);
-        let unclean = self.config.unclean_leader_election;
         for t in self.topics.values_mut() {
+            let unclean =
+                topic_config::TopicSettings::of(&self.config, &t.configs).unclean_leader_election;
             for p in &mut t.partitions {
                 f(p, &is_up, unclean);
             }
