@@ -3,6 +3,7 @@
 #
 #   clients/run.sh CLIENT produce --bootstrap B --topic T --count N [options]
 #   clients/run.sh CLIENT consume --bootstrap B --topic T --expect N [--timeout-s 60]
+#   clients/run.sh CLIENT group --bootstrap B --topic T --group G [--stop-after N] [--idle-s 8]
 #   clients/run.sh --list
 #
 # CLIENT: librdkafka | kafka-python | java | franz-go. Each prints exactly one JSON line on

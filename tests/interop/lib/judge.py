@@ -6,7 +6,9 @@
   judge.py mock --out DIR --records N --fault-records M
       a mock/run.sh run: DIR/clean (a run-clients.sh run against kwire-mock, judged as above,
       plus keys=kafka against DIR/kafka-ref/<peer>.produce.json, the same driver against real
-      Kafka) and DIR/faults/<scenario>@<peer>.* (scenario x check table)
+      Kafka) and DIR/faults/<scenario>@<peer>.* (scenario x check table), and DIR/groups (as below)
+  judge.py groups --out DIR --records N --peers P1,P2,.. [--bootstrap B]
+      a run-groups.sh run: peer x check table of members consuming in a group
 
 Every check is judged from the drivers' JSON lines (see ../README.md for their fields); a
 check that cannot be judged because a file is missing fails. The last line reads
@@ -298,6 +300,62 @@ def fault_table(out, m, lines, tally):
                      + "".join("%-12s" % cell(r[c]) for c in FAULT_CHECKS) + what)
 
 
+GROUP_CHECKS = ["produce", "split", "rebalance", "exactly-once", "resume", "committed"]
+
+
+def groups_table(out, n, peers, lines, tally, title):
+    """run-groups.sh: per peer, members A and B share the first n records, A leaves, C resumes
+    from the committed offsets and reads the n // 2 records produced after."""
+    lines.append(title)
+    lines.append("%-14s" % "peer" + "".join("%-14s" % c for c in GROUP_CHECKS) + "members (records, assignments, seconds)")
+    for p in peers:
+        j = {k: load(os.path.join(out, "%s.%s.json" % (p, k))) for k in ("produce1", "produce2", "a", "b", "c")}
+        r, why = {}, []
+        r["produce"] = not produce_problems(j["produce1"], n) and not produce_problems(j["produce2"], n // 2)
+        if not r["produce"]:
+            why += produce_problems(j["produce1"], n) + produce_problems(j["produce2"], n // 2)
+        members_ok = all(m and not m.get("fatal") and not m.get("timed_out") for m in (j["a"], j["b"], j["c"]))
+        if not members_ok:
+            for k in ("a", "b", "c"):
+                m = j[k]
+                if not m:
+                    why.append("%s: no JSON line (%s)" % (k, short(log_tail(os.path.join(out, "%s.%s.log" % (p, k))))))
+                elif m.get("fatal") or m.get("timed_out"):
+                    why.append("%s: %s" % (k, m.get("fatal") or "timed out"))
+        a, b, c = (j[k] or {} for k in ("a", "b", "c"))
+        prods = [x for x in (j["produce1"], j["produce2"]) if x]
+        parts = sorted({int(q) for x in prods for q in x.get("partitions", {})})
+        both = [(x, y) for x in a.get("assignments", []) for y in b.get("assignments", [])]
+        r["split"] = members_ok and any(x and y and not set(x) & set(y) and sorted(x + y) == parts for x, y in both)
+        # Empty assignments are revocations (eager rebalances, a close): skip them.
+        held = [x for x in b.get("assignments", []) if x]
+        r["rebalance"] = members_ok and len(held) >= 2 and held[-1] == parts
+        sa, sb = set(a.get("seqs", [])), set(b.get("seqs", []))
+        r["exactly-once"] = (members_ok and not sa & sb and len(sa | sb) == n and a.get("duplicates") == 0
+                             and b.get("duplicates") == 0)
+        if members_ok and not r["exactly-once"]:
+            why.append("A and B: %d distinct of %d, %d read by both, duplicates %s/%s" % (
+                len(sa | sb), n, len(sa & sb), a.get("duplicates"), b.get("duplicates")))
+        r["resume"] = members_ok and c.get("consumed") == n // 2 and c.get("distinct") == n // 2
+        if members_ok and not r["resume"]:
+            why.append("C read %s records (%s distinct), expected the %d new ones" % (
+                c.get("consumed"), c.get("distinct"), n // 2))
+        ends = collections.Counter()
+        for x in prods:
+            ends.update({int(q): v for q, v in x.get("partitions", {}).items()})
+        committed = {int(q): v for q, v in c.get("committed", {}).items()}
+        r["committed"] = members_ok and bool(ends) and all(committed.get(q) == e for q, e in ends.items())
+        if members_ok and not r["committed"]:
+            why.append("C committed %s, end offsets %s" % (committed, dict(ends)))
+        tally.count(r)
+        if why:
+            tally.reasons.append("%s: %s" % (p, "; ".join(why)))
+        members = " ".join("%s=%s/%s/%ss" % (k, (j[k] or {}).get("consumed"), (j[k] or {}).get("assignments"),
+                                             (j[k] or {}).get("seconds")) for k in ("a", "b", "c"))
+        lines.append("%-14s" % p + "".join("%-14s" % cell(r[c]) for c in GROUP_CHECKS) + members)
+    lines.append("")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="run", required=True)
@@ -310,9 +368,20 @@ def main():
     m.add_argument("--out", required=True)
     m.add_argument("--records", type=int, required=True)
     m.add_argument("--fault-records", type=int, required=True)
+    m.add_argument("--group-records", type=int, default=2000)
+    g = sub.add_parser("groups")
+    g.add_argument("--out", required=True)
+    g.add_argument("--records", type=int, required=True)
+    g.add_argument("--peers", required=True)
+    g.add_argument("--bootstrap", default="")
     a = ap.parse_args()
     lines, tally = [], Tally()
-    if a.run == "clients":
+    if a.run == "groups":
+        label = "run-groups"
+        groups_table(a.out, a.records, a.peers.split(","), lines, tally, title=(
+            "interop run-groups: members of one group share %d records, one leaves, one resumes%s" % (
+                a.records, " against " + a.bootstrap if a.bootstrap else "")))
+    elif a.run == "clients":
         label = "run-clients"
         clients_table(a.out, a.records, a.peers.split(","), lines, tally, title=(
             "interop run-clients: %d records per peer%s" % (a.records, " against " + a.bootstrap if a.bootstrap else "")))
@@ -328,6 +397,16 @@ def main():
                 tally.reasons.append("clean run: no topics.tsv (did run-clients.sh start?)")
             clients_table(clean, a.records, peers, lines, tally, kafka_ref=os.path.join(a.out, "kafka-ref"), title=(
                 "real clients x checks against kwire-mock: %d keyed records each, acks=all, idempotence" % a.records))
+        groups = os.path.join(a.out, "groups")
+        if os.path.isdir(groups):
+            try:
+                with open(os.path.join(groups, "peers.txt")) as f:
+                    group_peers = f.read().split()
+            except OSError:
+                group_peers = []
+                tally.reasons.append("groups run: no peers.txt")
+            groups_table(groups, a.group_records, group_peers, lines, tally, title=(
+                "real clients consuming in groups against kwire-mock: %d records" % a.group_records))
         if os.path.isdir(os.path.join(a.out, "faults")):
             fault_table(a.out, a.fault_records, lines, tally)
         lines.append("")

@@ -3,7 +3,8 @@
 #
 #   tests/interop/mock/run.sh [--records 100000] [--peers librdkafka,kafka-python,java,franz-go]
 #        [--faults PEER:SCENARIO,...] [--fault-records 60000] [--fault-rate 10000]
-#        [--kafka-ref auto|start|skip] [--skip-clean] [--skip-faults] [--timeout-s 180] [--out DIR]
+#        [--kafka-ref auto|start|skip] [--skip-clean] [--skip-groups] [--group-records 2000]
+#        [--skip-faults] [--timeout-s 180] [--out DIR]
 #        (fault-run producers time out after min(--timeout-s, 60) s)
 #
 # 1. clean: every peer produces --records keyed records (acks=all, idempotence, headers) to kwire-mock
@@ -11,6 +12,9 @@
 #    order, headers, and the key->partition digest equals the same driver's against real Kafka
 #    (--kafka-ref auto: a single-node Kafka already running from kafka.sh is used, else one is started
 #    and stopped again; skip: no comparison).
+# 1b. groups: every peer consumes in a consumer group (tests/interop/run-groups.sh): two members
+#    split the partitions, one leaves and the other takes over, a third resumes from the
+#    committed offsets; every record read once.
 # 2. faults: for each PEER:SCENARIO (scenarios/SCENARIO.json is a timeline for the control endpoint's
 #    POST /scenario, started once the first records landed), PEER produces --fault-records at
 #    --fault-rate per second while the faults hit, then consumes: no loss, no duplicates, order kept,
@@ -29,6 +33,7 @@ KAFKA_SH="$INTEROP_DIR/kafka.sh"
 
 RECORDS=100000 PEERS="librdkafka,kafka-python,java,franz-go"
 FAULT_RECORDS=60000 FAULT_RATE=10000 KAFKA_REF=auto SKIP_CLEAN=0 SKIP_FAULTS=0 TIMEOUT=180 OUT=""
+SKIP_GROUPS=0 GROUP_RECORDS=2000
 FAULT_TIMEOUT=60
 FAULTS="librdkafka:leader-move,librdkafka:broker-down-up,librdkafka:injected-errors"
 FAULTS+=",librdkafka:drop-after-append,librdkafka:latency-stall,librdkafka:follower-lag"
@@ -44,6 +49,8 @@ while [[ $# -gt 0 ]]; do
     --fault-rate) FAULT_RATE="$2"; shift 2 ;;
     --kafka-ref) KAFKA_REF="$2"; shift 2 ;;
     --skip-clean) SKIP_CLEAN=1; shift ;;
+    --skip-groups) SKIP_GROUPS=1; shift ;;
+    --group-records) GROUP_RECORDS="$2"; shift 2 ;;
     --skip-faults) SKIP_FAULTS=1; shift ;;
     --timeout-s) TIMEOUT="$2"; FAULT_TIMEOUT=$(( $2 < 60 ? $2 : 60 )); shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
@@ -121,6 +128,15 @@ if (( ! SKIP_CLEAN )); then
   kafka_reference
 fi
 
+# --- 1b. consumer groups -------------------------------------------------------------------
+if (( ! SKIP_GROUPS )); then
+  log "groups: ${peers[*]} consume in consumer groups against kwire-mock"
+  mkdir -p "$OUT/groups"
+  echo "${peers[*]}" > "$OUT/groups/peers.txt"
+  "$INTEROP_DIR/run-groups.sh" "$BOOTSTRAP" --records "$GROUP_RECORDS" --peers "$PEERS" \
+    --timeout-s "$TIMEOUT" --topic-prefix kwire-mock-groups --out "$OUT/groups" > "$OUT/groups.txt" 2> "$OUT/groups.log" || true
+fi
+
 # --- 2. one scenario per fault class ------------------------------------------------------
 FAULT_N=0
 reset_faults() {
@@ -184,6 +200,7 @@ done
 ctl get /state > "$OUT/final-state.json" || true
 rc=0
 "$PY" "$INTEROP_DIR/lib/judge.py" mock --out "$OUT" --records "$RECORDS" --fault-records "$FAULT_RECORDS" \
+  --group-records "$GROUP_RECORDS" \
   | tee "$OUT/summary.txt" || rc=$?
 log "details in $OUT"
 exit "$rc"

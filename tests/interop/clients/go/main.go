@@ -5,6 +5,7 @@
 //	                    [--compression none|gzip|snappy|lz4|zstd] [--value-size S] [--rate R]
 //	                    [--timeout-s 60]
 //	kwire-franz consume --bootstrap B --topic T --expect N [--timeout-s 60]
+//	kwire-franz group --bootstrap B --topic T --group G [--stop-after N] [--idle-s 8] [--timeout-s 60]
 //	kwire-franz admin --bootstrap B --topic T [--replication-factor 1] [--timeout-s 60]
 //
 // Same record scheme and JSON line as the other drivers (tests/interop/README.md). The
@@ -54,11 +55,15 @@ type options struct {
 	timeoutS    float64
 	// admin
 	replicationFactor int
+	// group
+	group     string
+	stopAfter int
+	idleS     float64
 }
 
 func parse(args []string) (*options, error) {
-	if len(args) == 0 || (args[0] != "produce" && args[0] != "consume" && args[0] != "admin") {
-		return nil, errors.New("usage: kwire-franz produce|consume|admin --bootstrap B --topic T ...")
+	if len(args) == 0 || (args[0] != "produce" && args[0] != "consume" && args[0] != "group" && args[0] != "admin") {
+		return nil, errors.New("usage: kwire-franz produce|consume|group|admin --bootstrap B --topic T ...")
 	}
 	o := &options{cmd: args[0]}
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
@@ -75,6 +80,10 @@ func parse(args []string) (*options, error) {
 		fs.StringVar(&o.compression, "compression", "none", "none|gzip|snappy|lz4|zstd")
 		fs.IntVar(&o.valueSize, "value-size", 100, "value size in bytes")
 		fs.Float64Var(&o.rate, "rate", 0, "records per second, 0 = unlimited")
+	} else if o.cmd == "group" {
+		fs.StringVar(&o.group, "group", "", "group id")
+		fs.IntVar(&o.stopAfter, "stop-after", 0, "leave the group after this many records (0: only when idle)")
+		fs.Float64Var(&o.idleS, "idle-s", 8, "leave once no record came for this long since the last record or assignment")
 	} else if o.cmd == "admin" {
 		fs.IntVar(&o.replicationFactor, "replication-factor", 1, "replication factor of the topic created")
 	} else {
@@ -83,7 +92,7 @@ func parse(args []string) (*options, error) {
 	if err := fs.Parse(args[1:]); err != nil {
 		return nil, err
 	}
-	if o.bootstrap == "" || o.topic == "" || (o.cmd == "produce" && o.count < 0) || (o.cmd == "consume" && o.expect < 0) {
+	if o.bootstrap == "" || o.topic == "" || (o.cmd == "produce" && o.count < 0) || (o.cmd == "consume" && o.expect < 0) || (o.cmd == "group" && o.group == "") {
 		return nil, errors.New("--bootstrap, --topic and --count (produce) or --expect (consume) are required")
 	}
 	if o.acks == "-1" {
@@ -482,6 +491,8 @@ func main() {
 		os.Exit(produce(o))
 	case "admin":
 		os.Exit(admin(o))
+	case "group":
+		os.Exit(group(o))
 	}
 	os.Exit(consume(o))
 }

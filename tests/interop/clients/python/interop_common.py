@@ -46,6 +46,15 @@ def parse_args(client):
     c.add_argument("--topic", required=True)
     c.add_argument("--expect", type=int, required=True)
     c.add_argument("--timeout-s", type=float, default=60)
+    g = sub.add_parser("group")
+    g.add_argument("--bootstrap", required=True)
+    g.add_argument("--topic", required=True)
+    g.add_argument("--group", required=True)
+    g.add_argument("--stop-after", type=int, default=0,
+                   help="leave the group after this many records (0: only when idle)")
+    g.add_argument("--idle-s", type=float, default=8,
+                   help="leave once no record came for this long since the last record or assignment")
+    g.add_argument("--timeout-s", type=float, default=60)
     a = sub.add_parser("admin")
     a.add_argument("--bootstrap", required=True)
     a.add_argument("--topic", required=True)
@@ -219,6 +228,65 @@ class ConsumeStats:
             "headers": {"seq": self.header_seq, "mismatch": self.header_mismatch},
             "partitions": sorted_counts(self.partitions), "keys": self.keys.summary(),
             "timed_out": timed_out, "seconds": round(time.monotonic() - self.t0, 3),
+        }
+        if fatal:
+            out["fatal"] = str(fatal)
+        print(json.dumps(out), flush=True)
+        return 0 if not fatal and not timed_out else 1
+
+
+class GroupStats:
+    """One member of a consumer group (the "group" op): what it read, each assignment it got,
+    what it committed. It commits the offsets of the records it processed after each poll and
+    leaves the group cleanly (close) after --stop-after records or --idle-s without any."""
+
+    def __init__(self, client, args):
+        self.client = client
+        self.args = args
+        self.records = ConsumeStats(client, argparse.Namespace(topic=args.topic, expect=0))
+        self.assignments = []
+        self.commits = 0
+        self.commit_errors = []
+        self.committed = {}
+        self.t0 = time.monotonic()
+        self.last_activity = self.t0
+
+    def assigned(self, partitions):
+        self.assignments.append(sorted(partitions))
+        self.last_activity = time.monotonic()
+
+    def record(self, partition, key, value, headers):
+        self.records.record(partition, key, value, headers)
+        self.last_activity = time.monotonic()
+
+    def done(self):
+        """True once the member should leave: --stop-after records read, or idle."""
+        if self.args.stop_after and self.records.consumed >= self.args.stop_after:
+            return True
+        return bool(self.assignments) and time.monotonic() - self.last_activity >= self.args.idle_s
+
+    def timed_out(self):
+        return time.monotonic() - self.t0 >= self.args.timeout_s
+
+    def commit_ok(self, offsets):
+        self.commits += 1
+        self.committed.update(offsets)
+
+    def commit_failed(self, err):
+        if len(self.commit_errors) < 5:
+            self.commit_errors.append(str(err))
+
+    def emit(self, timed_out=False, fatal=None):
+        r = self.records
+        out = {
+            "client": self.client, "op": "group", "topic": self.args.topic,
+            "group": self.args.group, "consumed": r.consumed, "distinct": len(r.seen),
+            "duplicates": r.duplicates, "order_violations": r.order_violations,
+            "invalid": r.invalid, "seqs": sorted(r.seen), "partitions": sorted_counts(r.partitions),
+            "assignments": self.assignments, "commits": self.commits,
+            "committed": {str(p): o for p, o in sorted(self.committed.items())},
+            "commit_errors": self.commit_errors, "timed_out": timed_out,
+            "seconds": round(time.monotonic() - self.t0, 3),
         }
         if fatal:
             out["fatal"] = str(fatal)

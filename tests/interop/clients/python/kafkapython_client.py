@@ -3,6 +3,7 @@
 
   kafkapython_client.py produce --bootstrap B --topic T --count N [options]
   kafkapython_client.py consume --bootstrap B --topic T --expect N [--timeout-s 60]
+  kafkapython_client.py group --bootstrap B --topic T --group G [--stop-after N] [--idle-s 8]
   kafkapython_client.py admin --bootstrap B --topic T [--replication-factor 1]
 
 Prints exactly one JSON line on stdout (admin: one per operation). kafka-python's default partitioner hashes keys
@@ -112,6 +113,56 @@ def consume(args):
         c.close()
 
 
+def group(args):
+    from kafka import ConsumerRebalanceListener, OffsetAndMetadata
+
+    st = ic.GroupStats(CLIENT, args)
+
+    class Listener(ConsumerRebalanceListener):
+        def on_partitions_revoked(self, revoked):
+            pass
+
+        def on_partitions_assigned(self, assigned):
+            st.assigned([tp.partition for tp in assigned])
+
+    c = KafkaConsumer(
+        bootstrap_servers=args.bootstrap.split(","),
+        client_id="kwire-interop-kafka-python",
+        group_id=args.group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        session_timeout_ms=10000,
+        heartbeat_interval_ms=1000,
+        reconnect_backoff_max_ms=1000,
+    )
+    c.subscribe([args.topic], listener=Listener())
+    try:
+        while not st.timed_out():
+            offsets = {}
+            stop = False
+            for tp, records in c.poll(timeout_ms=500, max_records=100).items():
+                for r in records:
+                    st.record(tp.partition, r.key, r.value, r.headers)
+                    offsets[tp.partition] = r.offset + 1
+                    if st.done():
+                        stop = True
+                        break
+                if stop:
+                    break
+            if offsets:
+                try:
+                    c.commit({TopicPartition(args.topic, p): OffsetAndMetadata(o, "", -1)
+                              for p, o in offsets.items()})
+                    st.commit_ok(offsets)
+                except Exception as e:  # noqa: BLE001 - a failed commit is counted, not fatal
+                    st.commit_failed(e)
+            if st.done():
+                return st.emit()
+        return st.emit(timed_out=True)
+    finally:
+        c.close()
+
+
 def admin(args):
     import kafka.errors
     from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient, NewTopic
@@ -147,7 +198,7 @@ def main():
     logging.basicConfig(level=logging.ERROR, stream=sys.stderr)
     args = ic.parse_args(CLIENT)
     try:
-        rc = {"produce": produce, "consume": consume, "admin": admin}[args.cmd](args)
+        rc = {"produce": produce, "consume": consume, "group": group, "admin": admin}[args.cmd](args)
     except Exception as e:  # noqa: BLE001 - one JSON line, whatever happens
         ic.die_json(CLIENT, args.cmd, "%s: %s" % (type(e).__name__, e))
     sys.exit(rc)

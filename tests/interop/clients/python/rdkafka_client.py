@@ -3,6 +3,7 @@
 
   rdkafka_client.py produce --bootstrap B --topic T --count N [options]
   rdkafka_client.py consume --bootstrap B --topic T --expect N [--timeout-s 60]
+  rdkafka_client.py group --bootstrap B --topic T --group G [--stop-after N] [--idle-s 8]
   rdkafka_client.py admin --bootstrap B --topic T [--replication-factor 1]
 
 Prints exactly one JSON line on stdout (admin: one per operation); librdkafka's own logs go to stderr.
@@ -130,6 +131,44 @@ def consume(args):
         c.close()
 
 
+def group(args):
+    st = ic.GroupStats(CLIENT, args)
+    c = Consumer({
+        "bootstrap.servers": args.bootstrap,
+        "client.id": "kwire-interop-librdkafka",
+        "group.id": args.group,
+        "enable.auto.commit": False,
+        "auto.offset.reset": "earliest",
+        "session.timeout.ms": 10000,
+        "heartbeat.interval.ms": 1000,
+        "reconnect.backoff.max.ms": 1000,
+        "log_level": 4,
+    })
+    c.subscribe([args.topic], on_assign=lambda _c, ps: st.assigned([p.partition for p in ps]))
+    try:
+        while not st.timed_out():
+            offsets = {}
+            for msg in c.consume(num_messages=100, timeout=0.5):
+                if msg.error():
+                    continue
+                st.record(msg.partition(), msg.key(), msg.value(), msg.headers())
+                offsets[msg.partition()] = msg.offset() + 1
+                if st.done():
+                    break
+            if offsets:
+                try:
+                    c.commit(offsets=[TopicPartition(args.topic, p, o) for p, o in offsets.items()],
+                             asynchronous=False)
+                    st.commit_ok(offsets)
+                except KafkaException as e:
+                    st.commit_failed(e)
+            if st.done():
+                return st.emit()
+        return st.emit(timed_out=True)
+    finally:
+        c.close()
+
+
 def admin(args):
     from confluent_kafka.admin import (AdminClient, AlterConfigOpType, ConfigEntry,
                                        ConfigResource, NewTopic)
@@ -182,7 +221,7 @@ def admin(args):
 def main():
     args = ic.parse_args(CLIENT)
     try:
-        rc = {"produce": produce, "consume": consume, "admin": admin}[args.cmd](args)
+        rc = {"produce": produce, "consume": consume, "group": group, "admin": admin}[args.cmd](args)
     except Exception as e:  # noqa: BLE001 - one JSON line, whatever happens
         ic.die_json(CLIENT, args.cmd, "%s: %s" % (type(e).__name__, e))
     sys.exit(rc)

@@ -35,6 +35,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *           [--acks 0|1|all] [--idempotence true|false] [--compression none|gzip|snappy|lz4|zstd]
  *           [--value-size S] [--rate R] [--timeout-s 60]
  *   consume --bootstrap B --topic T --expect N [--timeout-s 60]
+ *   group   --bootstrap B --topic T --group G [--stop-after N] [--idle-s 8]
+ *           [--group-protocol classic|consumer] [--timeout-s 60]          (see JavaGroup)
  *   admin   --bootstrap B --topic T [--replication-factor 1] [--timeout-s 60]   (see JavaAdmin)
  * </pre>
  */
@@ -50,6 +52,7 @@ public final class JavaClient {
       rc = switch (a.cmd) {
         case "produce" -> produce(a);
         case "admin" -> JavaAdmin.run(a);
+        case "group" -> JavaGroup.run(a);
         default -> consume(a);
       };
     } catch (Throwable e) {
@@ -401,10 +404,14 @@ public final class JavaClient {
     double timeoutS = 60;
     double rate;
     int replicationFactor = 1;
+    String group;
+    int stopAfter;
+    double idleS = 8;
+    String groupProtocol = "classic";
 
     static Args parse(String[] v) {
-      if (v.length == 0 || !List.of("produce", "consume", "admin").contains(v[0])) {
-        throw new IllegalArgumentException("usage: produce|consume|admin --bootstrap B --topic T ...");
+      if (v.length == 0 || !List.of("produce", "consume", "group", "admin").contains(v[0])) {
+        throw new IllegalArgumentException("usage: produce|consume|group|admin --bootstrap B --topic T ...");
       }
       Args a = new Args();
       a.cmd = v[0];
@@ -431,6 +438,10 @@ public final class JavaClient {
               case "--timeout-s" -> a.timeoutS = Double.parseDouble(x);
               case "--rate" -> a.rate = Double.parseDouble(x);
               case "--replication-factor" -> a.replicationFactor = Integer.parseInt(x);
+              case "--group" -> a.group = x;
+              case "--stop-after" -> a.stopAfter = Integer.parseInt(x);
+              case "--idle-s" -> a.idleS = Double.parseDouble(x);
+              case "--group-protocol" -> a.groupProtocol = x;
               default -> throw new IllegalArgumentException("unknown option " + f);
             }
           }
@@ -441,6 +452,9 @@ public final class JavaClient {
       }
       if (a.bootstrap == null || a.topic == null) {
         throw new IllegalArgumentException("--bootstrap and --topic are required");
+      }
+      if (a.cmd.equals("group") && a.group == null) {
+        throw new IllegalArgumentException("--group is required");
       }
       if (a.cmd.equals("produce") && a.count < 0 || a.cmd.equals("consume") && a.expect < 0) {
         throw new IllegalArgumentException(a.cmd.equals("produce") ? "--count is required" : "--expect is required");
@@ -495,6 +509,11 @@ public final class JavaClient {
         b.append(i == 0 ? "" : ", ").append(quote(items.get(i)));
       }
       return b.append(']').toString();
+    }
+
+    /** An array of values already written as JSON. */
+    static String rawArray(List<String> items) {
+      return "[" + String.join(", ", items) + "]";
     }
 
     static String quote(String s) {

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// groupOut is the JSON line of the group op (tests/interop/README.md).
+type groupOut struct {
+	Client          string           `json:"client"`
+	Op              string           `json:"op"`
+	Topic           string           `json:"topic"`
+	Group           string           `json:"group"`
+	Consumed        int64            `json:"consumed"`
+	Distinct        int              `json:"distinct"`
+	Duplicates      int64            `json:"duplicates"`
+	OrderViolations int64            `json:"order_violations"`
+	Invalid         int64            `json:"invalid"`
+	Seqs            []int            `json:"seqs"`
+	Partitions      map[string]int64 `json:"partitions"`
+	Assignments     [][]int32        `json:"assignments"`
+	Commits         int              `json:"commits"`
+	Committed       map[string]int64 `json:"committed"`
+	CommitErrors    []string         `json:"commit_errors"`
+	TimedOut        bool             `json:"timed_out"`
+	Seconds         float64          `json:"seconds"`
+	Fatal           string           `json:"fatal,omitempty"`
+}
+
+// group runs one member of a consumer group with franz-go's default balancer
+// (cooperative-sticky): it records every change of the partitions it owns, commits what it
+// processed after each poll, and leaves (Close sends LeaveGroup) after --stop-after records
+// or --idle-s without records.
+func group(o *options) int {
+	t0 := time.Now()
+	res := groupOut{Client: client, Op: "group", Topic: o.topic, Group: o.group,
+		Assignments: [][]int32{}, CommitErrors: []string{}}
+	seen := map[int]bool{}
+	lastSeq := map[int32]int{}
+	partitions := map[int32]int64{}
+	committed := map[int32]int64{}
+	var mu sync.Mutex
+	owned := map[int32]bool{}
+	lastActivity := time.Now()
+	snapshot := func() {
+		ps := []int32{}
+		for p := range owned {
+			ps = append(ps, p)
+		}
+		sort.Slice(ps, func(i, j int) bool { return ps[i] < ps[j] })
+		res.Assignments = append(res.Assignments, ps)
+		lastActivity = time.Now()
+	}
+	change := func(add bool) func(context.Context, *kgo.Client, map[string][]int32) {
+		return func(_ context.Context, _ *kgo.Client, m map[string][]int32) {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, p := range m[o.topic] {
+				if add {
+					owned[p] = true
+				} else {
+					delete(owned, p)
+				}
+			}
+			if len(m[o.topic]) > 0 {
+				snapshot()
+			}
+		}
+	}
+	finish := func(timedOut bool, fatal string) int {
+		mu.Lock()
+		defer mu.Unlock()
+		res.Distinct = len(seen)
+		res.Seqs = make([]int, 0, len(seen))
+		for s := range seen {
+			res.Seqs = append(res.Seqs, s)
+		}
+		sort.Ints(res.Seqs)
+		res.Partitions = counts(partitions)
+		res.Committed = counts(committed)
+		res.TimedOut = timedOut
+		res.Fatal = fatal
+		res.Seconds = seconds(t0)
+		emit(res)
+		if timedOut || fatal != "" {
+			return 1
+		}
+		return 0
+	}
+	cl, err := kgo.NewClient(
+		kgo.SeedBrokers(strings.Split(o.bootstrap, ",")...),
+		kgo.ClientID("kwire-interop-franz-go"),
+		kgo.ConsumerGroup(o.group),
+		kgo.ConsumeTopics(o.topic),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.DisableAutoCommit(),
+		kgo.SessionTimeout(10*time.Second),
+		kgo.HeartbeatInterval(time.Second),
+		kgo.FetchMaxWait(200*time.Millisecond),
+		kgo.OnPartitionsAssigned(change(true)),
+		kgo.OnPartitionsRevoked(change(false)),
+		kgo.OnPartitionsLost(change(false)),
+	)
+	if err != nil {
+		return finish(false, err.Error())
+	}
+	defer cl.Close()
+	idle := time.Duration(o.idleS * float64(time.Second))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Duration(o.timeoutS*float64(time.Second)))
+	defer cancel()
+	done := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		if o.stopAfter > 0 && res.Consumed >= int64(o.stopAfter) {
+			return true
+		}
+		return len(res.Assignments) > 0 && time.Since(lastActivity) >= idle
+	}
+	for ctx.Err() == nil {
+		pctx, pcancel := context.WithTimeout(ctx, 500*time.Millisecond)
+		fs := cl.PollRecords(pctx, 100)
+		pcancel()
+		if fs.IsClientClosed() {
+			break
+		}
+		var processed []*kgo.Record
+		for _, r := range fs.Records() {
+			if done() {
+				break
+			}
+			mu.Lock()
+			res.Consumed++
+			partitions[r.Partition]++
+			lastActivity = time.Now()
+			if seq, ok := parseSeq(r.Value); !ok {
+				res.Invalid++
+			} else {
+				if seen[seq] {
+					res.Duplicates++
+				}
+				seen[seq] = true
+				if last, ok := lastSeq[r.Partition]; ok && seq <= last {
+					res.OrderViolations++
+				}
+				lastSeq[r.Partition] = seq
+			}
+			mu.Unlock()
+			processed = append(processed, r)
+		}
+		if len(processed) > 0 {
+			if err := cl.CommitRecords(ctx, processed...); err != nil {
+				fmt.Fprintf(os.Stderr, "commit: %v\n", err)
+				mu.Lock()
+				if len(res.CommitErrors) < 5 {
+					res.CommitErrors = append(res.CommitErrors, err.Error())
+				}
+				mu.Unlock()
+			} else {
+				mu.Lock()
+				res.Commits++
+				for _, r := range processed {
+					committed[r.Partition] = r.Offset + 1
+				}
+				mu.Unlock()
+			}
+		}
+		if done() {
+			return finish(false, "")
+		}
+	}
+	return finish(true, "")
+}
