@@ -9,6 +9,7 @@
 //! Layers, each importing only the ones above it in this list:
 //! - [`cluster`]: the model, plain data driven by an explicit clock;
 //! - [`api`]: requests in, outcomes out — one file per API, no IO;
+//! - [`security`]: secured listeners — TLS and the SASL gate of each connection;
 //! - [`server`]: the thin tokio layer — listeners, connections, the ticker;
 //! - [`control`]: the [`Controller`] handle, the fault vocabulary, scenarios, the HTTP endpoint;
 //! - [`MockCluster`]: the embedding API that starts the server and the control endpoint.
@@ -18,6 +19,7 @@ pub mod cluster;
 pub mod control;
 pub mod group;
 mod mock_cluster;
+pub mod security;
 pub mod server;
 #[cfg(test)]
 pub(crate) mod test_util;
@@ -26,4 +28,5 @@ pub use cluster::{Cluster, ClusterConfig, FollowerLag, Injection, Scope, TopicSp
 pub use control::scenario::Scenario;
 pub use control::{Action, ControlError, Controller, State};
 pub use mock_cluster::{MockCluster, MockClusterBuilder};
+pub use security::{SaslUser, SecurityConfig, SecurityProtocol};
 pub use server::{ConnectionFaults, ServerStats, StartError};

@@ -11,7 +11,8 @@ use std::process::ExitCode;
 use clap::Parser;
 use kwire_mock::cluster::config::parse_limit;
 use kwire_mock::cluster::{ClusterConfig, FollowerLag, TopicSpec};
-use kwire_mock::{MockCluster, Scenario};
+use kwire_mock::security::ClientAuth;
+use kwire_mock::{MockCluster, SaslUser, Scenario, SecurityProtocol};
 
 /// A mock Kafka cluster with real replication semantics.
 #[derive(Debug, Parser)]
@@ -84,6 +85,33 @@ struct Args {
     /// this; -1: unlimited (the default here; Kafka's is 7 days).
     #[arg(long, value_name = "MS", allow_negative_numbers = true)]
     log_retention_ms: Option<i64>,
+    /// `security.protocol` of the listeners: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL.
+    #[arg(long, value_name = "PROTOCOL")]
+    security_protocol: Option<SecurityProtocol>,
+    /// A SASL user, NAME:PASSWORD (repeatable), for PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512;
+    /// OAUTHBEARER takes unsecured JWTs.
+    #[arg(long = "sasl-user", value_name = "NAME:PASSWORD", value_parser = SaslUser::parse)]
+    sasl_users: Vec<SaslUser>,
+    /// `connections.max.reauth.ms`: clients re-authenticate within this (0: never).
+    #[arg(long, value_name = "MS")]
+    connections_max_reauth_ms: Option<u64>,
+    /// The listeners' certificate chain (PEM); without it a CA is generated at start, its
+    /// certificate written to a file named in the ready file ("ca") and printed.
+    #[arg(long, value_name = "FILE", requires = "ssl_key_location")]
+    ssl_certificate_location: Option<PathBuf>,
+    /// The private key of --ssl-certificate-location (unencrypted PEM).
+    #[arg(long, value_name = "FILE", requires = "ssl_certificate_location")]
+    ssl_key_location: Option<PathBuf>,
+    /// `ssl.client.auth=required`: clients must present a certificate (from the generated CA,
+    /// which then also issues one into the ready file, or from --ssl-client-ca-location).
+    #[arg(long)]
+    ssl_client_auth_required: bool,
+    /// The CA (PEM) client certificates must chain to.
+    #[arg(long, value_name = "FILE")]
+    ssl_client_ca_location: Option<PathBuf>,
+    /// Where generated certificates are written (default: a new temporary directory).
+    #[arg(long, value_name = "DIR")]
+    ssl_output_dir: Option<PathBuf>,
 }
 
 fn config(args: &Args) -> Result<ClusterConfig, String> {
@@ -150,6 +178,29 @@ fn config(args: &Args) -> Result<ClusterConfig, String> {
     if let Some(m) = args.log_retention_ms {
         c.log_retention_ms = parse_limit(m).map_err(|e| format!("--log-retention-ms: {e}"))?;
     }
+    let security = &mut c.security;
+    if let Some(p) = args.security_protocol {
+        security.security_protocol = p;
+    }
+    security.sasl_users.extend(args.sasl_users.iter().cloned());
+    if let Some(ms) = args.connections_max_reauth_ms {
+        security.connections_max_reauth_ms = ms;
+    }
+    if let Some(path) = &args.ssl_certificate_location {
+        security.ssl_certificate_location = Some(path.clone());
+    }
+    if let Some(path) = &args.ssl_key_location {
+        security.ssl_key_location = Some(path.clone());
+    }
+    if args.ssl_client_auth_required {
+        security.ssl_client_auth = ClientAuth::Required;
+    }
+    if let Some(path) = &args.ssl_client_ca_location {
+        security.ssl_client_ca_location = Some(path.clone());
+    }
+    if let Some(dir) = &args.ssl_output_dir {
+        security.ssl_output_dir = Some(dir.clone());
+    }
     for t in &args.topics {
         c.topics.push(TopicSpec::parse(
             t,
@@ -198,9 +249,14 @@ async fn main() -> ExitCode {
         }
     };
     if let Some(path) = &args.ready_file {
+        let (client_certificate, client_key) = mock.client_certificate().unzip();
         let ready = serde_json::json!({
             "bootstrap": mock.bootstrap(),
             "control": mock.control_addr().map(|a| format!("http://{a}")),
+            "security_protocol": mock.security_protocol().name(),
+            "ca": mock.ca_location(),
+            "client_certificate": client_certificate,
+            "client_key": client_key,
         });
         if let Err(e) = std::fs::write(path, format!("{ready}\n")) {
             eprintln!("kwire-mock: {}: {e}", path.display());
@@ -208,6 +264,9 @@ async fn main() -> ExitCode {
         }
     }
     println!("{}", mock.bootstrap());
+    if let Some(ca) = mock.ca_location() {
+        println!("ca: {}", ca.display());
+    }
     if let Some(s) = scenario {
         let controller = mock.controller();
         tokio::spawn(async move {
@@ -267,5 +326,39 @@ mod tests {
         assert_eq!((c.log_retention_bytes, c.log_retention_ms), (None, None));
         let e = parse(&["--log-retention-ms", "-3"]).unwrap_err();
         assert!(e.contains("--log-retention-ms") && e.contains("-3"), "{e}");
+    }
+
+    #[test]
+    fn security_flags_fill_the_security_config() {
+        let c = parse(&[]).unwrap();
+        assert_eq!(c.security.security_protocol, SecurityProtocol::Plaintext);
+        let c = parse(&[
+            "--security-protocol",
+            "SASL_SSL",
+            "--sasl-user",
+            "alice:a:b",
+            "--sasl-user",
+            "bob:pw",
+            "--connections-max-reauth-ms",
+            "10000",
+            "--ssl-client-auth-required",
+        ])
+        .unwrap();
+        assert_eq!(c.security.security_protocol, SecurityProtocol::SaslSsl);
+        let users: Vec<_> = c
+            .security
+            .sasl_users
+            .iter()
+            .map(|u| (u.name.as_str(), u.password.as_str()))
+            .collect();
+        assert_eq!(users, [("alice", "a:b"), ("bob", "pw")]);
+        assert_eq!(c.security.connections_max_reauth_ms, 10_000);
+        assert_eq!(c.security.ssl_client_auth, ClientAuth::Required);
+        assert!(
+            !format!("{c:?}").contains("a:b"),
+            "passwords stay out of Debug"
+        );
+        assert!(parse(&["--security-protocol", "TLS"]).is_err());
+        assert!(parse(&["--sasl-user", "nopassword"]).is_err());
     }
 }

@@ -4,12 +4,15 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
 use crate::cluster::{BrokerId, ClusterConfig, FollowerLag, TopicSpec};
 use crate::control::{Controller, http};
+use crate::security::{ClientAuth, Listening, SaslUser, SecurityProtocol};
 use crate::server::{self, Server, StartError};
 
 /// Builds a [`MockCluster`].
@@ -100,6 +103,36 @@ impl MockClusterBuilder {
         self.config.connections_max_idle_ms = millis(d);
         self
     }
+    /// The listeners' `security.protocol` (PLAINTEXT by default).
+    pub fn security_protocol(mut self, protocol: SecurityProtocol) -> Self {
+        self.config.security.security_protocol = protocol;
+        self
+    }
+    /// A SASL user, for PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512.
+    pub fn sasl_user(mut self, name: &str, password: &str) -> Self {
+        self.config.security.sasl_users.push(SaslUser {
+            name: name.into(),
+            password: password.into(),
+        });
+        self
+    }
+    /// `connections.max.reauth.ms`: clients re-authenticate within this (KIP-368).
+    pub fn connections_max_reauth(mut self, d: Duration) -> Self {
+        self.config.security.connections_max_reauth_ms = millis(d);
+        self
+    }
+    /// The listeners' certificate chain and key (PEM files) instead of a generated CA.
+    pub fn ssl_certificate(mut self, certificate: &Path, key: &Path) -> Self {
+        self.config.security.ssl_certificate_location = Some(certificate.to_owned());
+        self.config.security.ssl_key_location = Some(key.to_owned());
+        self
+    }
+    /// `ssl.client.auth=required`: clients must present a certificate (from the generated CA
+    /// unless a client CA is configured).
+    pub fn ssl_client_auth_required(mut self) -> Self {
+        self.config.security.ssl_client_auth = ClientAuth::Required;
+        self
+    }
     /// Serve the HTTP/JSON control endpoint on `addr` (e.g. `127.0.0.1:0`).
     pub fn control(mut self, addr: &str) -> Self {
         self.config.control_addr = Some(addr.to_owned());
@@ -122,6 +155,7 @@ pub struct MockCluster {
     controller: Controller,
     addrs: BTreeMap<BrokerId, SocketAddr>,
     control_addr: Option<SocketAddr>,
+    security: Arc<Listening>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -154,6 +188,7 @@ impl MockCluster {
         };
         let Server {
             shared,
+            security,
             addrs,
             mut tasks,
         } = server::start(&config).await?;
@@ -169,10 +204,14 @@ impl MockCluster {
             tracing::info!(%addr, "control endpoint ready");
         }
         tracing::info!(bootstrap = %bootstrap_of(&addrs), "mock cluster ready");
+        if let Some(ca) = &security.ca_location {
+            tracing::info!(ca = %ca.display(), "generated CA written (clients trust it with ssl.ca.location)");
+        }
         Ok(MockCluster {
             controller,
             addrs,
             control_addr,
+            security,
             tasks,
         })
     }
@@ -190,6 +229,26 @@ impl MockCluster {
     /// The control endpoint's address, if it was asked for.
     pub fn control_addr(&self) -> Option<SocketAddr> {
         self.control_addr
+    }
+
+    /// The listeners' `security.protocol`.
+    pub fn security_protocol(&self) -> SecurityProtocol {
+        self.security.protocol
+    }
+
+    /// The PEM file of the CA generated at start (TLS listeners without certificates of their
+    /// own): what clients name in `ssl.ca.location`.
+    pub fn ca_location(&self) -> Option<&Path> {
+        self.security.ca_location.as_deref()
+    }
+
+    /// With a generated CA and required client certificates: a client certificate and its
+    /// key issued by that CA (`ssl.certificate.location`, `ssl.key.location`).
+    pub fn client_certificate(&self) -> Option<(&Path, &Path)> {
+        self.security
+            .client_certificate
+            .as_ref()
+            .map(|(c, k)| (c.as_path(), k.as_path()))
     }
 
     /// A cloneable handle for faults and inspection (for other tasks).

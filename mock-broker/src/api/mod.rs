@@ -96,6 +96,8 @@ apis! {
     delete_groups: DeleteGroups,
     offset_delete: OffsetDelete,
     consumer_group_describe: ConsumerGroupDescribe,
+    sasl_handshake: SaslHandshake,
+    sasl_authenticate: SaslAuthenticate,
 }
 
 mod coordinated;
@@ -740,6 +742,16 @@ mod tests {
                 ..Default::default()
             }
             .into(),
+            // On a listener without SASL (the handlers' only case) both answer
+            // ILLEGAL_SASL_STATE, as Kafka's request handler does.
+            ApiKey::SASL_HANDSHAKE => kwire_protocol::api::SaslHandshakeRequest {
+                mechanism: "PLAIN".into(),
+                ..Default::default()
+            }
+            .into(),
+            ApiKey::SASL_AUTHENTICATE => {
+                kwire_protocol::api::SaslAuthenticateRequest::default().into()
+            }
             _ => panic!("no valid {} request here: add one", api.name()),
         }
     }

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::group::GroupConfig;
+use crate::security::SecurityConfig;
 
 /// How far behind the leader a follower runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -126,6 +127,9 @@ pub struct ClusterConfig {
     pub offsets_topic_replication_factor: i16,
     /// The group coordinator's settings (Kafka's `group.*` and `offsets.*` broker configs).
     pub groups: GroupConfig,
+    /// How the listeners are secured (`security.protocol`, SASL users, TLS); PLAINTEXT by
+    /// default.
+    pub security: SecurityConfig,
 }
 
 impl ClusterConfig {
@@ -231,6 +235,7 @@ impl Default for ClusterConfig {
             offsets_topic_num_partitions: 50,
             offsets_topic_replication_factor: 3,
             groups: GroupConfig::default(),
+            security: SecurityConfig::default(),
         }
     }
 }

@@ -9,19 +9,20 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use bytes::BytesMut;
 use kwire_protocol::api::{ResponseBody, response_header_version};
 use kwire_protocol::frame::{FrameReader, KEEP_CAPACITY, decode_request_header, write_sized};
 use kwire_protocol::{ApiKey, EncodeError, RequestHeader, ResponseHeader};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use super::metrics::Metrics;
 use super::shared::{ConnectionLife, Shared};
 use crate::api::{self, Close, Outcome, Pending};
 use crate::cluster::BrokerId;
+use crate::security::Listening;
+use crate::security::gate::{Gate, Verdict};
 
 /// Counts an open connection for as long as it lives.
 struct Open(Arc<Shared>);
@@ -35,19 +36,32 @@ impl Drop for Open {
     }
 }
 
-pub(crate) async fn run(shared: Arc<Shared>, broker: BrokerId, mut sock: TcpStream) {
+/// Serves one connection: a plain socket, or a TLS session over one, whose peer is `peer`.
+/// On a SASL listener every request first goes through the connection's SASL gate.
+pub(crate) async fn run<S>(
+    shared: Arc<Shared>,
+    security: Arc<Listening>,
+    broker: BrokerId,
+    mut sock: S,
+    peer: Option<SocketAddr>,
+) where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
     shared
         .metrics
         .connections_open
         .fetch_add(1, Ordering::Relaxed);
     Metrics::add(&shared.metrics.connections_total, 1);
     let _open = Open(shared.clone());
-    let peer = sock.peer_addr().ok();
     let client_host = peer.map_or_else(|| "/127.0.0.1".to_owned(), |p| format!("/{}", p.ip()));
     let mut life = shared.connection_life(broker);
     if !life.alive() {
         return;
     }
+    let mut gate = security
+        .sasl
+        .as_ref()
+        .map(|config| Gate::new(config.clone(), security.max_reauth));
     let mut frames = FrameReader::new(shared.max_frame);
     let mut out = BytesMut::new();
     let mut idle_deadline = tokio::time::Instant::now() + shared.max_idle;
@@ -73,17 +87,34 @@ pub(crate) async fn run(shared: Arc<Shared>, broker: BrokerId, mut sock: TcpStre
                 }
             };
             shared.metrics.request(header.api_key);
-            let mut outcome = match api::decode(&header, &body) {
-                Ok(req) => {
-                    let outcome = {
-                        let mut c = shared.lock();
-                        let now = shared.now();
-                        api::handle_from(&mut c, broker, &client_host, &header, req, now)
-                    };
-                    shared.changed();
-                    outcome
+            let verdict = match gate.as_mut() {
+                Some(gate) => gate.check(&header, &body, SystemTime::now()),
+                None => Verdict::Pass,
+            };
+            let mut close_after = None;
+            let mut outcome = match verdict {
+                Verdict::Pass => match api::decode(&header, &body) {
+                    Ok(req) => {
+                        let outcome = {
+                            let mut c = shared.lock();
+                            let now = shared.now();
+                            api::handle_from(&mut c, broker, &client_host, &header, req, now)
+                        };
+                        shared.changed();
+                        outcome
+                    }
+                    Err(refused) => refused.into(),
+                },
+                Verdict::Respond(body, version) => Outcome::Respond(body, version),
+                Verdict::RespondAndClose(body, version, why) => {
+                    close_after = Some(why);
+                    Outcome::Respond(body, version)
                 }
-                Err(refused) => refused.into(),
+                Verdict::Close(why) => {
+                    Metrics::add(&shared.metrics.bad_requests, 1);
+                    tracing::info!(broker, ?peer, "{why}; closing connection");
+                    return;
+                }
             };
             drop((payload, body));
             let is_produce = header.api_key == ApiKey::PRODUCE;
@@ -136,10 +167,15 @@ pub(crate) async fn run(shared: Arc<Shared>, broker: BrokerId, mut sock: TcpStre
             }
             // A slow reader only holds up its own connection: nothing more is read meanwhile.
             tokio::select! {
-                r = sock.write_all(&out) => if r.is_err() { return },
+                // A TLS session holds records back until flushed.
+                r = async { sock.write_all(&out).await?; sock.flush().await } => if r.is_err() { return },
                 _ = life.ended() => return,
             }
             Metrics::add(&shared.metrics.bytes_out, out.len() as u64);
+            if let Some(why) = close_after {
+                tracing::info!(broker, ?peer, "{why}; closing connection");
+                return;
+            }
             if out.capacity() > KEEP_CAPACITY {
                 out = BytesMut::new();
             }

@@ -4,16 +4,28 @@
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
-use tokio::net::TcpListener;
+use std::net::SocketAddr;
+
+use tokio::net::{TcpListener, TcpStream};
 
 use super::metrics::Metrics;
 use super::shared::Shared;
 use crate::cluster::BrokerId;
+use crate::security::Listening;
+
+/// How long a client has to finish its TLS handshake.
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Accepts connections for broker `id` until shutdown, closing and reopening the port as the
 /// broker goes down and comes back.
-pub(crate) async fn serve(shared: Arc<Shared>, id: BrokerId, listener: TcpListener) {
+pub(crate) async fn serve(
+    shared: Arc<Shared>,
+    security: Arc<Listening>,
+    id: BrokerId,
+    listener: TcpListener,
+) {
     let mut shutdown = shared.shutdown.subscribe();
     let mut up = shared.watch_up(id);
     let addr = match listener.local_addr() {
@@ -39,7 +51,7 @@ pub(crate) async fn serve(shared: Arc<Shared>, id: BrokerId, listener: TcpListen
                                 } else {
                                     let _ = sock.set_nodelay(true);
                                     tracing::debug!(broker = id, %peer, "connection");
-                                    tokio::spawn(super::connection::run(shared.clone(), id, sock));
+                                    tokio::spawn(accept(shared.clone(), security.clone(), id, sock, peer));
                                 }
                             }
                             Err(e) => {
@@ -77,6 +89,31 @@ pub(crate) async fn serve(shared: Arc<Shared>, id: BrokerId, listener: TcpListen
                     _ = shutdown.changed() => return,
                 }
             }
+        }
+    }
+}
+
+/// Runs a new connection, after its TLS handshake on an SSL or SASL_SSL listener. A failed or
+/// slow handshake closes it (counted as a bad request).
+async fn accept(
+    shared: Arc<Shared>,
+    security: Arc<Listening>,
+    id: BrokerId,
+    sock: TcpStream,
+    peer: SocketAddr,
+) {
+    let Some(tls) = security.tls.clone() else {
+        return super::connection::run(shared, security, id, sock, Some(peer)).await;
+    };
+    match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, tls.accept(sock)).await {
+        Ok(Ok(stream)) => super::connection::run(shared, security, id, stream, Some(peer)).await,
+        Ok(Err(e)) => {
+            Metrics::add(&shared.metrics.bad_requests, 1);
+            tracing::info!(broker = id, %peer, error = %e, "TLS handshake failed; closing connection");
+        }
+        Err(_) => {
+            Metrics::add(&shared.metrics.bad_requests, 1);
+            tracing::info!(broker = id, %peer, "TLS handshake timed out; closing connection");
         }
     }
 }

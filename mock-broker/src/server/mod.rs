@@ -16,6 +16,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::cluster::{BrokerId, Cluster, ClusterConfig, TopicError};
+use crate::security::Listening;
 
 pub use connection_faults::ConnectionFaults;
 pub use metrics::ServerStats;
@@ -53,6 +54,7 @@ pub(crate) async fn bind(addr: &str) -> Result<TcpListener, StartError> {
 /// A running server: its shared state, each broker's address and its tasks.
 pub(crate) struct Server {
     pub(crate) shared: Arc<Shared>,
+    pub(crate) security: Arc<Listening>,
     pub(crate) addrs: BTreeMap<BrokerId, SocketAddr>,
     pub(crate) tasks: Vec<JoinHandle<()>>,
 }
@@ -84,16 +86,26 @@ pub(crate) async fn start(config: &ClusterConfig) -> Result<Server, StartError> 
         cluster.set_port(*id, addr.port());
         listeners.push((*id, addr, l));
     }
+    let security = Arc::new(
+        Listening::build(&config.security, &config.host)
+            .map_err(|e| StartError::Config(format!("security: {e}")))?,
+    );
     let shared = Arc::new(Shared::new(cluster));
     let mut addrs = BTreeMap::new();
     let mut tasks = Vec::new();
     for (id, addr, l) in listeners {
         addrs.insert(id, addr);
-        tasks.push(tokio::spawn(listener::serve(shared.clone(), id, l)));
+        tasks.push(tokio::spawn(listener::serve(
+            shared.clone(),
+            security.clone(),
+            id,
+            l,
+        )));
     }
     tasks.push(tokio::spawn(ticker::run(shared.clone())));
     Ok(Server {
         shared,
+        security,
         addrs,
         tasks,
     })

@@ -1,0 +1,277 @@
+//! Secured listeners over real sockets: TLS with the CA the mock generates, the SASL gate in
+//! front of the handlers, failed logins answered then closed, KIP-368 session lifetimes, and
+//! required client certificates.
+
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use kwire_auth::Secret;
+use kwire_auth::sasl::{ClientStep, Mechanism, SaslClient};
+use kwire_auth::tls::{ClientTlsSettings, server_name};
+use kwire_mock::{MockCluster, SecurityProtocol};
+use kwire_protocol::api::metadata::{MetadataRequest, MetadataResponse};
+use kwire_protocol::api::{
+    ApiVersionsRequest, SaslAuthenticateRequest, SaslAuthenticateResponse, SaslHandshakeRequest,
+};
+use kwire_protocol::frame::{FrameReader, decode_response, encode_request};
+use kwire_protocol::{ApiKey, ErrorCode, Request, RequestHeader};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<S: AsyncRead + AsyncWrite + Unpin + Send> Stream for S {}
+
+struct Conn {
+    stream: Box<dyn Stream>,
+    frames: FrameReader,
+    correlation: i32,
+}
+
+impl Conn {
+    async fn plain(mock: &MockCluster) -> Conn {
+        let addr = *mock.addresses().values().next().unwrap();
+        let tcp = TcpStream::connect(addr).await.unwrap();
+        Conn::over(Box::new(tcp))
+    }
+
+    async fn tls(mock: &MockCluster, settings: ClientTlsSettings) -> std::io::Result<Conn> {
+        let addr = *mock.addresses().values().next().unwrap();
+        let tcp = TcpStream::connect(addr).await?;
+        let connector = tokio_rustls::TlsConnector::from(settings.build().unwrap());
+        let mut tls = connector
+            .connect(server_name("127.0.0.1").unwrap(), tcp)
+            .await?;
+        // With TLS 1.3 a refused client certificate shows on the first read, not in connect.
+        tls.flush().await?;
+        Ok(Conn::over(Box::new(tls)))
+    }
+
+    fn over(stream: Box<dyn Stream>) -> Conn {
+        Conn {
+            stream,
+            frames: FrameReader::new(1 << 20),
+            correlation: 0,
+        }
+    }
+
+    /// Sends a request and reads its response; an error when the broker closed instead.
+    async fn call<R: Request>(&mut self, version: i16, req: &R) -> std::io::Result<R::Response> {
+        self.correlation += 1;
+        let header = RequestHeader::new(R::API_KEY, version, self.correlation, Some("t"));
+        let mut buf = BytesMut::new();
+        encode_request(&mut buf, &header, req).unwrap();
+        self.stream.write_all(&buf).await?;
+        self.stream.flush().await?;
+        let payload = tokio::time::timeout(WAIT, async {
+            loop {
+                if let Some(frame) = self.frames.next_frame().unwrap() {
+                    return Ok(frame);
+                }
+                if self.stream.read_buf(self.frames.buf_for_read()).await? == 0 {
+                    return Err(std::io::Error::from(std::io::ErrorKind::UnexpectedEof));
+                }
+            }
+        })
+        .await
+        .expect("no answer and no close")?;
+        let (h, body) = decode_response::<R::Response>(&payload, version).unwrap();
+        assert_eq!(h.correlation_id, self.correlation);
+        Ok(body)
+    }
+
+    async fn metadata(&mut self) -> std::io::Result<MetadataResponse> {
+        self.call(12, &MetadataRequest::default()).await
+    }
+
+    /// Handshake and exchange; the final SaslAuthenticate response.
+    async fn login(&mut self, mut client: SaslClient) -> std::io::Result<SaslAuthenticateResponse> {
+        let handshake = SaslHandshakeRequest {
+            mechanism: client.mechanism().name().into(),
+            ..Default::default()
+        };
+        let r = self.call(1, &handshake).await?;
+        assert_eq!(r.error_code, ErrorCode::None);
+        let mut to_send = client.initial_response().unwrap();
+        loop {
+            let request = SaslAuthenticateRequest {
+                auth_bytes: Bytes::from(to_send.clone()),
+                ..Default::default()
+            };
+            let r = self.call(2, &request).await?;
+            if r.error_code != ErrorCode::None {
+                return Ok(r);
+            }
+            match client.step(&r.auth_bytes).unwrap() {
+                ClientStep::Respond(bytes) => to_send = bytes,
+                ClientStep::Done | ClientStep::Fail { .. } => return Ok(r),
+            }
+        }
+    }
+}
+
+fn alice(mechanism: Mechanism, password: &str) -> SaslClient {
+    SaslClient::with_password(mechanism, "alice", Secret::new(password)).unwrap()
+}
+
+fn trusting(mock: &MockCluster) -> ClientTlsSettings {
+    ClientTlsSettings {
+        ca_location: Some(mock.ca_location().expect("a generated CA").to_owned()),
+        ..Default::default()
+    }
+}
+
+async fn sasl_mock(protocol: SecurityProtocol) -> MockCluster {
+    MockCluster::builder()
+        .brokers(1)
+        .security_protocol(protocol)
+        .sasl_user("alice", "alice-secret")
+        .start()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn sasl_ssl_serves_only_after_authentication_with_each_mechanism() {
+    let mock = sasl_mock(SecurityProtocol::SaslSsl).await;
+    for mechanism in [
+        Mechanism::Plain,
+        Mechanism::ScramSha256,
+        Mechanism::ScramSha512,
+    ] {
+        let mut conn = Conn::tls(&mock, trusting(&mock)).await.unwrap();
+        let versions = conn.call(3, &ApiVersionsRequest::default()).await.unwrap();
+        for key in [ApiKey::SASL_HANDSHAKE, ApiKey::SASL_AUTHENTICATE] {
+            assert!(
+                versions.api_keys.iter().any(|k| k.api_key == key.0),
+                "{key}"
+            );
+        }
+        let r = conn.login(alice(mechanism, "alice-secret")).await.unwrap();
+        assert_eq!(r.error_code, ErrorCode::None, "{mechanism}: {r:?}");
+        let metadata = conn.metadata().await.unwrap();
+        assert_eq!(metadata.brokers.len(), 1);
+    }
+    let token = kwire_auth::sasl::oauthbearer::TokenProvider::token(
+        &kwire_auth::sasl::oauthbearer::UnsecuredJwtProvider::new("bob"),
+        std::time::SystemTime::now(),
+    )
+    .unwrap();
+    let mut conn = Conn::tls(&mock, trusting(&mock)).await.unwrap();
+    let r = conn.login(SaslClient::oauthbearer(token)).await.unwrap();
+    assert_eq!(r.error_code, ErrorCode::None, "{r:?}");
+    conn.metadata().await.unwrap();
+}
+
+#[tokio::test]
+async fn requests_before_authentication_and_wrong_passwords_close_the_connection() {
+    let mock = sasl_mock(SecurityProtocol::SaslPlaintext).await;
+    assert!(mock.ca_location().is_none());
+    let mut conn = Conn::plain(&mock).await;
+    assert!(conn.metadata().await.is_err(), "Metadata before SASL");
+
+    let mut conn = Conn::plain(&mock).await;
+    let r = conn
+        .login(alice(Mechanism::ScramSha512, "wrong"))
+        .await
+        .unwrap();
+    assert_eq!(r.error_code, ErrorCode::SaslAuthenticationFailed);
+    assert_eq!(
+        r.error_message.as_deref(),
+        Some(
+            "Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512"
+        )
+    );
+    assert!(conn.metadata().await.is_err(), "closed after the failure");
+
+    let mut conn = Conn::plain(&mock).await;
+    let r = conn
+        .call(
+            1,
+            &SaslHandshakeRequest {
+                mechanism: "GSSAPI".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.error_code, ErrorCode::UnsupportedSaslMechanism);
+    assert!(conn.metadata().await.is_err());
+}
+
+#[tokio::test]
+async fn plaintext_listeners_answer_sasl_requests_with_illegal_sasl_state() {
+    let mock = MockCluster::builder().brokers(1).start().await.unwrap();
+    let mut conn = Conn::plain(&mock).await;
+    let r = conn
+        .call(
+            1,
+            &SaslHandshakeRequest {
+                mechanism: "PLAIN".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.error_code, ErrorCode::IllegalSaslState);
+    conn.metadata().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_expired_session_closes_unless_the_client_reauthenticates() {
+    let mock = MockCluster::builder()
+        .brokers(1)
+        .security_protocol(SecurityProtocol::SaslPlaintext)
+        .sasl_user("alice", "alice-secret")
+        .connections_max_reauth(Duration::from_millis(400))
+        .start()
+        .await
+        .unwrap();
+    let mut renewing = Conn::plain(&mock).await;
+    let r = renewing
+        .login(alice(Mechanism::Plain, "alice-secret"))
+        .await
+        .unwrap();
+    assert_eq!(r.session_lifetime_ms, 400);
+    let mut lapsing = Conn::plain(&mock).await;
+    lapsing
+        .login(alice(Mechanism::Plain, "alice-secret"))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    renewing
+        .login(alice(Mechanism::ScramSha256, "alice-secret"))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    renewing.metadata().await.unwrap();
+    assert!(lapsing.metadata().await.is_err(), "session expired");
+}
+
+#[tokio::test]
+async fn ssl_with_required_client_certificates() {
+    let mock = MockCluster::builder()
+        .brokers(1)
+        .security_protocol(SecurityProtocol::Ssl)
+        .ssl_client_auth_required()
+        .start()
+        .await
+        .unwrap();
+    let (cert, key) = mock
+        .client_certificate()
+        .expect("an issued client certificate");
+    let with_cert = ClientTlsSettings {
+        certificate_location: Some(cert.to_owned()),
+        key_location: Some(key.to_owned()),
+        ..trusting(&mock)
+    };
+    let mut conn = Conn::tls(&mock, with_cert).await.unwrap();
+    conn.metadata().await.unwrap();
+
+    let refused = match Conn::tls(&mock, trusting(&mock)).await {
+        Ok(mut conn) => conn.metadata().await.err(),
+        Err(e) => Some(e),
+    };
+    assert!(refused.is_some(), "no client certificate");
+}
