@@ -91,14 +91,23 @@ apis! {
     api_versions: ApiVersions,
     create_topics: CreateTopics,
     delete_topics: DeleteTopics,
+    delete_records: DeleteRecords,
     init_producer_id: InitProducerId,
     offset_for_leader_epoch: OffsetForLeaderEpoch,
+    describe_configs: DescribeConfigs,
+    alter_configs: AlterConfigs,
+    describe_log_dirs: DescribeLogDirs,
+    create_partitions: CreatePartitions,
     delete_groups: DeleteGroups,
+    incremental_alter_configs: IncrementalAlterConfigs,
     offset_delete: OffsetDelete,
+    describe_cluster: DescribeCluster,
     consumer_group_describe: ConsumerGroupDescribe,
     sasl_handshake: SaslHandshake,
     sasl_authenticate: SaslAuthenticate,
 }
+
+mod config_resources;
 
 mod coordinated;
 
@@ -752,6 +761,83 @@ mod tests {
             ApiKey::SASL_AUTHENTICATE => {
                 kwire_protocol::api::SaslAuthenticateRequest::default().into()
             }
+            ApiKey::DELETE_RECORDS => delete_records::Request {
+                topics: vec![kwire_protocol::api::delete_records::DeleteRecordsTopic {
+                    name: "t".into(),
+                    partitions: vec![
+                        kwire_protocol::api::delete_records::DeleteRecordsPartition {
+                            partition_index: 0,
+                            offset: -1,
+                            ..Default::default()
+                        },
+                    ],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }
+            .into(),
+            ApiKey::DESCRIBE_CONFIGS => describe_configs::Request {
+                resources: vec![
+                    kwire_protocol::api::describe_configs::DescribeConfigsResource {
+                        resource_type: config_resources::TOPIC,
+                        resource_name: "t".into(),
+                        ..Default::default()
+                    },
+                ],
+                include_synonyms: true,
+                include_documentation: true,
+                ..Default::default()
+            }
+            .into(),
+            ApiKey::ALTER_CONFIGS => alter_configs::Request {
+                resources: vec![kwire_protocol::api::alter_configs::AlterConfigsResource {
+                    resource_type: config_resources::TOPIC,
+                    resource_name: "t".into(),
+                    configs: vec![kwire_protocol::api::alter_configs::AlterableConfig {
+                        name: "retention.ms".into(),
+                        value: Some("1000".into()),
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }
+            .into(),
+            ApiKey::INCREMENTAL_ALTER_CONFIGS => incremental_alter_configs::Request {
+                resources: vec![
+                    kwire_protocol::api::incremental_alter_configs::AlterConfigsResource {
+                        resource_type: config_resources::TOPIC,
+                        resource_name: "t".into(),
+                        configs: vec![
+                            kwire_protocol::api::incremental_alter_configs::AlterableConfig {
+                                name: "retention.ms".into(),
+                                value: Some("1000".into()),
+                                ..Default::default()
+                            },
+                        ],
+                        ..Default::default()
+                    },
+                ],
+                ..Default::default()
+            }
+            .into(),
+            ApiKey::DESCRIBE_LOG_DIRS => describe_log_dirs::Request::default().into(),
+            ApiKey::CREATE_PARTITIONS => create_partitions::Request {
+                topics: vec![
+                    kwire_protocol::api::create_partitions::CreatePartitionsTopic {
+                        name: "t".into(),
+                        count: 4,
+                        ..Default::default()
+                    },
+                ],
+                ..Default::default()
+            }
+            .into(),
+            ApiKey::DESCRIBE_CLUSTER => describe_cluster::Request {
+                include_cluster_authorized_operations: true,
+                ..Default::default()
+            }
+            .into(),
             _ => panic!("no valid {} request here: add one", api.name()),
         }
     }

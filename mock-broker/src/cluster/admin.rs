@@ -470,6 +470,75 @@ impl Cluster {
         Ok(())
     }
 
+    /// Changes a broker config Kafka changes at run time, for every broker (the mock's brokers
+    /// share one configuration): `min.insync.replicas`, `message.max.bytes`,
+    /// `log.retention.bytes`, `log.retention.ms`, `unclean.leader.election.enable`; `None`
+    /// restores the mock's default. Topics without overrides follow at once.
+    pub fn set_broker_config(
+        &mut self,
+        name: &str,
+        value: Option<&str>,
+        validate_only: bool,
+    ) -> Result<(), ConfigError> {
+        let defaults = super::ClusterConfig::default();
+        let mut next = self.config.clone();
+        let bad = |reason| ConfigError::Invalid {
+            name: name.to_owned(),
+            value: value.unwrap_or_default().to_owned(),
+            reason,
+        };
+        let long = |v: &str| {
+            v.trim()
+                .parse::<i64>()
+                .map_err(|_| bad("expected an integer"))
+        };
+        let limit = |v: Option<&str>, default: Option<u64>| match v {
+            None => Ok(default),
+            Some(v) => super::config::parse_limit(long(v)?).map_err(|_| bad("below -1")),
+        };
+        match name {
+            "min.insync.replicas" => {
+                next.min_insync_replicas = match value {
+                    None => defaults.min_insync_replicas,
+                    Some(v) => i32::try_from(long(v)?)
+                        .ok()
+                        .filter(|n| *n >= 1)
+                        .ok_or_else(|| bad("expected at least 1"))?,
+                };
+            }
+            "message.max.bytes" => {
+                next.message_max_bytes = match value {
+                    None => defaults.message_max_bytes,
+                    Some(v) => usize::try_from(long(v)?).map_err(|_| bad("below 0"))?,
+                };
+            }
+            "log.retention.bytes" => {
+                next.log_retention_bytes = limit(value, defaults.log_retention_bytes)?
+            }
+            "log.retention.ms" => next.log_retention_ms = limit(value, defaults.log_retention_ms)?,
+            "unclean.leader.election.enable" => {
+                next.unclean_leader_election = match value.map(|v| v.trim().to_ascii_lowercase()) {
+                    None => defaults.unclean_leader_election,
+                    Some(v) if v == "true" => true,
+                    Some(v) if v == "false" => false,
+                    Some(_) => return Err(bad("expected true or false")),
+                };
+            }
+            _ => return Err(ConfigError::Unknown(name.to_owned())),
+        }
+        if validate_only {
+            return Ok(());
+        }
+        self.config = next;
+        for t in self.topics.values_mut() {
+            let settings = TopicSettings::of(&self.config, &t.configs);
+            for p in &mut t.partitions {
+                p.retention = settings.retention;
+            }
+        }
+        Ok(())
+    }
+
     /// The model's settings for `topic` (its overrides over the broker's).
     pub fn topic_settings(&self, topic: &str) -> TopicSettings {
         match self.topics.get(topic) {

@@ -2,6 +2,7 @@
 //! milliseconds. No sockets here — the server drives it.
 
 pub mod admin;
+pub mod broker_config;
 pub mod config;
 pub mod coordinator;
 pub mod faults;

@@ -409,6 +409,12 @@ pub enum ConfigError {
     Null(String),
 }
 
+/// Whether `name` is a topic config, and if so whether it is a list (which APPEND and
+/// SUBTRACT of IncrementalAlterConfigs apply to).
+pub fn is_list(name: &str) -> Option<bool> {
+    find(name).map(|d| d.kind == List)
+}
+
 /// Checks `value` for the topic config `name` and returns it as stored (booleans and
 /// one-of values in Kafka's spelling, lists without blanks around items).
 pub fn validate(name: &str, value: Option<&str>) -> Result<String, ConfigError> {
@@ -555,16 +561,13 @@ pub fn describe(
             if let Some((name, value, source)) = broker_value(cluster, d) {
                 synonyms.push((name, Some(value), source));
             }
-            if let Some((_, default_name)) = d.broker {
-                let default = if default_name == d.broker.map_or("", |b| b.0) {
-                    d.default.map(str::to_owned)
-                } else {
-                    // retention.ms: Kafka's default is log.retention.hours=168.
-                    d.default
-                        .and_then(|v| v.parse::<i64>().ok())
-                        .map(|ms| (ms / 3_600_000).to_string())
-                };
-                synonyms.push((default_name, default, ConfigSource::Default));
+            // Kafka lists the default of the first broker synonym only, when it has one:
+            // retention.ms gets none (log.retention.ms defaults to null; the 168 hours of
+            // log.retention.hours are not listed).
+            if let Some((name, default_name)) = d.broker
+                && name == default_name
+            {
+                synonyms.push((name, d.default.map(str::to_owned), ConfigSource::Default));
             }
             // The value is in the topic config's unit (retention.ms, not hours).
             let (value, source) = match synonyms.first() {
@@ -687,19 +690,12 @@ mod tests {
         );
         assert_eq!(
             r.synonyms,
-            vec![
-                (
-                    "retention.ms",
-                    Some("1000".into()),
-                    ConfigSource::DynamicTopic
-                ),
-                (
-                    "log.retention.hours",
-                    Some("168".into()),
-                    ConfigSource::Default
-                ),
-            ],
-            "the broker's 7 days are Kafka's default"
+            vec![(
+                "retention.ms",
+                Some("1000".into()),
+                ConfigSource::DynamicTopic
+            ),],
+            "Kafka lists no default for retention.ms: log.retention.ms has none"
         );
         let m = get("min.insync.replicas");
         assert_eq!(
