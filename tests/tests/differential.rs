@@ -84,6 +84,16 @@ const KNOWN: &[Known] = &[
                  UNKNOWN_TOPIC_OR_PARTITION without id or partitions (clients retry); the mock \
                  creates it at once and answers with it",
     },
+    Known {
+        api: "DescribeConfigs",
+        step: "broker 1, num.partitions",
+        versions: ALL,
+        path: "results[0].configs[0]",
+        runs: Runs::Cluster,
+        reason: "stays: the 3-broker Kafka sets num.partitions on its controller only (which \
+                 applies it to new topics since 4.3), so its brokers describe Kafka's default 1; \
+                 the mock's brokers are also its controller and describe the 3 they apply",
+    },
 ];
 
 /// The verdict on one request.
