@@ -8,6 +8,7 @@
 //! * [`tls`]: rustls client and server configurations built from Kafka's `ssl.*` config names,
 //!   and a CA generated at start for listeners without certificates of their own.
 //! * [`Secret`]: passwords and tokens, redacted in `Debug`.
+//! * [`SecurityProtocol`]: Kafka's `security.protocol`.
 //!
 //! ```
 //! use std::time::SystemTime;
@@ -37,8 +38,10 @@
 
 #![forbid(unsafe_code)]
 
+mod protocol;
 pub mod sasl;
 mod secret;
 pub mod tls;
 
+pub use protocol::{SecurityProtocol, UnknownSecurityProtocol};
 pub use secret::Secret;

@@ -31,6 +31,7 @@ use std::time::Duration;
 pub use kwire_protocol::records::Compression;
 
 use crate::error::ConfigError;
+use crate::security::{SECRET_KEYS, SecurityConfig};
 
 /// How many acknowledgements the partition leader waits for before answering (`acks`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -95,6 +96,16 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("reconnect.backoff.max.ms", "1000"),
     ("socket.connection.setup.timeout.ms", "10000"),
     ("allow.auto.create.topics", "true"),
+    ("security.protocol", "PLAINTEXT"),
+    ("sasl.mechanism", "GSSAPI"),
+    ("sasl.username", ""),
+    ("sasl.password", ""),
+    ("sasl.jaas.config", ""),
+    ("ssl.ca.location", ""),
+    ("ssl.certificate.location", ""),
+    ("ssl.key.location", ""),
+    ("ssl.key.password", ""),
+    ("ssl.endpoint.identification.algorithm", "https"),
 ];
 
 /// A validated producer configuration. Build it with [`ProducerConfig::builder`] (typed
@@ -156,6 +167,8 @@ pub struct ProducerConfig {
     pub connection_setup_timeout: Duration,
     /// `allow.auto.create.topics`: let Metadata requests create missing topics.
     pub allow_auto_create_topics: bool,
+    /// `security.protocol` with the `sasl.*` and `ssl.*` configs.
+    pub security: SecurityConfig,
 }
 
 impl Default for ProducerConfig {
@@ -191,11 +204,56 @@ impl ProducerConfig {
     }
 }
 
+/// Reads a Java properties file's `key=value` (or `key: value`) lines, as Kafka's console
+/// tools read `--producer.config`: blank lines and lines starting with `#` or `!` are skipped,
+/// a line ending in `\` continues on the next, and blanks around keys and values go.
+pub fn parse_properties(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut pending = String::new();
+    for line in text.lines() {
+        let line = line.trim_start();
+        if pending.is_empty() && (line.is_empty() || line.starts_with('#') || line.starts_with('!'))
+        {
+            continue;
+        }
+        match line.strip_suffix('\\') {
+            Some(head) => {
+                pending.push_str(head);
+                continue;
+            }
+            None => pending.push_str(line),
+        }
+        let entry = std::mem::take(&mut pending);
+        let split = entry.find(['=', ':']).unwrap_or(entry.len());
+        let (k, v) = entry.split_at(split);
+        let v = v.get(1..).unwrap_or("");
+        out.push((k.trim().to_owned(), v.trim().to_owned()));
+    }
+    out
+}
+
 /// Builds a [`ProducerConfig`] from typed setters and/or Kafka's string configs; unset keys
-/// keep their Kafka 4.x defaults. Everything is checked in [`build`](Self::build).
-#[derive(Debug, Clone, Default)]
+/// keep their Kafka 4.x defaults. Everything is checked in [`build`](Self::build). Its
+/// `Debug` redacts the secrets (`sasl.password`, `sasl.jaas.config`, `ssl.key.password`).
+#[derive(Clone, Default)]
 pub struct ProducerConfigBuilder {
     set: BTreeMap<String, String>,
+}
+
+impl fmt::Debug for ProducerConfigBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown = self.set.iter().map(|(k, v)| {
+            let v = if SECRET_KEYS.contains(&k.as_str()) {
+                "<redacted>"
+            } else {
+                v.as_str()
+            };
+            (k, v)
+        });
+        f.debug_struct("ProducerConfigBuilder")
+            .field("set", &shown.collect::<BTreeMap<_, _>>())
+            .finish()
+    }
 }
 
 impl ProducerConfigBuilder {
@@ -421,6 +479,9 @@ impl ProducerConfigBuilder {
         let reconnect_backoff = p.ms("reconnect.backoff.ms")?;
         let reconnect_backoff_max = p.ms("reconnect.backoff.max.ms")?.max(reconnect_backoff);
         let max_request_size = p.int("max.request.size", 1, i32::MAX as i64)? as usize;
+        let security =
+            SecurityConfig::from_properties(self.set.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                .map_err(ConfigError::Security)?;
         Ok(ProducerConfig {
             bootstrap_servers: servers,
             client_id: p.raw("client.id").to_owned(),
@@ -447,6 +508,7 @@ impl ProducerConfigBuilder {
             reconnect_backoff_max,
             connection_setup_timeout: p.ms("socket.connection.setup.timeout.ms")?,
             allow_auto_create_topics: p.bool("allow.auto.create.topics")?,
+            security,
         })
     }
 }
@@ -617,6 +679,68 @@ mod tests {
         // Not set explicitly: raised to linger + request timeout, as Kafka does.
         let c = base().set("request.timeout.ms", "200000").build().unwrap();
         assert_eq!(c.delivery_timeout, Duration::from_millis(200_005));
+    }
+
+    #[test]
+    fn properties_files_as_java_reads_them() {
+        let text = "# comment\n! also\n\nbootstrap.servers = a:1\nacks:1\n\
+                    sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule \\\n  required username=\"u\" password=\"p\";\n";
+        assert_eq!(
+            parse_properties(text),
+            [
+                ("bootstrap.servers".to_owned(), "a:1".to_owned()),
+                ("acks".to_owned(), "1".to_owned()),
+                (
+                    "sasl.jaas.config".to_owned(),
+                    "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"u\" password=\"p\";".to_owned()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn security_configs_and_secrets_stay_out_of_debug() {
+        let b = base()
+            .set("security.protocol", "SASL_SSL")
+            .set("sasl.mechanism", "SCRAM-SHA-512")
+            .set("sasl.username", "alice")
+            .set("sasl.password", "hunter2-secret");
+        assert!(!format!("{b:?}").contains("hunter2"));
+        let c = b.build().unwrap();
+        assert!(!format!("{c:?}").contains("hunter2"));
+        assert_eq!(c.security.protocol, kwire_auth::SecurityProtocol::SaslSsl);
+        assert!(c.security.tls.as_ref().unwrap().verify_hostname);
+        let jaas = base()
+            .set("security.protocol", "SASL_PLAINTEXT")
+            .set("sasl.mechanism", "PLAIN")
+            .set(
+                "sasl.jaas.config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"bob\" password=\"hunter2-secret\";",
+            )
+            .build()
+            .unwrap();
+        assert!(jaas.security.tls.is_none());
+        assert!(!format!("{jaas:?}").contains("hunter2"));
+        // Missing credentials and unknown names are errors that name the setting, not a value.
+        let e = base()
+            .set("security.protocol", "SASL_PLAINTEXT")
+            .set("sasl.mechanism", "PLAIN")
+            .set("sasl.password", "hunter2-secret")
+            .build()
+            .unwrap_err();
+        assert!(e.to_string().contains("sasl.username"), "{e}");
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+        assert!(matches!(
+            base().set("security.protocol", "TLS").build(),
+            Err(ConfigError::Security(_))
+        ));
+        assert!(matches!(
+            base()
+                .set("security.protocol", "SSL")
+                .set("ssl.endpoint.identification.algorithm", "ldap")
+                .build(),
+            Err(ConfigError::Security(_))
+        ));
     }
 
     #[test]

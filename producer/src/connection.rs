@@ -5,24 +5,27 @@
 //! decodes them. Either side failing ends both with one `Disconnected` event.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use bytes::{Bytes, BytesMut};
-use kwire_protocol::api::{ApiVersionsRequest, ApiVersionsResponse, ResponseBody};
+use kwire_protocol::api::{
+    ApiVersionsRequest, ApiVersionsResponse, ResponseBody, SaslAuthenticateRequest,
+    SaslAuthenticateResponse, SaslHandshakeRequest, SaslHandshakeResponse,
+};
 use kwire_protocol::api::{request_header_version, response_header_version};
 use kwire_protocol::frame::{self, DEFAULT_MAX_FRAME_SIZE, FrameReader};
 use kwire_protocol::primitives::Decoder;
 use kwire_protocol::{
-    ApiKey, DecodeError, EncodeError, ErrorCode, Message, RequestHeader, ResponseHeader,
+    ApiKey, DecodeError, EncodeError, ErrorCode, Message, Request, RequestHeader, ResponseHeader,
 };
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tracing::{Instrument, debug, debug_span, trace};
 
 use crate::engine::{Event, OutRequest, Versions};
+use crate::security::{AuthError, ConnSecurity, SaslTurn, on_authenticate_response};
 
 /// Decodes an ApiVersions response frame payload for a request sent at `version`. A broker
 /// that does not know `version` answers in v0 with UNSUPPORTED_VERSION (KIP-511): as Kafka's
@@ -145,6 +148,8 @@ pub(crate) struct ConnConfig {
     pub client_id: String,
     pub setup_timeout: Duration,
     pub max_frame_size: usize,
+    /// TLS and SASL.
+    pub security: Arc<ConnSecurity>,
 }
 
 /// Events carry the connection's id so the driver can drop those of replaced connections.
@@ -168,17 +173,35 @@ pub(crate) fn spawn(
             match setup(&addr, &cfg).await {
                 Ok((stream, versions, rest)) => {
                     debug!(?versions, "connected");
-                    let (r, w) = stream.into_split();
                     let (ptx, prx) = mpsc::unbounded_channel();
                     let _ = ev.send((conn_id, Event::Connected { node, versions }));
-                    let reader = tokio::spawn(
-                        read_loop(node, conn_id, r, rest, prx, ev.clone()).in_current_span(),
-                    );
-                    Tasks::add(&tasks2, reader);
-                    write_loop(node, conn_id, w, rx, ptx, cfg.client_id.clone(), ev).await;
+                    let client_id = cfg.client_id.clone();
+                    match stream {
+                        Stream::Plain(s) => {
+                            let (r, w) = s.into_split();
+                            let reader = tokio::spawn(
+                                read_loop(node, conn_id, r, rest, prx, ev.clone())
+                                    .in_current_span(),
+                            );
+                            Tasks::add(&tasks2, reader);
+                            write_loop(node, conn_id, w, rx, ptx, client_id, ev).await;
+                        }
+                        Stream::Tls(s) => {
+                            let (r, w) = tokio::io::split(s);
+                            let reader = tokio::spawn(
+                                read_loop(node, conn_id, r, rest, prx, ev.clone())
+                                    .in_current_span(),
+                            );
+                            Tasks::add(&tasks2, reader);
+                            write_loop(node, conn_id, w, rx, ptx, client_id, ev).await;
+                        }
+                    }
                 }
-                Err(error) => {
+                Err(SetupError::Transient(error)) => {
                     let _ = ev.send((conn_id, Event::ConnectFailed { node, error }));
+                }
+                Err(SetupError::Auth(error)) => {
+                    let _ = ev.send((conn_id, Event::AuthFailed { node, error }));
                 }
             }
         }
@@ -188,60 +211,239 @@ pub(crate) fn spawn(
     ConnHandle { tx, tasks }
 }
 
-/// Connects and negotiates versions; returns the stream, the versions and the frame reader
-/// with whatever the broker sent after the ApiVersions response (a well-behaved broker sends
-/// nothing before the next request, so the read loop judges these bytes instead of losing
-/// them).
-async fn setup(addr: &str, cfg: &ConnConfig) -> Result<(TcpStream, Versions, FrameReader), String> {
+/// A connected socket, plain or TLS.
+pub(crate) enum Stream {
+    /// PLAINTEXT and SASL_PLAINTEXT.
+    Plain(TcpStream),
+    /// SSL and SASL_SSL.
+    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
+}
+
+/// Why a connection could not be set up: transient (retried after the reconnect backoff) or
+/// an authentication failure (not retried).
+#[derive(Debug)]
+pub(crate) enum SetupError {
+    Transient(String),
+    Auth(AuthError),
+}
+
+impl From<String> for SetupError {
+    fn from(e: String) -> Self {
+        SetupError::Transient(e)
+    }
+}
+
+impl From<&str> for SetupError {
+    fn from(e: &str) -> Self {
+        SetupError::Transient(e.to_owned())
+    }
+}
+
+/// Connects, negotiates versions and authenticates; returns the stream, the versions and the
+/// frame reader with whatever the broker sent after the last setup response (a well-behaved
+/// broker sends nothing before the next request, so the read loop judges these bytes instead
+/// of losing them).
+async fn setup(
+    addr: &str,
+    cfg: &ConnConfig,
+) -> Result<(Stream, Versions, FrameReader), SetupError> {
     let fut = async {
-        let mut s = TcpStream::connect(addr)
+        let s = TcpStream::connect(addr)
             .await
             .map_err(|e| format!("connect {addr}: {e}"))?;
         s.set_nodelay(true).map_err(|e| e.to_string())?;
-        let mut version = ApiVersionsRequest::VERSIONS.max;
-        let mut buf = BytesMut::new();
         let mut reader = FrameReader::new(cfg.max_frame_size.min(DEFAULT_MAX_FRAME_SIZE));
-        for attempt in 0..3 {
-            let req = ApiVersionsRequest {
-                client_software_name: "kwire-producer".into(),
-                client_software_version: env!("CARGO_PKG_VERSION").into(),
-                ..Default::default()
-            };
-            buf.clear();
-            let h =
-                RequestHeader::new(ApiKey::API_VERSIONS, version, attempt, Some(&cfg.client_id));
-            frame::encode_request(&mut buf, &h, &req).map_err(|e| e.to_string())?;
-            s.write_all(&buf).await.map_err(|e| format!("write: {e}"))?;
-            let payload = read_frame(&mut s, &mut reader).await?;
-            check_correlation_id(&payload, attempt)?;
-            let resp = decode_api_versions(&payload, version)?;
-            if resp.error_code == ErrorCode::UnsupportedVersion {
-                let (_, max) = resp
-                    .range_for(ApiKey::API_VERSIONS)
-                    .ok_or("UNSUPPORTED_VERSION without an ApiVersions range")?;
-                let next = max.min(ApiVersionsRequest::VERSIONS.max);
-                if next >= version || next < 0 {
-                    return Err(format!(
-                        "the broker supports no ApiVersions version we do ({max})"
-                    ));
-                }
-                version = next;
-                continue;
+        match &cfg.security.tls {
+            None => {
+                let mut s = s;
+                let versions = handshake(&mut s, &mut reader, cfg).await?;
+                Ok((Stream::Plain(s), versions, reader))
             }
-            if resp.error_code != ErrorCode::None {
-                return Err(format!("ApiVersions failed: {}", resp.error_code.name()));
+            Some(tls) => {
+                let host = addr.rsplit_once(':').map_or(addr, |(h, _)| h);
+                let name = kwire_auth::tls::server_name(host.trim_matches(['[', ']']))
+                    .map_err(|e| SetupError::Auth(AuthError::Tls(e.to_string())))?;
+                let mut s = tokio_rustls::TlsConnector::from(tls.clone())
+                    .connect(name, s)
+                    .await
+                    .map_err(|e| match AuthError::from_tls_io(&e) {
+                        Some(auth) => SetupError::Auth(auth),
+                        None => SetupError::Transient(format!("TLS handshake with {addr}: {e}")),
+                    })?;
+                let versions = handshake(&mut s, &mut reader, cfg).await?;
+                Ok((Stream::Tls(Box::new(s)), versions, reader))
             }
-            return Ok((s, Versions::negotiate(&resp)?, reader));
         }
-        Err("ApiVersions negotiation did not converge".to_string())
     };
     tokio::time::timeout(cfg.setup_timeout, fut)
         .await
-        .map_err(|_| format!("connection setup to {addr} timed out"))?
+        .map_err(|_| SetupError::Transient(format!("connection setup to {addr} timed out")))?
+}
+
+/// ApiVersions (KIP-511), then SASL when configured.
+async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
+    s: &mut S,
+    reader: &mut FrameReader,
+    cfg: &ConnConfig,
+) -> Result<Versions, SetupError> {
+    let mut version = ApiVersionsRequest::VERSIONS.max;
+    let mut buf = BytesMut::new();
+    for attempt in 0..3 {
+        let req = ApiVersionsRequest {
+            client_software_name: "kwire-producer".into(),
+            client_software_version: env!("CARGO_PKG_VERSION").into(),
+            ..Default::default()
+        };
+        buf.clear();
+        let h = RequestHeader::new(ApiKey::API_VERSIONS, version, attempt, Some(&cfg.client_id));
+        frame::encode_request(&mut buf, &h, &req).map_err(|e| e.to_string())?;
+        write_flush(s, &buf).await?;
+        let payload = read_frame(s, reader).await?;
+        check_correlation_id(&payload, attempt)?;
+        let resp = decode_api_versions(&payload, version)?;
+        if resp.error_code == ErrorCode::UnsupportedVersion {
+            let (_, max) = resp
+                .range_for(ApiKey::API_VERSIONS)
+                .ok_or("UNSUPPORTED_VERSION without an ApiVersions range")?;
+            let next = max.min(ApiVersionsRequest::VERSIONS.max);
+            if next >= version || next < 0 {
+                return Err(
+                    format!("the broker supports no ApiVersions version we do ({max})").into(),
+                );
+            }
+            version = next;
+            continue;
+        }
+        if resp.error_code != ErrorCode::None {
+            return Err(format!("ApiVersions failed: {}", resp.error_code.name()).into());
+        }
+        let versions = Versions::negotiate(&resp)?;
+        authenticate(s, reader, cfg, &resp).await?;
+        return Ok(versions);
+    }
+    Err("ApiVersions negotiation did not converge".into())
+}
+
+/// SaslHandshake v1 and the SaslAuthenticate exchange, when the producer uses SASL.
+async fn authenticate<S: AsyncRead + AsyncWrite + Unpin>(
+    s: &mut S,
+    reader: &mut FrameReader,
+    cfg: &ConnConfig,
+    versions: &ApiVersionsResponse,
+) -> Result<(), SetupError> {
+    let Some(client) = cfg.security.sasl_client(SystemTime::now()) else {
+        return Ok(());
+    };
+    let mut client = client.map_err(SetupError::Auth)?;
+    let mechanism = client.mechanism().name();
+    let handshake_version = match versions.range_for(ApiKey::SASL_HANDSHAKE) {
+        Some((_, max)) if max >= 1 => 1,
+        _ => return Err("the broker does not serve SaslHandshake v1".into()),
+    };
+    let auth_version = match versions.range_for(ApiKey::SASL_AUTHENTICATE) {
+        Some((min, max)) if min <= 2 && max >= 0 => max.min(2),
+        _ => return Err("the broker does not serve SaslAuthenticate".into()),
+    };
+    let mut correlation_id = 10;
+    let handshake = SaslHandshakeRequest {
+        mechanism: mechanism.to_owned(),
+        ..Default::default()
+    };
+    let r: SaslHandshakeResponse = call(
+        s,
+        reader,
+        cfg,
+        &handshake,
+        handshake_version,
+        correlation_id,
+    )
+    .await?;
+    if r.error_code == ErrorCode::UnsupportedSaslMechanism {
+        return Err(SetupError::Auth(AuthError::UnsupportedMechanism {
+            mechanism: mechanism.to_owned(),
+            offered: r.mechanisms,
+        }));
+    }
+    if r.error_code != ErrorCode::None {
+        return Err(format!("SaslHandshake failed: {}", r.error_code.name()).into());
+    }
+    let mut to_send = Bytes::from(client.initial_response().map_err(|e| {
+        SetupError::Auth(AuthError::Sasl {
+            mechanism: mechanism.to_owned(),
+            reason: e.to_string(),
+        })
+    })?);
+    // PLAIN takes one round, SCRAM two, OAUTHBEARER one (two when refused).
+    for _ in 0..4 {
+        correlation_id += 1;
+        let request = SaslAuthenticateRequest {
+            auth_bytes: to_send,
+            ..Default::default()
+        };
+        let r: SaslAuthenticateResponse =
+            call(s, reader, cfg, &request, auth_version, correlation_id).await?;
+        match on_authenticate_response(
+            &mut client,
+            r.error_code,
+            r.error_message.as_deref(),
+            &r.auth_bytes,
+        )
+        .map_err(SetupError::Auth)?
+        {
+            SaslTurn::Send(bytes) => to_send = bytes,
+            SaslTurn::Done => {
+                debug!(
+                    mechanism,
+                    session_lifetime_ms = r.session_lifetime_ms,
+                    "authenticated"
+                );
+                return Ok(());
+            }
+        }
+    }
+    Err(format!("the SASL {mechanism} exchange did not finish").into())
+}
+
+/// Sends one setup request and reads its response.
+async fn call<S, R>(
+    s: &mut S,
+    reader: &mut FrameReader,
+    cfg: &ConnConfig,
+    request: &R,
+    version: i16,
+    correlation_id: i32,
+) -> Result<R::Response, SetupError>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+    R: Request,
+{
+    let mut buf = BytesMut::new();
+    let h = RequestHeader::new(R::API_KEY, version, correlation_id, Some(&cfg.client_id));
+    frame::encode_request(&mut buf, &h, request).map_err(|e| e.to_string())?;
+    write_flush(s, &buf).await?;
+    let payload = read_frame(s, reader).await?;
+    let (header, body) = frame::decode_response::<R::Response>(&payload, version)
+        .map_err(|e| format!("bad {} response: {e}", R::API_KEY.name()))?;
+    if header.correlation_id != correlation_id {
+        return Err(format!(
+            "correlation id {}, expected {correlation_id}",
+            header.correlation_id
+        )
+        .into());
+    }
+    Ok(body)
+}
+
+async fn write_flush<S: AsyncWrite + Unpin>(s: &mut S, buf: &[u8]) -> Result<(), String> {
+    s.write_all(buf).await.map_err(|e| format!("write: {e}"))?;
+    s.flush().await.map_err(|e| format!("write: {e}"))
 }
 
 /// Reads one frame; bytes after it stay in `reader`.
-async fn read_frame(s: &mut TcpStream, reader: &mut FrameReader) -> Result<Bytes, String> {
+async fn read_frame<S: AsyncRead + Unpin>(
+    s: &mut S,
+    reader: &mut FrameReader,
+) -> Result<Bytes, String> {
     loop {
         if let Some(f) = reader.next_frame().map_err(|e| e.to_string())? {
             return Ok(f);
@@ -264,10 +466,10 @@ struct Expect {
     version: i16,
 }
 
-async fn write_loop(
+async fn write_loop<W: AsyncWrite + Unpin>(
     node: i32,
     conn_id: u64,
-    mut w: OwnedWriteHalf,
+    mut w: W,
     mut rx: mpsc::UnboundedReceiver<OutRequest>,
     pending: mpsc::UnboundedSender<Expect>,
     client_id: String,
@@ -309,14 +511,9 @@ async fn write_loop(
                 next = rx.try_recv().ok();
             }
         }
-        if let Err(e) = w.write_all(&buf).await {
-            let _ = events.send((
-                conn_id,
-                Event::Disconnected {
-                    node,
-                    error: format!("write: {e}"),
-                },
-            ));
+        // A TLS session holds its records back until flushed (a no-op on TCP).
+        if let Err(e) = write_flush(&mut w, &buf).await {
+            let _ = events.send((conn_id, Event::Disconnected { node, error: e }));
             return;
         }
         for &id in &written {
@@ -325,10 +522,10 @@ async fn write_loop(
     }
 }
 
-async fn read_loop(
+async fn read_loop<R: AsyncRead + Unpin>(
     node: i32,
     conn_id: u64,
-    mut r: OwnedReadHalf,
+    mut r: R,
     mut reader: FrameReader,
     mut pending: mpsc::UnboundedReceiver<Expect>,
     events: EventTx,
@@ -423,6 +620,7 @@ mod tests {
             client_id: "t".into(),
             setup_timeout: Duration::from_secs(5),
             max_frame_size: 1 << 20,
+            security: Arc::default(),
         }
     }
 
@@ -436,9 +634,9 @@ mod tests {
         assert_eq!((v.produce, v.metadata), (11, 12));
         // A valid ApiVersions body under another correlation id is not an answer.
         let bad = api_versions_broker(|c| c.wrapping_add(1000)).await;
-        let e = setup(&bad, &cfg())
-            .await
-            .expect_err("a wrong correlation id is refused");
+        let Err(SetupError::Transient(e)) = setup(&bad, &cfg()).await else {
+            panic!("a wrong correlation id is refused, as a transient failure")
+        };
         assert!(e.contains("correlation id 1000, expected 0"), "{e}");
     }
 }

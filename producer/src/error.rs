@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use kwire_protocol::ErrorCode;
 
+use crate::security::AuthError;
+
 /// Why a record was not delivered. Every record sent ends either in a
 /// [`RecordMetadata`](crate::RecordMetadata) or in exactly one of these.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -87,6 +89,10 @@ pub enum ProduceError {
     /// The record batch could not be encoded.
     #[error("could not encode the batch: {0}")]
     Encode(String),
+    /// A broker refused the producer's credentials, or TLS could not trust a broker: not a
+    /// transient failure, so the producer stops and every waiting record fails with it.
+    #[error("authentication failed: {0}")]
+    Authentication(AuthError),
 }
 
 impl ProduceError {
@@ -139,4 +145,8 @@ pub enum ConfigError {
     /// A required setting is missing.
     #[error("missing required config {0}")]
     Missing(&'static str),
+    /// The `security.protocol`, `sasl.*` or `ssl.*` settings are invalid (the message never
+    /// repeats a secret).
+    #[error("invalid security config: {0}")]
+    Security(String),
 }

@@ -49,6 +49,7 @@ pub mod partitioner;
 mod producer;
 mod record;
 mod retry;
+pub mod security;
 mod sender;
 mod sequence;
 
@@ -61,4 +62,5 @@ pub use metadata::{BrokerAddr, Cluster, PartitionLeader, TopicInfo};
 pub use partitioner::Partitioner;
 pub use producer::Producer;
 pub use record::{ProducerRecord, RecordHeader, RecordMetadata};
+pub use security::{AuthError, SecurityConfig};
 pub use sequence::ProducerIdAndEpoch;

@@ -6,12 +6,15 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::time::Instant;
 
+use kwire_auth::sasl::oauthbearer::TokenProvider;
+
 use crate::config::ProducerConfig;
 use crate::delivery::DeliveryFuture;
 use crate::engine::{Blocked, Engine, ProducerMetrics};
 use crate::error::ProduceError;
 use crate::partitioner::Partitioner;
 use crate::record::{ProducerRecord, RecordMetadata};
+use crate::security::ConnSecurity;
 use crate::sender::{self, Shared};
 use crate::sequence::ProducerIdAndEpoch;
 
@@ -117,7 +120,19 @@ impl Drop for Inner {
 impl Producer {
     /// Starts a producer with the built-in partitioner.
     pub fn new(config: ProducerConfig) -> Result<Self, ProduceError> {
-        Self::build(config, None)
+        Self::build(config, None, None)
+    }
+
+    /// Starts a producer that takes its OAUTHBEARER tokens from `provider`
+    /// (`sasl.mechanism=OAUTHBEARER` without `sasl.jaas.config`). The provider is asked for a
+    /// token on every new connection, so it should cache one until shortly before it expires.
+    /// An AWS MSK IAM signer plugs in here: its `token` returns the signed, base64url-encoded
+    /// request MSK expects as the bearer token (KIP-255's framing is the same).
+    pub fn with_token_provider(
+        config: ProducerConfig,
+        provider: Arc<dyn TokenProvider>,
+    ) -> Result<Self, ProduceError> {
+        Self::build(config, None, Some(provider))
     }
 
     /// Starts a producer that asks `partitioner` first for records without an explicit
@@ -126,23 +141,27 @@ impl Producer {
         config: ProducerConfig,
         partitioner: Arc<dyn Partitioner>,
     ) -> Result<Self, ProduceError> {
-        Self::build(config, Some(partitioner))
+        Self::build(config, Some(partitioner), None)
     }
 
     fn build(
         config: ProducerConfig,
         partitioner: Option<Arc<dyn Partitioner>>,
+        token_provider: Option<Arc<dyn TokenProvider>>,
     ) -> Result<Self, ProduceError> {
         if config.bootstrap_servers.is_empty() {
             return Err(ProduceError::Fatal("bootstrap.servers is empty".into()));
         }
+        let security = Arc::new(
+            ConnSecurity::new(&config.security, token_provider).map_err(ProduceError::Fatal)?,
+        );
         let seed = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
             .unwrap_or(0)
             ^ u64::from(std::process::id()).rotate_left(32);
         let shared = Arc::new(Shared::new(Engine::new(config, partitioner, seed)));
-        tokio::spawn(sender::run(shared.clone()));
+        tokio::spawn(sender::run(shared.clone(), security));
         Ok(Producer {
             inner: Arc::new(Inner {
                 shared,

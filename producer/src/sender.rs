@@ -13,6 +13,7 @@ use tracing::{debug, debug_span, trace};
 
 use crate::connection::{self, ConnConfig, ConnHandle, EventTx};
 use crate::engine::{Action, Engine, Event};
+use crate::security::ConnSecurity;
 
 /// State shared by the producer handles and the driver task.
 #[derive(Debug)]
@@ -54,7 +55,7 @@ pub(crate) fn now() -> StdInstant {
 }
 
 /// Runs the producer until it is closed and idle, or aborted.
-pub(crate) async fn run(shared: Arc<Shared>) {
+pub(crate) async fn run(shared: Arc<Shared>, security: Arc<ConnSecurity>) {
     let (tx, mut rx) = mpsc::unbounded_channel();
     let cfg = {
         let e = shared.lock();
@@ -63,6 +64,7 @@ pub(crate) async fn run(shared: Arc<Shared>) {
             client_id: c.client_id.clone(),
             setup_timeout: c.connection_setup_timeout,
             max_frame_size: 100 * 1024 * 1024,
+            security,
         }
     };
     let mut driver = Driver {

@@ -19,7 +19,7 @@ pub const SASL_PASSWORD: &str = "sasl.password";
 pub const SASL_JAAS_CONFIG: &str = "sasl.jaas.config";
 
 /// Where a client's credentials come from.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ClientCredentials {
     /// A user name and password (PLAIN, SCRAM); with `token_auth`, a delegation token id and
     /// its HMAC (SCRAM only).
@@ -39,7 +39,7 @@ pub enum ClientCredentials {
 }
 
 /// The SASL part of a client's configuration.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ClientSaslSettings {
     /// `sasl.mechanism`.
     pub mechanism: Mechanism,

@@ -11,73 +11,11 @@ mod listening;
 
 use std::fmt;
 use std::path::PathBuf;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+pub use kwire_auth::SecurityProtocol;
 pub use listening::{Listening, SecurityError};
-
-/// Kafka's `security.protocol` of a listener.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum SecurityProtocol {
-    /// No TLS, no authentication.
-    #[default]
-    #[serde(rename = "PLAINTEXT")]
-    Plaintext,
-    /// TLS, no SASL.
-    #[serde(rename = "SSL")]
-    Ssl,
-    /// SASL over plain TCP.
-    #[serde(rename = "SASL_PLAINTEXT")]
-    SaslPlaintext,
-    /// SASL over TLS.
-    #[serde(rename = "SASL_SSL")]
-    SaslSsl,
-}
-
-impl SecurityProtocol {
-    /// Kafka's name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Plaintext => "PLAINTEXT",
-            Self::Ssl => "SSL",
-            Self::SaslPlaintext => "SASL_PLAINTEXT",
-            Self::SaslSsl => "SASL_SSL",
-        }
-    }
-
-    /// Whether connections are TLS.
-    pub fn tls(self) -> bool {
-        matches!(self, Self::Ssl | Self::SaslSsl)
-    }
-
-    /// Whether connections authenticate with SASL before anything else.
-    pub fn sasl(self) -> bool {
-        matches!(self, Self::SaslPlaintext | Self::SaslSsl)
-    }
-}
-
-impl fmt::Display for SecurityProtocol {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for SecurityProtocol {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s.trim().to_ascii_uppercase().as_str() {
-            "PLAINTEXT" => Ok(Self::Plaintext),
-            "SSL" => Ok(Self::Ssl),
-            "SASL_PLAINTEXT" => Ok(Self::SaslPlaintext),
-            "SASL_SSL" => Ok(Self::SaslSsl),
-            _ => Err(format!(
-                "unknown security.protocol {s:?} (PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL)"
-            )),
-        }
-    }
-}
 
 /// A SASL user: it authenticates with PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 with this
 /// password. `Debug` leaves the password out.
@@ -128,7 +66,8 @@ pub enum ClientAuth {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SecurityConfig {
-    /// `security.protocol` of every broker's listener.
+    /// `security.protocol` of every broker's listener (Kafka's name in a config file).
+    #[serde(with = "protocol_name")]
     pub security_protocol: SecurityProtocol,
     /// SASL users (each for PLAIN and both SCRAMs). OAUTHBEARER takes unsecured JWTs for any
     /// principal, validated as Kafka's unsecured validator does.
@@ -152,4 +91,23 @@ pub struct SecurityConfig {
     /// Where the generated CA (`ca.pem`) and, with client auth, a client certificate
     /// (`client.pem`, `client-key.pem`) are written; a fresh temporary directory by default.
     pub ssl_output_dir: Option<PathBuf>,
+}
+
+/// Serde for [`SecurityProtocol`] as Kafka's name.
+mod protocol_name {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::SecurityProtocol;
+
+    pub(super) fn serialize<S: Serializer>(p: &SecurityProtocol, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(p.name())
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<SecurityProtocol, D::Error> {
+        String::deserialize(d)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
 }

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use clap::Parser;
+use kwire_producer::config::parse_properties;
 use kwire_producer::{
     DeliveryFuture, Producer, ProducerConfig, ProducerRecord, RecordHeader, RecordMetadata,
 };
@@ -38,9 +39,14 @@ struct Args {
     /// Add a header to every record, KEY=VALUE (repeatable).
     #[arg(short = 'H', long = "header", value_name = "KEY=VALUE")]
     headers: Vec<String>,
-    /// Any producer config, KEY=VALUE (repeatable), e.g. -X linger.ms=10 -X acks=1.
+    /// Any producer config, KEY=VALUE (repeatable), e.g. -X linger.ms=10 -X acks=1; these
+    /// override --producer.config.
     #[arg(short = 'X', value_name = "KEY=VALUE")]
     config: Vec<String>,
+    /// A Java properties file of producer configs (e.g. security.protocol, sasl.jaas.config),
+    /// as Kafka's console producer reads it.
+    #[arg(long = "producer.config", value_name = "FILE")]
+    producer_config: Option<std::path::PathBuf>,
     /// Do not print delivery reports for failed records (the exit code still says).
     #[arg(short = 'q', long)]
     quiet: bool,
@@ -102,7 +108,15 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> Result<ExitCode, String> {
-    let mut b = ProducerConfig::builder().bootstrap_servers(&args.bootstrap);
+    let mut b = ProducerConfig::builder();
+    if let Some(path) = &args.producer_config {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("--producer.config {}: {e}", path.display()))?;
+        for (k, v) in parse_properties(&text) {
+            b = b.set(k, v);
+        }
+    }
+    b = b.bootstrap_servers(&args.bootstrap);
     for x in &args.config {
         let (k, v) = parse_kv(x, "-X")?;
         b = b.set(k, v);

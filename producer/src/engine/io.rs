@@ -9,6 +9,8 @@ use kwire_protocol::api::{
 };
 use kwire_protocol::{ApiKey, Message, VersionRange};
 
+use crate::security::AuthError;
+
 /// A request to send on a node's connection.
 #[derive(Debug, Clone)]
 pub(crate) struct OutRequest {
@@ -43,6 +45,8 @@ pub(crate) enum Event {
     Connected { node: i32, versions: Versions },
     /// The connection could not be set up.
     ConnectFailed { node: i32, error: String },
+    /// The broker refused to authenticate the producer (or TLS to trust the broker).
+    AuthFailed { node: i32, error: AuthError },
     /// The response to request `id`.
     Response {
         node: i32,
@@ -61,6 +65,7 @@ impl Event {
         match self {
             Event::Connected { node, .. }
             | Event::ConnectFailed { node, .. }
+            | Event::AuthFailed { node, .. }
             | Event::Response { node, .. }
             | Event::Written { node, .. }
             | Event::Disconnected { node, .. } => *node,

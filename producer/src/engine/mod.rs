@@ -319,6 +319,10 @@ impl Engine {
                 warn!(node, %error, "connection failed");
                 self.connection_lost(node, now, &error);
             }
+            Event::AuthFailed { node, error } => {
+                self.connection_lost(node, now, &error.to_string());
+                self.set_fatal(ProduceError::Authentication(error));
+            }
             Event::Disconnected { node, error } => {
                 debug!(node, %error, "disconnected");
                 self.connection_lost(node, now, &error);

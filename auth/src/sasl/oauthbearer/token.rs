@@ -39,7 +39,7 @@ impl TokenProvider for StaticTokenProvider {
 /// Makes unsecured JWTs (`alg: none`, empty signature) as Kafka's
 /// `OAuthBearerUnsecuredLoginCallbackHandler` does: for tests and for brokers that validate
 /// with `OAuthBearerUnsecuredValidatorCallbackHandler` (and kwire-mock).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UnsecuredJwtProvider {
     /// The `sub` claim: the principal the broker authenticates.
     pub principal: String,
