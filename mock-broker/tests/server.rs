@@ -531,6 +531,32 @@ async fn the_http_control_endpoint_drives_faults_and_reports_state() {
     let (s, _) = http(ctl, "DELETE", "/faults/inject", "").await;
     assert_eq!(s, 200);
     assert!(m.with_cluster(|c| c.faults.pending().is_empty()));
+    // Topics: created with configs (checked as CreateTopics checks them), deleted.
+    let (s, b) = http(
+        ctl,
+        "POST",
+        "/topics",
+        r#"{"name": "v", "partitions": 1, "replication_factor": 1, "configs": {"max.message.bytes": "100"}}"#,
+    )
+    .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(
+        m.with_cluster(|c| c.topic_settings("v").max_message_bytes),
+        100
+    );
+    let (s, _) = http(
+        ctl,
+        "POST",
+        "/topics",
+        r#"{"name": "w", "partitions": 1, "replication_factor": 1, "configs": {"retention.ms": "soon"}}"#,
+    )
+    .await;
+    assert_eq!(s, 400);
+    let (s, b) = http(ctl, "DELETE", "/topics/v", "").await;
+    assert_eq!(s, 200, "{b}");
+    assert!(m.with_cluster(|c| c.topic("v").is_none()));
+    let (s, _) = http(ctl, "DELETE", "/topics/v", "").await;
+    assert_eq!(s, 400);
     let (s, b) = http(
         ctl,
         "POST",

@@ -181,7 +181,7 @@ pub enum Action {
         #[serde(default)]
         stall: bool,
     },
-    /// Create a topic.
+    /// Create a topic, with Kafka's checks (CreateTopics'), its configs overriding the broker's.
     CreateTopic {
         /// Name.
         name: String,
@@ -189,6 +189,14 @@ pub enum Action {
         partitions: i32,
         /// Replication factor.
         replication_factor: i16,
+        /// Topic configs (`retention.ms`, `min.insync.replicas`, ...).
+        #[serde(default)]
+        configs: std::collections::BTreeMap<String, String>,
+    },
+    /// Delete a topic (as DeleteTopics does).
+    DeleteTopic {
+        /// Name.
+        name: String,
     },
 }
 
@@ -206,6 +214,7 @@ impl Action {
             Action::ClearInjections => "clear_injections",
             Action::ConnectionFaults { .. } => "connection_faults",
             Action::CreateTopic { .. } => "create_topic",
+            Action::DeleteTopic { .. } => "delete_topic",
         }
     }
 }

@@ -6,11 +6,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use kwire_protocol::ErrorCode;
+use kwire_protocol::{ErrorCode, Uuid};
 
 use super::action::{Action, Applied, ControlError};
 use super::state::{self, State};
-use crate::cluster::{BrokerId, Cluster, FollowerLag, Injection, Scope, TopicError, TopicSpec};
+use crate::cluster::{
+    BrokerId, Cluster, Created, FollowerLag, Injection, Layout, NewTopic, Scope, TopicError,
+    TopicSpec,
+};
 use crate::server::{ConnectionFaults, ServerStats, Shared};
 
 /// A cheap, cloneable handle to a running cluster's model and faults: what the Rust API, the
@@ -152,6 +155,16 @@ impl Controller {
             })
             .map(|_| ())
         })
+    }
+
+    /// Creates a topic as CreateTopics does: Kafka's checks, configs, explicit replicas.
+    pub fn create_topic_with(&self, topic: &NewTopic) -> Result<Created, TopicError> {
+        self.with_cluster(|c| c.create_topic_with(topic, false))
+    }
+
+    /// Deletes a topic as DeleteTopics does; returns its id.
+    pub fn delete_topic(&self, name: &str) -> Result<Uuid, TopicError> {
+        self.with_cluster(|c| c.delete_topic(name))
     }
 
     /// Model time (ms since start).
@@ -296,9 +309,26 @@ impl Controller {
                 name,
                 partitions,
                 replication_factor,
-            } => self
-                .create_topic(name, *partitions, *replication_factor)
-                .map_err(|e| ControlError::Invalid(e.to_string()))?,
+                configs,
+            } => {
+                let topic = NewTopic {
+                    name: name.clone(),
+                    layout: Layout::Counts {
+                        partitions: *partitions,
+                        replication_factor: *replication_factor,
+                    },
+                    configs: configs
+                        .iter()
+                        .map(|(k, v)| (k.clone(), Some(v.clone())))
+                        .collect(),
+                };
+                self.create_topic_with(&topic)
+                    .map_err(|e| ControlError::Invalid(e.to_string()))?;
+            }
+            Action::DeleteTopic { name } => {
+                self.delete_topic(name)
+                    .map_err(|e| ControlError::Invalid(e.to_string()))?;
+            }
         }
         tracing::info!(action = ?action, changed = out.changed, "control action applied");
         Ok(out)

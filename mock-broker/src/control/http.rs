@@ -15,6 +15,7 @@
 //! | `POST /faults/inject`, `DELETE /faults/inject` | fields of `inject` | inject / clear errors |
 //! | `POST /faults/connection`, `DELETE /faults/connection` | fields of `connection_faults` | latency, stall, drop after append |
 //! | `POST /topics` | fields of `create_topic` | create a topic |
+//! | `DELETE /topics/{name}` | — | delete a topic |
 //!
 //! Answers are JSON; a malformed request gets 400, an action the cluster refuses 409, both with
 //! `{"error": "..."}`.
@@ -24,7 +25,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State as AxState};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
@@ -200,6 +201,12 @@ async fn topics(AxState(c): AxState<Controller>, body: Bytes) -> Response {
     with_body(&c, "create_topic", &body)
 }
 
+async fn delete_topic(AxState(c): AxState<Controller>, Path(name): Path<String>) -> Response {
+    let mut fields = serde_json::Map::new();
+    fields.insert("name".into(), json!(name));
+    apply_named(&c, "delete_topic", fields)
+}
+
 /// The control endpoint's routes.
 pub fn router(controller: Controller) -> Router {
     Router::new()
@@ -219,6 +226,7 @@ pub fn router(controller: Controller) -> Router {
             post(connection).delete(clear_connection),
         )
         .route("/topics", post(topics))
+        .route("/topics/{name}", delete(delete_topic))
         .layer(axum::extract::DefaultBodyLimit::max(1 << 20))
         .with_state(controller)
 }
