@@ -14,6 +14,10 @@ use super::{BrokerId, Cluster, Partition, Topic, TopicSpec, valid_topic_name};
 /// INVALID_PARTITIONS instead of allocating them (Kafka has no such cap).
 pub const MAX_PARTITIONS: i32 = 10_000;
 
+/// Most partitions the whole mock cluster may hold, for the same reason: many topics of
+/// [`MAX_PARTITIONS`] each in one request would otherwise do the same harm.
+pub const MAX_CLUSTER_PARTITIONS: usize = 100_000;
+
 /// How a new topic's partitions are laid out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Layout {
@@ -148,6 +152,7 @@ impl Cluster {
             ));
         }
         let replicas = self.placement(name, &new.layout)?;
+        self.room_for(name, replicas.len())?;
         let mut configs = BTreeMap::new();
         for (k, v) in &new.configs {
             configs.insert(k.clone(), topic_config::validate(k, v.as_deref())?);
@@ -341,6 +346,19 @@ impl Cluster {
         part
     }
 
+    /// Refuses `added` more partitions if the cluster would then hold more than
+    /// [`MAX_CLUSTER_PARTITIONS`].
+    fn room_for(&self, topic: &str, added: usize) -> Result<(), TopicError> {
+        let held: usize = self.topics.values().map(|t| t.partitions.len()).sum();
+        if held + added > MAX_CLUSTER_PARTITIONS {
+            return Err(TopicError::InvalidPartitions(
+                topic.to_owned(),
+                format!("the mock holds at most {MAX_CLUSTER_PARTITIONS} partitions in all"),
+            ));
+        }
+        Ok(())
+    }
+
     /// The name of the topic `name` or `id` names (by id when the name is absent).
     pub fn resolve_topic(&self, name: Option<&str>, id: &Uuid) -> Result<String, TopicError> {
         match name {
@@ -402,6 +420,7 @@ impl Cluster {
         }
         let rf = t.partitions.first().map_or(1, |p| p.replicas.len());
         let added = usize::try_from(count - have).unwrap_or(0);
+        self.room_for(topic, added)?;
         let replicas: Vec<Vec<BrokerId>> = match assignment {
             Some(a) => {
                 if a.len() != added {
@@ -639,6 +658,25 @@ mod tests {
             code(c.create_topic_with(&counts("b", 0, 1), false)),
             ErrorCode::InvalidPartitions
         );
+        assert_eq!(
+            code(c.create_topic_with(&counts("b", MAX_PARTITIONS + 1, 1), false)),
+            ErrorCode::InvalidPartitions
+        );
+        // 4 partitions so far; nine topics of 10,000 more leave room for 9,996.
+        for i in 0..9 {
+            let big = counts(&format!("big{i}"), MAX_PARTITIONS, 1);
+            assert_eq!(code(c.create_topic_with(&big, false)), ErrorCode::None);
+        }
+        let mut last = |n| code(c.create_topic_with(&counts("big9", n, 1), true));
+        assert_eq!(
+            last(MAX_PARTITIONS),
+            ErrorCode::InvalidPartitions,
+            "the cluster-wide cap"
+        );
+        assert_eq!(last(MAX_PARTITIONS - 4), ErrorCode::None);
+        for i in 0..9 {
+            c.delete_topic(&format!("big{i}")).unwrap();
+        }
         assert_eq!(
             code(c.create_topic_with(&counts("b", MAX_PARTITIONS + 1, 1), false)),
             ErrorCode::InvalidPartitions
