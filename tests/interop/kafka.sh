@@ -23,6 +23,13 @@
 # KWIRE_KAFKA_VERSION (default: the kafka.version property of kafka/pom.xml),
 # KWIRE_KAFKA_PORT_OFFSET (default 0; added to every port), KWIRE_KAFKA_JIT, KWIRE_KAFKA_CDS,
 # KWIRE_INTEROP_WORK (state directory; use a separate one with a port offset for a 2nd instance).
+#
+# KWIRE_KAFKA_SECURITY=sasl (single only) adds two listeners to the PLAINTEXT one: SASL_PLAINTEXT
+# on :19892 and SASL_SSL on :19893 (+ the offset), with PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and
+# OAUTHBEARER (Kafka's unsecured validator); user alice/alice-secret for PLAIN (JAAS) and both
+# SCRAMs (added when storage is formatted; SCRAM-SHA-512 with 8192 iterations);
+# connections.max.reauth.ms=600000; the certificate comes from a CA made with openssl, whose PEM
+# is $KWIRE_INTEROP_WORK/single/tls/ca.pem (`env` exports it as KWIRE_KAFKA_SSL_CA).
 set -euo pipefail
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -34,6 +41,10 @@ SINGLE_CONTROLLER_PORT=$((19093 + PORT_OFFSET))
 CLUSTER_CONTROLLER_PORT=$((29090 + PORT_OFFSET))
 CLUSTER_PORT_BASE=$((29091 + PORT_OFFSET)) # broker N listens on CLUSTER_PORT_BASE + N
 CLUSTER_BROKERS=(1 2 3)
+SECURITY="${KWIRE_KAFKA_SECURITY:-none}"
+[[ "$SECURITY" == none || "$SECURITY" == sasl ]] || die "KWIRE_KAFKA_SECURITY must be none or sasl"
+SASL_PLAINTEXT_PORT=$((19892 + PORT_OFFSET))
+SASL_SSL_PORT=$((19893 + PORT_OFFSET))
 START_TIMEOUT="${KWIRE_KAFKA_START_TIMEOUT:-120}"
 STOP_TIMEOUT="${KWIRE_KAFKA_STOP_TIMEOUT:-15}"
 
@@ -72,6 +83,10 @@ write_config() { # mode node-name version extra-props-file
     voters="1@127.0.0.1:$SINGLE_CONTROLLER_PORT"
     listeners="PLAINTEXT://127.0.0.1:$SINGLE_PORT,CONTROLLER://127.0.0.1:$SINGLE_CONTROLLER_PORT"
     adv="PLAINTEXT://127.0.0.1:$SINGLE_PORT"
+    if [[ "$SECURITY" == sasl ]]; then
+      local secured="SASL_PLAINTEXT://127.0.0.1:$SASL_PLAINTEXT_PORT,SASL_SSL://127.0.0.1:$SASL_SSL_PORT"
+      listeners="$listeners,$secured" adv="$adv,$secured"
+    fi
   elif [[ "$name" == controller ]]; then
     id=0 roles=controller
     voters="0@127.0.0.1:$CLUSTER_CONTROLLER_PORT"
@@ -96,6 +111,7 @@ write_config() { # mode node-name version extra-props-file
       echo "advertised.listeners=$adv"
       echo "inter.broker.listener.name=PLAINTEXT"
     fi
+    if [[ "$mode" == single && "$SECURITY" == sasl ]]; then security_props "$dir"; fi
     echo "log.dirs=$dir/data"
     # topics
     echo "auto.create.topics.enable=true"
@@ -124,6 +140,41 @@ write_config() { # mode node-name version extra-props-file
     echo "broker.session.timeout.ms=6000"
     if [[ -s "$extra" ]]; then echo "# --prop overrides"; cat "$extra"; fi
   } > "$dir/server.properties"
+}
+
+# The SASL listeners' settings (KWIRE_KAFKA_SECURITY=sasl), and their certificate.
+security_props() { # node-dir
+  local tls="$1/../tls" l m
+  make_certs "$tls"
+  echo "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL"
+  echo "sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER"
+  echo "connections.max.reauth.ms=600000"
+  for l in sasl_plaintext sasl_ssl; do
+    echo "listener.name.$l.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_alice=\"alice-secret\";"
+    for m in scram-sha-256 scram-sha-512; do
+      echo "listener.name.$l.$m.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;"
+    done
+    echo "listener.name.$l.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub=\"admin\";"
+  done
+  echo "ssl.keystore.type=PEM"
+  echo "ssl.keystore.location=$(cd "$tls" && pwd)/broker-keystore.pem"
+  echo "ssl.client.auth=none"
+}
+
+make_certs() { # dir: ca.pem, and broker-keystore.pem (unencrypted PKCS#8 key + chain) for 127.0.0.1
+  local d="$1"
+  [[ -s "$d/broker-keystore.pem" ]] && return 0
+  mkdir -p "$d"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=kwire-interop CA" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    -keyout "$d/ca.key" -out "$d/ca.pem" 2>/dev/null || die "openssl: cannot make the CA"
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=127.0.0.1" \
+    -keyout "$d/broker.key" -out "$d/broker.csr" 2>/dev/null || die "openssl: cannot make the broker key"
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' > "$d/ext.cnf"
+  openssl x509 -req -in "$d/broker.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days 2 \
+    -extfile "$d/ext.cnf" -out "$d/broker.pem" 2>/dev/null || die "openssl: cannot sign the broker certificate"
+  openssl pkcs8 -topk8 -nocrypt -in "$d/broker.key" -out "$d/broker-pk8.key" || die "openssl pkcs8"
+  cat "$d/broker-pk8.key" "$d/broker.pem" "$d/ca.pem" > "$d/broker-keystore.pem"
 }
 
 jvm_log_opts() { # version
@@ -181,6 +232,12 @@ check_java() { # version
   fi
 }
 
+scram_users() { # mode -> StorageTool flags adding alice's SCRAM credentials
+  [[ "$1" == single && "$SECURITY" == sasl ]] || return 0
+  echo "--add-scram SCRAM-SHA-256=[name=alice,password=alice-secret]"
+  echo "--add-scram SCRAM-SHA-512=[name=alice,password=alice-secret,iterations=8192]"
+}
+
 format_node() { # mode name version cluster-id
   local dir libs
   dir="$(node_dir "$1" "$2")"
@@ -188,7 +245,7 @@ format_node() { # mode name version cluster-id
   # static voters (controller.quorum.voters): the same flags work for 3.9 and 4.x
   # shellcheck disable=SC2046
   timeout 120 java -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC $(cds_opts "$3") $(jvm_log_opts "$3") \
-    -cp "$libs/*" kafka.tools.StorageTool format -t "$4" -c "$dir/server.properties" \
+    -cp "$libs/*" kafka.tools.StorageTool format -t "$4" -c "$dir/server.properties" $(scram_users "$1") \
     > "$dir/format.log" 2>&1 || { cat "$dir/format.log" >&2; return 1; }
 }
 
@@ -452,6 +509,11 @@ cmd_env() { # export lines for whatever is running (exit 1 when nothing is)
   if mode_running single; then
     echo "export KWIRE_KAFKA_BOOTSTRAP=$(bootstrap_of single)"
     echo "export KWIRE_KAFKA_SINGLE_VERSION=$(cat "$(mode_dir single)/version")"
+    if [[ -s "$(mode_dir single)/tls/ca.pem" ]]; then
+      echo "export KWIRE_KAFKA_SASL_PLAINTEXT=127.0.0.1:$SASL_PLAINTEXT_PORT"
+      echo "export KWIRE_KAFKA_SASL_SSL=127.0.0.1:$SASL_SSL_PORT"
+      echo "export KWIRE_KAFKA_SSL_CA=$(cd "$(mode_dir single)/tls" && pwd)/ca.pem"
+    fi
     any=1
   fi
   if [[ -f "$(mode_dir cluster)/ready" ]]; then # a killed broker still leaves a usable cluster

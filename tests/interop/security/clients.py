@@ -1,0 +1,161 @@
+"""Real clients over SASL and TLS: produce N keyed records to a topic and read them back, or
+check that a login is refused. Prints one JSON line. Used by tests/interop/security/run.sh.
+
+    clients.py librdkafka|kafka-python roundtrip BOOTSTRAP PROTOCOL MECHANISM USER PASSWORD CA TOPIC N
+    clients.py librdkafka|kafka-python refused   BOOTSTRAP PROTOCOL MECHANISM USER PASSWORD CA
+    clients.py librdkafka count BOOTSTRAP TOPIC N       (plaintext read-back of what another client wrote)
+"""
+import json
+import sys
+import time
+
+
+def rdkafka_conf(bootstrap, protocol, mechanism, user, password, ca):
+    conf = {"bootstrap.servers": bootstrap, "security.protocol": protocol}
+    if protocol.startswith("SASL"):
+        conf["sasl.mechanism"] = mechanism
+        if mechanism == "OAUTHBEARER":
+            conf["enable.sasl.oauthbearer.unsecure.jwt"] = True
+            conf["sasl.oauthbearer.config"] = "principal=" + user
+        else:
+            conf["sasl.username"] = user
+            conf["sasl.password"] = password
+    if protocol.endswith("SSL") and ca:
+        conf["ssl.ca.location"] = ca
+    return conf
+
+
+def python_conf(bootstrap, protocol, mechanism, user, password, ca):
+    conf = {"bootstrap_servers": bootstrap, "security_protocol": protocol}
+    if protocol.startswith("SASL"):
+        conf.update(sasl_mechanism=mechanism, sasl_plain_username=user, sasl_plain_password=password)
+    if protocol.endswith("SSL") and ca:
+        conf.update(ssl_cafile=ca, ssl_check_hostname=True)
+    return conf
+
+
+def consume_rdkafka(conf, topic, n, timeout_s=30):
+    from confluent_kafka import Consumer
+    c = Consumer(dict(conf, **{"group.id": "kwire-sec-" + topic, "auto.offset.reset": "earliest",
+                               "enable.auto.commit": False}))
+    c.subscribe([topic])
+    seen, deadline = set(), time.time() + timeout_s
+    total = 0
+    while len(seen) < n and time.time() < deadline:
+        m = c.poll(0.5)
+        if m is None or m.error():
+            continue
+        total += 1
+        seen.add(m.value())
+    c.close()
+    return total, len(seen)
+
+
+def roundtrip(client, bootstrap, protocol, mechanism, user, password, ca, topic, n):
+    n = int(n)
+    started = time.time()
+    if client == "librdkafka":
+        from confluent_kafka import Producer
+        conf = rdkafka_conf(bootstrap, protocol, mechanism, user, password, ca)
+        p = Producer(dict(conf, **{"enable.idempotence": True}))
+        errors = []
+        for i in range(n):
+            p.produce(topic, key=b"k%d" % i, value=b"v%d" % i,
+                      on_delivery=lambda e, m: e and errors.append(str(e)))
+            p.poll(0)
+        left = p.flush(30)
+        total, distinct = consume_rdkafka(conf, topic, n)
+        ok = not errors and left == 0 and distinct == n and total == n
+    else:
+        from kafka import KafkaConsumer, KafkaProducer
+        conf = python_conf(bootstrap, protocol, mechanism, user, password, ca)
+        p = KafkaProducer(acks="all", **conf)
+        for i in range(n):
+            p.send(topic, key=b"k%d" % i, value=b"v%d" % i)
+        p.flush(30)
+        p.close()
+        c = KafkaConsumer(topic, group_id="kwire-sec-py-" + topic, auto_offset_reset="earliest",
+                          consumer_timeout_ms=15000, **conf)
+        values = [m.value for m in c]
+        c.close()
+        total, distinct = len(values), len(set(values))
+        errors, ok = [], distinct == n and total == n
+    print(json.dumps({"client": client, "op": "roundtrip", "protocol": protocol, "mechanism": mechanism,
+                      "produced": n, "consumed": total, "distinct": distinct, "errors": errors[:3],
+                      "ok": ok, "seconds": round(time.time() - started, 2)}))
+    return ok
+
+
+def refused(client, bootstrap, protocol, mechanism, user, password, ca):
+    """The login is refused as an authentication failure (not a timeout or a transport error)."""
+    started = time.time()
+    error = None
+    if client == "librdkafka":
+        from confluent_kafka import KafkaError, Producer
+        seen = []
+        conf = rdkafka_conf(bootstrap, protocol, mechanism, user, password, ca)
+        conf.update({"error_cb": seen.append, "log_level": 0})
+        p = Producer(conf)
+        deadline = time.time() + 10
+        while not seen and time.time() < deadline:
+            p.poll(0.2)
+        auth = [e for e in seen if e.code() == KafkaError._AUTHENTICATION]
+        error = str(auth[0] if auth else (seen[0] if seen else "no error"))
+        ok = bool(auth)
+    else:
+        import logging
+        from kafka import KafkaAdminClient
+        messages = []
+
+        class Collect(logging.Handler):
+            def emit(self, record):
+                messages.append(record.getMessage())
+
+        logging.getLogger("kafka").addHandler(Collect())
+        logging.getLogger("kafka").setLevel(logging.INFO)
+        logging.getLogger("kafka").propagate = False
+        outcome = []
+
+        def connect():
+            try:
+                KafkaAdminClient(request_timeout_ms=8000,
+                                 **python_conf(bootstrap, protocol, mechanism, user, password, ca))
+                outcome.append("connected")
+            except Exception as e:  # noqa: BLE001 - what the client reports is checked below
+                outcome.append(type(e).__name__ + ": " + str(e))
+
+        import threading
+        threading.Thread(target=connect, daemon=True).start()
+        deadline = time.time() + 10
+        while time.time() < deadline and not outcome and not any("uthentication failed" in m for m in messages):
+            time.sleep(0.1)
+        error = outcome[0] if outcome else "no outcome"
+        auth = [m for m in messages if "uthentication failed" in m]
+        ok = bool(auth)
+        error = auth[0] if auth else error
+    print(json.dumps({"client": client, "op": "refused", "protocol": protocol, "mechanism": mechanism,
+                      "error": (error or "")[:200], "ok": ok, "seconds": round(time.time() - started, 2)}))
+    return ok
+
+
+def count(bootstrap, topic, n):
+    total, distinct = consume_rdkafka({"bootstrap.servers": bootstrap}, topic, int(n))
+    ok = total == int(n) and distinct == int(n)
+    print(json.dumps({"client": "librdkafka", "op": "count", "topic": topic, "expected": int(n),
+                      "consumed": total, "distinct": distinct, "ok": ok}))
+    return ok
+
+
+def main(argv):
+    client, op, rest = argv[1], argv[2], argv[3:]
+    if op == "roundtrip":
+        return roundtrip(client, *rest)
+    if op == "refused":
+        return refused(client, *rest)
+    if op == "count":
+        return count(*rest)
+    raise SystemExit("unknown op " + op)
+
+
+if __name__ == "__main__":
+    sys.exit(0 if main(sys.argv) else 1)
