@@ -87,9 +87,6 @@ pub enum TopicError {
     /// A refused topic config.
     #[error("{0}")]
     InvalidConfig(#[from] ConfigError),
-    /// Internal topics cannot be deleted.
-    #[error("topic {0} is internal and cannot be deleted")]
-    Internal(String),
 }
 
 impl TopicError {
@@ -103,7 +100,7 @@ impl TopicError {
             TopicError::InvalidPartitions(..) => ErrorCode::InvalidPartitions,
             TopicError::InvalidReplicationFactor(..) => ErrorCode::InvalidReplicationFactor,
             TopicError::InvalidReplicaAssignment(..) => ErrorCode::InvalidReplicaAssignment,
-            TopicError::InvalidRequest(..) | TopicError::Internal(_) => ErrorCode::InvalidRequest,
+            TopicError::InvalidRequest(..) => ErrorCode::InvalidRequest,
             TopicError::InvalidConfig(_) => ErrorCode::InvalidConfig,
         }
     }
@@ -373,10 +370,9 @@ impl Cluster {
 
     /// Deletes a topic: it leaves Metadata at once, its name can be created again (with a new
     /// id), and requests waiting on its partitions end with UNKNOWN_TOPIC_OR_PARTITION.
+    /// `__consumer_offsets` too, as Kafka 4.3 deletes it (its next group lookup creates it
+    /// again).
     pub fn delete_topic(&mut self, name: &str) -> Result<Uuid, TopicError> {
-        if super::is_internal_topic(name) {
-            return Err(TopicError::Internal(name.to_owned()));
-        }
         let t = self
             .topics
             .remove(name)
@@ -745,11 +741,20 @@ mod tests {
         assert_ne!(first, second);
         assert_eq!(c.topic_name(&second), Some("t"));
         assert_eq!(
-            c.delete_topic("__consumer_offsets")
-                .unwrap_err()
-                .error_code(),
-            ErrorCode::InvalidRequest
+            c.find_group_coordinator("g"),
+            Err(ErrorCode::CoordinatorNotAvailable),
+            "creates __consumer_offsets"
         );
+        assert!(
+            c.delete_topic(super::super::OFFSETS_TOPIC).is_ok(),
+            "as Kafka 4.3 does"
+        );
+        assert_eq!(
+            c.find_group_coordinator("g"),
+            Err(ErrorCode::CoordinatorNotAvailable),
+            "created again"
+        );
+        assert!(c.find_group_coordinator("g").is_ok());
     }
 
     #[test]
