@@ -72,32 +72,36 @@ pub fn resolve(
     }
 }
 
-/// Applies new broker config values (`None`: back to the default), all or none: read-only
-/// configs are refused with INVALID_REQUEST as Kafka refuses them, unknown ones with
-/// INVALID_CONFIG.
+/// Applies new broker config values (`None`: back to the default), all or none, as Kafka
+/// answers them: read-only configs and invalid values are refused with INVALID_REQUEST; names
+/// the mock does not have are accepted and change nothing (Kafka accepts configs it does not
+/// know at the broker level, and the many it has that mean nothing here).
 pub fn alter_brokers(
     cluster: &mut Cluster,
     changes: &[(String, Option<String>)],
     validate_only: bool,
 ) -> Result<(), Refusal> {
-    for (name, _) in changes {
-        match broker_config::dynamic(name) {
-            Some(false) => {
-                return Err((
-                    ErrorCode::InvalidRequest,
-                    format!("{name} cannot be changed at run time"),
-                ));
-            }
-            Some(true) => {}
-            None => return Err(ConfigError::Unknown(name.clone()).into()),
+    if let Some((name, _)) = changes
+        .iter()
+        .find(|(name, _)| broker_config::dynamic(name) == Some(false))
+    {
+        return Err((
+            ErrorCode::InvalidRequest,
+            format!("{name} cannot be changed at run time"),
+        ));
+    }
+    let modelled: Vec<&(String, Option<String>)> = changes
+        .iter()
+        .filter(|(name, _)| broker_config::dynamic(name) == Some(true))
+        .collect();
+    for validate in [true, false] {
+        if !validate && validate_only {
+            break;
         }
-    }
-    for (name, value) in changes {
-        cluster.set_broker_config(name, value.as_deref(), true)?;
-    }
-    if !validate_only {
-        for (name, value) in changes {
-            cluster.set_broker_config(name, value.as_deref(), false)?;
+        for (name, value) in &modelled {
+            cluster
+                .set_broker_config(name, value.as_deref(), validate)
+                .map_err(|e| (ErrorCode::InvalidRequest, e.to_string()))?;
         }
     }
     Ok(())

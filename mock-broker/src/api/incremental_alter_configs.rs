@@ -207,5 +207,12 @@ mod tests {
         assert_eq!(alter_one(&mut c, BROKER, "1", vec![op("log.retention.bytes", SET, Some("100"))], false), ErrorCode::None);
         assert_eq!(c.partition("t", 0).unwrap().retention.bytes, Some(100), "brokers' default followed");
         assert_eq!(alter_one(&mut c, BROKER, "1", vec![op("num.partitions", SET, Some("1"))], false), ErrorCode::InvalidRequest);
+        // As Kafka 4.3.1 answers: an invalid value is INVALID_REQUEST, a name it does not
+        // know is accepted, APPEND on a number INVALID_CONFIG, DELETE restores the default.
+        assert_eq!(alter_one(&mut c, BROKER, "1", vec![op("log.retention.bytes", SET, Some("x"))], false), ErrorCode::InvalidRequest);
+        assert_eq!(alter_one(&mut c, BROKER, "1", vec![op("no.such.config", SET, Some("1"))], false), ErrorCode::None);
+        assert_eq!(alter_one(&mut c, BROKER, "1", vec![op("log.retention.bytes", APPEND, Some("1"))], false), ErrorCode::InvalidConfig);
+        assert_eq!(alter_one(&mut c, BROKER, "1", vec![op("log.retention.bytes", DELETE, None)], false), ErrorCode::None);
+        assert_eq!(c.partition("t", 0).unwrap().retention.bytes, None);
     }
 }
