@@ -52,15 +52,17 @@ fn alter(
         Resource::Topic(topic) => {
             let mut configs = cluster.topic(&topic).expect("resolved").configs.clone();
             for c in &r.configs {
+                // Deleting a name that is not a topic config is accepted, as Kafka accepts it.
+                if c.config_operation == DELETE {
+                    configs.remove(&c.name);
+                    continue;
+                }
                 let list = topic_config::is_list(&c.name)
                     .ok_or_else(|| ConfigError::Unknown(c.name.clone()))?;
                 let value = || c.value.clone().ok_or_else(|| ConfigError::Null(c.name.clone()));
                 match c.config_operation {
                     SET => {
                         configs.insert(c.name.clone(), value()?);
-                    }
-                    DELETE => {
-                        configs.remove(&c.name);
                     }
                     _ if !list => {
                         return Err(ConfigError::Invalid {
@@ -198,6 +200,7 @@ mod tests {
         assert_eq!(alter_one(&mut c, TOPIC, "t", vec![op("retention.ms", DELETE, None)], false), ErrorCode::None);
         assert!(!cfg(&c).contains_key("retention.ms"));
         assert_eq!(alter_one(&mut c, TOPIC, "t", vec![op("nope", SET, Some("1"))], false), ErrorCode::InvalidConfig);
+        assert_eq!(alter_one(&mut c, TOPIC, "t", vec![op("nope", DELETE, None)], false), ErrorCode::None);
         assert_eq!(alter_one(&mut c, TOPIC, "t", vec![op("retention.ms", 7, Some("1"))], false), ErrorCode::InvalidRequest);
         assert_eq!(
             alter_one(&mut c, TOPIC, "t", vec![op("retention.ms", SET, Some("1")), op("retention.ms", DELETE, None)], false),
