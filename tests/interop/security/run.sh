@@ -12,7 +12,11 @@
 #   typed error.
 # mock: kwire-mock with SASL_SSL and the CA it generates: librdkafka (PLAIN, SCRAM-SHA-256,
 #   SCRAM-SHA-512, OAUTHBEARER) and kafka-python (PLAIN, both SCRAMs) produce N records and read
-#   them back; each client with a wrong password is refused as an authentication failure.
+#   them back; each client with a wrong password is refused as an authentication failure. Then
+#   Apache's Java client (SaslCheck.java, on Kafka's own jars) does the same with every
+#   mechanism against a mock whose sessions last 3 s (connections.max.reauth.ms) while it
+#   produces for 6 s: it must re-authenticate on its connections (KIP-368), so the mock must not
+#   have closed any connection for an expired session.
 #
 # Binaries: $KWIRE_BIN_DIR (default: the workspace's release binaries, built if missing).
 set -euo pipefail
@@ -125,6 +129,29 @@ mock_checks() {
     check "$c wrong password refused by kwire-mock" timeout 30 "$PY" "$HERE/clients.py" "$c" \
       refused "$MOCK_BOOTSTRAP" SASL_SSL SCRAM-SHA-512 alice wrong "$ca"
   done
+  check "kwire-mock refused them as SASL failures" \
+    grep -q 'SCRAM-SHA-512 authentication failed: .*invalid credentials' "$dir/mock.log"
+  mock_stop
+
+  # Apache's Java client, re-authenticating (KIP-368) while it produces.
+  local libs java_dir="$WORK_DIR/security-java"
+  libs="$(kafka_libs_dir "$(default_kafka_version)")"
+  ensure_kafka_libs "$(default_kafka_version)"
+  mkdir -p "$java_dir"
+  javac -d "$java_dir" -cp "$libs/*" "$HERE/SaslCheck.java" || die "javac SaslCheck failed"
+  mock_start "$dir" --brokers 1 --security-protocol SASL_SSL --sasl-user alice:alice-secret \
+    --ssl-output-dir "$dir/tls-java" --connections-max-reauth-ms 3000
+  ca="$(json_field "$dir/mock.ready" ca)"
+  local java=(timeout 120 java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx256m
+    -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$libs/*:$java_dir" SaslCheck)
+  for m in PLAIN SCRAM-SHA-256 SCRAM-SHA-512 OAUTHBEARER; do
+    check "java -> kwire-mock SASL_SSL $m, 3 s sessions" "${java[@]}" roundtrip "$MOCK_BOOTSTRAP" \
+      "$m" alice alice-secret "$ca" "java-$m" "$RECORDS" 6000
+  done
+  check "java wrong password refused by kwire-mock" "${java[@]}" refused "$MOCK_BOOTSTRAP" \
+    SCRAM-SHA-256 alice wrong "$ca"
+  check "java re-authenticated: no connection closed for an expired session" \
+    bash -c '! grep -q "session expired" "$1"' _ "$dir/mock.log"
   mock_stop
   trap - EXIT
 }
