@@ -66,7 +66,9 @@ impl Conn {
         self.stream.flush().await?;
         let payload = tokio::time::timeout(WAIT, async {
             loop {
-                if let Some(frame) = self.frames.next_frame().unwrap() {
+                // A TLS alert read as a size prefix is no answer either.
+                let next = self.frames.next_frame().map_err(std::io::Error::other)?;
+                if let Some(frame) = next {
                     return Ok(frame);
                 }
                 if self.stream.read_buf(self.frames.buf_for_read()).await? == 0 {
@@ -274,4 +276,86 @@ async fn ssl_with_required_client_certificates() {
         Err(e) => Some(e),
     };
     assert!(refused.is_some(), "no client certificate");
+}
+
+/// Writes raw bytes as one frame (size prefix + payload).
+async fn raw_frame(conn: &mut Conn, payload: &[u8]) {
+    let mut out = (payload.len() as i32).to_be_bytes().to_vec();
+    out.extend_from_slice(payload);
+    conn.stream.write_all(&out).await.unwrap();
+    conn.stream.flush().await.unwrap();
+}
+
+/// Whether the broker closed the connection (rather than answering) within the wait.
+async fn closed(conn: &mut Conn) -> bool {
+    let mut buf = [0u8; 64];
+    matches!(
+        tokio::time::timeout(WAIT, conn.stream.read(&mut buf)).await,
+        Ok(Ok(0) | Err(_))
+    )
+}
+
+#[tokio::test]
+async fn garbage_before_during_and_after_authentication() {
+    let mock = sasl_mock(SecurityProtocol::SaslSsl).await;
+    // Before: a frame that is no request header, and a TLS client that speaks plain Kafka.
+    let mut conn = Conn::tls(&mock, trusting(&mock)).await.unwrap();
+    raw_frame(&mut conn, &[0xff; 3]).await;
+    assert!(closed(&mut conn).await, "garbage before authentication");
+    let mut plain = Conn::plain(&mock).await;
+    assert!(
+        plain.metadata().await.is_err(),
+        "plaintext on a TLS listener"
+    );
+
+    // During: a well-framed SaslAuthenticate whose body is garbage, and SCRAM bytes that are
+    // not a client-first message.
+    let mut conn = Conn::tls(&mock, trusting(&mock)).await.unwrap();
+    let handshake = SaslHandshakeRequest {
+        mechanism: "SCRAM-SHA-256".into(),
+        ..Default::default()
+    };
+    assert_eq!(
+        conn.call(1, &handshake).await.unwrap().error_code,
+        ErrorCode::None
+    );
+    let mut header = BytesMut::new();
+    RequestHeader::new(ApiKey::SASL_AUTHENTICATE, 2, 9, Some("t"))
+        .encode(&mut header, 2)
+        .unwrap();
+    header.extend_from_slice(&[0x80, 0x80, 0x80, 0x80, 0x80, 0x01]);
+    raw_frame(&mut conn, &header).await;
+    assert!(closed(&mut conn).await, "malformed SaslAuthenticate body");
+    let mut conn = Conn::tls(&mock, trusting(&mock)).await.unwrap();
+    assert_eq!(
+        conn.call(1, &handshake).await.unwrap().error_code,
+        ErrorCode::None
+    );
+    let r = conn
+        .call(
+            2,
+            &SaslAuthenticateRequest {
+                auth_bytes: Bytes::from_static(b"\x00\x01not scram at all,,,"),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.error_code, ErrorCode::SaslAuthenticationFailed);
+    assert!(conn.metadata().await.is_err(), "closed after the failure");
+
+    // After: an authenticated connection is served like any other, and garbage closes it.
+    let mut conn = Conn::tls(&mock, trusting(&mock)).await.unwrap();
+    conn.login(alice(Mechanism::ScramSha256, "alice-secret"))
+        .await
+        .unwrap();
+    conn.metadata().await.unwrap();
+    raw_frame(&mut conn, &[0xff; 3]).await;
+    assert!(closed(&mut conn).await, "garbage after authentication");
+    // The listener still serves new clients.
+    let mut conn = Conn::tls(&mock, trusting(&mock)).await.unwrap();
+    conn.login(alice(Mechanism::Plain, "alice-secret"))
+        .await
+        .unwrap();
+    conn.metadata().await.unwrap();
 }

@@ -54,6 +54,9 @@ pub struct Listening {
     /// With a generated CA and required client certificates: a client certificate and key it
     /// issued, for tests (`ssl.certificate.location`, `ssl.key.location`).
     pub client_certificate: Option<(PathBuf, PathBuf)>,
+    /// The temporary directory made for the generated files (none when the configuration
+    /// named one): removed when the cluster is dropped.
+    pub temporary_dir: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Listening {
@@ -62,6 +65,14 @@ impl std::fmt::Debug for Listening {
             .field("protocol", &self.protocol)
             .field("ca_location", &self.ca_location)
             .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.temporary_dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }
 
@@ -75,17 +86,16 @@ impl Listening {
             max_reauth: Duration::ZERO,
             ca_location: None,
             client_certificate: None,
+            temporary_dir: None,
         }
     }
 
     /// Builds the listeners' security for `host` (the name a generated certificate is for).
     pub fn build(config: &SecurityConfig, host: &str) -> Result<Self, SecurityError> {
         let protocol = config.security_protocol;
-        let mut listening = Self {
-            protocol,
-            max_reauth: Duration::from_millis(config.connections_max_reauth_ms),
-            ..Self::plaintext()
-        };
+        let mut listening = Self::plaintext();
+        listening.protocol = protocol;
+        listening.max_reauth = Duration::from_millis(config.connections_max_reauth_ms);
         if protocol.sasl() {
             listening.sasl = Some(Arc::new(sasl_config(config)?));
         } else if !config.sasl_users.is_empty() {
@@ -132,7 +142,11 @@ impl Listening {
         let ca = GeneratedCa::new("kwire-mock CA")?;
         let dir = match &config.ssl_output_dir {
             Some(dir) => dir.clone(),
-            None => fresh_dir(),
+            None => {
+                let dir = fresh_dir();
+                self.temporary_dir = Some(dir.clone());
+                dir
+            }
         };
         std::fs::create_dir_all(&dir).map_err(|source| SecurityError::Write {
             path: dir.clone(),

@@ -111,3 +111,26 @@ mod protocol_name {
             .map_err(serde::de::Error::custom)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_config_file_names_the_protocol_as_kafka_does() {
+        let c: SecurityConfig = serde_json::from_str(
+            r#"{"security_protocol": "SASL_SSL", "sasl_users": [{"name": "alice", "password": "s3cret"}],
+                "connections_max_reauth_ms": 60000, "ssl_client_auth": "required"}"#,
+        )
+        .unwrap();
+        assert_eq!(c.security_protocol, SecurityProtocol::SaslSsl);
+        assert_eq!(c.sasl_users[0].name, "alice");
+        assert_eq!(c.ssl_client_auth, ClientAuth::Required);
+        assert!(!format!("{c:?}").contains("s3cret"));
+        let back = serde_json::to_string(&c).unwrap();
+        assert!(back.contains(r#""security_protocol":"SASL_SSL""#), "{back}");
+        assert_eq!(serde_json::from_str::<SecurityConfig>(&back).unwrap(), c);
+        assert!(serde_json::from_str::<SecurityConfig>(r#"{"security_protocol": "TLS"}"#).is_err());
+        assert!(serde_json::from_str::<SecurityConfig>(r#"{"sasl_user": []}"#).is_err());
+    }
+}
