@@ -171,3 +171,52 @@ async fn authentication_failures_are_typed_and_fail_fast() {
     send_some(&producer, 3).await.unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn sessions_that_expire_mid_run_lose_and_duplicate_nothing() {
+    // The mock closes a connection whose 300 ms session expired without re-authentication; the
+    // producer (which does not re-authenticate yet) reconnects, logs in again and retries what
+    // was in flight, idempotently.
+    let mock = MockCluster::builder()
+        .brokers(1)
+        .topic("t", 2, 1)
+        .security_protocol(SecurityProtocol::SaslPlaintext)
+        .sasl_user("alice", "alice-secret")
+        .connections_max_reauth(Duration::from_millis(300))
+        .start()
+        .await
+        .unwrap();
+    let producer = Producer::new(config(
+        &mock,
+        &[
+            ("sasl.mechanism", "SCRAM-SHA-256"),
+            ("sasl.username", "alice"),
+            ("sasl.password", "alice-secret"),
+        ],
+    ))
+    .unwrap();
+    let n = 300;
+    let mut offsets = std::collections::BTreeSet::new();
+    for i in 0..n {
+        let md = producer
+            .send(ProducerRecord::new("t", format!("v{i}")).with_key(format!("k{i}")))
+            .await
+            .unwrap();
+        offsets.insert((md.partition, md.offset));
+        if i % 30 == 0 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    producer.close(Duration::from_secs(5)).await.unwrap();
+    assert_eq!(offsets.len(), n);
+    let mut stored = 0;
+    for p in 0..2 {
+        let log = mock.committed("t", p).unwrap();
+        for batch in kwire_protocol::records::Batches::new(log) {
+            stored += batch.unwrap().record_count();
+        }
+    }
+    assert_eq!(stored, n, "every record once in the log");
+    let connections = mock.server_stats().connections_total;
+    assert!(connections >= 3, "sessions expired mid-run: {connections} connections");
+}
