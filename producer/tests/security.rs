@@ -218,5 +218,8 @@ async fn sessions_that_expire_mid_run_lose_and_duplicate_nothing() {
     }
     assert_eq!(stored, n, "every record once in the log");
     let connections = mock.server_stats().connections_total;
-    assert!(connections >= 3, "sessions expired mid-run: {connections} connections");
+    assert!(
+        connections >= 3,
+        "sessions expired mid-run: {connections} connections"
+    );
 }
