@@ -17,6 +17,7 @@
 mod differential {
     pub mod admin;
     pub mod compare;
+    pub mod groups;
     pub mod normalise;
     pub mod sequences;
     pub mod side;
@@ -29,6 +30,7 @@ use differential::compare::differences;
 use differential::normalise::Norm;
 use differential::sequences::{Plan, run_all, unserved_keys};
 use differential::side::{Answer, Side};
+use kwire_mock::group::GroupConfig;
 use kwire_mock::{ClusterConfig, MockCluster};
 use kwire_tests::{kafka_bootstrap, kafka_cluster_bootstrap};
 
@@ -142,6 +144,13 @@ fn differential_run(bootstrap: &str, brokers: i32, rf: i16, min_insync: i32) {
                     // Kafka's default time retention (7 days; the mock's is unlimited), so
                     // that topic configs describe alike.
                     log_retention_ms: Some(604_800_000),
+                    // As tests/interop/kafka.sh configures Kafka.
+                    offsets_topic_num_partitions: 3,
+                    offsets_topic_replication_factor: rf,
+                    groups: GroupConfig {
+                        initial_rebalance_delay_ms: 0,
+                        ..Default::default()
+                    },
                     ..Default::default()
                 })
                 .start(),

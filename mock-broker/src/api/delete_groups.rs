@@ -13,7 +13,7 @@ use crate::cluster::Cluster;
 pub type Request = DeleteGroupsRequest;
 
 /// Advertised versions (Kafka 4.3's).
-pub const VERSIONS: VersionRange = VersionRange::parse("0-3");
+pub const VERSIONS: VersionRange = VersionRange::parse("0-2");
 
 /// Handles a DeleteGroups request.
 pub fn handle(cluster: &mut Cluster, ctx: &RequestContext<'_>, req: DeleteGroupsRequest) -> Outcome {

@@ -1,7 +1,7 @@
 //! FindCoordinator: the broker that coordinates a consumer group, the leader of the group's
 //! partition of `__consumer_offsets` (made on the first lookup, which answers
 //! COORDINATOR_NOT_AVAILABLE as Kafka's does). Up to v3 one key, with Kafka's error message;
-//! from v4 a batch of keys answered one by one.
+//! from v4 a batch of keys answered one by one (a success with an empty message, as Kafka 4.3).
 //!
 //! The mock models no transactions and no share groups: a transactional id gets
 //! TRANSACTIONAL_ID_AUTHORIZATION_FAILED (as from a Kafka whose authorizer denies it, and as
@@ -88,11 +88,13 @@ pub fn handle(
                 Err(ErrorCode::InvalidRequest)
             };
             match r {
+                // Kafka 4.3 words a batched success with an empty message.
                 Ok((node_id, host, port)) => Coordinator {
                     key: key.clone(),
                     node_id,
                     host,
                     port,
+                    error_message: Some(String::new()),
                     ..Default::default()
                 },
                 Err(e) => Coordinator {
@@ -156,7 +158,11 @@ mod tests {
         // Batched: each key on its own; the other key types are refused.
         let r = find(&mut c, 4, GROUP, &["g", "h"]);
         assert_eq!(r.coordinators.len(), 2);
-        assert!(r.coordinators.iter().all(|k| k.error_code.is_ok() && k.error_message.is_none()));
+        assert!(
+            r.coordinators
+                .iter()
+                .all(|k| k.error_code.is_ok() && k.error_message.as_deref() == Some(""))
+        );
         assert_eq!(r.coordinators[1].key, "h");
         let r = find(&mut c, 4, TRANSACTION, &["tx"]);
         assert_eq!(

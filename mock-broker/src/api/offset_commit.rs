@@ -66,27 +66,38 @@ pub fn handle(cluster: &mut Cluster, ctx: &RequestContext<'_>, req: OffsetCommit
         None if commit.offsets.is_empty() => Ok(Vec::new()),
         None => cluster.groups_mut().commit_offsets(&commit, ctx.now),
     };
-    for (t, topic_slots) in req.topics.iter().zip(slots) {
-        let partitions = t
-            .partitions
-            .iter()
-            .zip(topic_slots)
-            .map(|(p, slot)| OffsetCommitResponsePartition {
-                partition_index: p.partition_index,
-                error_code: match (slot, &results) {
-                    (Err(e), _) => e,
+    // As Kafka's response builder: the partitions refused here first, then the coordinator's
+    // answers, each added to its topic's entry (one entry per topic, in first-seen order).
+    for refused_pass in [true, false] {
+        for (t, topic_slots) in req.topics.iter().zip(&slots) {
+            for (p, slot) in t.partitions.iter().zip(topic_slots) {
+                let error_code = match (slot, &results) {
+                    (Err(e), _) if refused_pass => *e,
+                    (Err(_), _) => continue,
+                    (Ok(_), _) if refused_pass => continue,
                     (Ok(_), Err(e)) => *e,
-                    (Ok(i), Ok(errors)) => errors.get(i).copied().unwrap_or(ErrorCode::None),
-                },
-                ..Default::default()
-            })
-            .collect();
-        resp.topics.push(OffsetCommitResponseTopic {
-            name: t.name.clone(),
-            topic_id: t.topic_id,
-            partitions,
-            ..Default::default()
-        });
+                    (Ok(i), Ok(errors)) => errors.get(*i).copied().unwrap_or(ErrorCode::None),
+                };
+                let partition = OffsetCommitResponsePartition {
+                    partition_index: p.partition_index,
+                    error_code,
+                    ..Default::default()
+                };
+                match resp
+                    .topics
+                    .iter_mut()
+                    .find(|r| r.name == t.name && r.topic_id == t.topic_id)
+                {
+                    Some(r) => r.partitions.push(partition),
+                    None => resp.topics.push(OffsetCommitResponseTopic {
+                        name: t.name.clone(),
+                        topic_id: t.topic_id,
+                        partitions: vec![partition],
+                        ..Default::default()
+                    }),
+                }
+            }
+        }
     }
     ctx.respond(resp)
 }
@@ -168,13 +179,14 @@ mod tests {
     fn commits_are_read_back_and_survive_a_move_of_the_coordinator() {
         let mut c = cluster(2);
         let g = local_group(&mut c);
-        // A simple commit (no generation); an unknown partition is refused on its own.
+        // A simple commit (no generation); unknown partitions are refused on their own, and
+        // listed first, t's two entries merged into one (t: 5, 0; nope: 0), as Kafka answers.
         let errors = commit(&mut c, 1, &g, &[("t", 0, 42), ("t", 5, 1), ("nope", 0, 1)], 9);
         assert_eq!(
             errors,
             [
-                ErrorCode::None,
                 ErrorCode::UnknownTopicOrPartition,
+                ErrorCode::None,
                 ErrorCode::UnknownTopicOrPartition
             ]
         );

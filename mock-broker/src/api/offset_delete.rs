@@ -40,31 +40,31 @@ pub fn handle(cluster: &mut Cluster, ctx: &RequestContext<'_>, req: OffsetDelete
         }
         Ok(errors) => errors,
     };
-    let mut errors = known.iter().zip(errors);
-    let topics = req
-        .topics
-        .iter()
-        .map(|t| OffsetDeleteResponseTopic {
-            name: t.name.clone(),
-            partitions: t
-                .partitions
-                .iter()
-                .map(|p| {
-                    let error_code = if cluster.partition(&t.name, p.partition_index).is_some() {
-                        errors.next().map_or(ErrorCode::None, |(_, e)| e)
-                    } else {
-                        ErrorCode::UnknownTopicOrPartition
-                    };
-                    OffsetDeleteResponsePartition {
-                        partition_index: p.partition_index,
-                        error_code,
-                        ..Default::default()
-                    }
-                })
-                .collect(),
+    // As Kafka's response: the partitions refused here first, then the coordinator's answers,
+    // each added to its topic's entry (one entry per topic, in first-seen order).
+    let refused = req.topics.iter().flat_map(|t| {
+        t.partitions
+            .iter()
+            .filter(|p| cluster.partition(&t.name, p.partition_index).is_none())
+            .map(|p| (t.name.clone(), p.partition_index, ErrorCode::UnknownTopicOrPartition))
+    });
+    let answered = known.into_iter().zip(errors).map(|((t, p), e)| (t, p, e));
+    let mut topics: Vec<OffsetDeleteResponseTopic> = Vec::new();
+    for (name, partition_index, error_code) in refused.collect::<Vec<_>>().into_iter().chain(answered) {
+        let partition = OffsetDeleteResponsePartition {
+            partition_index,
+            error_code,
             ..Default::default()
-        })
-        .collect();
+        };
+        match topics.iter_mut().find(|t| t.name == name) {
+            Some(t) => t.partitions.push(partition),
+            None => topics.push(OffsetDeleteResponseTopic {
+                name,
+                partitions: vec![partition],
+                ..Default::default()
+            }),
+        }
+    }
     ctx.respond(OffsetDeleteResponse {
         topics,
         ..Default::default()

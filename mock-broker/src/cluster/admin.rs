@@ -378,6 +378,7 @@ impl Cluster {
             .remove(name)
             .ok_or_else(|| TopicError::Unknown(name.to_owned()))?;
         self.topic_ids.remove(&t.id);
+        self.groups.on_topic_deleted(name);
         tracing::info!(topic = name, "topic deleted");
         Ok(t.id)
     }

@@ -146,6 +146,36 @@ mod tests {
     }
 
     #[test]
+    fn deleting_a_topic_removes_its_committed_offsets() {
+        use crate::group::{CommitOffset, CommitRequest};
+        let mut c = cluster(1);
+        c.create_topic(&TopicSpec {
+            name: "t".into(),
+            partitions: 1,
+            replication_factor: 1,
+        })
+        .unwrap();
+        let commit = CommitRequest {
+            group_id: "g".into(),
+            generation_id_or_member_epoch: -1,
+            version: 9,
+            offsets: vec![CommitOffset {
+                topic: "t".into(),
+                offset: 5,
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        assert_eq!(
+            c.groups_mut().commit_offsets(&commit, 0),
+            Ok(vec![ErrorCode::None])
+        );
+        assert!(c.groups().offsets().get("g", "t", 0).is_some());
+        c.delete_topic("t").unwrap();
+        assert!(c.groups().offsets().get("g", "t", 0).is_none());
+    }
+
+    #[test]
     fn a_leaderless_offsets_partition_has_no_coordinator() {
         let mut c = cluster(1);
         let _ = c.find_group_coordinator("g");

@@ -51,7 +51,7 @@ fn any_port(port: &mut i32) {
 }
 
 /// Topic ids are random per topic and cluster; a zero id (none) stays distinct from a real one.
-fn any_topic_id(id: &mut Uuid) {
+pub(super) fn any_topic_id(id: &mut Uuid) {
     if !id.is_nil() {
         *id = Uuid::from_u128(1);
     }
@@ -72,7 +72,7 @@ fn any_message(m: &mut Option<String>) {
 
 /// Throttle times reflect the broker's quota state at that moment; neither broker has quotas
 /// here, but a loaded Kafka can still report a few ms.
-fn no_throttle(ms: &mut i32) {
+pub(super) fn no_throttle(ms: &mut i32) {
     *ms = 0;
 }
 

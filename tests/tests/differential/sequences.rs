@@ -69,6 +69,7 @@ pub fn run_all(side: &mut Side, plan: &Plan<'_>) {
     init_producer_id(side, plan);
     offset_for_leader_epoch(side, plan, &read, &placement[0]);
     super::admin::run_all(side, plan);
+    super::groups::run_all(side, plan, &read, placement[0].topic_id);
 }
 
 /// `n` records with timestamps `ts`, `ts + 1`, ... as one uncompressed batch.
