@@ -144,8 +144,9 @@ mod tests {
         assert_eq!(list_offsets(&mut c, 1, 0, -1), (ErrorCode::None, -1, -1));
     }
 
-    fn list_offsets(c: &mut Cluster, broker: BrokerId, ts: i64, epoch: i32) -> (ErrorCode, i64, i64) {
-        let req = ListOffsetsRequest {
+    /// A ListOffsets request for t/0 at `ts` with `current_leader_epoch` `epoch`.
+    fn request(ts: i64, epoch: i32) -> ListOffsetsRequest {
+        ListOffsetsRequest {
             replica_id: -1,
             topics: vec![ListOffsetsTopic {
                 name: "t".into(),
@@ -158,8 +159,11 @@ mod tests {
                 ..Default::default()
             }],
             ..Default::default()
-        };
-        match call(c, broker, RequestBody::ListOffsets(req), 9, 0) {
+        }
+    }
+
+    fn list_offsets(c: &mut Cluster, broker: BrokerId, ts: i64, epoch: i32) -> (ErrorCode, i64, i64) {
+        match call(c, broker, RequestBody::ListOffsets(request(ts, epoch)), 9, 0) {
             Outcome::Respond(ResponseBody::ListOffsets(ListOffsetsResponse { topics, .. }), _) => {
                 let p = &topics[0].partitions[0];
                 (p.error_code, p.offset, p.timestamp)
@@ -175,21 +179,7 @@ mod tests {
         c.tick(1);
         assert_eq!(c.partition("t", 0).unwrap().high_watermark, 2);
         let epoch_for = |c: &mut Cluster, ts: i64| {
-            let req = ListOffsetsRequest {
-                replica_id: -1,
-                topics: vec![ListOffsetsTopic {
-                    name: "t".into(),
-                    partitions: vec![ListOffsetsPartition {
-                        partition_index: 0,
-                        current_leader_epoch: -1,
-                        timestamp: ts,
-                        ..Default::default()
-                    }],
-                    ..Default::default()
-                }],
-                ..Default::default()
-            };
-            match call(c, 1, RequestBody::ListOffsets(req), 9, 0) {
+            match call(c, 1, RequestBody::ListOffsets(request(ts, -1)), 9, 0) {
                 Outcome::Respond(ResponseBody::ListOffsets(r), _) => {
                     r.topics[0].partitions[0].leader_epoch
                 }
