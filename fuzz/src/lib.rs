@@ -168,8 +168,8 @@ pub fn decode_response_payload(
     use kwire_protocol::Message;
     use kwire_protocol::api::{
         AlterConfigsResponse, ApiVersionsResponse, ConsumerGroupDescribeResponse,
-        CreatePartitionsResponse, CreateTopicsResponse, DeleteGroupsResponse,
-        DeleteRecordsResponse, DeleteTopicsResponse, DescribeClusterResponse,
+        ConsumerGroupHeartbeatResponse, CreatePartitionsResponse, CreateTopicsResponse,
+        DeleteGroupsResponse, DeleteRecordsResponse, DeleteTopicsResponse, DescribeClusterResponse,
         DescribeConfigsResponse, DescribeGroupsResponse, DescribeLogDirsResponse, FetchResponse,
         FindCoordinatorResponse, HeartbeatResponse, IncrementalAlterConfigsResponse,
         InitProducerIdResponse, JoinGroupResponse, LeaveGroupResponse, ListGroupsResponse,
@@ -215,6 +215,7 @@ pub fn decode_response_payload(
         ApiKey::LIST_GROUPS => go::<ListGroupsResponse>(payload, version),
         ApiKey::DELETE_GROUPS => go::<DeleteGroupsResponse>(payload, version),
         ApiKey::OFFSET_DELETE => go::<OffsetDeleteResponse>(payload, version),
+        ApiKey::CONSUMER_GROUP_HEARTBEAT => go::<ConsumerGroupHeartbeatResponse>(payload, version),
         ApiKey::CONSUMER_GROUP_DESCRIBE => go::<ConsumerGroupDescribeResponse>(payload, version),
         ApiKey::SASL_HANDSHAKE => go::<SaslHandshakeResponse>(payload, version),
         ApiKey::SASL_AUTHENTICATE => go::<SaslAuthenticateResponse>(payload, version),

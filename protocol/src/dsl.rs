@@ -18,7 +18,9 @@
 //! Options: `versions` (default `"0+"`), `nullable` (default `"none"`), `tag` with `tagged`
 //! (tagged versions; defaults to `versions` when a tag is given), and `ignorable` (a field the
 //! version cannot carry is silently dropped instead of being an encode error). Tagged fields
-//! must be declared in ascending tag order.
+//! must be declared in ascending tag order. A nullable struct field (`Option<S>` with
+//! `nullable`) is written as Kafka writes it: a presence byte (1, or -1 for null), then the
+//! struct.
 
 use crate::version::VersionRange;
 
@@ -156,6 +158,32 @@ macro_rules! kafka_struct {
                     )*
                     unknown_tagged_fields: $crate::testing::arbitrary::arbitrary_unknown_tags(rng, ctx),
                 }
+            }
+        }
+
+        impl $crate::primitives::Nullable for $S {
+            fn read_nullable(
+                d: &mut $crate::primitives::Decoder<'_>,
+                ctx: $crate::primitives::Ctx,
+            ) -> ::core::result::Result<Option<Self>, $crate::DecodeError> {
+                $crate::primitives::read_nullable_struct(d, ctx)
+            }
+
+            fn write_null(
+                buf: &mut ::bytes::BytesMut,
+                _ctx: $crate::primitives::Ctx,
+            ) -> ::core::result::Result<(), $crate::EncodeError> {
+                $crate::primitives::put_struct_presence(buf, false);
+                Ok(())
+            }
+
+            fn write_present(
+                &self,
+                buf: &mut ::bytes::BytesMut,
+                ctx: $crate::primitives::Ctx,
+            ) -> ::core::result::Result<(), $crate::EncodeError> {
+                $crate::primitives::put_struct_presence(buf, true);
+                <Self as $crate::primitives::Field>::write(self, buf, ctx.non_null())
             }
         }
 

@@ -58,6 +58,7 @@ fn table() -> Vec<Api> {
         Api::of::<api::ListGroupsRequest>(128, 128),
         Api::of::<api::DeleteGroupsRequest>(128, 128),
         Api::of::<api::OffsetDeleteRequest>(128, 128),
+        Api::of::<api::ConsumerGroupHeartbeatRequest>(128, 128),
         Api::of::<api::ConsumerGroupDescribeRequest>(128, 128),
         Api::of::<api::SaslHandshakeRequest>(128, 128),
         Api::of::<api::SaslAuthenticateRequest>(128, 128),

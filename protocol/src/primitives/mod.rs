@@ -427,13 +427,37 @@ pub trait Field: Sized {
     fn write(&self, buf: &mut BytesMut, ctx: Ctx) -> Result<(), EncodeError>;
 }
 
-/// A type with a null form on the wire (strings, byte arrays, arrays), so that `Option<T>` can
-/// be a field.
+/// A type with a null form on the wire (strings, byte arrays, arrays, structs), so that
+/// `Option<T>` can be a field.
 pub trait Nullable: Field {
     /// Decodes a value that may be null.
     fn read_nullable(d: &mut Decoder<'_>, ctx: Ctx) -> Result<Option<Self>, DecodeError>;
     /// Encodes the null form.
     fn write_null(buf: &mut BytesMut, ctx: Ctx) -> Result<(), EncodeError>;
+    /// Encodes a present value where null is allowed. Strings, byte arrays and arrays say null
+    /// in their length, so this is [`Field::write`]; structs override it (see
+    /// [`read_nullable_struct`]).
+    fn write_present(&self, buf: &mut BytesMut, ctx: Ctx) -> Result<(), EncodeError> {
+        self.write(buf, ctx)
+    }
+}
+
+/// Reads a nullable struct: an int8 presence marker (negative: null), then the struct.
+pub fn read_nullable_struct<T: Field>(
+    d: &mut Decoder<'_>,
+    ctx: Ctx,
+) -> Result<Option<T>, DecodeError> {
+    if d.i8("struct presence")? < 0 {
+        Ok(None)
+    } else {
+        T::read(d, ctx.non_null()).map(Some)
+    }
+}
+
+/// Writes a nullable struct's presence marker: 1 before a struct, -1 for null.
+#[inline]
+pub fn put_struct_presence(buf: &mut BytesMut, present: bool) {
+    buf.put_i8(if present { 1 } else { -1 });
 }
 
 impl<T: Nullable> Field for Option<T> {
@@ -448,6 +472,7 @@ impl<T: Nullable> Field for Option<T> {
     #[inline]
     fn write(&self, buf: &mut BytesMut, ctx: Ctx) -> Result<(), EncodeError> {
         match self {
+            Some(v) if ctx.nullable => v.write_present(buf, ctx),
             Some(v) => v.write(buf, ctx),
             None if ctx.nullable => T::write_null(buf, ctx),
             None => Err(EncodeError::NullNotAllowed {

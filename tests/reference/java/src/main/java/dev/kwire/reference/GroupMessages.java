@@ -12,6 +12,8 @@ import java.util.List;
 
 import org.apache.kafka.common.message.ConsumerGroupDescribeRequestData;
 import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
 import org.apache.kafka.common.message.DeleteGroupsRequestData;
 import org.apache.kafka.common.message.DeleteGroupsResponseData;
 import org.apache.kafka.common.message.DescribeGroupsRequestData;
@@ -466,6 +468,42 @@ final class GroupMessages {
             topics.add(new OffsetDeleteResponseData.OffsetDeleteResponseTopic().setName(name).setPartitions(parts));
         }
         d.setTopics(topics);
+        return d;
+    }
+
+    // ------------------------------------------------------------------ ConsumerGroupHeartbeat (68)
+
+    static Message consumerGroupHeartbeatRequest(short v, boolean nulls) {
+        ConsumerGroupHeartbeatRequestData d = new ConsumerGroupHeartbeatRequestData().setGroupId(GROUP)
+            .setMemberId(MEMBER).setMemberEpoch(3).setInstanceId(nulls ? null : INSTANCE).setRackId(nulls ? null : "rack-a")
+            .setRebalanceTimeoutMs(300000).setSubscribedTopicNames(nulls ? null : Arrays.asList(TOPIC_A, TOPIC_B))
+            .setServerAssignor(nulls ? null : "uniform");
+        if (v >= 1) {
+            d.setSubscribedTopicRegex(nulls ? null : "payments\\..*");
+        }
+        if (nulls) {
+            d.setTopicPartitions(null);
+        } else {
+            List<ConsumerGroupHeartbeatRequestData.TopicPartitions> tps = new ArrayList<>();
+            tps.add(new ConsumerGroupHeartbeatRequestData.TopicPartitions().setTopicId(TOPIC_ID_A).setPartitions(Arrays.asList(0, 2)));
+            tps.add(new ConsumerGroupHeartbeatRequestData.TopicPartitions().setTopicId(TOPIC_ID_B).setPartitions(Arrays.asList(1)));
+            d.setTopicPartitions(tps);
+        }
+        return d;
+    }
+
+    static Message consumerGroupHeartbeatResponse(short v, boolean nulls) {
+        ConsumerGroupHeartbeatResponseData d = new ConsumerGroupHeartbeatResponseData().setThrottleTimeMs(20)
+            .setErrorCode((short) 0).setErrorMessage(nulls ? null : "").setMemberId(nulls ? null : MEMBER)
+            .setMemberEpoch(4).setHeartbeatIntervalMs(5000);
+        if (nulls) {
+            d.setAssignment(null);
+        } else {
+            List<ConsumerGroupHeartbeatResponseData.TopicPartitions> tps = new ArrayList<>();
+            tps.add(new ConsumerGroupHeartbeatResponseData.TopicPartitions().setTopicId(TOPIC_ID_A).setPartitions(Arrays.asList(0, 2)));
+            tps.add(new ConsumerGroupHeartbeatResponseData.TopicPartitions().setTopicId(TOPIC_ID_B).setPartitions(new ArrayList<>()));
+            d.setAssignment(new ConsumerGroupHeartbeatResponseData.Assignment().setTopicPartitions(tps));
+        }
         return d;
     }
 

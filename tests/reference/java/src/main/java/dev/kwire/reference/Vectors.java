@@ -16,6 +16,8 @@ import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
@@ -180,6 +182,9 @@ public final class Vectors {
             new Api(ApiKeys.OFFSET_DELETE, GroupMessages::offsetDeleteRequest, GroupMessages::offsetDeleteResponse,
                 m -> { },
                 m -> { }),
+            new Api(ApiKeys.CONSUMER_GROUP_HEARTBEAT, GroupMessages::consumerGroupHeartbeatRequest, GroupMessages::consumerGroupHeartbeatResponse,
+                m -> nestedTags(((ConsumerGroupHeartbeatRequestData) m).topicPartitions().get(1).unknownTaggedFields()),
+                m -> nestedTags(((ConsumerGroupHeartbeatResponseData) m).assignment().unknownTaggedFields())),
             new Api(ApiKeys.CONSUMER_GROUP_DESCRIBE, GroupMessages::consumerGroupDescribeRequest, GroupMessages::consumerGroupDescribeResponse,
                 m -> { },
                 m -> nestedTags(((ConsumerGroupDescribeResponseData) m).groups().get(0).members().get(1).targetAssignment().topicPartitions().get(0).unknownTaggedFields())),
