@@ -45,7 +45,7 @@ macro_rules! apis {
         fn read_body(api: ApiKey, version: i16, body: &Bytes) -> Result<RequestBody, DecodeError> {
             $(
                 if api == <$module::Request as Message>::API_KEY {
-                    return read::<$module::Request>(version, body).map(RequestBody::$variant);
+                    return read::<$module::Request>(version, body).map(RequestBody::from);
                 }
             )*
             Err(DecodeError::UnsupportedVersion { api_key: api.0, version })
@@ -56,7 +56,7 @@ macro_rules! apis {
         fn arbitrary_request(api: ApiKey, version: i16, seed: u64) -> RequestBody {
             $(
                 if api == <$module::Request as Message>::API_KEY {
-                    return RequestBody::$variant(<$module::Request as Message>::arbitrary(seed, version));
+                    return RequestBody::from(<$module::Request as Message>::arbitrary(seed, version));
                 }
             )*
             panic!("{api} is not served")
@@ -102,6 +102,7 @@ apis! {
     incremental_alter_configs: IncrementalAlterConfigs,
     offset_delete: OffsetDelete,
     describe_cluster: DescribeCluster,
+    consumer_group_heartbeat: ConsumerGroupHeartbeat,
     consumer_group_describe: ConsumerGroupDescribe,
     sasl_handshake: SaslHandshake,
     sasl_authenticate: SaslAuthenticate,
@@ -719,6 +720,18 @@ mod tests {
                 ..Default::default()
             }
             .into(),
+            // A join of a member named by the client (v1 requires it; v0 may).
+            ApiKey::CONSUMER_GROUP_HEARTBEAT => {
+                kwire_protocol::api::ConsumerGroupHeartbeatRequest {
+                    group_id: g.into(),
+                    member_id: "m".into(),
+                    rebalance_timeout_ms: 10_000,
+                    subscribed_topic_names: Some(vec!["t".into()]),
+                    topic_partitions: Some(Vec::new()),
+                    ..Default::default()
+                }
+                .into()
+            }
             ApiKey::CONSUMER_GROUP_DESCRIBE => ConsumerGroupDescribeRequest {
                 group_ids: vec![g.into()],
                 ..Default::default()

@@ -85,6 +85,8 @@ pub struct ConsumerHeartbeat {
     pub client_id: String,
     /// Client address.
     pub client_host: String,
+    /// Request version: from v1 the client names itself, so the member id is never empty.
+    pub version: i16,
 }
 
 /// A ConsumerGroupHeartbeat answer.
@@ -92,6 +94,8 @@ pub struct ConsumerHeartbeat {
 pub struct ConsumerHeartbeatResponse {
     /// Error.
     pub error: ErrorCode,
+    /// What went wrong (errors only: Kafka puts its exception's message there).
+    pub error_message: Option<String>,
     /// The member id (None on errors).
     pub member_id: Option<String>,
     /// The member's epoch.
@@ -103,12 +107,32 @@ pub struct ConsumerHeartbeatResponse {
 }
 
 impl ConsumerHeartbeatResponse {
-    /// An error answer.
+    /// An error answer with the mock's wording for `error`.
     pub fn error(error: ErrorCode) -> Self {
+        let text = match error {
+            ErrorCode::UnknownMemberId => "The member is not a member of the group.",
+            ErrorCode::FencedMemberEpoch => {
+                "The member epoch is not the coordinator's: abandon every partition and rejoin."
+            }
+            ErrorCode::GroupIdNotFound => "The group is not a consumer group or does not exist.",
+            ErrorCode::UnreleasedInstanceId => "The instance id is held by another member.",
+            ErrorCode::FencedInstanceId => "The instance id belongs to another member.",
+            ErrorCode::UnsupportedAssignor => "The server assignor is not supported.",
+            ErrorCode::InvalidRegularExpression => "The subscribed regex does not compile.",
+            ErrorCode::GroupMaxSizeReached => "The group has reached its maximum size.",
+            _ => "The heartbeat was refused.",
+        };
+        Self::failed(error, text)
+    }
+
+    /// An error answer with its message. Every field but the error and its message keeps
+    /// the schema's default (member epoch 0, no member id), as Kafka answers.
+    pub fn failed(error: ErrorCode, message: impl Into<String>) -> Self {
         ConsumerHeartbeatResponse {
             error,
+            error_message: Some(message.into()),
             member_id: None,
-            member_epoch: -1,
+            member_epoch: 0,
             heartbeat_interval_ms: 0,
             assignment: None,
         }
@@ -309,7 +333,7 @@ impl ConsumerGroup {
     ) -> ConsumerHeartbeatResponse {
         let interval = config.consumer_heartbeat_interval_ms;
         if req.member_epoch == LEAVE_EPOCH || req.member_epoch == STATIC_LEAVE_EPOCH {
-            return self.leave(req, topics, interval, now);
+            return self.leave(req, topics, now);
         }
         let member_id = match self.member_for(config, req, new_member_id) {
             Ok(id) => id,
@@ -393,7 +417,12 @@ impl ConsumerGroup {
         }
         self.maybe_update_metadata(topics);
         self.maybe_assign(config, topics);
-        let full = req.member_epoch == JOIN_EPOCH || req.owned_partitions.is_some();
+        // A full request (a join, or one carrying every field a join does) gets the whole
+        // assignment; others only when it changed.
+        let full = req.member_epoch == JOIN_EPOCH
+            || (req.rebalance_timeout_ms != -1
+                && (req.subscribed_topic_names.is_some() || req.subscribed_topic_regex.is_some())
+                && req.owned_partitions.is_some());
         let owned: Option<Partitions> = req
             .owned_partitions
             .as_ref()
@@ -404,6 +433,7 @@ impl ConsumerGroup {
         let send = full || m.assigned != before;
         ConsumerHeartbeatResponse {
             error: ErrorCode::None,
+            error_message: None,
             member_id: Some(member_id.clone()),
             member_epoch: m.member_epoch,
             heartbeat_interval_ms: interval,
@@ -419,11 +449,6 @@ impl ConsumerGroup {
         new_member_id: impl FnOnce() -> String,
     ) -> Result<String, ErrorCode> {
         if req.member_epoch == JOIN_EPOCH {
-            if let Some(a) = &req.server_assignor
-                && !config.consumer_assignors.iter().any(|n| n == a)
-            {
-                return Err(ErrorCode::UnsupportedAssignor);
-            }
             if let Some(r) = req
                 .subscribed_topic_regex
                 .as_deref()
@@ -468,13 +493,23 @@ impl ConsumerGroup {
         Ok(req.member_id.clone())
     }
 
+    /// A member leaves (epoch -1) or a static member leaves for now (-2, with its instance
+    /// id). A static member is found by its instance id, which must be its own.
     fn leave(
         &mut self,
         req: &ConsumerHeartbeat,
         topics: &BTreeMap<String, i32>,
-        interval: i32,
         now: u64,
     ) -> ConsumerHeartbeatResponse {
+        if let Some(i) = &req.instance_id {
+            match self.static_members.get(i) {
+                None => return ConsumerHeartbeatResponse::error(ErrorCode::UnknownMemberId),
+                Some(id) if *id != req.member_id => {
+                    return ConsumerHeartbeatResponse::error(ErrorCode::FencedInstanceId);
+                }
+                Some(_) => {}
+            }
+        }
         let Some(m) = self.members.get_mut(&req.member_id) else {
             return ConsumerHeartbeatResponse::error(ErrorCode::UnknownMemberId);
         };
@@ -488,11 +523,13 @@ impl ConsumerGroup {
             self.remove_member(&req.member_id, now);
             self.maybe_update_metadata(topics);
         }
+        // Kafka's leave answer sets no heartbeat interval: there is no next heartbeat.
         ConsumerHeartbeatResponse {
             error: ErrorCode::None,
+            error_message: None,
             member_id: Some(req.member_id.clone()),
             member_epoch: req.member_epoch,
-            heartbeat_interval_ms: interval,
+            heartbeat_interval_ms: 0,
             assignment: None,
         }
     }
@@ -649,6 +686,41 @@ impl ConsumerGroup {
         }
         !due.is_empty()
     }
+}
+
+/// The checks Kafka makes on a heartbeat before it reads the group: an INVALID_REQUEST with
+/// its reason, in Kafka's order.
+pub(crate) fn validate(req: &ConsumerHeartbeat) -> Result<(), &'static str> {
+    let epoch = req.member_epoch;
+    if (req.version >= 1 || epoch > 0 || epoch == LEAVE_EPOCH) && req.member_id.is_empty() {
+        return Err("The member id is empty.");
+    }
+    if req.group_id.is_empty() {
+        return Err("The group id is empty.");
+    }
+    if req.instance_id.as_deref() == Some("") {
+        return Err("The instance id is empty.");
+    }
+    if req.rack_id.as_deref() == Some("") {
+        return Err("The rack id is empty.");
+    }
+    if epoch == JOIN_EPOCH {
+        if req.rebalance_timeout_ms == -1 {
+            return Err("A join must give its rebalance timeout.");
+        }
+        if req.owned_partitions.as_ref().is_none_or(|o| !o.is_empty()) {
+            return Err("A join owns no partitions: its list must be empty.");
+        }
+        // An empty list or regex joins without reading anything; neither is not a join.
+        if req.subscribed_topic_names.is_none() && req.subscribed_topic_regex.is_none() {
+            return Err("A join must subscribe to topic names or a regex.");
+        }
+    } else if epoch == STATIC_LEAVE_EPOCH && req.instance_id.is_none() {
+        return Err("Only a static member (with an instance id) leaves with epoch -2.");
+    } else if epoch < STATIC_LEAVE_EPOCH {
+        return Err("The member epoch is invalid.");
+    }
+    Ok(())
 }
 
 /// Kafka's epoch check: a newer epoch than the member's, or an older one, is fenced — except

@@ -523,15 +523,21 @@ impl GroupCoordinator {
         now: u64,
     ) -> ConsumerHeartbeatResponse {
         self.tick(now);
-        let joining = req.member_epoch == consumer::JOIN_EPOCH;
-        if req.group_id.is_empty()
-            || (req.member_id.is_empty() && !joining)
-            || (joining
-                && req.subscribed_topic_names.is_none()
-                && req.subscribed_topic_regex.is_none())
-        {
-            return ConsumerHeartbeatResponse::error(ErrorCode::InvalidRequest);
+        if let Err(message) = consumer::validate(req) {
+            return ConsumerHeartbeatResponse::failed(ErrorCode::InvalidRequest, message);
         }
+        if let Some(a) = &req.server_assignor
+            && !self.config.consumer_assignors.contains(a)
+        {
+            return ConsumerHeartbeatResponse::failed(
+                ErrorCode::UnsupportedAssignor,
+                format!(
+                    "The server assignor {a} is not one of {}.",
+                    self.config.consumer_assignors.join(", ")
+                ),
+            );
+        }
+        let joining = req.member_epoch == consumer::JOIN_EPOCH;
         match self.groups.get(&req.group_id) {
             Some(Group::Consumer(_)) => {}
             // An empty classic group becomes a consumer group; a live one is not one.
