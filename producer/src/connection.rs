@@ -3,11 +3,19 @@
 //! pipelined requests. A writer task coalesces queued requests into few socket writes; a reader
 //! task matches responses to requests in order (Kafka answers in order on a connection) and
 //! decodes them. Either side failing ends both with one `Disconnected` event.
+//!
+//! With SASL the writer also keeps the session alive (KIP-368): when the broker gave it a
+//! lifetime, the writer re-authenticates on the same connection before the lifetime runs out
+//! (see [`ClientSession`]). The re-authentication requests go out between the others, in
+//! order: requests already written get their responses as usual (the broker answers in
+//! order, so theirs come first), and new ones wait only for the SASL round trips.
 
+use std::hash::{BuildHasher, RandomState};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use bytes::{Bytes, BytesMut};
+use kwire_auth::sasl::session::{ClientSession, SessionState};
 use kwire_protocol::api::{
     ApiVersionsRequest, ApiVersionsResponse, ResponseBody, SaslAuthenticateRequest,
     SaslAuthenticateResponse, SaslHandshakeRequest, SaslHandshakeResponse,
@@ -20,11 +28,12 @@ use kwire_protocol::{
 };
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tracing::{Instrument, debug, debug_span, trace};
 
 use crate::engine::{Event, OutRequest, Versions};
+use crate::partitioner::Rng;
 use crate::security::{AuthError, ConnSecurity, SaslTurn, on_authenticate_response};
 
 /// Decodes an ApiVersions response frame payload for a request sent at `version`. A broker
@@ -171,29 +180,44 @@ pub(crate) fn spawn(
         async move {
             let ev = events.clone();
             match setup(&addr, &cfg).await {
-                Ok((stream, versions, rest)) => {
+                Ok(Setup {
+                    stream,
+                    versions,
+                    rest,
+                    session,
+                }) => {
                     debug!(?versions, "connected");
                     let (ptx, prx) = mpsc::unbounded_channel();
                     let _ = ev.send((conn_id, Event::Connected { node, versions }));
-                    let client_id = cfg.client_id.clone();
+                    let writer = Writer {
+                        node,
+                        conn_id,
+                        client_id: cfg.client_id.clone(),
+                        pending: ptx,
+                        events: ev.clone(),
+                        correlation_id: 100,
+                        session: session.map(|(session, versions)| Session {
+                            session,
+                            versions,
+                            security: cfg.security.clone(),
+                        }),
+                    };
                     match stream {
                         Stream::Plain(s) => {
                             let (r, w) = s.into_split();
                             let reader = tokio::spawn(
-                                read_loop(node, conn_id, r, rest, prx, ev.clone())
-                                    .in_current_span(),
+                                read_loop(node, conn_id, r, rest, prx, ev).in_current_span(),
                             );
                             Tasks::add(&tasks2, reader);
-                            write_loop(node, conn_id, w, rx, ptx, client_id, ev).await;
+                            writer.run(w, rx).await;
                         }
                         Stream::Tls(s) => {
                             let (r, w) = tokio::io::split(s);
                             let reader = tokio::spawn(
-                                read_loop(node, conn_id, r, rest, prx, ev.clone())
-                                    .in_current_span(),
+                                read_loop(node, conn_id, r, rest, prx, ev).in_current_span(),
                             );
                             Tasks::add(&tasks2, reader);
-                            write_loop(node, conn_id, w, rx, ptx, client_id, ev).await;
+                            writer.run(w, rx).await;
                         }
                     }
                 }
@@ -239,14 +263,20 @@ impl From<&str> for SetupError {
     }
 }
 
-/// Connects, negotiates versions and authenticates; returns the stream, the versions and the
-/// frame reader with whatever the broker sent after the last setup response (a well-behaved
-/// broker sends nothing before the next request, so the read loop judges these bytes instead
-/// of losing them).
-async fn setup(
-    addr: &str,
-    cfg: &ConnConfig,
-) -> Result<(Stream, Versions, FrameReader), SetupError> {
+/// A connection ready for requests.
+pub(crate) struct Setup {
+    stream: Stream,
+    versions: Versions,
+    /// Whatever the broker sent after the last setup response (a well-behaved broker sends
+    /// nothing before the next request, so the read loop judges these bytes instead of losing
+    /// them).
+    rest: FrameReader,
+    /// With SASL: the session and the versions to re-authenticate with.
+    session: Option<(ClientSession, SaslVersions)>,
+}
+
+/// Connects, negotiates versions and authenticates.
+async fn setup(addr: &str, cfg: &ConnConfig) -> Result<Setup, SetupError> {
     let fut = async {
         let s = TcpStream::connect(addr)
             .await
@@ -256,8 +286,13 @@ async fn setup(
         match &cfg.security.tls {
             None => {
                 let mut s = s;
-                let versions = handshake(&mut s, &mut reader, cfg).await?;
-                Ok((Stream::Plain(s), versions, reader))
+                let (versions, session) = handshake(&mut s, &mut reader, cfg).await?;
+                Ok(Setup {
+                    stream: Stream::Plain(s),
+                    versions,
+                    rest: reader,
+                    session,
+                })
             }
             Some(tls) => {
                 let host = addr.rsplit_once(':').map_or(addr, |(h, _)| h);
@@ -270,8 +305,13 @@ async fn setup(
                         Some(auth) => SetupError::Auth(auth),
                         None => SetupError::Transient(format!("TLS handshake with {addr}: {e}")),
                     })?;
-                let versions = handshake(&mut s, &mut reader, cfg).await?;
-                Ok((Stream::Tls(Box::new(s)), versions, reader))
+                let (versions, session) = handshake(&mut s, &mut reader, cfg).await?;
+                Ok(Setup {
+                    stream: Stream::Tls(Box::new(s)),
+                    versions,
+                    rest: reader,
+                    session,
+                })
             }
         }
     };
@@ -285,7 +325,7 @@ async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
     s: &mut S,
     reader: &mut FrameReader,
     cfg: &ConnConfig,
-) -> Result<Versions, SetupError> {
+) -> Result<(Versions, Option<(ClientSession, SaslVersions)>), SetupError> {
     let mut version = ApiVersionsRequest::VERSIONS.max;
     let mut buf = BytesMut::new();
     for attempt in 0..3 {
@@ -318,46 +358,72 @@ async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
             return Err(format!("ApiVersions failed: {}", resp.error_code.name()).into());
         }
         let versions = Versions::negotiate(&resp)?;
-        authenticate(s, reader, cfg, &resp).await?;
-        return Ok(versions);
+        if cfg.security.sasl.is_none() {
+            return Ok((versions, None));
+        }
+        let sasl_versions = SaslVersions::negotiate(&resp)?;
+        let mut direct = Direct {
+            s,
+            reader,
+            client_id: &cfg.client_id,
+            correlation_id: 10,
+        };
+        let session = authenticate(&mut direct, &cfg.security, sasl_versions).await?;
+        return Ok((versions, Some((session, sasl_versions))));
     }
     Err("ApiVersions negotiation did not converge".into())
 }
 
-/// SaslHandshake v1 and the SaslAuthenticate exchange, when the producer uses SASL.
-async fn authenticate<S: AsyncRead + AsyncWrite + Unpin>(
-    s: &mut S,
-    reader: &mut FrameReader,
-    cfg: &ConnConfig,
-    versions: &ApiVersionsResponse,
-) -> Result<(), SetupError> {
-    let Some(client) = cfg.security.sasl_client(SystemTime::now()) else {
-        return Ok(());
+/// The SASL versions a connection uses, from the broker's ApiVersions.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SaslVersions {
+    handshake: i16,
+    authenticate: i16,
+}
+
+impl SaslVersions {
+    fn negotiate(versions: &ApiVersionsResponse) -> Result<Self, SetupError> {
+        let handshake = match versions.range_for(ApiKey::SASL_HANDSHAKE) {
+            Some((_, max)) if max >= 1 => 1,
+            _ => return Err("the broker does not serve SaslHandshake v1".into()),
+        };
+        let authenticate = match versions.range_for(ApiKey::SASL_AUTHENTICATE) {
+            Some((min, max)) if min <= 2 && max >= 0 => max.min(2),
+            _ => return Err("the broker does not serve SaslAuthenticate".into()),
+        };
+        Ok(Self {
+            handshake,
+            authenticate,
+        })
+    }
+}
+
+/// Sends one SASL request and waits for its response: on the bare socket during setup, or
+/// through the writer and the reader on a running connection.
+trait SaslCalls {
+    async fn call<R: Request>(
+        &mut self,
+        request: &R,
+        version: i16,
+    ) -> Result<R::Response, SetupError>;
+}
+
+/// SaslHandshake v1 and the SaslAuthenticate exchange; the session the broker granted.
+async fn authenticate<T: SaslCalls>(
+    calls: &mut T,
+    security: &ConnSecurity,
+    versions: SaslVersions,
+) -> Result<ClientSession, SetupError> {
+    let Some(client) = security.sasl_client(SystemTime::now()) else {
+        return Ok(ClientSession::UNLIMITED);
     };
     let mut client = client.map_err(SetupError::Auth)?;
     let mechanism = client.mechanism().name();
-    let handshake_version = match versions.range_for(ApiKey::SASL_HANDSHAKE) {
-        Some((_, max)) if max >= 1 => 1,
-        _ => return Err("the broker does not serve SaslHandshake v1".into()),
-    };
-    let auth_version = match versions.range_for(ApiKey::SASL_AUTHENTICATE) {
-        Some((min, max)) if min <= 2 && max >= 0 => max.min(2),
-        _ => return Err("the broker does not serve SaslAuthenticate".into()),
-    };
-    let mut correlation_id = 10;
     let handshake = SaslHandshakeRequest {
         mechanism: mechanism.to_owned(),
         ..Default::default()
     };
-    let r: SaslHandshakeResponse = call(
-        s,
-        reader,
-        cfg,
-        &handshake,
-        handshake_version,
-        correlation_id,
-    )
-    .await?;
+    let r: SaslHandshakeResponse = calls.call(&handshake, versions.handshake).await?;
     if r.error_code == ErrorCode::UnsupportedSaslMechanism {
         return Err(SetupError::Auth(AuthError::UnsupportedMechanism {
             mechanism: mechanism.to_owned(),
@@ -375,13 +441,12 @@ async fn authenticate<S: AsyncRead + AsyncWrite + Unpin>(
     })?);
     // PLAIN takes one round, SCRAM two, OAUTHBEARER one (two when refused).
     for _ in 0..4 {
-        correlation_id += 1;
         let request = SaslAuthenticateRequest {
             auth_bytes: to_send,
             ..Default::default()
         };
-        let r: SaslAuthenticateResponse =
-            call(s, reader, cfg, &request, auth_version, correlation_id).await?;
+        let sent_at = tokio::time::Instant::now().into_std();
+        let r: SaslAuthenticateResponse = calls.call(&request, versions.authenticate).await?;
         match on_authenticate_response(
             &mut client,
             r.error_code,
@@ -397,39 +462,61 @@ async fn authenticate<S: AsyncRead + AsyncWrite + Unpin>(
                     session_lifetime_ms = r.session_lifetime_ms,
                     "authenticated"
                 );
-                return Ok(());
+                // Each session draws its own point, so that connections spread out.
+                let jitter = Rng::new(RandomState::new().hash_one(sent_at)).next_f64();
+                return Ok(ClientSession::new(sent_at, r.session_lifetime_ms, jitter));
             }
         }
     }
     Err(format!("the SASL {mechanism} exchange did not finish").into())
 }
 
-/// Sends one setup request and reads its response.
-async fn call<S, R>(
-    s: &mut S,
-    reader: &mut FrameReader,
-    cfg: &ConnConfig,
-    request: &R,
+/// SASL calls on the bare socket, before the connection's tasks start.
+struct Direct<'a, S> {
+    s: &'a mut S,
+    reader: &'a mut FrameReader,
+    client_id: &'a str,
+    correlation_id: i32,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> SaslCalls for Direct<'_, S> {
+    async fn call<R: Request>(
+        &mut self,
+        request: &R,
+        version: i16,
+    ) -> Result<R::Response, SetupError> {
+        self.correlation_id += 1;
+        let mut buf = BytesMut::new();
+        let h = RequestHeader::new(
+            R::API_KEY,
+            version,
+            self.correlation_id,
+            Some(self.client_id),
+        );
+        frame::encode_request(&mut buf, &h, request).map_err(|e| e.to_string())?;
+        write_flush(self.s, &buf).await?;
+        let payload = read_frame(self.s, self.reader).await?;
+        Ok(decode_setup_response::<R>(
+            &payload,
+            version,
+            self.correlation_id,
+        )?)
+    }
+}
+
+/// Decodes the response to a setup request sent with `correlation_id`.
+fn decode_setup_response<R: Request>(
+    payload: &Bytes,
     version: i16,
     correlation_id: i32,
-) -> Result<R::Response, SetupError>
-where
-    S: AsyncRead + AsyncWrite + Unpin,
-    R: Request,
-{
-    let mut buf = BytesMut::new();
-    let h = RequestHeader::new(R::API_KEY, version, correlation_id, Some(&cfg.client_id));
-    frame::encode_request(&mut buf, &h, request).map_err(|e| e.to_string())?;
-    write_flush(s, &buf).await?;
-    let payload = read_frame(s, reader).await?;
-    let (header, body) = frame::decode_response::<R::Response>(&payload, version)
+) -> Result<R::Response, String> {
+    let (header, body) = frame::decode_response::<R::Response>(payload, version)
         .map_err(|e| format!("bad {} response: {e}", R::API_KEY.name()))?;
     if header.correlation_id != correlation_id {
         return Err(format!(
             "correlation id {}, expected {correlation_id}",
             header.correlation_id
-        )
-        .into());
+        ));
     }
     Ok(body)
 }
@@ -458,67 +545,211 @@ async fn read_frame<S: AsyncRead + Unpin>(
     }
 }
 
-/// A response the reader expects next: to request `id`, an `api_key` request at `version`.
+/// A response the reader expects next: to an `api_key` request at `version`.
 struct Expect {
     correlation_id: i32,
-    id: u64,
     api_key: ApiKey,
     version: i16,
+    to: Recipient,
 }
 
-async fn write_loop<W: AsyncWrite + Unpin>(
+/// Who gets a response.
+enum Recipient {
+    /// The engine, as the response to its request `id`.
+    Engine(u64),
+    /// The writer, re-authenticating: the undecoded frame.
+    Writer(oneshot::Sender<Bytes>),
+}
+
+/// The writing half of a running connection.
+struct Writer {
     node: i32,
     conn_id: u64,
-    mut w: W,
-    mut rx: mpsc::UnboundedReceiver<OutRequest>,
-    pending: mpsc::UnboundedSender<Expect>,
     client_id: String,
+    /// What the reader is to expect, in write order.
+    pending: mpsc::UnboundedSender<Expect>,
     events: EventTx,
-) {
-    let mut correlation_id: i32 = 100;
-    let mut buf = BytesMut::with_capacity(64 * 1024);
-    let mut written = Vec::new();
-    while let Some(first) = rx.recv().await {
-        buf.clear();
-        written.clear();
-        let mut next = Some(first);
-        // Coalesce what is queued into one write.
-        while let Some(req) = next.take() {
-            correlation_id = correlation_id.wrapping_add(1).max(1);
-            if let Err(error) = encode_request(&req, &mut buf, correlation_id, &client_id) {
-                let _ = events.send((conn_id, Event::Disconnected { node, error }));
+    correlation_id: i32,
+    /// With SASL: the session to keep alive.
+    session: Option<Session>,
+}
+
+/// A SASL session the writer keeps alive.
+struct Session {
+    session: ClientSession,
+    versions: SaslVersions,
+    security: Arc<ConnSecurity>,
+}
+
+impl Writer {
+    fn next_correlation_id(&mut self) -> i32 {
+        self.correlation_id = self.correlation_id.wrapping_add(1).max(1);
+        self.correlation_id
+    }
+
+    fn disconnected(&self, error: String) {
+        let _ = self.events.send((
+            self.conn_id,
+            Event::Disconnected {
+                node: self.node,
+                error,
+            },
+        ));
+    }
+
+    /// Writes queued requests until the queue or the socket closes.
+    async fn run<W: AsyncWrite + Unpin>(
+        mut self,
+        mut w: W,
+        mut rx: mpsc::UnboundedReceiver<OutRequest>,
+    ) {
+        let mut buf = BytesMut::with_capacity(64 * 1024);
+        let mut written = Vec::new();
+        loop {
+            if let Err(e) = self.keep_session(&mut w).await {
+                match e {
+                    SetupError::Auth(error) => {
+                        let _ = self.events.send((
+                            self.conn_id,
+                            Event::AuthFailed {
+                                node: self.node,
+                                error,
+                            },
+                        ));
+                    }
+                    SetupError::Transient(error) => self.disconnected(error),
+                }
                 return;
             }
-            let api_key = req.body.api_key();
-            trace!(
-                id = req.id,
-                correlation_id,
-                api = api_key.name(),
-                version = req.version,
-                "send"
-            );
-            if req.expect_response {
-                let _ = pending.send(Expect {
+            let reauth_at = self
+                .session
+                .as_ref()
+                .and_then(|s| s.session.reauthenticate_at());
+            let first = match reauth_at {
+                Some(at) => tokio::select! {
+                    r = rx.recv() => r,
+                    () = tokio::time::sleep_until(at.into()) => continue,
+                },
+                None => rx.recv().await,
+            };
+            let Some(first) = first else { return };
+            buf.clear();
+            written.clear();
+            let mut next = Some(first);
+            // Coalesce what is queued into one write.
+            while let Some(req) = next.take() {
+                let correlation_id = self.next_correlation_id();
+                if let Err(error) = encode_request(&req, &mut buf, correlation_id, &self.client_id)
+                {
+                    return self.disconnected(error);
+                }
+                let api_key = req.body.api_key();
+                trace!(
+                    id = req.id,
                     correlation_id,
-                    id: req.id,
-                    api_key,
-                    version: req.version,
-                });
-            } else {
-                written.push(req.id);
+                    api = api_key.name(),
+                    version = req.version,
+                    "send"
+                );
+                if req.expect_response {
+                    let _ = self.pending.send(Expect {
+                        correlation_id,
+                        api_key,
+                        version: req.version,
+                        to: Recipient::Engine(req.id),
+                    });
+                } else {
+                    written.push(req.id);
+                }
+                if buf.len() < 1 << 20 {
+                    next = rx.try_recv().ok();
+                }
             }
-            if buf.len() < 1 << 20 {
-                next = rx.try_recv().ok();
+            // A TLS session holds its records back until flushed (a no-op on TCP).
+            if let Err(e) = write_flush(&mut w, &buf).await {
+                return self.disconnected(e);
+            }
+            for &id in &written {
+                let _ = self.events.send((
+                    self.conn_id,
+                    Event::Written {
+                        node: self.node,
+                        id,
+                    },
+                ));
             }
         }
-        // A TLS session holds its records back until flushed (a no-op on TCP).
-        if let Err(e) = write_flush(&mut w, &buf).await {
-            let _ = events.send((conn_id, Event::Disconnected { node, error: e }));
-            return;
+    }
+
+    /// Re-authenticates when the session is due (KIP-368). A session that has already
+    /// expired (the writer was held up past it) ends the connection: the broker would close
+    /// it on the next request anyway, SaslHandshake included.
+    async fn keep_session<W: AsyncWrite + Unpin>(&mut self, w: &mut W) -> Result<(), SetupError> {
+        let Some(s) = &self.session else {
+            return Ok(());
+        };
+        let now = tokio::time::Instant::now().into_std();
+        match s.session.state(now) {
+            SessionState::Valid => Ok(()),
+            SessionState::Expired => {
+                Err("the SASL session expired before it could be renewed".into())
+            }
+            SessionState::Reauthenticate => {
+                let (security, versions) = (s.security.clone(), s.versions);
+                debug!("re-authenticating (KIP-368)");
+                let session =
+                    authenticate(&mut Piped { writer: self, w }, &security, versions).await?;
+                if let Some(s) = &mut self.session {
+                    s.session = session;
+                }
+                Ok(())
+            }
         }
-        for &id in &written {
-            let _ = events.send((conn_id, Event::Written { node, id }));
+    }
+}
+
+/// SASL calls on a running connection: the writer writes them after whatever it wrote
+/// before, the reader hands their responses back once the earlier responses went to the
+/// engine.
+struct Piped<'a, W> {
+    writer: &'a mut Writer,
+    w: &'a mut W,
+}
+
+impl<W: AsyncWrite + Unpin> SaslCalls for Piped<'_, W> {
+    async fn call<R: Request>(
+        &mut self,
+        request: &R,
+        version: i16,
+    ) -> Result<R::Response, SetupError> {
+        let correlation_id = self.writer.next_correlation_id();
+        let mut buf = BytesMut::new();
+        let h = RequestHeader::new(
+            R::API_KEY,
+            version,
+            correlation_id,
+            Some(&self.writer.client_id),
+        );
+        frame::encode_request(&mut buf, &h, request).map_err(|e| e.to_string())?;
+        let (tx, rx) = oneshot::channel();
+        let expect = Expect {
+            correlation_id,
+            api_key: R::API_KEY,
+            version,
+            to: Recipient::Writer(tx),
+        };
+        if self.writer.pending.send(expect).is_err() {
+            return Err("connection closed during re-authentication".into());
         }
+        write_flush(self.w, &buf).await?;
+        let payload = rx
+            .await
+            .map_err(|_| "connection closed during re-authentication")?;
+        Ok(decode_setup_response::<R>(
+            &payload,
+            version,
+            correlation_id,
+        )?)
     }
 }
 
@@ -543,16 +774,17 @@ async fn read_loop<R: AsyncRead + Unpin>(
             let Ok(expect) = pending.try_recv() else {
                 return fail("a response nobody asked for".into());
             };
+            let id = match expect.to {
+                Recipient::Engine(id) => id,
+                Recipient::Writer(tx) => {
+                    // The writer decodes it and checks the correlation id.
+                    let _ = tx.send(f);
+                    continue;
+                }
+            };
             match decode_response(expect.api_key, &f, expect.version) {
                 Ok((corr, body)) if corr == expect.correlation_id => {
-                    let _ = events.send((
-                        conn_id,
-                        Event::Response {
-                            node,
-                            id: expect.id,
-                            body,
-                        },
-                    ));
+                    let _ = events.send((conn_id, Event::Response { node, id, body }));
                 }
                 Ok((corr, _)) => {
                     return fail(format!(
@@ -627,11 +859,11 @@ mod tests {
     #[tokio::test]
     async fn handshake_checks_the_correlation_id() {
         let good = api_versions_broker(|c| c).await;
-        let (_, v, rest) = setup(&good, &cfg())
-            .await
-            .expect("a right answer is accepted");
+        let Ok(Setup { rest, versions, .. }) = setup(&good, &cfg()).await else {
+            panic!("a right answer is accepted")
+        };
         assert_eq!(rest.buffered(), 0);
-        assert_eq!((v.produce, v.metadata), (11, 12));
+        assert_eq!((versions.produce, versions.metadata), (11, 12));
         // A valid ApiVersions body under another correlation id is not an answer.
         let bad = api_versions_broker(|c| c.wrapping_add(1000)).await;
         let Err(SetupError::Transient(e)) = setup(&bad, &cfg()).await else {

@@ -172,17 +172,29 @@ async fn authentication_failures_are_typed_and_fail_fast() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Records stored in the mock's partitions 0 and 1 of "t".
+fn stored(mock: &MockCluster) -> usize {
+    let mut stored = 0;
+    for p in 0..2 {
+        let log = mock.committed("t", p).unwrap();
+        for batch in kwire_protocol::records::Batches::new(log) {
+            stored += batch.unwrap().record_count();
+        }
+    }
+    stored
+}
+
 #[tokio::test]
-async fn sessions_that_expire_mid_run_lose_and_duplicate_nothing() {
-    // The mock closes a connection whose 300 ms session expired without re-authentication; the
-    // producer (which does not re-authenticate yet) reconnects, logs in again and retries what
-    // was in flight, idempotently.
+async fn sessions_are_renewed_on_the_open_connection_without_losing_a_record() {
+    // A 2 s session (KIP-368): the mock closes a connection whose session ran out without a
+    // re-authentication, so every reconnect shows up in `connections_total`.
+    let lifetime = Duration::from_secs(2);
     let mock = MockCluster::builder()
         .brokers(1)
         .topic("t", 2, 1)
-        .security_protocol(SecurityProtocol::SaslPlaintext)
+        .security_protocol(SecurityProtocol::SaslSsl)
         .sasl_user("alice", "alice-secret")
-        .connections_max_reauth(Duration::from_millis(300))
+        .connections_max_reauth(lifetime)
         .start()
         .await
         .unwrap();
@@ -192,34 +204,48 @@ async fn sessions_that_expire_mid_run_lose_and_duplicate_nothing() {
             ("sasl.mechanism", "SCRAM-SHA-256"),
             ("sasl.username", "alice"),
             ("sasl.password", "alice-secret"),
+            ("linger.ms", "1"),
         ],
     ))
     .unwrap();
-    let n = 300;
+    // Produce for more than three lifetimes, with up to 50 records in flight at any time so
+    // that re-authentications fall between pipelined Produce requests.
+    let started = Instant::now();
+    let mut waiting = std::collections::VecDeque::new();
     let mut offsets = std::collections::BTreeSet::new();
-    for i in 0..n {
-        let md = producer
-            .send(ProducerRecord::new("t", format!("v{i}")).with_key(format!("k{i}")))
-            .await
-            .unwrap();
-        offsets.insert((md.partition, md.offset));
-        if i % 30 == 0 {
-            tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut n = 0;
+    while started.elapsed() < lifetime * 7 / 2 {
+        let record = ProducerRecord::new("t", format!("v{n}")).with_key(format!("k{n}"));
+        waiting.push_back(producer.enqueue(record).await.unwrap());
+        n += 1;
+        if waiting.len() >= 50 {
+            let md = waiting.pop_front().unwrap().await.unwrap();
+            offsets.insert((md.partition, md.offset));
+            tokio::time::sleep(Duration::from_millis(1)).await;
         }
+    }
+    for f in waiting {
+        let md = f.await.unwrap();
+        offsets.insert((md.partition, md.offset));
     }
     producer.close(Duration::from_secs(5)).await.unwrap();
-    assert_eq!(offsets.len(), n);
-    let mut stored = 0;
-    for p in 0..2 {
-        let log = mock.committed("t", p).unwrap();
-        for batch in kwire_protocol::records::Batches::new(log) {
-            stored += batch.unwrap().record_count();
-        }
-    }
-    assert_eq!(stored, n, "every record once in the log");
-    let connections = mock.server_stats().connections_total;
-    assert!(
-        connections >= 3,
-        "sessions expired mid-run: {connections} connections"
+    assert_eq!(
+        offsets.len(),
+        n,
+        "every record acknowledged at its own offset"
     );
+    assert_eq!(stored(&mock), n, "every record once in the log");
+    let stats = mock.server_stats();
+    let handshakes = stats.requests.get("SaslHandshake").copied().unwrap_or(0);
+    // One connection to the bootstrap address, one to broker 1 (which may be the same).
+    assert!(
+        stats.connections_total <= 2,
+        "no connection was closed at session expiry: {stats:?}"
+    );
+    assert!(
+        handshakes >= stats.connections_total + 3,
+        "re-authenticated on the open connections: {handshakes} handshakes on {} connections",
+        stats.connections_total
+    );
+    assert_eq!(stats.bad_requests, 0, "{stats:?}");
 }
