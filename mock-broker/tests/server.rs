@@ -19,7 +19,7 @@ use kwire_protocol::api::offset_for_leader_epoch::{
 };
 use kwire_protocol::frame::decode_response;
 use kwire_protocol::{ApiKey, ErrorCode};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 
 async fn cluster(lag_ms: u64) -> MockCluster {
     MockCluster::builder()
@@ -453,25 +453,6 @@ async fn offset_for_leader_epoch_is_advertised_and_answered_after_a_leader_move(
     );
 }
 
-/// Raw HTTP/1.1 request to the control endpoint: (status, body).
-async fn http(addr: std::net::SocketAddr, method: &str, path: &str, body: &str) -> (u16, String) {
-    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let req = format!(
-        "{method} {path} HTTP/1.1\r\nHost: kwire\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    s.write_all(req.as_bytes()).await.unwrap();
-    let mut out = Vec::new();
-    tokio::time::timeout(WAIT, s.read_to_end(&mut out))
-        .await
-        .unwrap()
-        .unwrap();
-    let text = String::from_utf8(out).unwrap();
-    let status = text[9..12].parse().unwrap();
-    let body = text.split("\r\n\r\n").nth(1).unwrap_or("").to_owned();
-    (status, body)
-}
-
 #[tokio::test]
 async fn the_http_control_endpoint_drives_faults_and_reports_state() {
     let m = MockCluster::builder()
@@ -551,12 +532,13 @@ async fn the_http_control_endpoint_drives_faults_and_reports_state() {
         r#"{"name": "w", "partitions": 1, "replication_factor": 1, "configs": {"retention.ms": "soon"}}"#,
     )
     .await;
-    assert_eq!(s, 400);
+    assert_eq!(s, 409, "refused as CreateTopics refuses it");
     let (s, b) = http(ctl, "DELETE", "/topics/v", "").await;
     assert_eq!(s, 200, "{b}");
     assert!(m.with_cluster(|c| c.topic("v").is_none()));
-    let (s, _) = http(ctl, "DELETE", "/topics/v", "").await;
-    assert_eq!(s, 400);
+    let (s, b) = http(ctl, "DELETE", "/topics/v", "").await;
+    assert_eq!(s, 409);
+    assert!(b.contains("UNKNOWN_TOPIC_OR_PARTITION"), "{b}");
     let (s, b) = http(
         ctl,
         "POST",

@@ -8,9 +8,9 @@ use kwire_protocol::api::alter_configs::{
 };
 use kwire_protocol::{ErrorCode, VersionRange};
 
-use super::config_resources::{Refusal, Resource, alter_brokers, alter_topic, resolve};
+use super::config_resources::{Refusal, Resource, resolve};
 use super::{Outcome, RequestContext};
-use crate::cluster::Cluster;
+use crate::cluster::{AlterOp, Cluster, ConfigChange};
 use crate::cluster::topic_config::ConfigError;
 
 /// The request this module answers.
@@ -35,15 +35,19 @@ fn alter(
                     .ok_or_else(|| ConfigError::Null(c.name.clone()))?;
                 configs.insert(c.name.clone(), value);
             }
-            alter_topic(cluster, &topic, configs, validate_only)
+            Ok(cluster.set_topic_configs(&topic, configs, validate_only)?)
         }
         Resource::Broker(_) => {
-            let changes: Vec<(String, Option<String>)> = r
+            let changes: Vec<ConfigChange> = r
                 .configs
                 .iter()
-                .map(|c| (c.name.clone(), c.value.clone()))
+                .map(|c| ConfigChange {
+                    name: c.name.clone(),
+                    op: AlterOp::Set,
+                    value: c.value.clone(),
+                })
                 .collect();
-            alter_brokers(cluster, &changes, validate_only)
+            Ok(cluster.alter_broker_configs(&changes, validate_only)?)
         }
     }
 }

@@ -1,12 +1,10 @@
 //! What DescribeConfigs, AlterConfigs and IncrementalAlterConfigs share: the resource types,
-//! how a resource name is checked, and how a change is applied to a topic or to the brokers.
-
-use std::collections::BTreeMap;
+//! how a resource name is checked, and how the model's refusals become a resource's error.
 
 use kwire_protocol::ErrorCode;
 
 use crate::cluster::topic_config::ConfigError;
-use crate::cluster::{BrokerId, Cluster, TopicError, broker_config, valid_topic_name};
+use crate::cluster::{BrokerConfigError, BrokerId, Cluster, TopicError, valid_topic_name};
 
 /// ConfigResource type of a topic.
 pub const TOPIC: i8 = 2;
@@ -72,47 +70,8 @@ pub fn resolve(
     }
 }
 
-/// Applies new broker config values (`None`: back to the default), all or none, as Kafka
-/// answers them: read-only configs and invalid values are refused with INVALID_REQUEST; names
-/// the mock does not have are accepted and change nothing (Kafka accepts configs it does not
-/// know at the broker level, and the many it has that mean nothing here).
-pub fn alter_brokers(
-    cluster: &mut Cluster,
-    changes: &[(String, Option<String>)],
-    validate_only: bool,
-) -> Result<(), Refusal> {
-    if let Some((name, _)) = changes
-        .iter()
-        .find(|(name, _)| broker_config::dynamic(name) == Some(false))
-    {
-        return Err((
-            ErrorCode::InvalidRequest,
-            format!("{name} cannot be changed at run time"),
-        ));
+impl From<BrokerConfigError> for Refusal {
+    fn from(e: BrokerConfigError) -> Refusal {
+        (e.error_code(), e.to_string())
     }
-    let modelled: Vec<&(String, Option<String>)> = changes
-        .iter()
-        .filter(|(name, _)| broker_config::dynamic(name) == Some(true))
-        .collect();
-    for validate in [true, false] {
-        if !validate && validate_only {
-            break;
-        }
-        for (name, value) in &modelled {
-            cluster
-                .set_broker_config(name, value.as_deref(), validate)
-                .map_err(|e| (ErrorCode::InvalidRequest, e.to_string()))?;
-        }
-    }
-    Ok(())
-}
-
-/// Replaces a topic's overrides with `configs`.
-pub fn alter_topic(
-    cluster: &mut Cluster,
-    topic: &str,
-    configs: BTreeMap<String, String>,
-    validate_only: bool,
-) -> Result<(), Refusal> {
-    Ok(cluster.set_topic_configs(topic, configs, validate_only)?)
 }

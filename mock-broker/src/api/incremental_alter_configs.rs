@@ -1,5 +1,6 @@
 //! IncrementalAlterConfigs: SET, DELETE, APPEND and SUBTRACT (the last two on list configs)
-//! on a topic's overrides or on the broker configs Kafka changes at run time.
+//! on a topic's overrides or on the broker configs Kafka changes at run time; the rules are the
+//! model's (`cluster::config_change`).
 
 use kwire_protocol::api::incremental_alter_configs::{
     AlterConfigsResource, AlterConfigsResourceResponse, IncrementalAlterConfigsRequest,
@@ -7,10 +8,9 @@ use kwire_protocol::api::incremental_alter_configs::{
 };
 use kwire_protocol::{ErrorCode, VersionRange};
 
-use super::config_resources::{Refusal, Resource, alter_brokers, alter_topic, resolve};
+use super::config_resources::{Refusal, Resource, resolve};
 use super::{Outcome, RequestContext};
-use crate::cluster::Cluster;
-use crate::cluster::topic_config::{self, ConfigError};
+use crate::cluster::{AlterOp, Cluster, ConfigChange};
 
 /// The request this module answers.
 pub type Request = IncrementalAlterConfigsRequest;
@@ -18,111 +18,29 @@ pub type Request = IncrementalAlterConfigsRequest;
 /// Advertised versions (Kafka 4.3's).
 pub const VERSIONS: VersionRange = VersionRange::parse("0-1");
 
-/// AlterConfigOp types (KIP-339).
-const SET: i8 = 0;
-const DELETE: i8 = 1;
-const APPEND: i8 = 2;
-const SUBTRACT: i8 = 3;
-
-fn invalid_request(message: String) -> Refusal {
-    (ErrorCode::InvalidRequest, message)
-}
-
 fn alter(
     cluster: &mut Cluster,
     broker: i32,
     r: &AlterConfigsResource,
     validate_only: bool,
 ) -> Result<(), Refusal> {
-    if let Some(dup) = (0..r.configs.len())
-        .find(|&i| r.configs[..i].iter().any(|c| c.name == r.configs[i].name))
-    {
-        return Err(invalid_request(format!(
-            "config {} is altered twice",
-            r.configs[dup].name
-        )));
-    }
-    if let Some(c) = r.configs.iter().find(|c| !(SET..=SUBTRACT).contains(&c.config_operation)) {
-        return Err(invalid_request(format!(
-            "unknown operation {} on {}",
-            c.config_operation, c.name
-        )));
+    let mut changes = Vec::with_capacity(r.configs.len());
+    for c in &r.configs {
+        let op = AlterOp::from_code(c.config_operation).ok_or_else(|| {
+            (
+                ErrorCode::InvalidRequest,
+                format!("unknown operation {} on {}", c.config_operation, c.name),
+            )
+        })?;
+        changes.push(ConfigChange {
+            name: c.name.clone(),
+            op,
+            value: c.value.clone(),
+        });
     }
     match resolve(cluster, broker, r.resource_type, &r.resource_name)? {
-        Resource::Topic(topic) => {
-            let mut configs = cluster.topic(&topic).expect("resolved").configs.clone();
-            for c in &r.configs {
-                // Deleting a name that is not a topic config is accepted, as Kafka accepts it.
-                if c.config_operation == DELETE {
-                    configs.remove(&c.name);
-                    continue;
-                }
-                let list = topic_config::is_list(&c.name)
-                    .ok_or_else(|| ConfigError::Unknown(c.name.clone()))?;
-                let value = || c.value.clone().ok_or_else(|| ConfigError::Null(c.name.clone()));
-                match c.config_operation {
-                    SET => {
-                        configs.insert(c.name.clone(), value()?);
-                    }
-                    _ if !list => {
-                        return Err(ConfigError::Invalid {
-                            name: c.name.clone(),
-                            value: c.value.clone().unwrap_or_default(),
-                            reason: "APPEND and SUBTRACT apply to list configs only",
-                        }
-                        .into());
-                    }
-                    op => {
-                        let given = value()?;
-                        let current = match configs.get(&c.name) {
-                            Some(v) => v.clone(),
-                            None => topic_config::describe(
-                                cluster.config(),
-                                &configs,
-                                Some(std::slice::from_ref(&c.name)),
-                            )
-                            .pop()
-                            .and_then(|d| d.value)
-                            .unwrap_or_default(),
-                        };
-                        let mut items: Vec<String> = current
-                            .split(',')
-                            .filter(|s| !s.is_empty())
-                            .map(str::to_owned)
-                            .collect();
-                        for item in given.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-                            if op == APPEND {
-                                if !items.iter().any(|i| i == item) {
-                                    items.push(item.to_owned());
-                                }
-                            } else {
-                                items.retain(|i| i != item);
-                            }
-                        }
-                        configs.insert(c.name.clone(), items.join(","));
-                    }
-                }
-            }
-            alter_topic(cluster, &topic, configs, validate_only)
-        }
-        Resource::Broker(_) => {
-            let mut changes = Vec::new();
-            for c in &r.configs {
-                match c.config_operation {
-                    SET => changes.push((c.name.clone(), c.value.clone())),
-                    DELETE => changes.push((c.name.clone(), None)),
-                    _ => {
-                        return Err(ConfigError::Invalid {
-                            name: c.name.clone(),
-                            value: c.value.clone().unwrap_or_default(),
-                            reason: "APPEND and SUBTRACT apply to list configs only",
-                        }
-                        .into());
-                    }
-                }
-            }
-            alter_brokers(cluster, &changes, validate_only)
-        }
+        Resource::Topic(topic) => Ok(cluster.alter_topic_configs(&topic, &changes, validate_only)?),
+        Resource::Broker(_) => Ok(cluster.alter_broker_configs(&changes, validate_only)?),
     }
 }
 
@@ -156,6 +74,11 @@ mod tests {
 
     use super::*;
     use crate::api::config_resources::{BROKER, TOPIC};
+
+    const SET: i8 = AlterOp::Set as i8;
+    const DELETE: i8 = AlterOp::Delete as i8;
+    const APPEND: i8 = AlterOp::Append as i8;
+    const SUBTRACT: i8 = AlterOp::Subtract as i8;
     use crate::test_util::*;
 
     fn op(name: &str, operation: i8, value: Option<&str>) -> AlterableConfig {

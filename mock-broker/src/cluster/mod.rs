@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod broker_config;
 pub mod config;
+pub mod config_change;
 pub mod coordinator;
 pub mod faults;
 pub mod log;
@@ -23,6 +24,7 @@ use crate::group::GroupCoordinator;
 
 pub use admin::{Created, Layout, NewTopic, TopicError};
 pub use config::{ClusterConfig, FollowerLag, InvalidLimit, Retention, TopicSpec};
+pub use config_change::{AlterOp, BrokerConfigError, ConfigChange};
 pub use coordinator::{OFFSETS_TOPIC, is_internal_topic};
 pub use faults::{Faults, Injection, Scope};
 pub use partition::{Appended, BatchMeta, BrokerId, Partition};

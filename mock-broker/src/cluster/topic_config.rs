@@ -43,6 +43,32 @@ pub enum ConfigSource {
     Default = 5,
 }
 
+impl ConfigType {
+    /// The Java AdminClient's name of the type.
+    pub fn name(self) -> &'static str {
+        match self {
+            ConfigType::Boolean => "BOOLEAN",
+            ConfigType::String => "STRING",
+            ConfigType::Int => "INT",
+            ConfigType::Long => "LONG",
+            ConfigType::Double => "DOUBLE",
+            ConfigType::List => "LIST",
+        }
+    }
+}
+
+impl ConfigSource {
+    /// The Java AdminClient's name of the source.
+    pub fn name(self) -> &'static str {
+        match self {
+            ConfigSource::DynamicTopic => "DYNAMIC_TOPIC_CONFIG",
+            ConfigSource::DynamicDefaultBroker => "DYNAMIC_DEFAULT_BROKER_CONFIG",
+            ConfigSource::StaticBroker => "STATIC_BROKER_CONFIG",
+            ConfigSource::Default => "DEFAULT_CONFIG",
+        }
+    }
+}
+
 /// What values a config accepts beyond its type.
 #[derive(Debug, Clone, Copy)]
 enum Check {

@@ -1,21 +1,26 @@
 //! The vocabulary of faults: one JSON object per [`Action`], the same in the Rust API
 //! ([`super::Controller::apply`]), scenario files and the HTTP endpoint.
 
+use std::collections::BTreeMap;
+
 use kwire_protocol::{ApiKey, ErrorCode};
 use serde::{Deserialize, Serialize};
 
-use crate::cluster::BrokerId;
+use crate::cluster::{AlterOp, BrokerId, ConfigChange};
 
 /// Why an action could not be applied.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ControlError {
-    /// The cluster refused it (unknown partition, no eligible leader, ...).
-    #[error("{action}: {error}")]
+    /// The cluster refused it (unknown partition, no eligible leader, invalid config, ...),
+    /// with Kafka's error for it.
+    #[error("{action}: {error}{}{message}", if message.is_empty() { "" } else { ": " })]
     Refused {
         /// The action's name.
         action: &'static str,
         /// Kafka's error for it.
         error: ErrorCode,
+        /// Why, when the model says more than the error code ("" otherwise).
+        message: String,
     },
     /// The action itself is malformed (unknown API or error name, bad combination).
     #[error("invalid action: {0}")]
@@ -74,6 +79,10 @@ impl NameOrCode {
 
 fn one() -> u32 {
     1
+}
+
+fn minus_one() -> i64 {
+    -1
 }
 
 /// One scripted change to the cluster. Serialized with an `"action"` tag in snake case.
@@ -191,13 +200,83 @@ pub enum Action {
         replication_factor: i16,
         /// Topic configs (`retention.ms`, `min.insync.replicas`, ...).
         #[serde(default)]
-        configs: std::collections::BTreeMap<String, String>,
+        configs: BTreeMap<String, String>,
     },
     /// Delete a topic (as DeleteTopics does).
     DeleteTopic {
         /// Name.
         name: String,
     },
+    /// Grow a topic to `count` partitions (as CreatePartitions does).
+    CreatePartitions {
+        /// Topic.
+        topic: String,
+        /// The new partition count (more than it has).
+        count: i32,
+        /// Replicas of each new partition, preferred leader first (default: round-robin).
+        #[serde(default)]
+        assignment: Option<Vec<Vec<BrokerId>>>,
+    },
+    /// Change a topic's config overrides (as IncrementalAlterConfigs does), all or none.
+    AlterTopicConfigs {
+        /// Topic.
+        topic: String,
+        /// Configs to set.
+        #[serde(default)]
+        set: BTreeMap<String, String>,
+        /// Overrides to remove.
+        #[serde(default)]
+        delete: Vec<String>,
+        /// Items to add to list configs (`cleanup.policy`).
+        #[serde(default)]
+        append: BTreeMap<String, String>,
+        /// Items to remove from list configs.
+        #[serde(default)]
+        subtract: BTreeMap<String, String>,
+    },
+    /// Change broker configs for every broker (as IncrementalAlterConfigs does), all or none.
+    AlterBrokerConfigs {
+        /// Configs to set.
+        #[serde(default)]
+        set: BTreeMap<String, String>,
+        /// Configs to restore to their defaults.
+        #[serde(default)]
+        delete: Vec<String>,
+    },
+    /// Delete a partition's records below `offset` (-1: the high watermark), as
+    /// DeleteRecords does on the partition's leader.
+    DeleteRecords {
+        /// Topic.
+        topic: String,
+        /// Partition.
+        partition: i32,
+        /// The new log start offset (default -1: the high watermark).
+        #[serde(default = "minus_one")]
+        offset: i64,
+    },
+}
+
+/// The config changes of `set`, `delete`, `append` and `subtract`, in that order.
+pub(super) fn config_changes(
+    set: &BTreeMap<String, String>,
+    delete: &[String],
+    append: &BTreeMap<String, String>,
+    subtract: &BTreeMap<String, String>,
+) -> Vec<ConfigChange> {
+    let with = |m: &BTreeMap<String, String>, op| {
+        m.iter()
+            .map(move |(k, v)| ConfigChange::new(k, op, Some(v)))
+            .collect::<Vec<_>>()
+    };
+    let mut out = with(set, AlterOp::Set);
+    out.extend(
+        delete
+            .iter()
+            .map(|k| ConfigChange::new(k, AlterOp::Delete, None)),
+    );
+    out.extend(with(append, AlterOp::Append));
+    out.extend(with(subtract, AlterOp::Subtract));
+    out
 }
 
 impl Action {
@@ -215,6 +294,10 @@ impl Action {
             Action::ConnectionFaults { .. } => "connection_faults",
             Action::CreateTopic { .. } => "create_topic",
             Action::DeleteTopic { .. } => "delete_topic",
+            Action::CreatePartitions { .. } => "create_partitions",
+            Action::AlterTopicConfigs { .. } => "alter_topic_configs",
+            Action::AlterBrokerConfigs { .. } => "alter_broker_configs",
+            Action::DeleteRecords { .. } => "delete_records",
         }
     }
 }
@@ -229,6 +312,9 @@ pub struct Applied {
     /// The new leader, for `move_leader`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub leader: Option<BrokerId>,
+    /// The new log start offset, for `delete_records`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub low_watermark: Option<i64>,
 }
 
 #[cfg(test)]

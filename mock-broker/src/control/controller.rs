@@ -8,11 +8,11 @@ use std::sync::Arc;
 use bytes::Bytes;
 use kwire_protocol::{ErrorCode, Uuid};
 
-use super::action::{Action, Applied, ControlError};
-use super::state::{self, State};
+use super::action::{Action, Applied, ControlError, config_changes};
+use super::state::{self, ConfigEntry, State};
 use crate::cluster::{
-    BrokerId, Cluster, Created, FollowerLag, Injection, Layout, NewTopic, Scope, TopicError,
-    TopicSpec,
+    BrokerConfigError, BrokerId, Cluster, ConfigChange, Created, FollowerLag, Injection, Layout,
+    NewTopic, Scope, TopicError, TopicSpec, broker_config, topic_config,
 };
 use crate::server::{ConnectionFaults, ServerStats, Shared};
 
@@ -167,6 +167,80 @@ impl Controller {
         self.with_cluster(|c| c.delete_topic(name))
     }
 
+    /// Grows `topic` to `count` partitions as CreatePartitions does: the new partitions on
+    /// `assignment` (one replica list per new partition, preferred leader first) or
+    /// round-robin with the topic's replication factor.
+    pub fn create_partitions(
+        &self,
+        topic: &str,
+        count: i32,
+        assignment: Option<&[Vec<BrokerId>]>,
+    ) -> Result<(), TopicError> {
+        self.with_cluster(|c| c.create_partitions(topic, count, assignment, false))
+    }
+
+    /// Changes the config overrides of `topic` as IncrementalAlterConfigs does (SET, DELETE,
+    /// APPEND, SUBTRACT), all or none; the model follows at once (retention, min ISR, ...).
+    pub fn alter_topic_configs(
+        &self,
+        topic: &str,
+        changes: &[ConfigChange],
+    ) -> Result<(), TopicError> {
+        self.with_cluster(|c| c.alter_topic_configs(topic, changes, false))
+    }
+
+    /// Changes broker configs for every broker as IncrementalAlterConfigs does, all or none:
+    /// those Kafka changes at run time (`min.insync.replicas`, `message.max.bytes`,
+    /// `log.retention.ms`, `log.retention.bytes`, `unclean.leader.election.enable`).
+    pub fn alter_broker_configs(&self, changes: &[ConfigChange]) -> Result<(), BrokerConfigError> {
+        self.with_cluster(|c| c.alter_broker_configs(changes, false))
+    }
+
+    /// Every config of `topic` as DescribeConfigs lists it: value, source, type, synonyms.
+    pub fn describe_topic_configs(&self, topic: &str) -> Result<Vec<ConfigEntry>, TopicError> {
+        self.with_cluster(|c| {
+            let overrides = c.topic_configs(topic)?;
+            Ok(topic_config::describe(c.config(), overrides, None)
+                .into_iter()
+                .map(|d| ConfigEntry::new(d, false))
+                .collect())
+        })
+    }
+
+    /// Every config of broker `id` as DescribeConfigs lists it; `None` if there is no such
+    /// broker.
+    pub fn describe_broker_configs(&self, id: BrokerId) -> Option<Vec<ConfigEntry>> {
+        self.with_cluster(|c| {
+            c.broker(id)?;
+            Some(
+                broker_config::describe(c.config(), id, None)
+                    .into_iter()
+                    .map(|(d, read_only)| ConfigEntry::new(d, read_only))
+                    .collect(),
+            )
+        })
+    }
+
+    /// Deletes the records of a partition below `offset` (-1: the high watermark) as
+    /// DeleteRecords does on its leader; returns the new log start offset. LEADER_NOT_AVAILABLE
+    /// while the partition has no leader.
+    pub fn delete_records(
+        &self,
+        topic: &str,
+        partition: i32,
+        offset: i64,
+    ) -> Result<i64, ErrorCode> {
+        self.with_cluster(|c| {
+            let leader = c
+                .partition(topic, partition)
+                .ok_or(ErrorCode::UnknownTopicOrPartition)?
+                .leader
+                .filter(|b| c.is_up(*b))
+                .ok_or(ErrorCode::LeaderNotAvailable)?;
+            c.delete_records(leader, topic, partition, offset)
+        })
+    }
+
     /// Model time (ms since start).
     pub fn now_ms(&self) -> u64 {
         self.shared.now()
@@ -183,11 +257,18 @@ impl Controller {
         let refused = |error: ErrorCode| ControlError::Refused {
             action: name,
             error,
+            message: String::new(),
+        };
+        let topic_refused = |e: TopicError| ControlError::Refused {
+            action: name,
+            error: e.error_code(),
+            message: e.to_string(),
         };
         let mut out = Applied {
             action: name,
             changed: true,
             leader: None,
+            low_watermark: None,
         };
         match action {
             Action::BrokerDown { broker } => {
@@ -322,12 +403,45 @@ impl Controller {
                         .map(|(k, v)| (k.clone(), Some(v.clone())))
                         .collect(),
                 };
-                self.create_topic_with(&topic)
-                    .map_err(|e| ControlError::Invalid(e.to_string()))?;
+                self.create_topic_with(&topic).map_err(topic_refused)?;
             }
             Action::DeleteTopic { name } => {
-                self.delete_topic(name)
-                    .map_err(|e| ControlError::Invalid(e.to_string()))?;
+                self.delete_topic(name).map_err(topic_refused)?;
+            }
+            Action::CreatePartitions {
+                topic,
+                count,
+                assignment,
+            } => self
+                .create_partitions(topic, *count, assignment.as_deref())
+                .map_err(topic_refused)?,
+            Action::AlterTopicConfigs {
+                topic,
+                set,
+                delete,
+                append,
+                subtract,
+            } => self
+                .alter_topic_configs(topic, &config_changes(set, delete, append, subtract))
+                .map_err(topic_refused)?,
+            Action::AlterBrokerConfigs { set, delete } => {
+                let changes = config_changes(set, delete, &BTreeMap::new(), &BTreeMap::new());
+                self.alter_broker_configs(&changes)
+                    .map_err(|e| ControlError::Refused {
+                        action: name,
+                        error: e.error_code(),
+                        message: e.to_string(),
+                    })?;
+            }
+            Action::DeleteRecords {
+                topic,
+                partition,
+                offset,
+            } => {
+                out.low_watermark = Some(
+                    self.delete_records(topic, *partition, *offset)
+                        .map_err(refused)?,
+                );
             }
         }
         tracing::info!(action = ?action, changed = out.changed, "control action applied");

@@ -16,16 +16,23 @@
 //! | `POST /faults/connection`, `DELETE /faults/connection` | fields of `connection_faults` | latency, stall, drop after append |
 //! | `POST /topics` | fields of `create_topic` | create a topic |
 //! | `DELETE /topics/{name}` | — | delete a topic |
+//! | `POST /topics/{name}/partitions` | `{"count": 6, "assignment": [[1, 2]]}` (assignment optional) | grow a topic |
+//! | `GET /topics/{name}/configs` | | every topic config: value, source, type, synonyms |
+//! | `PATCH` or `POST /topics/{name}/configs` | `{"set": {...}, "delete": [...], "append": {...}, "subtract": {...}}` | alter the overrides |
+//! | `GET /brokers/{id}/configs` | | the broker's configs |
+//! | `PATCH` or `POST /brokers/configs` | `{"set": {...}, "delete": [...]}` | alter every broker's configs |
+//! | `POST /topics/{name}/partitions/{p}/delete-records` | `{"offset": 5}` (default -1: the high watermark) | delete records below an offset |
 //!
-//! Answers are JSON; a malformed request gets 400, an action the cluster refuses 409, both with
-//! `{"error": "..."}`.
+//! Answers are JSON; a malformed request gets 400, an action the cluster refuses 409 (with
+//! Kafka's error name in `"kafka_error"`), a topic or broker to read that does not exist 404,
+//! all with `{"error": "..."}`.
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State as AxState};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, patch, post};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
@@ -39,7 +46,11 @@ fn error(status: StatusCode, message: impl std::fmt::Display) -> Response {
 
 fn control_error(e: &ControlError) -> Response {
     match e {
-        ControlError::Refused { .. } => error(StatusCode::CONFLICT, e),
+        ControlError::Refused { error, .. } => (
+            StatusCode::CONFLICT,
+            axum::Json(json!({ "error": e.to_string(), "kafka_error": error.name() })),
+        )
+            .into_response(),
         ControlError::Invalid(_) => error(StatusCode::BAD_REQUEST, e),
     }
 }
@@ -207,6 +218,60 @@ async fn delete_topic(AxState(c): AxState<Controller>, Path(name): Path<String>)
     apply_named(&c, "delete_topic", fields)
 }
 
+/// Applies the action `name` with the fields of the body and `extra`.
+fn with_fields(c: &Controller, name: &str, body: &Bytes, extra: &[(&str, Value)]) -> Response {
+    let mut f = match object(body) {
+        Ok(f) => f,
+        Err(r) => return *r,
+    };
+    for (k, v) in extra {
+        f.insert((*k).to_owned(), v.clone());
+    }
+    apply_named(c, name, f)
+}
+
+async fn create_partitions(
+    AxState(c): AxState<Controller>,
+    Path(topic): Path<String>,
+    body: Bytes,
+) -> Response {
+    with_fields(&c, "create_partitions", &body, &[("topic", json!(topic))])
+}
+
+async fn topic_configs(AxState(c): AxState<Controller>, Path(topic): Path<String>) -> Response {
+    match c.describe_topic_configs(&topic) {
+        Ok(configs) => axum::Json(json!({ "topic": topic, "configs": configs })).into_response(),
+        Err(e) => error(StatusCode::NOT_FOUND, e),
+    }
+}
+
+async fn alter_topic_configs(
+    AxState(c): AxState<Controller>,
+    Path(topic): Path<String>,
+    body: Bytes,
+) -> Response {
+    with_fields(&c, "alter_topic_configs", &body, &[("topic", json!(topic))])
+}
+
+async fn broker_configs(AxState(c): AxState<Controller>, Path(id): Path<i32>) -> Response {
+    match c.describe_broker_configs(id) {
+        Some(configs) => axum::Json(json!({ "broker": id, "configs": configs })).into_response(),
+        None => error(StatusCode::NOT_FOUND, format!("no broker {id}")),
+    }
+}
+
+async fn alter_broker_configs(AxState(c): AxState<Controller>, body: Bytes) -> Response {
+    with_fields(&c, "alter_broker_configs", &body, &[])
+}
+
+async fn delete_records(
+    AxState(c): AxState<Controller>,
+    Path((topic, p)): Path<(String, i32)>,
+    body: Bytes,
+) -> Response {
+    partition_action(&c, "delete_records", topic, p, &body)
+}
+
 /// The control endpoint's routes.
 pub fn router(controller: Controller) -> Router {
     Router::new()
@@ -227,6 +292,22 @@ pub fn router(controller: Controller) -> Router {
         )
         .route("/topics", post(topics))
         .route("/topics/{name}", delete(delete_topic))
+        .route("/topics/{name}/partitions", post(create_partitions))
+        .route(
+            "/topics/{name}/configs",
+            get(topic_configs)
+                .patch(alter_topic_configs)
+                .post(alter_topic_configs),
+        )
+        .route("/brokers/{id}/configs", get(broker_configs))
+        .route(
+            "/brokers/configs",
+            patch(alter_broker_configs).post(alter_broker_configs),
+        )
+        .route(
+            "/topics/{name}/partitions/{partition}/delete-records",
+            post(delete_records),
+        )
         .layer(axum::extract::DefaultBodyLimit::max(1 << 20))
         .with_state(controller)
 }

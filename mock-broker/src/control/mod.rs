@@ -16,4 +16,6 @@ mod state;
 
 pub use action::{Action, Applied, ControlError, NameOrCode};
 pub use controller::Controller;
-pub use state::{BrokerState, InjectionState, PartitionState, State, TopicState};
+pub use state::{
+    BrokerState, ConfigEntry, ConfigSynonym, InjectionState, PartitionState, State, TopicState,
+};

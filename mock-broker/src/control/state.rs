@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::cluster::topic_config::Described;
 use crate::cluster::{BrokerId, Cluster, FollowerLag, Scope, Stats};
 use crate::server::{ConnectionFaults, ServerStats};
 
@@ -193,4 +194,57 @@ pub struct InjectionState {
     pub scope: Scope,
     /// Append first?
     pub after_append: bool,
+}
+
+/// One config as DescribeConfigs lists it, for [`super::Controller::describe_topic_configs`],
+/// [`super::Controller::describe_broker_configs`] and `GET /topics/{name}/configs`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConfigEntry {
+    /// The config.
+    pub name: String,
+    /// Its value (null for a config without one).
+    pub value: Option<String>,
+    /// Where the value comes from, in the Java AdminClient's names (`DYNAMIC_TOPIC_CONFIG`,
+    /// `STATIC_BROKER_CONFIG`, `DEFAULT_CONFIG`, ...).
+    pub source: &'static str,
+    /// Its type (`INT`, `LONG`, `LIST`, ...).
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// Whether Kafka refuses to change it at run time.
+    pub read_only: bool,
+    /// Where else the value could come from, most specific first.
+    pub synonyms: Vec<ConfigSynonym>,
+}
+
+/// A synonym of a [`ConfigEntry`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConfigSynonym {
+    /// The config it comes from.
+    pub name: String,
+    /// Its value there.
+    pub value: Option<String>,
+    /// That config's source.
+    pub source: &'static str,
+}
+
+impl ConfigEntry {
+    /// The entry for a described config.
+    pub(crate) fn new(d: Described, read_only: bool) -> ConfigEntry {
+        ConfigEntry {
+            name: d.name.to_owned(),
+            value: d.value,
+            source: d.source.name(),
+            kind: d.kind.name(),
+            read_only,
+            synonyms: d
+                .synonyms
+                .into_iter()
+                .map(|(name, value, source)| ConfigSynonym {
+                    name: name.to_owned(),
+                    value,
+                    source: source.name(),
+                })
+                .collect(),
+        }
+    }
 }

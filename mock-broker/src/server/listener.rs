@@ -70,7 +70,7 @@ pub(crate) async fn serve(
                             drop(l);
                         }
                     }
-                    _ = shutdown.changed() => return,
+                    () = super::shared::stopped(&mut shutdown) => return,
                 }
             }
             None => {
@@ -86,7 +86,7 @@ pub(crate) async fn serve(
                             }
                         }
                     }
-                    _ = shutdown.changed() => return,
+                    () = super::shared::stopped(&mut shutdown) => return,
                 }
             }
         }

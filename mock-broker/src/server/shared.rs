@@ -164,6 +164,12 @@ impl Shared {
     }
 }
 
+/// Resolves once shutdown is asked for, also when it was asked for before the first poll (a
+/// task spawned just before shutdown subscribes to a value that has already changed).
+pub(crate) async fn stopped(shutdown: &mut watch::Receiver<bool>) {
+    let _ = shutdown.wait_for(|stop| *stop).await;
+}
+
 /// When a connection must end: at shutdown, and when its broker goes down. A broker that is
 /// down has crashed: it answers nothing, and a restarted broker has none of its old
 /// connections — so any change of the broker's switch after the connection began ends it.
@@ -182,7 +188,7 @@ impl ConnectionLife {
     /// Resolves when the connection must close.
     pub(crate) async fn ended(&mut self) {
         tokio::select! {
-            _ = self.shutdown.changed() => {}
+            () = stopped(&mut self.shutdown) => {}
             _ = self.up.changed() => {}
         }
     }

@@ -27,7 +27,7 @@ pub(crate) async fn run(shared: Arc<Shared>) {
         tokio::select! {
             _ = tokio::time::sleep(sleep_for) => {}
             _ = shared.kick.notified() => {}
-            _ = shutdown.changed() => return,
+            () = super::shared::stopped(&mut shutdown) => return,
         }
     }
 }
