@@ -249,3 +249,62 @@ async fn sessions_are_renewed_on_the_open_connection_without_losing_a_record() {
     );
     assert_eq!(stats.bad_requests, 0, "{stats:?}");
 }
+
+#[tokio::test]
+async fn mock_security_faults_end_sessions_and_refuse_logins() {
+    let mock = mock(SecurityProtocol::SaslPlaintext).await;
+    let control = mock.controller();
+    let producer = Producer::new(config(
+        &mock,
+        &[
+            ("sasl.mechanism", "SCRAM-SHA-256"),
+            ("sasl.username", "alice"),
+            ("sasl.password", "alice-secret"),
+        ],
+    ))
+    .unwrap();
+    send_some(&producer, 50).await.unwrap();
+    let before = mock.server_stats();
+    // The mock ends the sessions: the next Produce closes the connection, the producer logs in
+    // on a new one and delivers everything once.
+    control
+        .apply(&serde_json::from_str(r#"{"action": "expire_sessions"}"#).unwrap())
+        .unwrap();
+    send_some(&producer, 50).await.unwrap();
+    let after = mock.server_stats();
+    assert!(
+        after.connections_total > before.connections_total,
+        "the expired connection was closed: {before:?} -> {after:?}"
+    );
+    assert_eq!(stored(&mock), 100, "every record once in the log");
+
+    // The next login of alice with SCRAM-SHA-256 is refused, although the password is right.
+    control
+        .apply(
+            &serde_json::from_str(
+                r#"{"action": "reject_logins", "user": "alice", "mechanism": "SCRAM-SHA-256"}"#,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+    control.expire_sessions();
+    let e = send_some(&producer, 1).await.expect_err("refused");
+    assert!(
+        matches!(
+            &e,
+            ProduceError::Authentication(AuthError::BadCredentials { mechanism, .. }) if mechanism == "SCRAM-SHA-256"
+        ),
+        "{e}"
+    );
+    // Only one login was refused: a new producer gets in.
+    let again = Producer::new(config(
+        &mock,
+        &[
+            ("sasl.mechanism", "SCRAM-SHA-256"),
+            ("sasl.username", "alice"),
+            ("sasl.password", "alice-secret"),
+        ],
+    ))
+    .unwrap();
+    send_some(&again, 5).await.unwrap();
+}

@@ -254,6 +254,23 @@ pub enum Action {
         #[serde(default = "minus_one")]
         offset: i64,
     },
+    /// SASL listeners: end every authenticated session now, as if its
+    /// `connections.max.reauth.ms` had run out: the next request of each such connection,
+    /// unless it re-authenticates, closes it.
+    ExpireSessions,
+    /// SASL listeners: refuse the next `count` logins of `user` with `mechanism` (any when
+    /// absent) with SASL_AUTHENTICATION_FAILED, although the credentials are right.
+    RejectLogins {
+        /// The principal (the user name; an OAUTHBEARER token's subject).
+        #[serde(default)]
+        user: Option<String>,
+        /// The mechanism, as `sasl.mechanism` names it.
+        #[serde(default)]
+        mechanism: Option<String>,
+        /// How many logins (default 1).
+        #[serde(default = "one")]
+        count: u32,
+    },
 }
 
 /// The config changes of `set`, `delete`, `append` and `subtract`, in that order.
@@ -298,6 +315,8 @@ impl Action {
             Action::AlterTopicConfigs { .. } => "alter_topic_configs",
             Action::AlterBrokerConfigs { .. } => "alter_broker_configs",
             Action::DeleteRecords { .. } => "delete_records",
+            Action::ExpireSessions => "expire_sessions",
+            Action::RejectLogins { .. } => "reject_logins",
         }
     }
 }

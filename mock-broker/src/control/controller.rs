@@ -135,6 +135,20 @@ impl Controller {
         self.shared.set_connection_faults(broker, faults);
     }
 
+    /// Ends every authenticated SASL session now (see [`Action::ExpireSessions`]).
+    pub fn expire_sessions(&self) {
+        self.shared
+            .security_faults()
+            .expire_sessions(std::time::SystemTime::now());
+    }
+
+    /// Refuses the next `count` SASL logins of `user` with `mechanism` (`None`: any).
+    pub fn reject_logins(&self, user: Option<String>, mechanism: Option<String>, count: u32) {
+        self.shared
+            .security_faults()
+            .reject_logins(user, mechanism, count);
+    }
+
     /// The connection-level faults set per broker (0 = every broker).
     pub fn connection_faults(&self) -> BTreeMap<BrokerId, ConnectionFaults> {
         self.shared.connection_faults()
@@ -405,6 +419,12 @@ impl Controller {
                 };
                 self.create_topic_with(&topic).map_err(topic_refused)?;
             }
+            Action::ExpireSessions => self.expire_sessions(),
+            Action::RejectLogins {
+                user,
+                mechanism,
+                count,
+            } => self.reject_logins(user.clone(), mechanism.clone(), *count),
             Action::DeleteTopic { name } => {
                 self.delete_topic(name).map_err(topic_refused)?;
             }

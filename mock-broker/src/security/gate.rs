@@ -6,6 +6,9 @@
 //! the handlers until the session lifetime returned to the client (KIP-368) has passed; then a
 //! SaslHandshake re-authenticates on the same connection and any other request closes it.
 //!
+//! The cluster's [`SecurityFaults`] can end sessions early (as if their lifetime had run out)
+//! and refuse logins whose credentials are right.
+//!
 //! Plain data driven with the wall-clock time as an argument; the exchanges are kwire-auth's.
 
 use std::sync::Arc;
@@ -20,6 +23,8 @@ use kwire_protocol::api::{
 };
 use kwire_protocol::primitives::Decoder;
 use kwire_protocol::{ApiKey, ErrorCode, Message, RequestHeader};
+
+use super::SecurityFaults;
 
 /// What the connection does with a request.
 #[derive(Debug)]
@@ -40,9 +45,10 @@ enum State {
     Start,
     /// SaslHandshake chose a mechanism; SaslAuthenticate requests step the exchange.
     Exchanging(Box<SaslServer>),
-    /// Authenticated as `principal`; the session ends at `expires` (KIP-368).
+    /// Authenticated as `principal` at `since`; the session ends at `expires` (KIP-368).
     Authenticated {
         principal: String,
+        since: SystemTime,
         expires: Option<SystemTime>,
     },
 }
@@ -77,17 +83,31 @@ impl Gate {
         }
     }
 
-    /// Decides what happens to a request that arrived at `now`.
+    /// Decides what happens to a request that arrived at `now`, without faults.
     pub fn check(&mut self, header: &RequestHeader, body: &Bytes, now: SystemTime) -> Verdict {
+        self.check_with(header, body, now, &mut SecurityFaults::default())
+    }
+
+    /// Decides what happens to a request that arrived at `now`, with the cluster's faults
+    /// (a refused login counts against them).
+    pub fn check_with(
+        &mut self,
+        header: &RequestHeader,
+        body: &Bytes,
+        now: SystemTime,
+        faults: &mut SecurityFaults,
+    ) -> Verdict {
         let (api, version) = (header.api_key, header.api_version);
         match (&mut self.state, api) {
-            (State::Authenticated { expires, .. }, _) if api != ApiKey::SASL_HANDSHAKE => {
-                match expires {
-                    Some(at) if now >= *at => Verdict::Close(format!(
+            (State::Authenticated { expires, since, .. }, _) if api != ApiKey::SASL_HANDSHAKE => {
+                let expired = expires.is_some_and(|at| now >= at) || faults.ended(*since);
+                if expired {
+                    Verdict::Close(format!(
                         "{} after the session expired without re-authentication",
                         api.name()
-                    )),
-                    _ => Verdict::Pass,
+                    ))
+                } else {
+                    Verdict::Pass
                 }
             }
             (State::Start, ApiKey::API_VERSIONS) if !self.reauthenticating => Verdict::Pass,
@@ -95,7 +115,7 @@ impl Gate {
                 self.handshake(body, version)
             }
             (State::Exchanging(_), ApiKey::SASL_AUTHENTICATE) => {
-                self.authenticate(body, version, now)
+                self.authenticate(body, version, now, faults)
             }
             _ => Verdict::Close(format!(
                 "unexpected {} request during SASL authentication",
@@ -140,7 +160,13 @@ impl Gate {
         }
     }
 
-    fn authenticate(&mut self, body: &Bytes, version: i16, now: SystemTime) -> Verdict {
+    fn authenticate(
+        &mut self,
+        body: &Bytes,
+        version: i16,
+        now: SystemTime,
+        faults: &mut SecurityFaults,
+    ) -> Verdict {
         let State::Exchanging(server) = &mut self.state else {
             unreachable!("checked by the caller")
         };
@@ -148,7 +174,18 @@ impl Gate {
             return Verdict::Close("malformed SaslAuthenticate request".into());
         };
         let mechanism = server.mechanism();
-        match server.step(&self.config, &request.auth_bytes, now) {
+        let step = match server.step(&self.config, &request.auth_bytes, now) {
+            Ok(ServerStep::Authenticated(done))
+                if faults.take_rejection(&done.principal, mechanism.name()) =>
+            {
+                tracing::info!(principal = %done.principal, %mechanism, "fault: refusing the login");
+                Err(kwire_auth::sasl::SaslError::BadCredentials {
+                    user: done.principal,
+                })
+            }
+            step => step,
+        };
+        match step {
             Ok(ServerStep::Challenge(bytes)) => {
                 let response = SaslAuthenticateResponse {
                     auth_bytes: bytes.into(),
@@ -162,6 +199,7 @@ impl Gate {
                 tracing::debug!(principal = %done.principal, %mechanism, lifetime_ms, "authenticated");
                 self.state = State::Authenticated {
                     principal: done.principal,
+                    since: now,
                     expires: (!lifetime.is_zero()).then(|| now + lifetime),
                 };
                 let response = SaslAuthenticateResponse {
@@ -363,6 +401,98 @@ mod tests {
         assert!(matches!(
             gate.check(&metadata, &Bytes::new(), after_second),
             Verdict::Close(_)
+        ));
+    }
+
+    #[test]
+    fn faults_end_sessions_now_and_refuse_right_passwords() {
+        let t0 = SystemTime::now();
+        let mut faults = SecurityFaults::default();
+        let mut gate = Gate::new(config(), Duration::ZERO);
+        assert!(matches!(
+            login(&mut gate, password(Mechanism::Plain, "alice-secret"), t0),
+            Verdict::Respond(..)
+        ));
+        let metadata = header(ApiKey::METADATA, 12);
+        let t1 = t0 + Duration::from_secs(1);
+        assert!(matches!(
+            gate.check_with(&metadata, &Bytes::new(), t1, &mut faults),
+            Verdict::Pass
+        ));
+        // Ended now: only a re-authentication keeps the connection.
+        faults.expire_sessions(t1);
+        let mut other = Gate::new(config(), Duration::ZERO);
+        assert!(matches!(
+            login(&mut other, password(Mechanism::Plain, "alice-secret"), t0),
+            Verdict::Respond(..)
+        ));
+        assert!(matches!(
+            other.check_with(&metadata, &Bytes::new(), t1, &mut faults),
+            Verdict::Close(_)
+        ));
+        let t2 = t1 + Duration::from_millis(1);
+        assert!(matches!(
+            login(
+                &mut gate,
+                password(Mechanism::ScramSha256, "alice-secret"),
+                t2
+            ),
+            Verdict::Respond(..)
+        ));
+        assert!(matches!(
+            gate.check_with(&metadata, &Bytes::new(), t2, &mut faults),
+            Verdict::Pass
+        ));
+
+        // The next SCRAM-SHA-512 login of alice fails, with Kafka's answer, then they pass.
+        faults.reject_logins(Some("alice".into()), Some("SCRAM-SHA-512".into()), 1);
+        let mut login_with_faults = |mechanism| {
+            let mut gate = Gate::new(config(), Duration::ZERO);
+            let mut client = password(mechanism, "alice-secret");
+            let body = SaslHandshakeRequest {
+                mechanism: client.mechanism().name().into(),
+                ..Default::default()
+            }
+            .to_bytes(1)
+            .unwrap();
+            let hs = header(ApiKey::SASL_HANDSHAKE, 1);
+            gate.check_with(&hs, &body, t2, &mut faults);
+            let mut to_send = client.initial_response().unwrap();
+            loop {
+                let body = SaslAuthenticateRequest {
+                    auth_bytes: Bytes::from(to_send),
+                    ..Default::default()
+                }
+                .to_bytes(2)
+                .unwrap();
+                let v = gate.check_with(
+                    &header(ApiKey::SASL_AUTHENTICATE, 2),
+                    &body,
+                    t2,
+                    &mut faults,
+                );
+                let Verdict::Respond(ResponseBody::SaslAuthenticate(r), _) = &v else {
+                    return v;
+                };
+                match client.step(&r.auth_bytes).unwrap() {
+                    ClientStep::Respond(bytes) => to_send = bytes,
+                    _ => return v,
+                }
+            }
+        };
+        assert!(matches!(
+            login_with_faults(Mechanism::ScramSha256),
+            Verdict::Respond(..)
+        ));
+        let v = login_with_faults(Mechanism::ScramSha512);
+        let Verdict::RespondAndClose(ResponseBody::SaslAuthenticate(r), ..) = v else {
+            panic!("{v:?}")
+        };
+        assert_eq!(r.error_code, ErrorCode::SaslAuthenticationFailed);
+        assert!(r.error_message.unwrap().contains("invalid credentials"));
+        assert!(matches!(
+            login_with_faults(Mechanism::ScramSha512),
+            Verdict::Respond(..)
         ));
     }
 }

@@ -6,6 +6,7 @@
 //! The exchanges themselves are kwire-auth's state machines; this module only decides, as
 //! Kafka's `SaslServerAuthenticator` does, which requests a connection may send when.
 
+mod faults;
 pub mod gate;
 mod listening;
 
@@ -14,6 +15,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+pub use faults::{Rejection, SecurityFaults};
 pub use kwire_auth::SecurityProtocol;
 pub use listening::{Listening, SecurityError};
 

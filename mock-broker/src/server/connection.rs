@@ -88,7 +88,12 @@ pub(crate) async fn run<S>(
             };
             shared.metrics.request(header.api_key);
             let verdict = match gate.as_mut() {
-                Some(gate) => gate.check(&header, &body, SystemTime::now()),
+                Some(gate) => gate.check_with(
+                    &header,
+                    &body,
+                    SystemTime::now(),
+                    &mut shared.security_faults(),
+                ),
                 None => Verdict::Pass,
             };
             let mut close_after = None;

@@ -13,6 +13,7 @@ use tokio::time::Instant;
 use super::connection_faults::{ConnectionFaults, FaultTable};
 use super::metrics::Metrics;
 use crate::cluster::{BrokerId, Cluster};
+use crate::security::SecurityFaults;
 
 /// The state behind a running cluster.
 pub(crate) struct Shared {
@@ -23,6 +24,8 @@ pub(crate) struct Shared {
     pub(crate) kick: Notify,
     start: Instant,
     faults: Mutex<FaultTable>,
+    /// Faults of the SASL layer (every broker's).
+    security_faults: Mutex<SecurityFaults>,
     /// Woken whenever connection faults change (a stall may be lifted).
     pub(crate) unstall: Notify,
     /// `true` while each broker is up.
@@ -57,6 +60,7 @@ impl Shared {
             kick: Notify::new(),
             start: Instant::now(),
             faults: Mutex::new(FaultTable::default()),
+            security_faults: Mutex::new(SecurityFaults::default()),
             unstall: Notify::new(),
             up,
             shutdown: watch::channel(false).0,
@@ -111,6 +115,13 @@ impl Shared {
 
     fn faults(&self) -> MutexGuard<'_, FaultTable> {
         self.faults.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The SASL faults, locked.
+    pub(crate) fn security_faults(&self) -> MutexGuard<'_, SecurityFaults> {
+        self.security_faults
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     /// The connection faults a broker's connections apply now.
