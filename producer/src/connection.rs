@@ -526,19 +526,24 @@ async fn write_flush<S: AsyncWrite + Unpin>(s: &mut S, buf: &[u8]) -> Result<(),
     s.flush().await.map_err(|e| format!("write: {e}"))
 }
 
-/// Reads one frame; bytes after it stay in `reader`.
+/// Reads one frame; bytes after it stay in `reader`. A TLS alert is an authentication
+/// failure: with TLS 1.3 a broker that wants a client certificate says so only after the
+/// handshake, on the first read.
 async fn read_frame<S: AsyncRead + Unpin>(
     s: &mut S,
     reader: &mut FrameReader,
-) -> Result<Bytes, String> {
+) -> Result<Bytes, SetupError> {
     loop {
         if let Some(f) = reader.next_frame().map_err(|e| e.to_string())? {
             return Ok(f);
         }
-        let n = s
-            .read_buf(reader.buf_for_read())
-            .await
-            .map_err(|e| format!("read: {e}"))?;
+        let n =
+            s.read_buf(reader.buf_for_read()).await.map_err(|e| {
+                match AuthError::from_tls_io(&e) {
+                    Some(auth) => SetupError::Auth(auth),
+                    None => SetupError::Transient(format!("read: {e}")),
+                }
+            })?;
         if n == 0 {
             return Err("connection closed by the broker".into());
         }

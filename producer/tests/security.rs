@@ -308,3 +308,37 @@ async fn mock_security_faults_end_sessions_and_refuse_logins() {
     .unwrap();
     send_some(&again, 5).await.unwrap();
 }
+
+#[tokio::test]
+async fn client_certificates_when_the_broker_requires_them() {
+    let mock = MockCluster::builder()
+        .brokers(1)
+        .topic("t", 2, 1)
+        .security_protocol(SecurityProtocol::Ssl)
+        .ssl_client_auth_required()
+        .start()
+        .await
+        .unwrap();
+    let (cert, key) = mock
+        .client_certificate()
+        .expect("issued by the generated CA");
+    let (cert, key) = (cert.display().to_string(), key.display().to_string());
+    let producer = Producer::new(config(
+        &mock,
+        &[
+            ("ssl.certificate.location", &cert),
+            ("ssl.key.location", &key),
+        ],
+    ))
+    .unwrap();
+    send_some(&producer, 20).await.unwrap();
+    producer.close(Duration::from_secs(5)).await.unwrap();
+    assert_eq!(stored(&mock), 20);
+    // Without one, the broker's TLS 1.3 alert after the handshake is the typed cause, at once.
+    let (e, took) = first_failure(config(&mock, &[])).await;
+    assert!(
+        matches!(&e, ProduceError::Authentication(AuthError::Tls(m)) if m.contains("certificate")),
+        "{e}"
+    );
+    assert!(took < Duration::from_secs(3), "not retried: {took:?}");
+}
