@@ -709,3 +709,29 @@ fn check_batch(view: &BatchView) {
         "batch encoding is not stable"
     );
 }
+
+/// Target `consumer_protocol`: JoinGroup metadata and SyncGroup assignments as a group
+/// coordinator reads them. Input: the bytes themselves, decoded as a
+/// `ConsumerProtocolSubscription` and as a `ConsumerProtocolAssignment`. Neither may panic;
+/// what decodes is re-encoded at the version it was read as (at most the newest known) and
+/// must decode to the same value.
+pub fn consumer_protocol(data: &[u8]) {
+    use kwire_protocol::consumer_protocol::{
+        ConsumerProtocolAssignment, ConsumerProtocolSubscription, HIGHEST_VERSION,
+    };
+    let input = Bytes::copy_from_slice(data);
+    if let Ok((version, s)) = ConsumerProtocolSubscription::decode(&input) {
+        let again = s
+            .encode(version.min(HIGHEST_VERSION))
+            .expect("a decoded subscription encodes");
+        let (_, back) = ConsumerProtocolSubscription::decode(&again).expect("and decodes");
+        assert_eq!(back, s, "subscription round trip");
+    }
+    if let Ok((version, a)) = ConsumerProtocolAssignment::decode(&input) {
+        let again = a
+            .encode(version.min(HIGHEST_VERSION))
+            .expect("a decoded assignment encodes");
+        let (_, back) = ConsumerProtocolAssignment::decode(&again).expect("and decodes");
+        assert_eq!(back, a, "assignment round trip");
+    }
+}

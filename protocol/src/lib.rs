@@ -38,6 +38,7 @@
 
 pub mod api;
 mod api_key;
+pub mod consumer_protocol;
 pub mod dsl;
 mod error;
 mod error_code;

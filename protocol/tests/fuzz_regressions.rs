@@ -19,6 +19,7 @@ fn replay(target: &str, data: &[u8]) {
         "round_trip" => harness::round_trip(data),
         "frame" => harness::frame(data),
         "record_batch" => harness::record_batch(data),
+        "consumer_protocol" => harness::consumer_protocol(data),
         other => panic!("unknown fuzz target {other:?}"),
     }
 }
@@ -224,4 +225,41 @@ fn frame_codec_does_not_reserve_what_a_size_prefix_claims() {
     input.extend_from_slice(&(100 * 1024 * 1024 - 4i32).to_be_bytes());
     input.extend_from_slice(b"\x00\x12\x00\x00");
     replay("frame", &input);
+}
+
+/// The `consumer_protocol` harness on real subscriptions and assignments at every version,
+/// newer versions with trailing fields, and truncations of them.
+#[test]
+fn consumer_protocol_inputs_pass_the_harness() {
+    use kwire_protocol::consumer_protocol::{
+        ConsumerProtocolAssignment, ConsumerProtocolSubscription, TopicPartition,
+    };
+    let owned = vec![TopicPartition {
+        topic: "t".into(),
+        partitions: vec![0, 5],
+        ..Default::default()
+    }];
+    let s = ConsumerProtocolSubscription {
+        topics: vec!["t".into(), "u".into()],
+        owned_partitions: owned.clone(),
+        generation_id: 3,
+        rack_id: Some("r".into()),
+        ..Default::default()
+    };
+    let a = ConsumerProtocolAssignment {
+        assigned_partitions: owned,
+        user_data: Some(kwire_protocol::Bytes::from_static(b"x")),
+        ..Default::default()
+    };
+    for v in 0..=3 {
+        for bytes in [s.encode(v).unwrap(), a.encode(v).unwrap()] {
+            for end in 0..=bytes.len() {
+                replay("consumer_protocol", &bytes[..end]);
+            }
+            let mut newer = bytes.to_vec();
+            newer[1] = 7;
+            newer.extend_from_slice(b"later");
+            replay("consumer_protocol", &newer);
+        }
+    }
 }

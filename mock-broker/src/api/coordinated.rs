@@ -5,7 +5,7 @@
 use kwire_protocol::ErrorCode;
 
 use super::RequestContext;
-use crate::cluster::Cluster;
+use crate::cluster::{Cluster, Target};
 
 /// The error a group request gets before the coordinator reads it: an injected one, or
 /// NOT_COORDINATOR when this broker does not lead the group's partition of
@@ -16,7 +16,11 @@ pub(super) fn refusal(
     ctx: &RequestContext<'_>,
     group_id: &str,
 ) -> Option<ErrorCode> {
-    if let Some((e, _)) = cluster.faults.take(ctx.header.api_key, ctx.broker, None) {
+    if let Some((e, _)) =
+        cluster
+            .faults
+            .take_for(ctx.header.api_key, ctx.broker, Target::Group(group_id))
+    {
         return Some(e);
     }
     if group_id.is_empty() {

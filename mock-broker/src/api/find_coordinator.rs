@@ -14,7 +14,7 @@ use kwire_protocol::api::find_coordinator::{
 use kwire_protocol::{ApiKey, ErrorCode, VersionRange};
 
 use super::{Outcome, RequestContext, coordinated};
-use crate::cluster::{BrokerId, Cluster};
+use crate::cluster::{BrokerId, Cluster, Target};
 
 /// The request this module answers.
 pub type Request = FindCoordinatorRequest;
@@ -47,7 +47,15 @@ pub fn handle(
     let key_type = if version == 0 { GROUP } else { req.key_type };
     let known_type = matches!(key_type, GROUP | TRANSACTION | SHARE);
     let mut answer = |key: &str| -> Result<(BrokerId, String, i32), ErrorCode> {
-        if let Some((e, _)) = cluster.faults.take(ApiKey::FIND_COORDINATOR, ctx.broker, None) {
+        let target = if key_type == GROUP {
+            Target::Group(key)
+        } else {
+            Target::Broker
+        };
+        if let Some((e, _)) = cluster
+            .faults
+            .take_for(ApiKey::FIND_COORDINATOR, ctx.broker, target)
+        {
             return Err(e);
         }
         let id = lookup(cluster, key_type, key)?;

@@ -71,6 +71,25 @@ impl Cluster {
         topic.partitions[index].leader.filter(|b| self.is_up(*b))
     }
 
+    /// Fault: moves the group's coordinator by moving the leadership of its partition of
+    /// `__consumer_offsets` (to `to`, a live ISR member, or the next eligible replica), as a
+    /// broker failover or reassignment does in Kafka: requests to the old coordinator get
+    /// NOT_COORDINATOR and clients look it up again. Returns the new coordinator;
+    /// COORDINATOR_NOT_AVAILABLE before `__consumer_offsets` exists.
+    pub fn move_group_coordinator(
+        &mut self,
+        group_id: &str,
+        to: Option<BrokerId>,
+    ) -> Result<BrokerId, ErrorCode> {
+        let count = self
+            .topic(OFFSETS_TOPIC)
+            .ok_or(ErrorCode::CoordinatorNotAvailable)?
+            .partitions
+            .len();
+        let index = offsets_partition_for(group_id, i32::try_from(count).unwrap_or(i32::MAX));
+        self.move_leader(OFFSETS_TOPIC, index, to)
+    }
+
     /// Whether `broker` coordinates the group: NOT_COORDINATOR if not (also before
     /// `__consumer_offsets` exists, when no broker does), as Kafka answers a group request
     /// sent to a broker that has not loaded the group's partition.
@@ -143,6 +162,32 @@ mod tests {
         c.broker_down(to);
         let third = c.find_group_coordinator("g").unwrap();
         assert!(third != to);
+    }
+
+    #[test]
+    fn moving_the_coordinator_moves_the_offsets_partition_leader() {
+        let mut c = cluster(3);
+        assert_eq!(
+            c.move_group_coordinator("g", None),
+            Err(ErrorCode::CoordinatorNotAvailable)
+        );
+        let _ = c.find_group_coordinator("g");
+        let first = c.find_group_coordinator("g").unwrap();
+        let to = first % 3 + 1;
+        assert_eq!(c.move_group_coordinator("g", Some(to)), Ok(to));
+        assert_eq!(c.group_coordinator("g"), Some(to));
+        assert_eq!(
+            c.check_group_coordinator(first, "g"),
+            Err(ErrorCode::NotCoordinator)
+        );
+        let next = c.move_group_coordinator("g", None).unwrap();
+        assert_ne!(next, to);
+        c.broker_down(first);
+        c.broker_down(next);
+        assert!(
+            c.move_group_coordinator("g", Some(first)).is_err(),
+            "a broker that is down"
+        );
     }
 
     #[test]

@@ -25,6 +25,22 @@ pub enum Scope {
         /// The partition.
         partition: i32,
     },
+    /// Requests about one consumer group (the group APIs, and FindCoordinator for it).
+    Group {
+        /// The group id.
+        group: String,
+    },
+}
+
+/// What a request is about, for matching it against a [`Scope`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target<'a> {
+    /// The broker as a whole.
+    Broker,
+    /// One partition.
+    Partition(&'a str, i32),
+    /// One consumer group.
+    Group(&'a str),
 }
 
 /// An error to inject.
@@ -95,9 +111,22 @@ impl Faults {
         broker: BrokerId,
         partition: Option<(&str, i32)>,
     ) -> Option<(ErrorCode, bool)> {
+        let target = partition.map_or(Target::Broker, |(t, p)| Target::Partition(t, p));
+        self.take_for(api, broker, target)
+    }
+
+    /// Takes one injected error matching a request about `target` handled by `broker`:
+    /// cluster- and broker-scoped injections match every target, partition- and group-scoped
+    /// ones only theirs.
+    pub fn take_for(
+        &mut self,
+        api: ApiKey,
+        broker: BrokerId,
+        target: Target<'_>,
+    ) -> Option<(ErrorCode, bool)> {
         let idx = self.injections.iter().position(|i| {
             i.api == api
-                && match (&i.scope, partition) {
+                && match (&i.scope, target) {
                     (Scope::Cluster, _) => true,
                     (Scope::Broker { broker: b }, _) => *b == broker,
                     (
@@ -105,9 +134,10 @@ impl Faults {
                             topic,
                             partition: p,
                         },
-                        Some((t, q)),
+                        Target::Partition(t, q),
                     ) => topic == t && *p == q,
-                    (Scope::Partition { .. }, None) => false,
+                    (Scope::Group { group }, Target::Group(g)) => group == g,
+                    (Scope::Partition { .. } | Scope::Group { .. }, _) => false,
                 }
         })?;
         let i = &mut self.injections[idx];
@@ -159,5 +189,34 @@ mod tests {
         );
         assert_eq!(f.take(ApiKey::PRODUCE, 3, Some(("t", 1))), None);
         assert_eq!(f.injected, 3);
+    }
+
+    #[test]
+    fn group_injections_match_their_group_only() {
+        let mut f = Faults::default();
+        let group = |g: &str| Scope::Group { group: g.into() };
+        f.inject(Injection::new(
+            ApiKey::JOIN_GROUP,
+            group("g"),
+            ErrorCode::CoordinatorLoadInProgress,
+            1,
+        ));
+        assert_eq!(f.take_for(ApiKey::JOIN_GROUP, 1, Target::Group("h")), None);
+        assert_eq!(f.take(ApiKey::JOIN_GROUP, 1, None), None);
+        assert_eq!(
+            f.take_for(ApiKey::JOIN_GROUP, 1, Target::Group("g")),
+            Some((ErrorCode::CoordinatorLoadInProgress, false))
+        );
+        f.inject(Injection::new(
+            ApiKey::HEARTBEAT,
+            Scope::Broker { broker: 2 },
+            ErrorCode::NotCoordinator,
+            1,
+        ));
+        assert_eq!(
+            f.take_for(ApiKey::HEARTBEAT, 2, Target::Group("g")),
+            Some((ErrorCode::NotCoordinator, false)),
+            "a broker scope covers its groups"
+        );
     }
 }

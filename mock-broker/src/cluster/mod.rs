@@ -26,7 +26,7 @@ pub use admin::{Created, Layout, NewTopic, TopicError};
 pub use config::{ClusterConfig, FollowerLag, InvalidLimit, Retention, TopicSpec};
 pub use config_change::{AlterOp, BrokerConfigError, ConfigChange};
 pub use coordinator::{OFFSETS_TOPIC, is_internal_topic};
-pub use faults::{Faults, Injection, Scope};
+pub use faults::{Faults, Injection, Scope, Target};
 pub use partition::{Appended, BatchMeta, BrokerId, Partition};
 
 /// A broker of the mock cluster.

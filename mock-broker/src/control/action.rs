@@ -150,7 +150,7 @@ pub enum Action {
         clear: bool,
     },
     /// Answer the next `count` requests of `api` with `error`, cluster-wide, on one broker,
-    /// or for one partition.
+    /// for one partition, or for one consumer group.
     Inject {
         /// The API.
         api: NameOrCode,
@@ -168,6 +168,9 @@ pub enum Action {
         /// With `topic`.
         #[serde(default)]
         partition: Option<i32>,
+        /// Only requests about this consumer group (the group APIs, FindCoordinator).
+        #[serde(default)]
+        group: Option<String>,
         /// Produce only: append, then answer with the error (default: true for
         /// REQUEST_TIMED_OUT and NOT_ENOUGH_REPLICAS_AFTER_APPEND, as in Kafka).
         #[serde(default)]
@@ -271,6 +274,27 @@ pub enum Action {
         #[serde(default = "one")]
         count: u32,
     },
+    /// Move a group's coordinator: the leadership of its `__consumer_offsets` partition moves
+    /// to `to` (a live ISR member) or the next eligible replica.
+    MoveCoordinator {
+        /// The group id.
+        group: String,
+        /// The new coordinator.
+        #[serde(default)]
+        to: Option<BrokerId>,
+    },
+    /// Expire a group member as if its session timed out (classic and consumer groups).
+    ExpireMember {
+        /// The group id.
+        group: String,
+        /// The member id.
+        member: String,
+    },
+    /// Start a rebalance: a classic group prepares one, a consumer group gets a new epoch.
+    ForceRebalance {
+        /// The group id.
+        group: String,
+    },
 }
 
 /// The config changes of `set`, `delete`, `append` and `subtract`, in that order.
@@ -317,6 +341,9 @@ impl Action {
             Action::DeleteRecords { .. } => "delete_records",
             Action::ExpireSessions => "expire_sessions",
             Action::RejectLogins { .. } => "reject_logins",
+            Action::MoveCoordinator { .. } => "move_coordinator",
+            Action::ExpireMember { .. } => "expire_member",
+            Action::ForceRebalance { .. } => "force_rebalance",
         }
     }
 }
@@ -328,7 +355,7 @@ pub struct Applied {
     pub action: &'static str,
     /// Whether it changed anything (e.g. false for `broker_down` on a broker already down).
     pub changed: bool,
-    /// The new leader, for `move_leader`.
+    /// The new leader, for `move_leader` (the new coordinator for `move_coordinator`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub leader: Option<BrokerId>,
     /// The new log start offset, for `delete_records`.

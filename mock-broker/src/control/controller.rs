@@ -255,6 +255,48 @@ impl Controller {
         })
     }
 
+    /// Moves a group's coordinator (see [`Cluster::move_group_coordinator`]); returns the new
+    /// one.
+    pub fn move_coordinator(
+        &self,
+        group: &str,
+        to: Option<BrokerId>,
+    ) -> Result<BrokerId, ErrorCode> {
+        self.with_cluster(|c| c.move_group_coordinator(group, to))
+    }
+
+    /// Expires a member of a group as if its session timed out: a classic group rebalances
+    /// without it, a consumer group reassigns its partitions. GROUP_ID_NOT_FOUND or
+    /// UNKNOWN_MEMBER_ID if there is no such group or member.
+    pub fn expire_member(&self, group: &str, member: &str) -> Result<(), ErrorCode> {
+        self.with_cluster(|c| {
+            let now = c.now();
+            let groups = c.groups_mut();
+            if groups.group(group).is_none() {
+                return Err(ErrorCode::GroupIdNotFound);
+            }
+            if groups.expire_member(group, member, now) {
+                Ok(())
+            } else {
+                Err(ErrorCode::UnknownMemberId)
+            }
+        })
+    }
+
+    /// Starts a rebalance of a group with members (see
+    /// [`crate::group::GroupCoordinator::force_rebalance`]). GROUP_ID_NOT_FOUND if there is no
+    /// such group or it has no members.
+    pub fn force_rebalance(&self, group: &str) -> Result<(), ErrorCode> {
+        self.with_cluster(|c| {
+            let now = c.now();
+            if c.groups_mut().force_rebalance(group, now) {
+                Ok(())
+            } else {
+                Err(ErrorCode::GroupIdNotFound)
+            }
+        })
+    }
+
     /// Model time (ms since start).
     pub fn now_ms(&self) -> u64 {
         self.shared.now()
@@ -360,18 +402,20 @@ impl Controller {
                 broker,
                 topic,
                 partition,
+                group,
                 after_append,
             } => {
-                let scope = match (broker, topic, partition) {
-                    (None, None, None) => Scope::Cluster,
-                    (Some(b), None, None) => Scope::Broker { broker: *b },
-                    (None, Some(t), Some(p)) => Scope::Partition {
+                let scope = match (broker, topic, partition, group) {
+                    (None, None, None, None) => Scope::Cluster,
+                    (Some(b), None, None, None) => Scope::Broker { broker: *b },
+                    (None, Some(t), Some(p), None) => Scope::Partition {
                         topic: t.clone(),
                         partition: *p,
                     },
+                    (None, None, None, Some(g)) => Scope::Group { group: g.clone() },
                     _ => {
                         return Err(ControlError::Invalid(
-                            "scope is cluster (nothing), broker, or topic+partition".into(),
+                            "scope is cluster (nothing), broker, topic+partition, or group".into(),
                         ));
                     }
                 };
@@ -463,6 +507,13 @@ impl Controller {
                         .map_err(refused)?,
                 );
             }
+            Action::MoveCoordinator { group, to } => {
+                out.leader = Some(self.move_coordinator(group, *to).map_err(refused)?);
+            }
+            Action::ExpireMember { group, member } => {
+                self.expire_member(group, member).map_err(refused)?;
+            }
+            Action::ForceRebalance { group } => self.force_rebalance(group).map_err(refused)?,
         }
         tracing::info!(action = ?action, changed = out.changed, "control action applied");
         Ok(out)

@@ -4,7 +4,7 @@
 //! | method and path | body | does |
 //! |---|---|---|
 //! | `GET /healthz` | | `ok` |
-//! | `GET /state` | | brokers, partitions (leader, ISR, HW, LEOs), faults, counters |
+//! | `GET /state` | | brokers, partitions (leader, ISR, HW, LEOs), groups (members, assignments, offsets, lag), faults, counters |
 //! | `POST /actions` | an [`Action`] or a list | applies them now, in order |
 //! | `POST /scenario` | a scenario (list of steps with `at_ms`) | runs it from now, in the background |
 //! | `POST /brokers/{id}/down`, `/up` | | stop / restart a broker |
@@ -21,6 +21,9 @@
 //! | `PATCH` or `POST /topics/{name}/configs` | `{"set": {...}, "delete": [...], "append": {...}, "subtract": {...}}` | alter the overrides |
 //! | `GET /brokers/{id}/configs` | | the broker's configs |
 //! | `PATCH` or `POST /brokers/configs` | `{"set": {...}, "delete": [...]}` | alter every broker's configs |
+//! | `POST /groups/{group}/coordinator` | `{"to": 2}` (optional) | move the group's coordinator |
+//! | `POST /groups/{group}/members/{member}/expire` | | expire a member as if its session timed out |
+//! | `POST /groups/{group}/rebalance` | | force a rebalance |
 //! | `POST /topics/{name}/partitions/{p}/delete-records` | `{"offset": 5}` (default -1: the high watermark) | delete records below an offset |
 //!
 //! Answers are JSON; a malformed request gets 400, an action the cluster refuses 409 (with
@@ -272,6 +275,31 @@ async fn delete_records(
     partition_action(&c, "delete_records", topic, p, &body)
 }
 
+async fn move_coordinator(
+    AxState(c): AxState<Controller>,
+    Path(group): Path<String>,
+    body: Bytes,
+) -> Response {
+    with_fields(&c, "move_coordinator", &body, &[("group", json!(group))])
+}
+
+async fn expire_member(
+    AxState(c): AxState<Controller>,
+    Path((group, member)): Path<(String, String)>,
+) -> Response {
+    let fields = [("group", json!(group)), ("member", json!(member))];
+    with_fields(&c, "expire_member", &Bytes::new(), &fields)
+}
+
+async fn force_rebalance(AxState(c): AxState<Controller>, Path(group): Path<String>) -> Response {
+    with_fields(
+        &c,
+        "force_rebalance",
+        &Bytes::new(),
+        &[("group", json!(group))],
+    )
+}
+
 /// The control endpoint's routes.
 pub fn router(controller: Controller) -> Router {
     Router::new()
@@ -308,6 +336,12 @@ pub fn router(controller: Controller) -> Router {
             "/topics/{name}/partitions/{partition}/delete-records",
             post(delete_records),
         )
+        .route("/groups/{group}/coordinator", post(move_coordinator))
+        .route(
+            "/groups/{group}/members/{member}/expire",
+            post(expire_member),
+        )
+        .route("/groups/{group}/rebalance", post(force_rebalance))
         .layer(axum::extract::DefaultBodyLimit::max(1 << 20))
         .with_state(controller)
 }

@@ -10,12 +10,14 @@
 
 mod action;
 mod controller;
+mod group_state;
 pub mod http;
 pub mod scenario;
 mod state;
 
 pub use action::{Action, Applied, ControlError, NameOrCode};
 pub use controller::Controller;
+pub use group_state::{CommittedOffset, GroupMemberState, GroupState};
 pub use state::{
     BrokerState, ConfigEntry, ConfigSynonym, InjectionState, PartitionState, State, TopicState,
 };

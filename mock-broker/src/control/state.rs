@@ -1,10 +1,11 @@
-//! The [`State`] snapshot: brokers, partitions, pending faults and counters, as `GET /state`
+//! The [`State`] snapshot: brokers, partitions, groups, pending faults and counters, as `GET /state`
 //! and [`super::Controller::state`] report them.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::group_state::GroupState;
 use crate::cluster::topic_config::Described;
 use crate::cluster::{BrokerId, Cluster, FollowerLag, Scope, Stats};
 use crate::server::{ConnectionFaults, ServerStats};
@@ -87,6 +88,7 @@ pub(crate) fn snapshot(
             })
             .collect(),
         cluster_wide_connection_faults: faults.get(&0).cloned(),
+        groups: super::group_state::groups(c),
         stats: c.stats(),
         injected_errors: c.faults.injected,
         server,
@@ -114,6 +116,8 @@ pub struct State {
     pub pending_injections: Vec<InjectionState>,
     /// Connection faults on every broker.
     pub cluster_wide_connection_faults: Option<ConnectionFaults>,
+    /// Consumer groups: type, state, members and assignments, committed offsets and lag.
+    pub groups: Vec<GroupState>,
     /// Model counters.
     pub stats: Stats,
     /// Errors injected so far.

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use bytes::Bytes;
 use kwire_protocol::ErrorCode;
+use kwire_protocol::consumer_protocol::ConsumerProtocolSubscription;
 
 use super::GroupConfig;
 use super::outbox::{Outbox, Reply, Ticket};
@@ -1246,25 +1247,9 @@ fn inconsistent(request: Option<&str>, group: Option<&str>) -> bool {
     matches!((request, group), (Some(r), Some(g)) if r != g)
 }
 
-/// The topics of a consumer-protocol subscription (its version 0 prefix, which every version
-/// starts with: int16 version, then an array of int16-length strings). `None` if it does not
-/// parse.
-pub fn subscription_topics(metadata: &[u8]) -> Option<Vec<String>> {
-    fn take<'a>(b: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
-        let (head, tail) = b.split_at_checked(n)?;
-        *b = tail;
-        Some(head)
-    }
-    fn int16(b: &mut &[u8]) -> Option<i16> {
-        Some(i16::from_be_bytes(take(b, 2)?.try_into().ok()?))
-    }
-    let mut b = metadata;
-    let _version = int16(&mut b)?;
-    let count = i32::from_be_bytes(take(&mut b, 4)?.try_into().ok()?);
-    let mut topics = Vec::new();
-    for _ in 0..count.max(0) {
-        let len = usize::try_from(int16(&mut b)?).ok()?;
-        topics.push(String::from_utf8(take(&mut b, len)?.to_vec()).ok()?);
-    }
-    Some(topics)
+/// The topics of a consumer-protocol subscription; `None` if it does not parse.
+pub fn subscription_topics(metadata: &Bytes) -> Option<Vec<String>> {
+    ConsumerProtocolSubscription::decode(metadata)
+        .ok()
+        .map(|(_, s)| s.topics)
 }

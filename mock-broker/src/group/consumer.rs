@@ -295,6 +295,16 @@ impl ConsumerGroup {
         self.group_epoch += 1;
     }
 
+    /// Fault: a new group epoch, so the next heartbeat computes a new target assignment and
+    /// every member reconciles to it (as after a subscription change). False if empty.
+    pub(crate) fn force_rebalance(&mut self) -> bool {
+        if self.members.is_empty() {
+            return false;
+        }
+        self.bump_epoch();
+        true
+    }
+
     /// Checks a commit's member and epoch: a commit from outside the group (epoch < 0) only
     /// while it is empty; else the member's current epoch.
     pub(crate) fn validate_offset_commit(

@@ -341,3 +341,32 @@ fn classic_and_consumer_groups_do_not_mix_while_they_have_members() {
         ErrorCode::GroupIdNotFound
     );
 }
+
+#[test]
+fn faults_expire_a_member_and_force_a_new_group_epoch() {
+    let mut c = coordinator();
+    let t = topics(&[("t", 2)]);
+    c.consumer_heartbeat(&join("a", &["t"]), &t, 0);
+    c.consumer_heartbeat(&join("b", &["t"]), &t, 0);
+    let epoch = group(&c).group_epoch();
+    assert!(c.force_rebalance("g", 1));
+    assert_eq!(group(&c).group_epoch(), epoch + 1);
+    assert_eq!(group(&c).state(), ConsumerState::Assigning);
+    let a = group(&c).members()["a"].member_epoch;
+    let owned: Vec<(&str, i32)> = group(&c).members()["a"]
+        .assigned
+        .iter()
+        .map(|(t, p)| (t.as_str(), *p))
+        .collect();
+    let r = c.consumer_heartbeat(&beat("a", a, &owned), &t, 2);
+    assert_eq!(r.error, ErrorCode::None);
+    assert_eq!(
+        group(&c).target_epoch(),
+        epoch + 1,
+        "a new target assignment"
+    );
+    assert!(c.expire_member("g", "b", 3), "as if its session timed out");
+    assert!(!group(&c).members().contains_key("b"));
+    assert!(!c.expire_member("g", "b", 4));
+    assert!(!c.force_rebalance("none", 4));
+}

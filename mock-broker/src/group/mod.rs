@@ -809,7 +809,9 @@ impl GroupCoordinator {
         done
     }
 
-    /// Fault: start a rebalance of a group that has members. False if it has none.
+    /// Fault: start a rebalance of a group that has members — a classic group goes to
+    /// PreparingRebalance, a consumer group gets a new group epoch and target assignment.
+    /// False if it has none.
     pub fn force_rebalance(&mut self, group_id: &str, now: u64) -> bool {
         self.tick(now);
         let (groups, mut env) = self.split();
@@ -818,6 +820,7 @@ impl GroupCoordinator {
                 g.force_rebalance(&mut env);
                 true
             }
+            Some(Group::Consumer(g)) => g.force_rebalance(),
             _ => false,
         };
         self.tick(self.now);

@@ -1,21 +1,18 @@
 //! Unit tests of the group coordinator: one rule each, driven through its plain API.
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::Bytes;
 use kwire_protocol::ErrorCode;
 
 use super::*;
 
 /// A consumer-protocol subscription (version 0) to `topics`.
 pub(super) fn subscription(topics: &[&str]) -> Bytes {
-    let mut b = BytesMut::new();
-    b.put_i16(0);
-    b.put_i32(topics.len() as i32);
-    for t in topics {
-        b.put_i16(t.len() as i16);
-        b.put_slice(t.as_bytes());
+    kwire_protocol::consumer_protocol::ConsumerProtocolSubscription {
+        topics: topics.iter().map(|t| (*t).to_owned()).collect(),
+        ..Default::default()
     }
-    b.put_i32(-1);
-    b.freeze()
+    .encode(0)
+    .expect("version 0")
 }
 
 fn coordinator() -> GroupCoordinator {
@@ -737,8 +734,8 @@ fn subscriptions_parse_and_garbage_does_not() {
         Some(vec!["a".to_owned(), "bc".to_owned()])
     );
     assert_eq!(
-        classic::subscription_topics(&[0, 0, 0x7f, 0xff, 0xff, 0xff]),
+        classic::subscription_topics(&Bytes::from_static(&[0, 0, 0x7f, 0xff, 0xff, 0xff])),
         None
     );
-    assert_eq!(classic::subscription_topics(&[]), None);
+    assert_eq!(classic::subscription_topics(&Bytes::new()), None);
 }

@@ -35,6 +35,7 @@ use kwire_protocol::api::offset_fetch::{
 use kwire_protocol::api::sync_group::{
     SyncGroupRequest, SyncGroupRequestAssignment, SyncGroupResponse,
 };
+use kwire_protocol::consumer_protocol::{ConsumerProtocolAssignment, ConsumerProtocolSubscription};
 
 use super::normalise::{Norm, Normalise, any_topic_id, no_throttle};
 use super::sequences::{MISSING, Plan};
@@ -94,16 +95,19 @@ pub fn coordinator(side: &mut Side, group: &str) -> i32 {
 /// A ConsumerProtocol subscription (v0) to one topic: Kafka's coordinator reads it (the topics a
 /// group subscribes to decide offset retention), so it must parse.
 fn subscription() -> Bytes {
-    let topic = b"kwire-differential-group-topic";
-    let mut b = vec![0, 0, 0, 0, 0, 1, 0, topic.len() as u8];
-    b.extend_from_slice(topic);
-    b.extend_from_slice(&[0xff; 4]);
-    Bytes::from(b)
+    ConsumerProtocolSubscription {
+        topics: vec!["kwire-differential-group-topic".into()],
+        ..Default::default()
+    }
+    .encode(0)
+    .expect("version 0")
 }
 
 /// A ConsumerProtocol assignment (v0) of no partitions.
 fn assignment() -> Bytes {
-    Bytes::from_static(&[0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff])
+    ConsumerProtocolAssignment::default()
+        .encode(0)
+        .expect("version 0")
 }
 
 fn join_req(group: &str, member_id: &str) -> JoinGroupRequest {
