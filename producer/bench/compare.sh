@@ -21,6 +21,10 @@
 # package run on the wheel's librdkafka (producer/bench/kcat-setup.sh; skipped if unavailable).
 # kwire-produce and kcat time their start-up (metadata, producer id) too; the Python driver
 # leaves it out. Load: `uptime` is printed before and after, and each line carries loadavg.
+#
+# TLS (or any security settings): SECURITY_PROPS, comma-separated k=v given to every client
+# alike, e.g. SECURITY_PROPS=security.protocol=SSL,ssl.ca.location=/path/ca.pem to a broker's
+# SSL listener (kwire-mock --security-protocol SSL writes its CA's path in the ready file).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -42,6 +46,12 @@ if kcat="$("$here/kcat-setup.sh" 2>"$work/kcat-setup.err")"; then :; else
   kcat=""
 fi
 default="kwire-16k,kwire-1m,kcat-16k,kcat-1m,py-16k,py-1m,kwire-16k-keyed,kcat-16k-keyed"
+sec=()
+if [[ -n "${SECURITY_PROPS:-}" ]]; then
+  IFS=, read -r -a props <<< "$SECURITY_PROPS"
+  for p in "${props[@]}"; do sec+=(-X "$p"); done
+  echo "security: ${SECURITY_PROPS}"
+fi
 IFS=, read -r -a variants <<< "${VARIANTS:-$default}"
 
 run_variant() { # name stamp -> one JSON line
@@ -56,12 +66,14 @@ run_variant() { # name stamp -> one JSON line
       (( keyed )) && kw=(--key-count "$keys")
       timeout 600 "$work/kwire-produce" -b "$bootstrap" -t "$topic" --perf --json \
         --num-records "$n" --record-size "$size" "${kw[@]}" \
-        -X linger.ms=5 -X acks=all -X enable.idempotence=true -X batch.size="$bs" ;;
+        -X linger.ms=5 -X acks=all -X enable.idempotence=true -X batch.size="$bs" \
+        ${sec[@]+"${sec[@]}"} ;;
     kcat | py)
       (( keyed )) && rd=(--key-count "$keys")
       [[ "$client" == kcat ]] && rd+=(--driver kcat --kcat "$kcat" --data-dir "$work")
       # librdkafka's default batch.size is 1000000: set only for 16k.
       [[ "$bs" == 16384 ]] && rd+=(-X batch.size=16384)
+      rd+=(${sec[@]+"${sec[@]}"})
       timeout 600 "$py" "$here/rdkafka_perf.py" --bootstrap "$bootstrap" --topic "$topic" \
         --num-records "$n" --record-size "$size" "${rd[@]}" ;;
     *) echo "bad variant $v" >&2; return 2 ;;

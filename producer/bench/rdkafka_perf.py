@@ -124,8 +124,15 @@ def kcat_input(a):
     return path
 
 
-def high_watermarks(bootstrap, topic):
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "kwire-bench", "enable.auto.commit": False})
+def high_watermarks(bootstrap, topic, xs=()):
+    """Records in `topic`; the connection settings among `xs` (-X k=v: security.*, ssl.*,
+    sasl.*) are the producer's."""
+    conf = {"bootstrap.servers": bootstrap, "group.id": "kwire-bench", "enable.auto.commit": False}
+    for kv in xs:
+        k, v = kv.split("=", 1)
+        if k.split(".")[0] in ("security", "ssl", "sasl"):
+            conf[k] = v
+    c = Consumer(conf)
     try:
         md = c.list_topics(topic, timeout=30)
         parts = md.topics[topic].partitions
@@ -186,7 +193,7 @@ def run_kcat(a):
     p.returncode = os.waitstatus_to_exitcode(status)
     reader.join(5)
     c = ru.ru_utime + ru.ru_stime
-    ok = high_watermarks(a.bootstrap, a.topic)
+    ok = high_watermarks(a.bootstrap, a.topic, a.X)
     out = {
         "client": "kcat", "records": ok, "failed": a.num_records - ok, "seconds": round(secs, 3),
         "records_per_sec": round(ok / secs, 1),
