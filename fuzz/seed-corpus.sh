@@ -13,7 +13,7 @@ corpus="$here/corpus"
 manifest="$vectors/manifest.json"
 
 targets=("$@")
-[[ ${#targets[@]} -gt 0 ]] || targets=(request response round_trip frame record_batch)
+[[ ${#targets[@]} -gt 0 ]] || targets=(request response round_trip frame record_batch consumer_protocol)
 wants() { local t; for t in "${targets[@]}"; do [[ $t == "$1" ]] && return 0; done; return 1; }
 
 # Big-endian integers as raw bytes.
@@ -103,6 +103,13 @@ if wants record_batch; then
     # Several batches back to back, the last one cut short (a Fetch response at max_bytes).
     all="$(cat "${small[@]}" | od -An -v -tx1 | tr -d ' \n')"
     { byte 0x0f; xxd -r -p <<<"${all:0:$(( ${#all} - 20 ))}"; } >"$corpus/record_batch/stream-partial.bin"
+fi
+
+# consumer_protocol: kafka-clients' subscriptions and assignments, as they are.
+if wants consumer_protocol; then
+    for f in "$vectors"/consumer-*.bin; do
+        cp "$f" "$corpus/consumer_protocol/$(basename "$f")"
+    done
 fi
 
 for t in "${targets[@]}"; do

@@ -242,6 +242,10 @@ public final class Vectors {
 
         write("murmur2.json", Murmur.json().getBytes(StandardCharsets.UTF_8), "murmur2");
 
+        for (Object[] c : ConsumerProtocolVectors.all()) {
+            write((String) c[0], (byte[]) c[1], "consumer");
+        }
+
         int total = 0;
         for (Map.Entry<String, Integer> e : counts.entrySet()) {
             System.out.printf("%-12s %d%n", e.getKey(), e.getValue());
