@@ -5,12 +5,34 @@
 use super::config::ClusterConfig;
 use super::topic_config::{ConfigSource, ConfigType, Described};
 
+/// Kafka's default of a broker config (its `ConfigDef`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KafkaDefault {
+    /// This value.
+    Value(&'static str),
+    /// Null (a config that is unset unless configured, such as `broker.rack`).
+    Null,
+    /// None: the config must be set (`node.id`); no DEFAULT_CONFIG synonym is listed.
+    Required,
+}
+
+use KafkaDefault::{Null, Required, Value};
+
+impl KafkaDefault {
+    fn value(self) -> Option<&'static str> {
+        match self {
+            Value(v) => Some(v),
+            Null | Required => None,
+        }
+    }
+}
+
 /// One broker config the mock has: name, type, Kafka's default, whether Kafka can change it
 /// at run time, its value on `cluster` for broker `id`, and a sentence on it.
 type Entry = (
     &'static str,
     ConfigType,
-    Option<&'static str>,
+    KafkaDefault,
     bool,
     fn(&ClusterConfig, i32) -> Option<String>,
     &'static str,
@@ -24,7 +46,7 @@ const ENTRIES: &[Entry] = &[
     (
         "auto.create.topics.enable",
         ConfigType::Boolean,
-        Some("true"),
+        Value("true"),
         false,
         |c, _| Some(c.auto_create_topics.to_string()),
         "Whether Metadata creates unknown topics.",
@@ -32,7 +54,7 @@ const ENTRIES: &[Entry] = &[
     (
         "broker.rack",
         ConfigType::String,
-        None,
+        Null,
         false,
         |c, id| {
             (!c.racks.is_empty())
@@ -43,7 +65,7 @@ const ENTRIES: &[Entry] = &[
     (
         "connections.max.idle.ms",
         ConfigType::Long,
-        Some("600000"),
+        Value("600000"),
         false,
         |c, _| Some(c.connections_max_idle_ms.to_string()),
         "Idle connections close after this long.",
@@ -51,7 +73,7 @@ const ENTRIES: &[Entry] = &[
     (
         "default.replication.factor",
         ConfigType::Int,
-        Some("1"),
+        Value("1"),
         false,
         |c, _| Some(c.default_replication_factor.to_string()),
         "Replicas of a topic created without a replication factor.",
@@ -59,7 +81,7 @@ const ENTRIES: &[Entry] = &[
     (
         "log.retention.bytes",
         ConfigType::Long,
-        Some("-1"),
+        Value("-1"),
         true,
         |c, _| limit(c.log_retention_bytes),
         "Default retention.bytes of topics.",
@@ -67,7 +89,7 @@ const ENTRIES: &[Entry] = &[
     (
         "log.retention.ms",
         ConfigType::Long,
-        None,
+        Null,
         true,
         |c, _| {
             c.log_retention_ms
@@ -79,7 +101,7 @@ const ENTRIES: &[Entry] = &[
     (
         "message.max.bytes",
         ConfigType::Int,
-        Some("1048588"),
+        Value("1048588"),
         true,
         |c, _| Some(c.message_max_bytes.to_string()),
         "Default max.message.bytes of topics.",
@@ -87,7 +109,7 @@ const ENTRIES: &[Entry] = &[
     (
         "min.insync.replicas",
         ConfigType::Int,
-        Some("1"),
+        Value("1"),
         true,
         |c, _| Some(c.min_insync_replicas.to_string()),
         "Default min.insync.replicas of topics.",
@@ -95,7 +117,7 @@ const ENTRIES: &[Entry] = &[
     (
         "node.id",
         ConfigType::Int,
-        Some("-1"),
+        Required,
         false,
         |_, id| Some(id.to_string()),
         "The broker's id.",
@@ -103,7 +125,7 @@ const ENTRIES: &[Entry] = &[
     (
         "num.partitions",
         ConfigType::Int,
-        Some("1"),
+        Value("1"),
         false,
         |c, _| Some(c.num_partitions.to_string()),
         "Partitions of a topic created without a count.",
@@ -111,15 +133,15 @@ const ENTRIES: &[Entry] = &[
     (
         "offsets.topic.num.partitions",
         ConfigType::Int,
-        Some("50"),
+        Value("50"),
         false,
         |c, _| Some(c.offsets_topic_num_partitions.to_string()),
         "Partitions of __consumer_offsets.",
     ),
     (
         "offsets.topic.replication.factor",
-        ConfigType::Int,
-        Some("3"),
+        ConfigType::Short,
+        Value("3"),
         false,
         |c, _| Some(c.offsets_topic_replication_factor.to_string()),
         "Replicas of __consumer_offsets.",
@@ -127,7 +149,7 @@ const ENTRIES: &[Entry] = &[
     (
         "replica.lag.time.max.ms",
         ConfigType::Long,
-        Some("30000"),
+        Value("30000"),
         false,
         |c, _| Some(c.replica_lag_time_max_ms.to_string()),
         "A follower behind this long leaves the ISR.",
@@ -135,7 +157,7 @@ const ENTRIES: &[Entry] = &[
     (
         "socket.request.max.bytes",
         ConfigType::Int,
-        Some("104857600"),
+        Value("104857600"),
         false,
         |c, _| Some(c.socket_request_max_bytes.to_string()),
         "The largest request accepted.",
@@ -143,7 +165,7 @@ const ENTRIES: &[Entry] = &[
     (
         "unclean.leader.election.enable",
         ConfigType::Boolean,
-        Some("false"),
+        Value("false"),
         true,
         |c, _| Some(c.unclean_leader_election.to_string()),
         "Default unclean.leader.election.enable of topics.",
@@ -171,14 +193,20 @@ pub fn describe(
             let value = value(cluster, id);
             let source = if name == "min.insync.replicas" {
                 ConfigSource::DynamicDefaultBroker
-            } else if value.as_deref() == default || value.is_none() {
+            } else if default != Required
+                && (value.as_deref() == default.value() || value.is_none())
+            {
                 ConfigSource::Default
             } else {
                 ConfigSource::StaticBroker
             };
             let mut synonyms = vec![(name, value.clone(), source)];
-            if source != ConfigSource::Default {
-                synonyms.push((name, default.map(str::to_owned), ConfigSource::Default));
+            if source != ConfigSource::Default && default != Required {
+                synonyms.push((
+                    name,
+                    default.value().map(str::to_owned),
+                    ConfigSource::Default,
+                ));
             }
             let d = Described {
                 name,
@@ -213,8 +241,19 @@ mod tests {
             (node.value.as_deref(), node.source, *ro),
             (Some("2"), ConfigSource::StaticBroker, true)
         );
+        assert_eq!(node.synonyms.len(), 1, "node.id has no default to list");
         let (np, _) = &one[1];
         assert_eq!((np.value.as_deref(), np.synonyms.len()), (Some("3"), 2));
+        let rf = describe(
+            &c,
+            1,
+            Some(&["offsets.topic.replication.factor".to_owned()]),
+        );
+        assert_eq!(
+            rf[0].0.kind,
+            ConfigType::Short,
+            "a SHORT in Kafka's ConfigDef"
+        );
         assert_eq!(dynamic("min.insync.replicas"), Some(true));
         assert_eq!(dynamic("num.partitions"), Some(false));
         assert_eq!(dynamic("nope"), None);

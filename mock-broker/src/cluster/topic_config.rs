@@ -21,6 +21,8 @@ pub enum ConfigType {
     String = 2,
     /// A 32-bit integer.
     Int = 3,
+    /// A 16-bit integer.
+    Short = 4,
     /// A 64-bit integer.
     Long = 5,
     /// A floating-point number.
@@ -50,6 +52,7 @@ impl ConfigType {
             ConfigType::Boolean => "BOOLEAN",
             ConfigType::String => "STRING",
             ConfigType::Int => "INT",
+            ConfigType::Short => "SHORT",
             ConfigType::Long => "LONG",
             ConfigType::Double => "DOUBLE",
             ConfigType::List => "LIST",
@@ -117,7 +120,7 @@ const fn def(
 }
 
 use Check::{Any, AtLeast, Between, ListOf, OneOf};
-use ConfigType::{Boolean, Double, Int, List, Long, String as Str};
+use ConfigType::{Boolean, Double, Int, List, Long, Short, String as Str};
 
 const COMPRESSION: &[&str] = &["uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"];
 
@@ -458,6 +461,12 @@ pub fn validate(name: &str, value: Option<&str>) -> Result<String, ConfigError> 
                 .parse::<i32>()
                 .map(f64::from)
                 .map_err(|_| bad("expected a 32-bit integer"))?,
+        ),
+        Short => Some(
+            trimmed
+                .parse::<i16>()
+                .map(f64::from)
+                .map_err(|_| bad("expected a 16-bit integer"))?,
         ),
         Long => Some(
             trimmed
