@@ -28,8 +28,13 @@
 # on :19892 and SASL_SSL on :19893 (+ the offset), with PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and
 # OAUTHBEARER (Kafka's unsecured validator); user alice/alice-secret for PLAIN (JAAS) and both
 # SCRAMs (added when storage is formatted; SCRAM-SHA-512 with 8192 iterations);
-# connections.max.reauth.ms=600000; the certificate comes from a CA made with openssl, whose PEM
-# is $KWIRE_INTEROP_WORK/single/tls/ca.pem (`env` exports it as KWIRE_KAFKA_SSL_CA).
+# connections.max.reauth.ms=$KWIRE_KAFKA_REAUTH_MS on both (default 600000: a client that never
+# re-authenticates is closed after 10 min); the certificate comes from a CA made with openssl, whose PEM
+# is $KWIRE_INTEROP_WORK/single/tls/ca.pem (`env` exports it as KWIRE_KAFKA_SSL_CA). It also
+# adds an SSL listener on :19894 (+ the offset) with ssl.client.auth=required, whose truststore
+# (PKCS12, made with the JDK's keytool) holds that CA, which issued a client certificate:
+# `env` exports KWIRE_KAFKA_SSL_MTLS, KWIRE_KAFKA_CLIENT_CERT and KWIRE_KAFKA_CLIENT_KEY
+# (unencrypted PKCS#8 PEM).
 set -euo pipefail
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -45,6 +50,7 @@ SECURITY="${KWIRE_KAFKA_SECURITY:-none}"
 [[ "$SECURITY" == none || "$SECURITY" == sasl ]] || die "KWIRE_KAFKA_SECURITY must be none or sasl"
 SASL_PLAINTEXT_PORT=$((19892 + PORT_OFFSET))
 SASL_SSL_PORT=$((19893 + PORT_OFFSET))
+SSL_MTLS_PORT=$((19894 + PORT_OFFSET))
 START_TIMEOUT="${KWIRE_KAFKA_START_TIMEOUT:-120}"
 STOP_TIMEOUT="${KWIRE_KAFKA_STOP_TIMEOUT:-15}"
 
@@ -84,7 +90,7 @@ write_config() { # mode node-name version extra-props-file
     listeners="PLAINTEXT://127.0.0.1:$SINGLE_PORT,CONTROLLER://127.0.0.1:$SINGLE_CONTROLLER_PORT"
     adv="PLAINTEXT://127.0.0.1:$SINGLE_PORT"
     if [[ "$SECURITY" == sasl ]]; then
-      local secured="SASL_PLAINTEXT://127.0.0.1:$SASL_PLAINTEXT_PORT,SASL_SSL://127.0.0.1:$SASL_SSL_PORT"
+      local secured="SASL_PLAINTEXT://127.0.0.1:$SASL_PLAINTEXT_PORT,SASL_SSL://127.0.0.1:$SASL_SSL_PORT,SSL://127.0.0.1:$SSL_MTLS_PORT"
       listeners="$listeners,$secured" adv="$adv,$secured"
     fi
   elif [[ "$name" == controller ]]; then
@@ -146,9 +152,9 @@ write_config() { # mode node-name version extra-props-file
 security_props() { # node-dir
   local tls="$1/../tls" l m
   make_certs "$tls"
-  echo "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL"
+  echo "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL"
   echo "sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER"
-  echo "connections.max.reauth.ms=600000"
+  echo "connections.max.reauth.ms=${KWIRE_KAFKA_REAUTH_MS:-600000}"
   for l in sasl_plaintext sasl_ssl; do
     echo "listener.name.$l.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_alice=\"alice-secret\";"
     for m in scram-sha-256 scram-sha-512; do
@@ -159,11 +165,16 @@ security_props() { # node-dir
   echo "ssl.keystore.type=PEM"
   echo "ssl.keystore.location=$(cd "$tls" && pwd)/broker-keystore.pem"
   echo "ssl.client.auth=none"
+  # The SSL listener wants a client certificate issued by the CA.
+  echo "listener.name.ssl.ssl.client.auth=required"
+  echo "listener.name.ssl.ssl.truststore.type=PKCS12"
+  echo "listener.name.ssl.ssl.truststore.location=$(cd "$tls" && pwd)/truststore.p12"
+  echo "listener.name.ssl.ssl.truststore.password=kwire-interop"
 }
 
 make_certs() { # dir: ca.pem, and broker-keystore.pem (unencrypted PKCS#8 key + chain) for 127.0.0.1
   local d="$1"
-  [[ -s "$d/broker-keystore.pem" ]] && return 0
+  [[ -s "$d/broker-keystore.pem" && -s "$d/truststore.p12" ]] && return 0
   mkdir -p "$d"
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=kwire-interop CA" \
     -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
@@ -175,6 +186,15 @@ make_certs() { # dir: ca.pem, and broker-keystore.pem (unencrypted PKCS#8 key + 
     -extfile "$d/ext.cnf" -out "$d/broker.pem" 2>/dev/null || die "openssl: cannot sign the broker certificate"
   openssl pkcs8 -topk8 -nocrypt -in "$d/broker.key" -out "$d/broker-pk8.key" || die "openssl pkcs8"
   cat "$d/broker-pk8.key" "$d/broker.pem" "$d/ca.pem" > "$d/broker-keystore.pem"
+  # mTLS: a client certificate from the same CA, and a truststore with the CA.
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=kwire-client" \
+    -keyout "$d/client.key" -out "$d/client.csr" 2>/dev/null || die "openssl: cannot make the client key"
+  printf 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n' > "$d/client-ext.cnf"
+  openssl x509 -req -in "$d/client.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days 2 \
+    -extfile "$d/client-ext.cnf" -out "$d/client.pem" 2>/dev/null || die "openssl: cannot sign the client certificate"
+  openssl pkcs8 -topk8 -nocrypt -in "$d/client.key" -out "$d/client-pk8.key" || die "openssl pkcs8"
+  keytool -importcert -noprompt -alias kwire-ca -file "$d/ca.pem" -keystore "$d/truststore.p12" \
+    -storetype PKCS12 -storepass kwire-interop >/dev/null 2>&1 || die "keytool: cannot make the truststore"
 }
 
 jvm_log_opts() { # version
@@ -513,6 +533,9 @@ cmd_env() { # export lines for whatever is running (exit 1 when nothing is)
       echo "export KWIRE_KAFKA_SASL_PLAINTEXT=127.0.0.1:$SASL_PLAINTEXT_PORT"
       echo "export KWIRE_KAFKA_SASL_SSL=127.0.0.1:$SASL_SSL_PORT"
       echo "export KWIRE_KAFKA_SSL_CA=$(cd "$(mode_dir single)/tls" && pwd)/ca.pem"
+      echo "export KWIRE_KAFKA_SSL_MTLS=127.0.0.1:$SSL_MTLS_PORT"
+      echo "export KWIRE_KAFKA_CLIENT_CERT=$(cd "$(mode_dir single)/tls" && pwd)/client.pem"
+      echo "export KWIRE_KAFKA_CLIENT_KEY=$(cd "$(mode_dir single)/tls" && pwd)/client-pk8.key"
     fi
     any=1
   fi

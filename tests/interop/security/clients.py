@@ -4,6 +4,12 @@ check that a login is refused. Prints one JSON line. Used by tests/interop/secur
     clients.py librdkafka|kafka-python roundtrip BOOTSTRAP PROTOCOL MECHANISM USER PASSWORD CA TOPIC N
     clients.py librdkafka|kafka-python refused   BOOTSTRAP PROTOCOL MECHANISM USER PASSWORD CA
     clients.py librdkafka count BOOTSTRAP TOPIC N       (plaintext read-back of what another client wrote)
+    clients.py librdkafka expire BOOTSTRAP PROTOCOL MECHANISM USER PASSWORD CA TOPIC N CONTROL
+        (half the records, then kwire-mock's expire_sessions through its control endpoint, then
+        the rest: the client must carry on as when Kafka closes an expired session)
+    clients.py librdkafka mtls BOOTSTRAP CA CERT KEY TOPIC N
+        (SSL with a client certificate: N records produced and read back once; with CERT and KEY
+        "-", no certificate: the connection must be refused, nothing delivered)
 """
 import json
 import sys
@@ -139,6 +145,67 @@ def refused(client, bootstrap, protocol, mechanism, user, password, ca):
     return ok
 
 
+def expire(client, bootstrap, protocol, mechanism, user, password, ca, topic, n, control):
+    import urllib.request
+    assert client == "librdkafka"
+    from confluent_kafka import Producer
+    n, started = int(n), time.time()
+    conf = rdkafka_conf(bootstrap, protocol, mechanism, user, password, ca)
+    p = Producer(dict(conf, **{"enable.idempotence": True}))
+    errors = []
+    def send(lo, hi):
+        for i in range(lo, hi):
+            p.produce(topic, key=b"k%d" % i, value=b"v%d" % i,
+                      on_delivery=lambda e, m: e and errors.append(str(e)))
+            p.poll(0)
+        return p.flush(30)
+    left = send(0, n // 2)
+    req = urllib.request.Request(control.rstrip("/") + "/actions", method="POST",
+                                 data=b'{"action": "expire_sessions"}',
+                                 headers={"Content-Type": "application/json"})
+    urllib.request.urlopen(req, timeout=10).read()
+    left += send(n // 2, n)
+    total, distinct = consume_rdkafka(conf, topic, n)
+    ok = not errors and left == 0 and distinct == n and total == n
+    print(json.dumps({"client": client, "op": "expire", "mechanism": mechanism, "produced": n,
+                      "consumed": total, "distinct": distinct, "errors": errors[:3], "ok": ok,
+                      "seconds": round(time.time() - started, 2)}))
+    return ok
+
+
+def mtls(client, bootstrap, ca, cert, key, topic, n):
+    assert client == "librdkafka"
+    from confluent_kafka import Producer
+    n, started = int(n), time.time()
+    conf = {"bootstrap.servers": bootstrap, "security.protocol": "SSL", "ssl.ca.location": ca}
+    if cert != "-":
+        conf.update({"ssl.certificate.location": cert, "ssl.key.location": key})
+        p = Producer(dict(conf, **{"enable.idempotence": True}))
+        errors = []
+        for i in range(n):
+            p.produce(topic, key=b"k%d" % i, value=b"v%d" % i,
+                      on_delivery=lambda e, m: e and errors.append(str(e)))
+            p.poll(0)
+        left = p.flush(30)
+        total, distinct = consume_rdkafka(conf, topic, n)
+        ok = not errors and left == 0 and distinct == n and total == n
+        result = {"produced": n, "consumed": total, "distinct": distinct, "errors": errors[:3]}
+    else:
+        seen, delivered = [], []
+        p = Producer(dict(conf, **{"error_cb": seen.append, "log_level": 0,
+                                   "message.timeout.ms": 8000}))
+        p.produce(topic, value=b"v", on_delivery=lambda e, m: e is None and delivered.append(m))
+        deadline = time.time() + 10
+        while not seen and time.time() < deadline:
+            p.poll(0.2)
+        p.flush(10)
+        ok = bool(seen) and not delivered
+        result = {"error": str(seen[0]) if seen else "no error", "delivered": len(delivered)}
+    print(json.dumps(dict({"client": client, "op": "mtls", "certificate": cert != "-", "ok": ok,
+                           "seconds": round(time.time() - started, 2)}, **result)))
+    return ok
+
+
 def count(bootstrap, topic, n):
     total, distinct = consume_rdkafka({"bootstrap.servers": bootstrap}, topic, int(n))
     ok = total == int(n) and distinct == int(n)
@@ -155,6 +222,10 @@ def main(argv):
         return refused(client, *rest)
     if op == "count":
         return count(*rest)
+    if op == "expire":
+        return expire(client, *rest)
+    if op == "mtls":
+        return mtls(client, *rest)
     raise SystemExit("unknown op " + op)
 
 

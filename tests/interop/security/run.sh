@@ -9,10 +9,20 @@
 #   file with sasl.jaas.config) and SASL_SSL (SCRAM-SHA-256, OAUTHBEARER with an unsecured JWT,
 #   ssl.ca.location), N keyed records each, read back by librdkafka over the PLAINTEXT listener
 #   (all of them, once); a wrong password and an unknown CA each fail within 5 s with their
-#   typed error.
+#   typed error. The SASL sessions last 10 s (connections.max.reauth.ms): kwire-produce sends
+#   for 25 s over SASL_SSL and must re-authenticate on its open connections (KIP-368) — Kafka
+#   closes a connection whose session ran out, which the producer would log as a disconnection
+#   — and every record is read back once. kwire-produce with ssl.certificate.location and
+#   ssl.key.location produces to Kafka's SSL listener with ssl.client.auth=required (read back
+#   once); without them it is refused.
 # mock: kwire-mock with SASL_SSL and the CA it generates: librdkafka (PLAIN, SCRAM-SHA-256,
-#   SCRAM-SHA-512, OAUTHBEARER) and kafka-python (PLAIN, both SCRAMs) produce N records and read
-#   them back; each client with a wrong password is refused as an authentication failure. Then
+#   SCRAM-SHA-512, OAUTHBEARER), kafka-python and franz-go (PLAIN, both SCRAMs) produce N records
+#   and read them back; each client with a wrong password is refused as an authentication failure;
+#   librdkafka carries on when the mock ends its sessions (expire_sessions, as Kafka closes a
+#   connection whose session ran out: every record once) and is refused when the mock rejects
+#   its next login (reject_logins). librdkafka against the mock's SSL listener with client
+#   certificates required (mTLS): with the certificate the mock issued, N records and back;
+#   without one, refused. Then
 #   Apache's Java client (SaslCheck.java, on Kafka's own jars) does the same with every
 #   mechanism against a mock whose sessions last 3 s (connections.max.reauth.ms) while it
 #   produces for 6 s: it must re-authenticate on its connections (KIP-368), so the mock must not
@@ -71,6 +81,32 @@ refused_fast() { # expected-text args...: fails within 5 s, naming the cause
   grep -q "$want" <<<"$out" && (( SECONDS - t0 <= 5 ))
 }
 
+reauth_over_kafka() { # args...: 5000 records paced over 25 s to sessions of 10 s
+  local log="$WORK_DIR/reauth.log" n=5000 reauths drops
+  "$PY" -c '
+import sys, time
+n, t0 = int(sys.argv[1]), time.time()
+for i in range(n):
+    print(f"k{i}:v{i}")
+    if i % 100 == 99:
+        sys.stdout.flush()
+        time.sleep(max(0.0, t0 + 25.0 * (i + 1) / n - time.time()))
+' "$n" | KWIRE_LOG=kwire_producer=debug timeout 120 "$PRODUCE" -q -b "$BOOT" -t sec-reauth -K : \
+    "$@" 2> "$log" || { tail -5 "$log"; return 1; }
+  reauths="$(grep -c 're-authenticating' "$log" || true)"
+  drops="$(grep -cE 'disconnected|connection failed' "$log" || true)"
+  log "  $reauths re-authentications, $drops lost connections"
+  (( reauths >= 2 && drops == 0 )) || return 1
+  timeout 60 "$PY" "$HERE/clients.py" librdkafka count "$KWIRE_KAFKA_BOOTSTRAP" sec-reauth "$n"
+}
+
+mtls_refused() { # args...: no record delivered within 15 s
+  local out
+  out="$(seq 1 3 | timeout 60 "$PRODUCE" -b "$BOOT" -t sec-mtls-refused -X max.block.ms=5000 \
+    -X delivery.timeout.ms=10000 -X request.timeout.ms=5000 "$@" 2>&1)" && return 1
+  log "  $(tail -n1 <<<"$out")"
+}
+
 kafka_checks() {
   local sasl=(-X sasl.username=alice -X sasl.password=alice-secret)
   local ssl=(-X security.protocol=SASL_SSL -X "ssl.ca.location=$KWIRE_KAFKA_SSL_CA")
@@ -100,6 +136,16 @@ PROPS
     produce_ok sec-ssl-oauth "${ssl[@]}" -X sasl.mechanism=OAUTHBEARER \
     -X 'sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="alice";'
   check "  read back" read_back sec-ssl-oauth
+  check "kwire-produce re-authenticates on its connections (10 s sessions, 25 s)" \
+    reauth_over_kafka "${ssl[@]}" -X sasl.mechanism=SCRAM-SHA-512 "${sasl[@]}"
+  BOOT="$KWIRE_KAFKA_SSL_MTLS"
+  local mtls=(-X security.protocol=SSL -X "ssl.ca.location=$KWIRE_KAFKA_SSL_CA")
+  check "kwire-produce SSL with a client certificate (ssl.client.auth=required)" \
+    produce_ok sec-mtls "${mtls[@]}" -X "ssl.certificate.location=$KWIRE_KAFKA_CLIENT_CERT" \
+    -X "ssl.key.location=$KWIRE_KAFKA_CLIENT_KEY"
+  check "  read back" read_back sec-mtls
+  check "kwire-produce SSL without a client certificate refused" mtls_refused "${mtls[@]}"
+  BOOT="$KWIRE_KAFKA_SASL_SSL"
   check "kwire-produce wrong password: typed, not retried" \
     refused_fast "SASL SCRAM-SHA-512 authentication failed" "${ssl[@]}" \
     -X sasl.mechanism=SCRAM-SHA-512 -X sasl.username=alice -X sasl.password=wrong
@@ -110,12 +156,43 @@ PROPS
 
 # ------------------------------------------------------------------------------- kwire-mock
 
+franz_sec() { # ca mechanism password: franz-go's security flags for the mock's SASL_SSL listener
+  echo --security-protocol SASL_SSL --ssl-ca "$1" --sasl-mechanism "$2" --sasl-username alice \
+    --sasl-password "$3"
+}
+
+franz_roundtrip() { # ca mechanism topic: N records produced, then all read back once
+  local sec
+  read -ra sec <<<"$(franz_sec "$1" "$2" alice-secret)"
+  "$FRANZ" produce --bootstrap "$MOCK_BOOTSTRAP" --topic "$3" --count "$RECORDS" --timeout-s 60 \
+    "${sec[@]}" && "$FRANZ" consume --bootstrap "$MOCK_BOOTSTRAP" --topic "$3" \
+    --expect "$RECORDS" --timeout-s 60 "${sec[@]}"
+}
+
+franz_refused() { # ca: a wrong password fails the records with SASL_AUTHENTICATION_FAILED
+  local sec out
+  read -ra sec <<<"$(franz_sec "$1" SCRAM-SHA-512 wrong)"
+  out="$("$FRANZ" produce --bootstrap "$MOCK_BOOTSTRAP" --topic franz-refused --count 3 \
+    --timeout-s 10 "${sec[@]}")" && return 1
+  log "  $out"
+  grep -q 'SASL_AUTHENTICATION_FAILED' <<<"$out"
+}
+
+reject_login_fault() { # ca: the right password, refused once by the fault
+  "$PY" -c 'import sys, urllib.request as u; u.urlopen(u.Request(sys.argv[1], data=sys.argv[2].encode(), headers={"Content-Type": "application/json"}), timeout=10).read()' \
+    "$MOCK_CONTROL/actions" '{"action": "reject_logins", "user": "alice", "mechanism": "SCRAM-SHA-512"}' \
+    && timeout 30 "$PY" "$HERE/clients.py" librdkafka refused "$MOCK_BOOTSTRAP" SASL_SSL \
+      SCRAM-SHA-512 alice alice-secret "$1"
+}
+
 mock_checks() {
   local dir="$WORK_DIR/security-mock" ca m c
+  ensure_go_client
+  FRANZ="$BIN_DIR/kwire-franz"
   rm -rf "$dir"; mkdir -p "$dir"
   trap mock_stop EXIT
   mock_start "$dir" --brokers 1 --security-protocol SASL_SSL --sasl-user alice:alice-secret \
-    --ssl-output-dir "$dir/tls"
+    --ssl-output-dir "$dir/tls" --control 127.0.0.1:0
   ca="$(json_field "$dir/mock.ready" ca)"
   for m in PLAIN SCRAM-SHA-256 SCRAM-SHA-512 OAUTHBEARER; do
     check "librdkafka -> kwire-mock SASL_SSL $m" timeout 90 "$PY" "$HERE/clients.py" librdkafka \
@@ -125,12 +202,34 @@ mock_checks() {
     check "kafka-python -> kwire-mock SASL_SSL $m" timeout 120 "$PY" "$HERE/clients.py" kafka-python \
       roundtrip "$MOCK_BOOTSTRAP" SASL_SSL "$m" alice alice-secret "$ca" "py-$m" "$RECORDS"
   done
+  for m in PLAIN SCRAM-SHA-256 SCRAM-SHA-512; do
+    check "franz-go -> kwire-mock SASL_SSL $m" franz_roundtrip "$ca" "$m" "franz-$m"
+  done
   for c in librdkafka kafka-python; do
     check "$c wrong password refused by kwire-mock" timeout 30 "$PY" "$HERE/clients.py" "$c" \
       refused "$MOCK_BOOTSTRAP" SASL_SSL SCRAM-SHA-512 alice wrong "$ca"
   done
+  check "franz-go wrong password refused by kwire-mock" franz_refused "$ca"
   check "kwire-mock refused them as SASL failures" \
     grep -q 'SCRAM-SHA-512 authentication failed: .*invalid credentials' "$dir/mock.log"
+  check "librdkafka carries on when kwire-mock ends its sessions (expire_sessions)" \
+    timeout 90 "$PY" "$HERE/clients.py" librdkafka expire "$MOCK_BOOTSTRAP" SASL_SSL \
+    SCRAM-SHA-256 alice alice-secret "$ca" rd-expire "$RECORDS" "$MOCK_CONTROL"
+  check "  kwire-mock closed the expired connections" \
+    grep -q 'after the session expired without re-authentication' "$dir/mock.log"
+  check "librdkafka refused by a reject_logins fault" reject_login_fault "$ca"
+  mock_stop
+
+  # mTLS: the mock requires a certificate from the CA it generated, which issued client.pem.
+  mock_start "$dir" --brokers 1 --security-protocol SSL --ssl-client-auth-required \
+    --ssl-output-dir "$dir/tls-mtls"
+  ca="$(json_field "$dir/mock.ready" ca)"
+  check "librdkafka -> kwire-mock SSL with a client certificate" timeout 60 "$PY" \
+    "$HERE/clients.py" librdkafka mtls "$MOCK_BOOTSTRAP" "$ca" \
+    "$(json_field "$dir/mock.ready" client_certificate)" \
+    "$(json_field "$dir/mock.ready" client_key)" rd-mtls "$RECORDS"
+  check "librdkafka without a client certificate refused by kwire-mock" timeout 30 "$PY" \
+    "$HERE/clients.py" librdkafka mtls "$MOCK_BOOTSTRAP" "$ca" - - rd-mtls-none 1
   mock_stop
 
   # Apache's Java client, re-authenticating (KIP-368) while it produces.
@@ -163,7 +262,7 @@ fi
 mkdir -p "$WORK_DIR"
 if [[ -z "$ONLY" || "$ONLY" == mock ]]; then mock_checks; fi
 if [[ -z "$ONLY" || "$ONLY" == kafka ]]; then
-  KWIRE_KAFKA_SECURITY=sasl "$INTEROP_DIR/kafka.sh" with single -- \
+  KWIRE_KAFKA_SECURITY=sasl KWIRE_KAFKA_REAUTH_MS=10000 "$INTEROP_DIR/kafka.sh" with single -- \
     env KWIRE_BIN_DIR="$BIN" "${BASH_SOURCE[0]}" --inside-kafka --records "$RECORDS" || FAILED=1
 fi
 (( FAILED == 0 )) || die "security checks failed"

@@ -8,6 +8,9 @@
 //	kwire-franz group --bootstrap B --topic T --group G [--stop-after N] [--idle-s 8] [--timeout-s 60]
 //	kwire-franz admin --bootstrap B --topic T [--replication-factor 1] [--timeout-s 60]
 //
+// produce and consume also take --security-protocol, --sasl-mechanism, --sasl-username,
+// --sasl-password and --ssl-ca (security.go).
+//
 // Same record scheme and JSON line as the other drivers (tests/interop/README.md). The
 // default franz-go partitioner hashes keys with Kafka's murmur2, like the Java client.
 // Consumption is direct (no group): every partition from the start.
@@ -53,6 +56,7 @@ type options struct {
 	valueSize   int
 	rate        float64
 	timeoutS    float64
+	sec         security
 	// admin
 	replicationFactor int
 	// group
@@ -70,6 +74,7 @@ func parse(args []string) (*options, error) {
 	fs.StringVar(&o.bootstrap, "bootstrap", "", "seed brokers, comma separated")
 	fs.StringVar(&o.topic, "topic", "", "topic")
 	fs.Float64Var(&o.timeoutS, "timeout-s", 60, "overall timeout in seconds")
+	o.sec.register(fs)
 	if o.cmd == "produce" {
 		fs.IntVar(&o.count, "count", -1, "records to produce")
 		fs.StringVar(&o.keyPrefix, "key-prefix", "k", "key prefix")
@@ -277,11 +282,18 @@ func produce(o *options) int {
 	default:
 		return out(0, "bad --compression "+o.compression)
 	}
-	cl, err := kgo.NewClient(opts...)
+	sec, err := o.sec.opts()
+	if err != nil {
+		return out(0, err.Error())
+	}
+	cl, err := kgo.NewClient(append(opts, sec...)...)
 	if err != nil {
 		return out(0, err.Error())
 	}
 	defer cl.Close()
+	if err := o.sec.checkLogin(cl, timeout); err != nil {
+		return out(0, err.Error())
+	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
@@ -395,14 +407,18 @@ func consume(o *options) int {
 		return 0
 	}
 
-	cl, err := kgo.NewClient(
+	sec, err := o.sec.opts()
+	if err != nil {
+		return finish(false, err.Error())
+	}
+	cl, err := kgo.NewClient(append([]kgo.Opt{
 		kgo.SeedBrokers(strings.Split(o.bootstrap, ",")...),
 		kgo.ClientID("kwire-interop-franz-go"),
-		kgo.MetadataMinAge(250*time.Millisecond),
+		kgo.MetadataMinAge(250 * time.Millisecond),
 		kgo.ConsumeTopics(o.topic),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-		kgo.FetchMaxWait(200*time.Millisecond),
-	)
+		kgo.FetchMaxWait(200 * time.Millisecond),
+	}, sec...)...)
 	if err != nil {
 		return finish(false, err.Error())
 	}
