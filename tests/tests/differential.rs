@@ -96,6 +96,24 @@ const KNOWN: &[Known] = &[
                  applies it to new topics since 4.3), so its brokers describe Kafka's default 1; \
                  the mock's brokers are also its controller and describe the 3 they apply",
     },
+    Known {
+        api: "DescribeLogDirs",
+        step: "",
+        versions: (4, i16::MAX),
+        path: "results[0].total_bytes",
+        runs: Runs::Both,
+        reason: "stays: the mock keeps its logs in memory, on no volume, and answers -1 \
+                 (unknown) for the volume's total and usable bytes, which AdminClient reports as \
+                 absent; Kafka reports its disk's",
+    },
+    Known {
+        api: "DescribeLogDirs",
+        step: "",
+        versions: (4, i16::MAX),
+        path: "results[0].usable_bytes",
+        runs: Runs::Both,
+        reason: "stays: as total_bytes, the usable bytes of a volume the mock does not have",
+    },
 ];
 
 /// The verdict on one request.

@@ -17,6 +17,7 @@ use kwire_protocol::api::delete_records::{
 use kwire_protocol::api::delete_topics::{DeleteTopicState, DeleteTopicsRequest};
 use kwire_protocol::api::describe_cluster::DescribeClusterRequest;
 use kwire_protocol::api::describe_configs::{DescribeConfigsRequest, DescribeConfigsResource};
+use kwire_protocol::api::describe_log_dirs::{DescribableLogDirTopic, DescribeLogDirsRequest};
 use kwire_protocol::api::find_coordinator::FindCoordinatorRequest;
 use kwire_protocol::api::incremental_alter_configs::{
     AlterConfigsResource, AlterableConfig, IncrementalAlterConfigsRequest,
@@ -25,7 +26,8 @@ use kwire_protocol::api::produce::ProduceRequest;
 use kwire_protocol::testing::{BatchBuilder, ProduceBuilder};
 
 use super::sequences::{MISSING, MISSING_ID, Plan};
-use super::side::Side;
+use super::side::{Placement, Side};
+use super::wire::Outcome;
 
 /// ConfigResource types (KIP-133): a topic and a broker.
 const TOPIC: i8 = 2;
@@ -46,6 +48,7 @@ pub fn run_all(side: &mut Side, plan: &Plan<'_>) {
     delete_records(side, plan);
     find_coordinator(side, plan);
     describe_cluster(side, plan);
+    describe_log_dirs(side, plan);
 }
 
 fn creatable(name: &str, partitions: i32, rf: i16, configs: &[(&str, &str)]) -> CreatableTopic {
@@ -362,18 +365,24 @@ fn delete_records_req(topic: &str, partition: i32, offset: i64) -> DeleteRecords
     }
 }
 
+/// Creates `topic` and appends 4 records to its partition 0; returns where that lives.
+fn topic_with_records(side: &mut Side, topic: &str) -> Placement {
+    let p0 = side.create_topic(topic)[0];
+    let records: Bytes = BatchBuilder::new().numbered(4).build();
+    let pv = side.max_version::<ProduceRequest>();
+    let req = if pv >= 13 {
+        ProduceBuilder::new().records_by_id(p0.topic_id, 0, records)
+    } else {
+        ProduceBuilder::new().records(topic, 0, records)
+    };
+    side.expect(p0.leader, &req.build(), pv);
+    p0
+}
+
 fn delete_records(side: &mut Side, plan: &Plan<'_>) {
     for v in plan.versions::<DeleteRecordsRequest>() {
         let topic = plan.topic(&format!("trim-v{v}"));
-        let p0 = side.create_topic(&topic)[0];
-        let records: Bytes = BatchBuilder::new().numbered(4).build();
-        let pv = side.max_version::<ProduceRequest>();
-        let req = if pv >= 13 {
-            ProduceBuilder::new().records_by_id(p0.topic_id, 0, records)
-        } else {
-            ProduceBuilder::new().records(&topic, 0, records)
-        };
-        side.expect(p0.leader, &req.build(), pv);
+        let p0 = topic_with_records(side, &topic);
         let steps = [
             ("below the high watermark", delete_records_req(&topic, 0, 2)),
             (
@@ -390,6 +399,54 @@ fn delete_records(side: &mut Side, plan: &Plan<'_>) {
         for (step, req) in steps {
             let o = side.call(p0.leader, &req, v);
             side.record("DeleteRecords", v, step, o, &plan.norm);
+        }
+    }
+}
+
+fn log_dirs(topics: Option<Vec<(&str, Vec<i32>)>>) -> DescribeLogDirsRequest {
+    DescribeLogDirsRequest {
+        topics: topics.map(|ts| {
+            ts.into_iter()
+                .map(|(topic, partitions)| DescribableLogDirTopic {
+                    topic: topic.into(),
+                    partitions,
+                    ..Default::default()
+                })
+                .collect()
+        }),
+        ..Default::default()
+    }
+}
+
+/// What `kafka-log-dirs --describe` and `AdminClient.describeLogDirs` send (every topic) and
+/// what `describeReplicaLogDirs` sends (named partitions), to the leader of a topic with
+/// records. Of "every topic" only this step's topic is compared: the rest of each cluster's
+/// log dir holds what earlier sequences left there.
+fn describe_log_dirs(side: &mut Side, plan: &Plan<'_>) {
+    for v in plan.versions::<DescribeLogDirsRequest>() {
+        let topic = plan.topic(&format!("dirs-v{v}"));
+        let p0 = topic_with_records(side, &topic);
+        let steps = [
+            ("every topic", log_dirs(None)),
+            ("one partition", log_dirs(Some(vec![(&topic, vec![0])]))),
+            (
+                "every partition and a bad one",
+                log_dirs(Some(vec![(&topic, vec![0, 1, 2, 99])])),
+            ),
+            ("unknown topic", log_dirs(Some(vec![(MISSING, vec![0])]))),
+            ("no topics", log_dirs(Some(Vec::new()))),
+        ];
+        for (step, req) in steps {
+            let o = match side.call(p0.leader, &req, v) {
+                Outcome::Answer(mut r) => {
+                    for d in &mut r.results {
+                        d.topics.retain(|t| t.name == topic);
+                    }
+                    Outcome::Answer(r)
+                }
+                other => other,
+            };
+            side.record("DescribeLogDirs", v, step, o, &plan.norm);
         }
     }
 }

@@ -13,6 +13,7 @@ use kwire_protocol::api::delete_records::DeleteRecordsResponse;
 use kwire_protocol::api::delete_topics::DeleteTopicsResponse;
 use kwire_protocol::api::describe_cluster::DescribeClusterResponse;
 use kwire_protocol::api::describe_configs::DescribeConfigsResponse;
+use kwire_protocol::api::describe_log_dirs::DescribeLogDirsResponse;
 use kwire_protocol::api::fetch::FetchResponse;
 use kwire_protocol::api::find_coordinator::FindCoordinatorResponse;
 use kwire_protocol::api::incremental_alter_configs::IncrementalAlterConfigsResponse;
@@ -273,6 +274,27 @@ impl Normalise for DescribeClusterResponse {
         self.brokers.sort_by_key(|b| b.broker_id);
         for b in &mut self.brokers {
             any_port(&mut b.port);
+        }
+    }
+}
+
+impl Normalise for DescribeLogDirsResponse {
+    fn normalise(&mut self, _: &Norm<'_>) {
+        no_throttle(&mut self.throttle_time_ms);
+        for d in &mut self.results {
+            // Where a broker keeps its logs is its own configuration; how large and how full
+            // that volume is belongs to the machine (a known size stays distinct from -1,
+            // unknown).
+            d.log_dir = "<log dir>".into();
+            for bytes in [&mut d.total_bytes, &mut d.usable_bytes] {
+                if *bytes >= 0 {
+                    *bytes = 0;
+                }
+            }
+            d.topics.sort_by(|a, b| a.name.cmp(&b.name));
+            for t in &mut d.topics {
+                t.partitions.sort_by_key(|p| p.partition_index);
+            }
         }
     }
 }
