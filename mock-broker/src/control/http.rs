@@ -24,6 +24,7 @@
 //! | `POST /groups/{group}/coordinator` | `{"to": 2}` (optional) | move the group's coordinator |
 //! | `POST /groups/{group}/members/{member}/expire` | | expire a member as if its session timed out |
 //! | `POST /groups/{group}/rebalance` | | force a rebalance |
+//! | `GET /topics/{name}/partitions/{p}/records?offset=&limit=` | | records and their batches' headers (see [`super::Records`]) |
 //! | `POST /topics/{name}/partitions/{p}/delete-records` | `{"offset": 5}` (default -1: the high watermark) | delete records below an offset |
 //!
 //! Answers are JSON; a malformed request gets 400, an action the cluster refuses 409 (with
@@ -335,6 +336,10 @@ pub fn router(controller: Controller) -> Router {
         .route(
             "/topics/{name}/partitions/{partition}/delete-records",
             post(delete_records),
+        )
+        .route(
+            "/topics/{name}/partitions/{partition}/records",
+            get(super::records::http_records),
         )
         .route("/groups/{group}/coordinator", post(move_coordinator))
         .route(

@@ -12,12 +12,17 @@ mod action;
 mod controller;
 mod group_state;
 pub mod http;
+pub(crate) mod records;
 pub mod scenario;
 mod state;
 
 pub use action::{Action, Applied, ControlError, NameOrCode};
 pub use controller::Controller;
 pub use group_state::{CommittedOffset, GroupMemberState, GroupState};
+pub use records::{
+    BatchRecords, DEFAULT_RECORDS_LIMIT, HeaderEntry, MAX_RECORDS_LIMIT, Payload, RecordEntry,
+    Records, RecordsError,
+};
 pub use state::{
     BrokerState, ConfigEntry, ConfigSynonym, InjectionState, PartitionState, State, TopicState,
 };
