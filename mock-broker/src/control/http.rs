@@ -3,6 +3,7 @@
 //!
 //! | method and path | body | does |
 //! |---|---|---|
+//! | `GET /` | | the live view of the cluster ([`super::view`]) |
 //! | `GET /healthz` | | `ok` |
 //! | `GET /state` | | brokers, partitions (leader, ISR, HW, LEOs), groups (members, assignments, offsets, lag), faults, counters |
 //! | `POST /actions` | an [`Action`] or a list | applies them now, in order |
@@ -304,6 +305,7 @@ async fn force_rebalance(AxState(c): AxState<Controller>, Path(group): Path<Stri
 /// The control endpoint's routes.
 pub fn router(controller: Controller) -> Router {
     Router::new()
+        .route("/", get(super::view::page))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/state", get(state))
         .route("/actions", post(actions))

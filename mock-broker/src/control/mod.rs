@@ -15,6 +15,7 @@ pub mod http;
 pub(crate) mod records;
 pub mod scenario;
 mod state;
+pub mod view;
 
 pub use action::{Action, Applied, ControlError, NameOrCode};
 pub use controller::Controller;
