@@ -6,15 +6,21 @@
 #   producer/bench/compare.sh BOOTSTRAP [NUM_RECORDS] [RECORD_SIZE] [ROUNDS]
 #
 # Variants (VARIANTS, comma separated; default: all that can run):
-#   kwire-16k   kwire-produce, batch.size=16384 (its default, Java's)
-#   kwire-1m    kwire-produce, batch.size=1000000 (librdkafka's default)
+#   kwire-16k   kwire-produce at its defaults: batch.size=16384 (Java's), batches growing up
+#               to batch.max.size=1048576 while their leader's connection is busy
+#   kwire-1m    kwire-produce, batch.size=batch.max.size=1000000 (librdkafka's default)
+#   kwire-16k-fixed  kwire-produce, batch.size=batch.max.size=16384 (no growth: equal to kcat-16k)
 #   kcat-16k    kcat on librdkafka, batch.size=16384
 #   kcat-1m     kcat on librdkafka, its defaults (batch.size=1000000)
 #   py-16k      librdkafka through the confluent-kafka wheel, batch.size=16384
 #   py-1m       librdkafka through the confluent-kafka wheel, its defaults
 #   ...-keyed   any of the above with keys from KEYS distinct ones (default 100): kwire
 #               partitions by murmur2 like Java, librdkafka by its default (consistent_random)
-# The default list is the six unkeyed variants plus kwire-16k-keyed and kcat-16k-keyed.
+#   ...-lz4     any of the above with compression.type=lz4
+# The default list is the unkeyed variants plus kwire-16k-keyed and kcat-16k-keyed. Ratios:
+# each kwire variant against the peers' variant of the same batch size (`-fixed` against the
+# peers' plain one), and kwire at its defaults (kwire-16k) against each peer at its defaults.
+# EXTRA_X: comma-separated k=v given to every client alike (after the variant's settings).
 #
 # CPU per record is per process. For py-* it includes the Python loop feeding librdkafka (which
 # costs more than librdkafka itself), so kcat-* is the fair native comparison; kcat is Debian's
@@ -33,7 +39,8 @@ n="${2:-1000000}"
 size="${3:-100}"
 rounds="${4:-3}"
 keys="${KEYS:-100}"
-py="$root/.cache/venv/bin/python"
+cache="${KWIRE_CACHE_DIR:-$root/.cache}"
+py="$cache/venv/bin/python"
 [[ -x "$py" ]] || { echo "no $py: run tests/interop/setup.sh --only python" >&2; exit 2; }
 work="$(mktemp -d "${TMPDIR:-/tmp}/kwire-bench.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
@@ -45,35 +52,39 @@ if kcat="$("$here/kcat-setup.sh" 2>"$work/kcat-setup.err")"; then :; else
   echo "kcat unavailable, kcat-* variants skipped: $(cat "$work/kcat-setup.err")" >&2
   kcat=""
 fi
-default="kwire-16k,kwire-1m,kcat-16k,kcat-1m,py-16k,py-1m,kwire-16k-keyed,kcat-16k-keyed"
+default="kwire-16k,kwire-16k-fixed,kwire-1m,kcat-16k,kcat-1m,py-16k,py-1m,kwire-16k-keyed,kcat-16k-keyed"
 sec=()
-if [[ -n "${SECURITY_PROPS:-}" ]]; then
-  IFS=, read -r -a props <<< "$SECURITY_PROPS"
+for list in "${SECURITY_PROPS:-}" "${EXTRA_X:-}"; do
+  [[ -n "$list" ]] || continue
+  IFS=, read -r -a props <<< "$list"
   for p in "${props[@]}"; do sec+=(-X "$p"); done
-  echo "security: ${SECURITY_PROPS}"
-fi
+  echo "settings for every client: $list"
+done
 IFS=, read -r -a variants <<< "${VARIANTS:-$default}"
 
 run_variant() { # name stamp -> one JSON line
-  local v="$1" stamp="$2" client bs keyed=0 kw=() rd=()
+  local v="$1" stamp="$2" client bs keyed=0 kw=() rd=() common=()
   client="${v%%-*}"
   bs="${v#*-}"; bs="${bs%%-*}"
-  [[ "$v" == *-keyed ]] && keyed=1
+  [[ "$v" == *-keyed* ]] && keyed=1
+  [[ "$v" == *-lz4* ]] && common+=(-X compression.type=lz4)
   case "$bs" in 16k) bs=16384 ;; 1m) bs=1000000 ;; *) echo "bad variant $v" >&2; return 2 ;; esac
   local topic="bench-$v-$stamp"
   case "$client" in
     kwire)
       (( keyed )) && kw=(--key-count "$keys")
+      # Equal batch sizes: no growth past batch.size (1m) or asked for (-fixed).
+      [[ "$bs" == 1000000 || "$v" == *-fixed* ]] && kw+=(-X batch.max.size="$bs")
       timeout 600 "$work/kwire-produce" -b "$bootstrap" -t "$topic" --perf --json \
-        --num-records "$n" --record-size "$size" "${kw[@]}" \
+        --num-records "$n" --record-size "$size" ${kw[@]+"${kw[@]}"} \
         -X linger.ms=5 -X acks=all -X enable.idempotence=true -X batch.size="$bs" \
-        ${sec[@]+"${sec[@]}"} ;;
+        ${common[@]+"${common[@]}"} ${sec[@]+"${sec[@]}"} ;;
     kcat | py)
       (( keyed )) && rd=(--key-count "$keys")
       [[ "$client" == kcat ]] && rd+=(--driver kcat --kcat "$kcat" --data-dir "$work")
       # librdkafka's default batch.size is 1000000: set only for 16k.
       [[ "$bs" == 16384 ]] && rd+=(-X batch.size=16384)
-      rd+=(${sec[@]+"${sec[@]}"})
+      rd+=(${common[@]+"${common[@]}"} ${sec[@]+"${sec[@]}"})
       timeout 600 "$py" "$here/rdkafka_perf.py" --bootstrap "$bootstrap" --topic "$topic" \
         --num-records "$n" --record-size "$size" "${rd[@]}" ;;
     *) echo "bad variant $v" >&2; return 2 ;;
@@ -113,15 +124,17 @@ print()
 for v in by:
     if not v.startswith("kwire-"):
         continue
-    rest = v[len("kwire-"):]
+    rest = v[len("kwire-"):].replace("-fixed", "")
     for other in ("kcat-", "py-"):
         o = other + rest
         if o in med:
             (rk, ck), (ro, co) = med[v], med[o]
             print(f"{v} vs {o}: {rk / ro:.2f}x records/s, {ck / co:.2f}x CPU per record")
 # kwire at its defaults against librdkafka at its defaults
-for other in ("kcat-1m", "py-1m"):
-    if "kwire-16k" in med and other in med:
-        (rk, ck), (ro, co) = med["kwire-16k"], med[other]
-        print(f"defaults: kwire-16k vs {other}: {rk / ro:.2f}x records/s, {ck / co:.2f}x CPU per record")
+for suffix in ("", "-keyed", "-lz4", "-keyed-lz4"):
+    for other in ("kcat-1m", "py-1m"):
+        k, o = "kwire-16k" + suffix, other + suffix
+        if k in med and o in med:
+            (rk, ck), (ro, co) = med[k], med[o]
+            print(f"defaults: {k} vs {o}: {rk / ro:.2f}x records/s, {ck / co:.2f}x CPU per record")
 PY

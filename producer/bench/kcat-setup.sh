@@ -5,10 +5,11 @@
 # path of the kcat wrapper. Needs apt-get and dpkg-deb; the wheel must be installed.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-dest="$root/.cache/kcat"
+cache="${KWIRE_CACHE_DIR:-$root/.cache}"
+dest="$cache/kcat"
 if [[ -x "$dest/kcat" ]] && "$dest/kcat" -V >/dev/null 2>&1; then echo "$dest/kcat"; exit 0; fi
 lib=""
-for f in "$root"/.cache/venv/lib/python3*/site-packages/confluent_kafka.libs/librdkafka-*.so.1; do
+for f in "$cache"/venv/lib/python3*/site-packages/confluent_kafka.libs/librdkafka-*.so.1; do
   [[ -e "$f" ]] && { lib="$f"; break; }
 done
 [[ -n "$lib" ]] || { echo "kcat-setup: no librdkafka in the confluent-kafka wheel: run tests/interop/setup.sh --only python" >&2; exit 2; }

@@ -1,6 +1,12 @@
-//! The record accumulator: per-partition queues of batches, closed by `batch.size` or
-//! `linger.ms`, drained one batch per partition per request and grouped by leader broker;
+//! The record accumulator: per-partition queues of batches, sendable at `batch.size` or
+//! after `linger.ms`, drained one batch per partition per request and grouped by leader broker;
 //! `buffer.memory` accounting; expiry by `delivery.timeout.ms`.
+//!
+//! A batch that reached `batch.size` is sendable, and it goes on taking records until it is
+//! drained or reaches `batch.max.size` (KIP-782's idea): while its leader's connection is busy
+//! the partition's backlog collects in one batch, and the request sent when the connection
+//! frees up carries all of it. When the connection is free the sender drains the batch as soon
+//! as it is sendable, so batches stay near `batch.size` and latency is that of fixed batches.
 //!
 //! Pure data and functions of an explicit `now`; the [`engine`](crate::engine) drives it.
 
@@ -30,8 +36,10 @@ pub(crate) struct Batch {
     pub deadline: Instant,
     /// Still accepting records (never drained).
     pub open: bool,
-    /// Reached `batch.size`, or a record did not fit.
+    /// Reached `batch.size`, or a record did not fit: sendable now.
     pub full: bool,
+    /// Reached `batch.max.size` (or a record did not fit): takes no more records.
+    pub at_max: bool,
     /// Times sent so far.
     pub attempts: u32,
     /// Not to be sent again before this.
@@ -65,6 +73,7 @@ impl Batch {
             deadline: now + delivery_timeout,
             open: true,
             full: false,
+            at_max: false,
             attempts: 0,
             backoff_until: None,
             producer: None,
@@ -93,14 +102,14 @@ impl Batch {
     }
 
     /// Appends if the batch has room: its estimated size once compressed (`ratio` ×
-    /// records, plus the header) stays within `batch_size`.
+    /// records, plus the header) stays within `limits.max`, and its uncompressed size within
+    /// `limits.hard_cap`. Marks it full (sendable) once the estimate reaches `limits.batch`.
     fn append(
         &mut self,
         rec: PendingRecord,
         reserved: usize,
-        batch_size: usize,
+        limits: &SizeLimits,
         ratio: f32,
-        hard_cap: usize,
     ) -> Result<DeliveryFuture, PendingRecord> {
         if self.records.is_empty() {
             self.base_timestamp = rec.timestamp;
@@ -115,12 +124,13 @@ impl Batch {
         let estimate = |size: usize| {
             BATCH_OVERHEAD + ((size - BATCH_OVERHEAD) as f64 * f64::from(ratio)).ceil() as usize
         };
-        // The estimate may let compressible batches grow past batch.size, never past what
+        // The estimate may let compressible batches grow past their limit, never past what
         // one request may carry uncompressed.
         if !self.records.is_empty()
-            && (estimate(self.size + n) > batch_size || self.size + n > hard_cap)
+            && (estimate(self.size + n) > limits.max || self.size + n > limits.hard_cap)
         {
             self.full = true;
+            self.at_max = true;
             return Err(rec);
         }
         let delivery = self
@@ -129,11 +139,26 @@ impl Batch {
         self.records.push(rec);
         self.size += n;
         self.reserved += reserved;
-        if estimate(self.size) >= batch_size {
+        let estimated = estimate(self.size);
+        if estimated >= limits.batch {
             self.full = true;
+        }
+        if estimated >= limits.max || self.size >= limits.hard_cap {
+            self.at_max = true;
         }
         Ok(delivery)
     }
+}
+
+/// How large a batch may grow.
+#[derive(Debug, Clone, Copy)]
+struct SizeLimits {
+    /// `batch.size`: sendable from this (estimated, compressed) size on.
+    batch: usize,
+    /// `batch.max.size`: no record is added past this (estimated, compressed) size.
+    max: usize,
+    /// `max.request.size`: no record is added past this uncompressed size.
+    hard_cap: usize,
 }
 
 /// One partition's queue.
@@ -214,6 +239,9 @@ impl DrainGate for NoGate {
 #[derive(Debug, Clone)]
 pub(crate) struct AccumulatorConfig {
     pub batch_size: usize,
+    /// `batch.max.size`: how far a sendable batch grows while it waits to be drained (at
+    /// least `batch_size`).
+    pub batch_max_size: usize,
     pub linger: Duration,
     pub delivery_timeout: Duration,
     pub buffer_memory: usize,
@@ -362,17 +390,21 @@ impl Accumulator {
         reserved: usize,
         now: Instant,
     ) -> Appended {
-        let batch_size = self.cfg.batch_size;
+        let limits = SizeLimits {
+            batch: self.cfg.batch_size,
+            max: self.cfg.batch_max_size.max(self.cfg.batch_size),
+            hard_cap: self.cfg.max_request_size,
+        };
         let ratio = self.topics[tp.topic as usize].compression_ratio;
-        let hard_cap = self.cfg.max_request_size;
         let q = self.queue_mut(tp);
         let rec = match q.batches.back_mut() {
-            Some(b) if b.open && !b.full => {
-                match b.append(rec, reserved, batch_size, ratio, hard_cap) {
+            Some(b) if b.open && !b.at_max => {
+                let was_full = b.full;
+                match b.append(rec, reserved, &limits, ratio) {
                     Ok(delivery) => {
                         return Appended {
                             new_batch: false,
-                            batch_full: b.full,
+                            batch_full: b.full && !was_full,
                             delivery,
                         };
                     }
@@ -394,10 +426,10 @@ impl Accumulator {
                 let per_record =
                     record_size(0, 0, rec.key.as_deref(), rec.value.as_deref(), &rec.headers);
                 b.records
-                    .reserve_exact((batch_size / per_record).clamp(1, MAX_PRESIZED_RECORDS));
+                    .reserve_exact((limits.batch / per_record).clamp(1, MAX_PRESIZED_RECORDS));
             }
         }
-        let delivery = match b.append(rec, reserved, batch_size, ratio, hard_cap) {
+        let delivery = match b.append(rec, reserved, &limits, ratio) {
             Ok(d) => d,
             Err(_) => unreachable!("an empty batch takes any record"),
         };
@@ -589,6 +621,7 @@ impl Accumulator {
                 deadline: big.deadline,
                 open: false,
                 full: true,
+                at_max: true,
                 attempts: 0,
                 backoff_until: None,
                 producer: big.producer,
@@ -709,7 +742,11 @@ impl Accumulator {
     }
 
     fn max_spare_buffer(&self) -> usize {
-        self.cfg.batch_size.max(self.cfg.max_request_size) + 64 * 1024
+        self.cfg
+            .batch_size
+            .max(self.cfg.batch_max_size)
+            .max(self.cfg.max_request_size)
+            + 64 * 1024
     }
 
     /// An empty buffer with room for `size` bytes: a spare one if it is large enough.
@@ -780,6 +817,7 @@ mod tests {
     fn cfg() -> AccumulatorConfig {
         AccumulatorConfig {
             batch_size: 1000,
+            batch_max_size: 1000,
             linger: Duration::from_millis(5),
             delivery_timeout: Duration::from_secs(120),
             buffer_memory: 10_000,
@@ -1055,5 +1093,270 @@ mod tests {
         // ...and worsens fast.
         acc.observe_compression(0, 1000, 61 + 800);
         assert!(acc.topics[0].compression_ratio >= 0.8);
+    }
+
+    #[test]
+    fn a_sendable_batch_grows_until_drained_up_to_batch_max_size() {
+        let t0 = Instant::now();
+        let mut acc = Accumulator::new(AccumulatorConfig {
+            batch_max_size: 3000,
+            ..cfg()
+        });
+        acc.topic_index(&Arc::from("t"));
+        let leader = |_: Tp| Some(1);
+        // ~110 bytes per record: sendable after 9, one batch up to 3000 bytes (26 records).
+        let mut woke = 0;
+        for i in 0..26 {
+            let a = acc.append(tp(0), rec(100), 0, t0);
+            assert_eq!(a.new_batch, i == 0, "record {i}");
+            woke += usize::from(a.batch_full);
+        }
+        assert_eq!(
+            woke, 1,
+            "the sender is woken once, when the batch becomes sendable"
+        );
+        assert!(acc.ready(t0, leader).nodes.contains(&1));
+        assert!(
+            acc.all_batches_full(tp(0)),
+            "the sticky partitioner may move on"
+        );
+        let q = acc.queue(tp(0)).unwrap();
+        assert_eq!(q.batches.len(), 1);
+        assert!(q.batches[0].size > 2800 && q.batches[0].size <= 3000);
+        // At batch.max.size the next record starts a new batch.
+        assert!(acc.append(tp(0), rec(100), 0, t0).new_batch);
+        // A drained batch takes nothing more: the next record starts a new one, which is
+        // drained as soon as it is sendable when the connection is free.
+        let b = acc.drain(t0, 1, 1 << 20, leader, &mut NoGate);
+        assert_eq!(b.len(), 1);
+        assert_eq!(b[0].records.len(), 26);
+        assert!(
+            acc.ready(t0, leader).nodes.is_empty(),
+            "one record, linger not over"
+        );
+        for _ in 0..8 {
+            acc.append(tp(0), rec(100), 0, t0);
+        }
+        assert!(acc.ready(t0, leader).nodes.contains(&1));
+        let b = acc.drain(t0, 1, 1 << 20, leader, &mut NoGate);
+        assert_eq!(
+            b[0].records.len(),
+            9,
+            "drained at batch.size when nothing waits"
+        );
+    }
+
+    #[test]
+    fn growth_is_bounded_by_max_request_size() {
+        let t0 = Instant::now();
+        let mut acc = Accumulator::new(AccumulatorConfig {
+            batch_max_size: 1 << 20,
+            max_request_size: 2000,
+            ..cfg()
+        });
+        acc.topic_index(&Arc::from("t"));
+        for _ in 0..40 {
+            acc.append(tp(0), rec(100), 0, t0);
+        }
+        let q = acc.queue(tp(0)).unwrap();
+        assert!(q.batches.len() > 1);
+        assert!(q.batches.iter().all(|b| b.size <= 2000));
+    }
+
+    mod props {
+        use std::collections::VecDeque;
+
+        use proptest::prelude::*;
+
+        use super::*;
+        use crate::idempotence::Idempotence;
+
+        const PARTITIONS: i32 = 3;
+
+        #[derive(Debug, Clone)]
+        enum Op {
+            /// A record of this many value bytes to this partition.
+            Append(i32, usize),
+            /// Time passes (ms), then this node's connection sends a request if it has room.
+            Drain(i32, u64),
+            /// The oldest request of this node is answered: appended, or refused before the
+            /// append (NOT_LEADER_OR_FOLLOWER) together with everything behind it.
+            Respond(i32, bool),
+        }
+
+        fn op() -> impl Strategy<Value = Op> {
+            prop_oneof![
+                6 => (0..PARTITIONS, 1usize..400).prop_map(|(p, n)| Op::Append(p, n)),
+                2 => (1..=2, 0u64..8).prop_map(|(n, ms)| Op::Drain(n, ms)),
+                2 => (1..=2, prop::bool::weighted(0.9)).prop_map(|(n, ok)| Op::Respond(n, ok)),
+            ]
+        }
+
+        fn leader(tp: Tp) -> Option<i32> {
+            Some(1 + tp.partition % 2)
+        }
+
+        fn id_of(r: &PendingRecord) -> u64 {
+            let v = r.value.as_ref().unwrap();
+            u64::from_be_bytes(v[..8].try_into().unwrap())
+        }
+
+        /// The accumulator with idempotence and a broker that checks sequences: every record
+        /// is written once, in send order per partition, with contiguous sequences; no batch
+        /// grows past its limits; `buffer.memory` is never exceeded.
+        struct World {
+            acc: Accumulator,
+            idem: Idempotence,
+            now: Instant,
+            in_flight: BTreeMap<i32, VecDeque<Vec<Batch>>>,
+            sent: Vec<Vec<u64>>,
+            log: Vec<Vec<u64>>,
+            next_seq: Vec<i32>,
+            next_id: u64,
+            cfg: AccumulatorConfig,
+        }
+
+        impl World {
+            fn new(cfg: AccumulatorConfig) -> Self {
+                let mut acc = Accumulator::new(cfg.clone());
+                acc.topic_index(&Arc::from("t"));
+                let mut idem = Idempotence::new();
+                idem.set_producer(ProducerIdAndEpoch { id: 1, epoch: 0 });
+                World {
+                    acc,
+                    idem,
+                    now: Instant::now(),
+                    in_flight: BTreeMap::new(),
+                    sent: vec![Vec::new(); PARTITIONS as usize],
+                    log: vec![Vec::new(); PARTITIONS as usize],
+                    next_seq: vec![0; PARTITIONS as usize],
+                    next_id: 0,
+                    cfg,
+                }
+            }
+
+            fn apply(&mut self, op: &Op) {
+                match *op {
+                    Op::Append(p, n) => {
+                        let id = self.next_id;
+                        let mut value = id.to_be_bytes().to_vec();
+                        value.resize(8 + n, b'x');
+                        let rec = PendingRecord {
+                            timestamp: 1_700_000_000_000,
+                            key: None,
+                            value: Some(Bytes::from(value)),
+                            headers: Vec::new(),
+                        };
+                        let size =
+                            crate::batch::record_size_upper_bound(None, rec.value.as_deref(), &[])
+                                + BATCH_OVERHEAD;
+                        if self.acc.try_reserve(size) {
+                            self.acc.append(tp(p), rec, size, self.now);
+                            self.sent[p as usize].push(id);
+                            self.next_id += 1;
+                        }
+                    }
+                    Op::Drain(node, ms) => {
+                        self.now += Duration::from_millis(ms);
+                        let q = self.in_flight.entry(node).or_default();
+                        if q.len() >= 5 {
+                            return;
+                        }
+                        let ready = self.acc.ready(self.now, leader);
+                        if !ready.nodes.contains(&node) {
+                            return;
+                        }
+                        let batches = self.acc.drain(
+                            self.now,
+                            node,
+                            self.cfg.max_request_size,
+                            leader,
+                            &mut self.idem,
+                        );
+                        for b in &batches {
+                            let limit = self.cfg.batch_max_size.max(self.cfg.batch_size);
+                            assert!(
+                                b.records.len() == 1 || b.size <= limit,
+                                "batch of {} bytes past {limit}",
+                                b.size
+                            );
+                        }
+                        if !batches.is_empty() {
+                            self.in_flight.entry(node).or_default().push_back(batches);
+                        }
+                    }
+                    Op::Respond(node, ok) => {
+                        let q = self.in_flight.entry(node).or_default();
+                        if ok {
+                            let Some(batches) = q.pop_front() else {
+                                return;
+                            };
+                            for b in batches {
+                                let p = b.tp.partition as usize;
+                                assert_eq!(b.base_sequence, self.next_seq[p], "contiguous");
+                                self.next_seq[p] = add_seq(b.base_sequence, b.record_count());
+                                let offset = self.log[p].len() as i64;
+                                self.log[p].extend(b.records.iter().map(id_of));
+                                self.idem.on_success(&b, offset);
+                                self.acc.returned(b.tp);
+                                self.acc.batch_done(&b);
+                                self.acc.recycle(b);
+                            }
+                        } else {
+                            // A refused request and the ones behind it (the broker refuses
+                            // those as out of order): all come back, in any order.
+                            let all: Vec<Batch> = q.drain(..).flatten().collect();
+                            for b in all.into_iter().rev() {
+                                assert!(self.idem.can_retry(&b, ErrorCode::NotLeaderOrFollower, 0));
+                                self.acc.returned(b.tp);
+                                self.acc.reenqueue(b);
+                            }
+                        }
+                    }
+                }
+                assert!(self.acc.buffer_used() <= self.cfg.buffer_memory);
+            }
+
+            /// Sends and answers everything left.
+            fn finish(&mut self) {
+                self.acc.begin_flush();
+                for _ in 0..100_000 {
+                    if self.acc.incomplete_batches() == 0 {
+                        return;
+                    }
+                    for node in 1..=2 {
+                        self.apply(&Op::Drain(node, 1));
+                        self.apply(&Op::Respond(node, true));
+                    }
+                }
+                panic!("stuck: {} batches left", self.acc.incomplete_batches());
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(200))]
+            #[test]
+            fn every_record_once_in_order_with_contiguous_sequences(
+                ops in prop::collection::vec(op(), 1..400),
+                batch_size in 200usize..2000,
+                growth in 1usize..8,
+            ) {
+                let mut w = World::new(AccumulatorConfig {
+                    batch_size,
+                    batch_max_size: batch_size * growth,
+                    linger: Duration::from_millis(5),
+                    delivery_timeout: Duration::from_secs(3600),
+                    buffer_memory: 20_000,
+                    max_request_size: 6000,
+                    guarantee_order: false,
+                });
+                for op in &ops {
+                    w.apply(op);
+                }
+                w.finish();
+                prop_assert_eq!(&w.log, &w.sent);
+                prop_assert_eq!(w.acc.buffer_used(), 0);
+            }
+        }
     }
 }

@@ -74,6 +74,7 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("enable.idempotence", "true"),
     ("linger.ms", "5"),
     ("batch.size", "16384"),
+    ("batch.max.size", "1048576"),
     ("compression.type", "none"),
     ("compression.gzip.level", "-1"),
     ("compression.lz4.level", "9"),
@@ -126,6 +127,10 @@ pub struct ProducerConfig {
     pub linger: Duration,
     /// `batch.size`: a batch is closed once it holds this many bytes (minimum 1).
     pub batch_size: usize,
+    /// `batch.max.size` (KIP-782's name; at least `batch.size`): a sendable batch that waits
+    /// for its leader's connection goes on taking records up to this many bytes (and never past
+    /// `max.request.size`), so a backlog leaves in one request instead of many small ones.
+    pub batch_max_size: usize,
     /// `compression.type`.
     pub compression: Compression,
     /// The level of the chosen codec (`compression.gzip.level`, `compression.zstd.level`;
@@ -294,6 +299,11 @@ impl ProducerConfigBuilder {
         self.set("batch.size", bytes.to_string())
     }
 
+    /// `batch.max.size`.
+    pub fn batch_max_size(self, bytes: usize) -> Self {
+        self.set("batch.max.size", bytes.to_string())
+    }
+
     /// `compression.type`.
     pub fn compression(self, codec: Compression) -> Self {
         self.set("compression.type", codec.name())
@@ -405,6 +415,8 @@ impl ProducerConfigBuilder {
             _ => None,
         };
         let batch_size = p.int("batch.size", 0, i32::MAX as i64)?.max(1) as usize;
+        let batch_max_size =
+            (p.int("batch.max.size", 0, i32::MAX as i64)? as usize).max(batch_size);
         let retries = p.int("retries", 0, i32::MAX as i64)? as u32;
         let max_in_flight = p.int("max.in.flight.requests.per.connection", 1, i32::MAX as i64)?;
         let linger = p.ms("linger.ms")?;
@@ -489,6 +501,7 @@ impl ProducerConfigBuilder {
             enable_idempotence: idem,
             linger,
             batch_size,
+            batch_max_size,
             compression,
             compression_level,
             retries,
@@ -580,6 +593,7 @@ mod tests {
         assert!(c.enable_idempotence);
         assert_eq!(c.linger, Duration::from_millis(5));
         assert_eq!(c.batch_size, 16384);
+        assert_eq!(c.batch_max_size, 1024 * 1024);
         assert_eq!(c.buffer_memory, 32 * 1024 * 1024);
         assert_eq!(c.max_in_flight, 5);
         assert_eq!(c.retries, i32::MAX as u32);

@@ -425,6 +425,7 @@ mod tests {
     fn acc() -> Accumulator {
         let mut a = Accumulator::new(AccumulatorConfig {
             batch_size: 100,
+            batch_max_size: 100,
             linger: Duration::ZERO,
             delivery_timeout: Duration::from_secs(60),
             buffer_memory: 1 << 20,

@@ -121,6 +121,7 @@ impl Engine {
     pub fn new(cfg: ProducerConfig, custom: Option<Arc<dyn Partitioner>>, seed: u64) -> Self {
         let acc = Accumulator::new(AccumulatorConfig {
             batch_size: cfg.batch_size,
+            batch_max_size: cfg.batch_max_size,
             linger: cfg.linger,
             delivery_timeout: cfg.delivery_timeout,
             buffer_memory: cfg.buffer_memory,
