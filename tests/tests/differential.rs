@@ -114,6 +114,17 @@ const KNOWN: &[Known] = &[
         runs: Runs::Both,
         reason: "stays: as total_bytes, the usable bytes of a volume the mock does not have",
     },
+    Known {
+        api: "JoinGroup",
+        step: "classic member to a consumer group",
+        versions: ALL,
+        path: "",
+        runs: Runs::Both,
+        reason: "stays: Kafka 4.3 takes classic members into a KIP-848 consumer group (online \
+                 migration, group.consumer.migration.policy=bidirectional: MEMBER_ID_REQUIRED on \
+                 the way in, with a member id); the mock does not mix protocols in a group and \
+                 answers INCONSISTENT_GROUP_PROTOCOL without one",
+    },
 ];
 
 /// The verdict on one request.

@@ -79,14 +79,15 @@ fn describe(cluster: &mut Cluster, ctx: &RequestContext<'_>, group_id: &str) -> 
             client_id: m.client_id.clone(),
             client_host: m.client_host.clone(),
             subscribed_topic_names: m.subscribed_topic_names.clone(),
-            subscribed_topic_regex: m.subscribed_topic_regex.clone(),
+            // Kafka describes a member without a regex with an empty one.
+            subscribed_topic_regex: Some(m.subscribed_topic_regex.clone().unwrap_or_default()),
             assignment: assignment(cluster, &m.assigned),
             target_assignment: assignment(
                 cluster,
                 &g.target().get(&m.member_id).cloned().unwrap_or_default(),
             ),
             // 0: a member of the consumer protocol (KIP-1099).
-            member_type: if ctx.version() >= 1 { 0 } else { -1 },
+            member_type: if ctx.version() >= 1 { 1 } else { -1 },
             ..Default::default()
         })
         .collect();

@@ -200,9 +200,10 @@ mod tests {
         assert_eq!(a.member_epoch, 1);
         let kept = a.assignment.unwrap().topic_partitions;
         assert_eq!(kept[0].partitions.len(), 2);
-        // A commit with a's stale epoch is STALE_MEMBER_EPOCH (v9+), ILLEGAL_GENERATION before.
+        // A commit with a's stale epoch is STALE_MEMBER_EPOCH; before v9, whatever the epoch,
+        // UNSUPPORTED_VERSION (Kafka's answer to a consumer-protocol member).
         assert_eq!(commit(&mut c, &g, "a", 2, 9), ErrorCode::StaleMemberEpoch);
-        assert_eq!(commit(&mut c, &g, "a", 2, 8), ErrorCode::IllegalGeneration);
+        assert_eq!(commit(&mut c, &g, "a", 1, 8), ErrorCode::UnsupportedVersion);
         assert_eq!(commit(&mut c, &g, "a", 1, 9), ErrorCode::None);
         assert_eq!(commit(&mut c, &g, "x", 1, 9), ErrorCode::UnknownMemberId);
         let a = beat(&mut c, beat_owning(&g, "a", 1, &kept), 3);

@@ -54,7 +54,12 @@ fn describe(cluster: &mut Cluster, ctx: &RequestContext<'_>, group_id: &str) -> 
             group_state: "Dead".to_owned(),
             ..failed(
                 ErrorCode::GroupIdNotFound,
-                Some(format!("Group {group_id} not found.")),
+                // A consumer group is there, but not for this API (Kafka says which).
+                Some(if cluster.groups().group(group_id).is_some() {
+                    format!("Group {group_id} is not a classic group.")
+                } else {
+                    format!("Group {group_id} not found.")
+                }),
             )
         },
         None => DescribedGroup {

@@ -306,7 +306,7 @@ impl ConsumerGroup {
     }
 
     /// Checks a commit's member and epoch: a commit from outside the group (epoch < 0) only
-    /// while it is empty; else the member's current epoch.
+    /// while it is empty; else a known member, at OffsetCommit v9+, at its current epoch.
     pub(crate) fn validate_offset_commit(
         &self,
         member_id: &str,
@@ -320,13 +320,13 @@ impl ConsumerGroup {
             .members
             .get(member_id)
             .ok_or(ErrorCode::UnknownMemberId)?;
+        // Members of a consumer group speak the consumer protocol, whose clients commit with
+        // OffsetCommit v9+ (member epochs); Kafka refuses older versions from them.
+        if version < 9 {
+            return Err(ErrorCode::UnsupportedVersion);
+        }
         if member_epoch != m.member_epoch {
-            // Older OffsetCommit versions come from classic clients.
-            return Err(if version >= 9 {
-                ErrorCode::StaleMemberEpoch
-            } else {
-                ErrorCode::IllegalGeneration
-            });
+            return Err(ErrorCode::StaleMemberEpoch);
         }
         Ok(())
     }
@@ -735,8 +735,12 @@ pub(crate) fn validate(req: &ConsumerHeartbeat) -> Result<(), &'static str> {
 
 /// Kafka's epoch check: a newer epoch than the member's, or an older one, is fenced — except
 /// its previous epoch when the answer that moved it on was lost and it claims nothing beyond
-/// what it is assigned.
+/// what it is assigned, and epoch 0: a fenced member rejoins under its own id (KIP-848; Kafka
+/// 4.3 accepts it, KAFKA-19233) and gets its whole assignment again.
 fn check_epoch(m: &ConsumerMember, req: &ConsumerHeartbeat) -> Result<(), ErrorCode> {
+    if req.member_epoch == JOIN_EPOCH {
+        return Ok(());
+    }
     let subset = req
         .owned_partitions
         .as_ref()

@@ -11,6 +11,10 @@ use kwire_protocol::Uuid;
 use kwire_protocol::api::consumer_group_describe::{
     ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse,
 };
+use kwire_protocol::api::consumer_group_heartbeat::{
+    ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse,
+    TopicPartitions as CghTopicPartitions,
+};
 use kwire_protocol::api::delete_groups::{DeleteGroupsRequest, DeleteGroupsResponse};
 use kwire_protocol::api::describe_groups::{DescribeGroupsRequest, DescribeGroupsResponse};
 use kwire_protocol::api::find_coordinator::FindCoordinatorRequest;
@@ -37,7 +41,7 @@ use kwire_protocol::api::sync_group::{
 };
 use kwire_protocol::consumer_protocol::{ConsumerProtocolAssignment, ConsumerProtocolSubscription};
 
-use super::normalise::{Norm, Normalise, any_topic_id, no_throttle};
+use super::normalise::{Norm, Normalise, any_message, any_topic_id, no_throttle};
 use super::sequences::{MISSING, Plan};
 use super::side::Side;
 use super::wire::Outcome;
@@ -66,6 +70,7 @@ pub fn run_all(side: &mut Side, plan: &Plan<'_>, read: &str, read_id: Uuid) {
     delete_groups(side, plan, read);
     offset_delete(side, plan, read);
     consumer_group_describe(side, plan);
+    consumer_group_heartbeat(side, plan, read, read_id);
     not_coordinator(side, plan);
 }
 
@@ -514,6 +519,275 @@ fn consumer_group_describe(side: &mut Side, plan: &Plan<'_>) {
     }
 }
 
+/// A ConsumerGroupHeartbeat of member `member` of `group` at `epoch`, owning `owned` of topic
+/// `id` (None: unchanged).
+fn cgh_req(group: &str, member: &str, epoch: i32) -> ConsumerGroupHeartbeatRequest {
+    ConsumerGroupHeartbeatRequest {
+        group_id: group.into(),
+        member_id: member.into(),
+        member_epoch: epoch,
+        ..Default::default()
+    }
+}
+
+/// A join (epoch 0) subscribing to `topic` by name.
+fn cgh_join(group: &str, member: &str, topic: &str) -> ConsumerGroupHeartbeatRequest {
+    ConsumerGroupHeartbeatRequest {
+        rebalance_timeout_ms: 30_000,
+        subscribed_topic_names: Some(vec![topic.into()]),
+        topic_partitions: Some(Vec::new()),
+        ..cgh_req(group, member, 0)
+    }
+}
+
+/// A heartbeat at `epoch` that owns `owned` (a full one when `owned` is what it was given).
+fn cgh_owning(
+    group: &str,
+    member: &str,
+    epoch: i32,
+    owned: Vec<CghTopicPartitions>,
+) -> ConsumerGroupHeartbeatRequest {
+    ConsumerGroupHeartbeatRequest {
+        topic_partitions: Some(owned),
+        ..cgh_req(group, member, epoch)
+    }
+}
+
+/// One KIP-848 member as the sequences drive it: its epoch and what it owns.
+struct Cgh {
+    id: String,
+    epoch: i32,
+    owned: Vec<CghTopicPartitions>,
+}
+
+impl Cgh {
+    /// Takes in an answer: the epoch, and the assignment when one came.
+    fn take(&mut self, o: &Outcome<ConsumerGroupHeartbeatResponse>) {
+        if let Outcome::Answer(r) = o
+            && r.error_code.is_ok()
+        {
+            self.epoch = r.member_epoch;
+            if let Some(a) = &r.assignment {
+                self.owned.clone_from(&a.topic_partitions);
+            }
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.owned.iter().map(|t| t.partitions.len()).sum()
+    }
+}
+
+/// Heartbeats both members (set-up, not recorded) until the group is Stable and they hold
+/// every partition of `read` (3) between them: Kafka 4.3 computes a new target assignment
+/// asynchronously, at most once a second (`group.consumer.assignment.interval.ms`), the mock
+/// within the heartbeat, so the steps in between are each broker's own timing.
+fn settle(side: &mut Side, c: i32, group: &str, members: &mut [&mut Cgh], v: i16) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        for m in members.iter_mut() {
+            let o = side.call(c, &cgh_owning(group, &m.id, m.epoch, m.owned.clone()), v);
+            m.take(&o);
+        }
+        let req = ConsumerGroupDescribeRequest {
+            group_ids: vec![group.into()],
+            ..Default::default()
+        };
+        let d = side.expect(c, &req, 0);
+        let stable = d.groups.first().is_some_and(|g| g.group_state == "Stable");
+        if stable && members.iter().map(|m| m.count()).sum::<usize>() == 3 {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{}: consumer group {group} not stable within 20 s: {:?}; members hold {:?}",
+            side.name,
+            d.groups.first().map(|g| (
+                &g.group_state,
+                g.group_epoch,
+                g.assignment_epoch,
+                &g.members
+            )),
+            members
+                .iter()
+                .map(|m| (&m.id, m.epoch, &m.owned))
+                .collect::<Vec<_>>()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// KIP-848 consumer groups, at every ConsumerGroupHeartbeat version both speak: a member joins
+/// `read` (3 partitions) and heartbeats with its assignment; a second joins, and once the
+/// partitions moved (revocation first, see [`settle`]) each holds its share; fenced epochs
+/// (ahead, and behind while owning more), an unknown member, leave (-1) twice, a static member
+/// (its instance id taken by another, a -2 leave by another member and by itself, -2 without
+/// instance id), invalid requests (empty group id, no subscription, owned partitions on a join,
+/// no rebalance timeout, an unknown assignor, an epoch below -2, v1: an empty member id and a
+/// bad regex), an unknown group; in between, the group as ConsumerGroupDescribe,
+/// DescribeGroups, a classic JoinGroup and OffsetCommit with member epochs see it.
+fn consumer_group_heartbeat(side: &mut Side, plan: &Plan<'_>, read: &str, read_id: Uuid) {
+    for v in plan.versions::<ConsumerGroupHeartbeatRequest>() {
+        let group = plan.topic(&format!("cgh-v{v}"));
+        let c = coordinator(side, &group);
+        let api = "ConsumerGroupHeartbeat";
+        let mut a = Cgh {
+            id: format!("member-a-v{v}"),
+            epoch: 0,
+            owned: Vec::new(),
+        };
+        let mut b = Cgh {
+            id: format!("member-b-v{v}"),
+            epoch: 0,
+            owned: Vec::new(),
+        };
+        let o = side.call(c, &cgh_join(&group, &a.id, read), v);
+        a.take(&o);
+        side.record(api, v, "join", o, &plan.norm);
+        let o = side.call(c, &cgh_owning(&group, &a.id, a.epoch, a.owned.clone()), v);
+        side.record(api, v, "heartbeat owning the assignment", o, &plan.norm);
+        let o = side.call(c, &cgh_req(&group, &a.id, a.epoch), v);
+        side.record(api, v, "heartbeat, nothing changed", o, &plan.norm);
+        let all = a.owned.clone();
+        let o = side.call(c, &cgh_join(&group, &b.id, read), v);
+        b.take(&o);
+        side.record(api, v, "second member joins", o, &plan.norm);
+        settle(side, c, &group, &mut [&mut a, &mut b], v);
+        let o = side.call(c, &cgh_owning(&group, &a.id, a.epoch, a.owned.clone()), v);
+        side.record(api, v, "settled, first member", o, &plan.norm);
+        let o = side.call(c, &cgh_owning(&group, &b.id, b.epoch, b.owned.clone()), v);
+        side.record(api, v, "settled, second member", o, &plan.norm);
+        let o = side.call(c, &cgh_req(&group, &a.id, a.epoch + 5), v);
+        side.record(api, v, "epoch ahead (fenced)", o, &plan.norm);
+        let o = side.call(c, &cgh_owning(&group, &b.id, b.epoch - 1, all.clone()), v);
+        side.record(api, v, "old epoch owning more (fenced)", o, &plan.norm);
+        let o = side.call(c, &cgh_req(&group, "member-unknown", b.epoch), v);
+        side.record(api, v, "unknown member", o, &plan.norm);
+        // The group as the other APIs see it. The fenced members rejoin first.
+        for m in [&mut a, &mut b] {
+            let o = side.call(c, &cgh_join(&group, &m.id, read), v);
+            m.owned.clear();
+            m.take(&o);
+        }
+        settle(side, c, &group, &mut [&mut a, &mut b], v);
+        consumer_group_seen(side, plan, c, &group, &b, read, read_id);
+        let o = side.call(c, &cgh_req(&group, &b.id, -1), v);
+        side.record(api, v, "leave", o, &plan.norm);
+        let o = side.call(c, &cgh_req(&group, &b.id, -1), v);
+        side.record(api, v, "leave again", o, &plan.norm);
+        // Static members.
+        let stat = plan.topic(&format!("cgh-static-v{v}"));
+        let cs = coordinator(side, &stat);
+        let s = format!("member-s-v{v}");
+        let mut join = cgh_join(&stat, &s, read);
+        join.instance_id = Some("instance-1".into());
+        let o = side.call(cs, &join, v);
+        side.record(api, v, "static member joins", o, &plan.norm);
+        let mut other = cgh_join(&stat, "member-t", read);
+        other.instance_id = Some("instance-1".into());
+        let o = side.call(cs, &other, v);
+        side.record(api, v, "instance id in use", o, &plan.norm);
+        let mut leave = cgh_req(&stat, "member-t", -2);
+        leave.instance_id = Some("instance-1".into());
+        let o = side.call(cs, &leave, v);
+        side.record(api, v, "static leave by another member", o, &plan.norm);
+        leave.member_id.clone_from(&s);
+        let o = side.call(cs, &leave, v);
+        side.record(api, v, "static member leaves (-2)", o, &plan.norm);
+        let o = side.call(cs, &cgh_req(&stat, &s, -2), v);
+        side.record(api, v, "-2 without instance id", o, &plan.norm);
+        // Requests Kafka refuses before reading the group.
+        let mut bad = vec![("empty group id", cgh_join("", &a.id, read))];
+        let mut none = cgh_join(&group, "member-c", read);
+        none.subscribed_topic_names = None;
+        bad.push(("join without subscription", none));
+        let mut owning = cgh_join(&group, "member-c", read);
+        owning.topic_partitions = Some(all.clone());
+        bad.push(("join owning partitions", owning));
+        let mut timeout = cgh_join(&group, "member-c", read);
+        timeout.rebalance_timeout_ms = -1;
+        bad.push(("join without rebalance timeout", timeout));
+        let mut assignor = cgh_join(&group, "member-c", read);
+        assignor.server_assignor = Some("no-such-assignor".into());
+        bad.push(("unknown assignor", assignor));
+        bad.push(("epoch -3", cgh_req(&group, &a.id, -3)));
+        if v >= 1 {
+            // v0 lets the coordinator name a joining member.
+            bad.push(("empty member id", cgh_join(&group, "", read)));
+            let mut regex = cgh_join(&group, "member-c", read);
+            regex.subscribed_topic_names = None;
+            regex.subscribed_topic_regex = Some("(unclosed".into());
+            bad.push(("bad regex", regex));
+        }
+        for (step, req) in bad {
+            let o = side.call(c, &req, v);
+            side.record(api, v, step, o, &plan.norm);
+        }
+        let none = plan.topic(&format!("cgh-none-v{v}"));
+        let cn = coordinator(side, &none);
+        let o = side.call(cn, &cgh_req(&none, &a.id, 1), v);
+        side.record(api, v, "unknown group", o, &plan.norm);
+    }
+}
+
+/// A consumer group with members as ConsumerGroupDescribe, DescribeGroups, ListGroups (by
+/// type), a classic JoinGroup and OffsetCommit (member epochs) see it.
+fn consumer_group_seen(
+    side: &mut Side,
+    plan: &Plan<'_>,
+    c: i32,
+    group: &str,
+    member: &Cgh,
+    read: &str,
+    read_id: Uuid,
+) {
+    for v in plan.versions::<ConsumerGroupDescribeRequest>() {
+        let req = ConsumerGroupDescribeRequest {
+            group_ids: vec![group.into()],
+            ..Default::default()
+        };
+        let o = side.call(c, &req, v);
+        side.record("ConsumerGroupDescribe", v, "consumer group", o, &plan.norm);
+    }
+    let v = side.max_version::<DescribeGroupsRequest>();
+    let req = DescribeGroupsRequest {
+        groups: vec![group.into()],
+        ..Default::default()
+    };
+    let o = side.call(c, &req, v);
+    side.record("DescribeGroups", v, "consumer group", o, &plan.norm);
+    let v = side.max_version::<JoinGroupRequest>();
+    let o = side.call(c, &join_req(group, ""), v);
+    side.record(
+        "JoinGroup",
+        v,
+        "classic member to a consumer group",
+        o,
+        &plan.norm,
+    );
+    for v in plan.versions::<OffsetCommitRequest>() {
+        for (step, id, epoch) in [
+            ("consumer group member", member.id.as_str(), member.epoch),
+            (
+                "consumer group, stale epoch",
+                member.id.as_str(),
+                member.epoch - 1,
+            ),
+            (
+                "consumer group, unknown member",
+                "member-unknown",
+                member.epoch,
+            ),
+        ] {
+            let mut req = commit_req(group, read, read_id, v, 5);
+            req.member_id = id.into();
+            req.generation_id_or_member_epoch = epoch;
+            let o = side.call(c, &req, v);
+            side.record("OffsetCommit", v, step, o, &plan.norm);
+        }
+    }
+}
+
 /// A group request to a broker that does not coordinate the group (cluster runs only).
 fn not_coordinator(side: &mut Side, plan: &Plan<'_>) {
     if !plan.cluster {
@@ -644,8 +918,53 @@ impl Normalise for ConsumerGroupDescribeResponse {
     fn normalise(&mut self, _: &Norm<'_>) {
         no_throttle(&mut self.throttle_time_ms);
         for g in &mut self.groups {
+            // Kafka lists members in its hash map's order.
+            g.members.sort_by(|a, b| a.member_id.cmp(&b.member_id));
+            any_epoch(&mut g.group_epoch);
+            any_epoch(&mut g.assignment_epoch);
             for m in &mut g.members {
                 any_member(&mut m.member_id);
+                any_epoch(&mut m.member_epoch);
+                let topics = m.assignment.topic_partitions.iter_mut();
+                for t in topics.chain(m.target_assignment.topic_partitions.iter_mut()) {
+                    any_topic_id(&mut t.topic_id);
+                }
+            }
+        }
+    }
+}
+
+/// Member ids the coordinator generates (v0 joins without one) are each broker's own draw;
+/// the sequences name their members `member-...` themselves.
+fn any_generated_member(id: &mut Option<String>) {
+    if let Some(m) = id
+        .as_mut()
+        .filter(|m| !m.is_empty() && !m.starts_with("member-"))
+    {
+        *m = "<generated>".into();
+    }
+}
+
+/// Epochs count a group's history: Kafka 4.3 starts a new group at epoch 2 and moves the group
+/// epoch ahead of the assignment while it assigns asynchronously, the mock counts from 1 and
+/// assigns within the heartbeat. What a client can tell is whether an epoch is a live one
+/// (> 0) or a sentinel (0 on errors, -1 and -2 on leaving), and whether a request carrying one
+/// is accepted or fenced (compared through the error codes).
+fn any_epoch(epoch: &mut i32) {
+    if *epoch > 0 {
+        *epoch = 1;
+    }
+}
+
+impl Normalise for ConsumerGroupHeartbeatResponse {
+    fn normalise(&mut self, _: &Norm<'_>) {
+        no_throttle(&mut self.throttle_time_ms);
+        any_epoch(&mut self.member_epoch);
+        any_message(&mut self.error_message);
+        any_generated_member(&mut self.member_id);
+        if let Some(a) = &mut self.assignment {
+            for t in &mut a.topic_partitions {
+                any_topic_id(&mut t.topic_id);
             }
         }
     }

@@ -65,7 +65,7 @@ fn as_set(ids: &mut [i32]) {
 
 /// Error messages are each broker's own wording (the project does not copy Kafka's texts);
 /// whether there is one, and whether it is empty, is compared.
-fn any_message(m: &mut Option<String>) {
+pub(super) fn any_message(m: &mut Option<String>) {
     if let Some(text) = m.as_mut().filter(|t| !t.is_empty()) {
         *text = "<message>".into();
     }
