@@ -14,6 +14,8 @@
 //! - [`control`]: the [`Controller`] handle, the fault vocabulary, scenarios, the HTTP endpoint;
 //! - [`MockCluster`]: the embedding API that starts the server and the control endpoint.
 
+#![deny(missing_docs)]
+
 pub mod api;
 pub mod cluster;
 pub mod control;

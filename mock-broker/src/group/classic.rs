@@ -3,7 +3,7 @@
 //! a leader that receives every member's metadata and hands out the assignment, static members
 //! (KIP-345) and member ids handed out before the first real join (KIP-394). Timers (the
 //! initial-rebalance delay, the rebalance timeout, the sync timeout and every member's session)
-//! are deadlines on the model's clock that [`ClassicGroup::fire_due`] runs.
+//! are deadlines on the model's clock that `ClassicGroup::fire_due` runs.
 
 use std::collections::{BTreeMap, BTreeSet};
 
