@@ -19,13 +19,18 @@ pub type Request = DescribeConfigsRequest;
 /// Advertised versions (Kafka 4.3's).
 pub const VERSIONS: VersionRange = VersionRange::parse("1-4");
 
-fn entry(d: Described, read_only: bool, req: &DescribeConfigsRequest) -> DescribeConfigsResourceResult {
+fn entry(
+    d: Described,
+    read_only: bool,
+    is_sensitive: bool,
+    req: &DescribeConfigsRequest,
+) -> DescribeConfigsResourceResult {
     DescribeConfigsResourceResult {
         name: d.name.into(),
         value: d.value,
         read_only,
         config_source: d.source as i8,
-        is_sensitive: false,
+        is_sensitive,
         synonyms: if req.include_synonyms {
             d.synonyms
                 .into_iter()
@@ -66,17 +71,19 @@ pub fn handle(
                 let overrides = &cluster.topic(&name).expect("resolved").configs;
                 result.configs = topic_config::describe(cluster.config(), overrides, keys)
                     .into_iter()
-                    .map(|d| entry(d, false, &req))
+                    .map(|d| entry(d, false, false, &req))
                     .collect();
             }
             Ok(Resource::Broker(id)) => {
-                // "" lists the cluster-wide dynamic defaults: the mock has none set that way.
-                if let Some(id) = id {
-                    result.configs = broker_config::describe(cluster.config(), id, keys)
-                        .into_iter()
-                        .map(|(d, ro)| entry(d, ro, &req))
-                        .collect();
-                }
+                // "" lists the cluster-wide dynamic defaults.
+                let configs = match id {
+                    Some(id) => broker_config::describe(cluster.config(), id, keys),
+                    None => broker_config::describe_cluster_defaults(cluster.config(), keys),
+                };
+                result.configs = configs
+                    .into_iter()
+                    .map(|b| entry(b.described, b.read_only, b.sensitive, &req))
+                    .collect();
             }
             Err((code, _)) if code == ErrorCode::UnknownTopicOrPartition => {
                 result.error_code = code;
@@ -133,6 +140,12 @@ mod tests {
         assert_eq!(r.error_code, ErrorCode::UnknownTopicOrPartition);
         let r = describe(&mut c, BROKER, "1", Some(vec!["num.partitions"]), false);
         assert_eq!((r.configs.len(), r.configs[0].read_only), (1, true));
+        let all = describe(&mut c, BROKER, "1", None, true);
+        assert!(all.configs.len() > 300, "Kafka's full set");
+        let pw = all.configs.iter().find(|e| e.name == "ssl.key.password").unwrap();
+        assert!(pw.is_sensitive && pw.value.is_none() && pw.config_type == 9);
+        let cluster_wide = describe(&mut c, BROKER, "", None, true);
+        assert_eq!(cluster_wide.configs.len(), 1, "min.insync.replicas");
         assert_eq!(describe(&mut c, BROKER, "2", None, false).error_code, ErrorCode::InvalidRequest);
         assert_eq!(describe(&mut c, 9, "x", None, false).error_code, ErrorCode::InvalidRequest);
     }

@@ -1,61 +1,112 @@
-//! Broker configs as DescribeConfigs lists them for a BROKER resource: the settings the mock
-//! has (its `ClusterConfig`), under Kafka's names, with Kafka's types, defaults and read-only
-//! flags. Kafka lists some 300 broker configs; the mock lists these only.
+//! Broker configs as DescribeConfigs lists them for a BROKER resource: every config a Kafka
+//! 4.3.1 broker lists, with Kafka's types, defaults, read-only and sensitive flags, from one
+//! table (`mock-broker/data/kafka-broker-configs.jsonl`, generated from a real broker by
+//! `mock-broker/data/generate-broker-configs.sh`). The configs the mock has (its
+//! `ClusterConfig` and `GroupConfig`) take their values from there; every other config has
+//! Kafka's default, as on a broker that does not set it, and changes nothing in the mock.
+
+use std::sync::LazyLock;
+
+use serde::Deserialize;
 
 use super::config::ClusterConfig;
 use super::topic_config::{ConfigSource, ConfigType, Described};
 
-/// Kafka's default of a broker config (its `ConfigDef`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum KafkaDefault {
-    /// This value.
-    Value(&'static str),
-    /// Null (a config that is unset unless configured, such as `broker.rack`).
-    Null,
-    /// None: the config must be set (`node.id`); no DEFAULT_CONFIG synonym is listed.
-    Required,
+/// The table, as `generate-broker-configs.sh` writes it.
+const TABLE: &str = include_str!("../../data/kafka-broker-configs.jsonl");
+
+/// One row of the table: a broker config as Kafka describes it on a broker that does not set it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Row {
+    name: String,
+    #[serde(rename = "type")]
+    kind: String,
+    read_only: bool,
+    sensitive: bool,
+    /// Kafka's default (its DEFAULT_CONFIG synonym); `None` for a config without one.
+    default: Option<String>,
 }
 
-use KafkaDefault::{Null, Required, Value};
-
-impl KafkaDefault {
-    fn value(self) -> Option<&'static str> {
-        match self {
-            Value(v) => Some(v),
-            Null | Required => None,
-        }
-    }
+/// A broker config of the table, parsed.
+#[derive(Debug)]
+struct Kafka {
+    name: &'static str,
+    kind: ConfigType,
+    read_only: bool,
+    sensitive: bool,
+    default: Option<&'static str>,
 }
 
-/// One broker config the mock has: name, type, Kafka's default, whether Kafka can change it
-/// at run time, its value on `cluster` for broker `id`, and a sentence on it.
-type Entry = (
+fn kind(name: &str) -> Option<ConfigType> {
+    Some(match name {
+        "BOOLEAN" => ConfigType::Boolean,
+        "STRING" => ConfigType::String,
+        "INT" => ConfigType::Int,
+        "SHORT" => ConfigType::Short,
+        "LONG" => ConfigType::Long,
+        "DOUBLE" => ConfigType::Double,
+        "LIST" => ConfigType::List,
+        "CLASS" => ConfigType::Class,
+        "PASSWORD" => ConfigType::Password,
+        _ => return None,
+    })
+}
+
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+/// The table, by name (it is written sorted; a unit test holds it to that). Parsed once, on
+/// first use; the strings live as long as the process, like the table they come from.
+static CONFIGS: LazyLock<Vec<Kafka>> = LazyLock::new(|| {
+    TABLE
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let row: Row = serde_json::from_str(l)
+                .unwrap_or_else(|e| panic!("kafka-broker-configs.jsonl: {e}: {l}"));
+            Kafka {
+                kind: kind(&row.kind)
+                    .unwrap_or_else(|| panic!("kafka-broker-configs.jsonl: type {}", row.kind)),
+                name: leak(row.name),
+                read_only: row.read_only,
+                sensitive: row.sensitive,
+                default: row.default.map(leak),
+            }
+        })
+        .collect()
+});
+
+/// A broker config the mock has: its name, its value on `cluster` for broker `id` (`None`:
+/// not set, Kafka's default holds) and a sentence on what it does in the mock.
+type Modelled = (
     &'static str,
-    ConfigType,
-    KafkaDefault,
-    bool,
     fn(&ClusterConfig, i32) -> Option<String>,
     &'static str,
 );
 
-fn limit(v: Option<u64>) -> Option<String> {
-    Some(v.map_or_else(|| "-1".to_owned(), |v| v.to_string()))
+fn some(v: impl ToString) -> Option<String> {
+    Some(v.to_string())
 }
 
-const ENTRIES: &[Entry] = &[
+/// A count the mock may leave unbounded (`usize::MAX`): Kafka's unbounded is `i32::MAX`.
+fn int(v: usize) -> Option<String> {
+    some(i32::try_from(v).unwrap_or(i32::MAX))
+}
+
+/// Kafka's default time retention: `log.retention.ms` unset, `log.retention.hours` = 168.
+const WEEK_MS: u64 = 604_800_000;
+
+const MODELLED: &[Modelled] = &[
     (
         "auto.create.topics.enable",
-        ConfigType::Boolean,
-        Value("true"),
-        false,
-        |c, _| Some(c.auto_create_topics.to_string()),
+        |c, _| some(c.auto_create_topics),
         "Whether Metadata creates unknown topics.",
     ),
+    ("broker.id", |_, id| some(id), "The broker's id."),
     (
         "broker.rack",
-        ConfigType::String,
-        Null,
-        false,
         |c, id| {
             (!c.racks.is_empty())
                 .then(|| c.racks[usize::try_from(id - 1).unwrap_or(0) % c.racks.len()].clone())
@@ -64,198 +115,363 @@ const ENTRIES: &[Entry] = &[
     ),
     (
         "connections.max.idle.ms",
-        ConfigType::Long,
-        Value("600000"),
-        false,
-        |c, _| Some(c.connections_max_idle_ms.to_string()),
+        |c, _| some(c.connections_max_idle_ms),
         "Idle connections close after this long.",
     ),
     (
         "default.replication.factor",
-        ConfigType::Int,
-        Value("1"),
-        false,
-        |c, _| Some(c.default_replication_factor.to_string()),
+        |c, _| some(c.default_replication_factor),
         "Replicas of a topic created without a replication factor.",
     ),
     (
+        "group.consumer.assignors",
+        |c, _| some(c.groups.consumer_assignors.join(",")),
+        "Server-side assignors of consumer groups; the first is the default.",
+    ),
+    (
+        "group.consumer.heartbeat.interval.ms",
+        |c, _| some(c.groups.consumer_heartbeat_interval_ms),
+        "Heartbeat interval of consumer group members.",
+    ),
+    (
+        "group.consumer.max.size",
+        |c, _| int(c.groups.consumer_max_size),
+        "Most members of a consumer group.",
+    ),
+    (
+        "group.consumer.session.timeout.ms",
+        |c, _| some(c.groups.consumer_session_timeout_ms),
+        "Session timeout of consumer group members.",
+    ),
+    (
+        "group.initial.rebalance.delay.ms",
+        |c, _| some(c.groups.initial_rebalance_delay_ms),
+        "How long the first rebalance of an empty classic group waits for more members.",
+    ),
+    (
+        "group.max.session.timeout.ms",
+        |c, _| some(c.groups.max_session_timeout_ms),
+        "Highest session timeout a JoinGroup may ask for.",
+    ),
+    (
+        "group.max.size",
+        |c, _| int(c.groups.max_size),
+        "Most members of a classic group.",
+    ),
+    (
+        "group.min.session.timeout.ms",
+        |c, _| some(c.groups.min_session_timeout_ms),
+        "Lowest session timeout a JoinGroup may ask for.",
+    ),
+    (
         "log.retention.bytes",
-        ConfigType::Long,
-        Value("-1"),
-        true,
-        |c, _| limit(c.log_retention_bytes),
+        |c, _| {
+            some(
+                c.log_retention_bytes
+                    .map_or(-1, |v| i64::try_from(v).unwrap_or(i64::MAX)),
+            )
+        },
         "Default retention.bytes of topics.",
     ),
     (
         "log.retention.ms",
-        ConfigType::Long,
-        Null,
-        true,
-        |c, _| {
-            c.log_retention_ms
-                .map(|v| v.to_string())
-                .or(Some("-1".into()))
+        // Unset is Kafka's week (log.retention.hours); the mock's unlimited is Kafka's -1.
+        |c, _| match c.log_retention_ms {
+            Some(WEEK_MS) => None,
+            Some(v) => some(v),
+            None => some(-1),
         },
         "Default retention.ms of topics.",
     ),
     (
         "message.max.bytes",
-        ConfigType::Int,
-        Value("1048588"),
-        true,
-        |c, _| Some(c.message_max_bytes.to_string()),
+        |c, _| some(c.message_max_bytes),
         "Default max.message.bytes of topics.",
     ),
     (
         "min.insync.replicas",
-        ConfigType::Int,
-        Value("1"),
-        true,
-        |c, _| Some(c.min_insync_replicas.to_string()),
+        |c, _| some(c.min_insync_replicas),
         "Default min.insync.replicas of topics.",
     ),
-    (
-        "node.id",
-        ConfigType::Int,
-        Required,
-        false,
-        |_, id| Some(id.to_string()),
-        "The broker's id.",
-    ),
+    ("node.id", |_, id| some(id), "The broker's id."),
     (
         "num.partitions",
-        ConfigType::Int,
-        Value("1"),
-        false,
-        |c, _| Some(c.num_partitions.to_string()),
+        |c, _| some(c.num_partitions),
         "Partitions of a topic created without a count.",
     ),
     (
+        "offset.metadata.max.bytes",
+        |c, _| int(c.groups.offset_metadata_max_bytes),
+        "Longest metadata string of an offset commit.",
+    ),
+    (
+        "offsets.retention.check.interval.ms",
+        |c, _| some(c.groups.offsets_retention_check_interval_ms),
+        "How often expired offsets are removed.",
+    ),
+    (
+        "offsets.retention.minutes",
+        |c, _| some(c.groups.offsets_retention_ms / 60_000),
+        "How long the offsets of an empty group stay.",
+    ),
+    (
         "offsets.topic.num.partitions",
-        ConfigType::Int,
-        Value("50"),
-        false,
-        |c, _| Some(c.offsets_topic_num_partitions.to_string()),
+        |c, _| some(c.offsets_topic_num_partitions),
         "Partitions of __consumer_offsets.",
     ),
     (
         "offsets.topic.replication.factor",
-        ConfigType::Short,
-        Value("3"),
-        false,
-        |c, _| Some(c.offsets_topic_replication_factor.to_string()),
+        |c, _| some(c.offsets_topic_replication_factor),
         "Replicas of __consumer_offsets.",
     ),
     (
         "replica.lag.time.max.ms",
-        ConfigType::Long,
-        Value("30000"),
-        false,
-        |c, _| Some(c.replica_lag_time_max_ms.to_string()),
+        |c, _| some(c.replica_lag_time_max_ms),
         "A follower behind this long leaves the ISR.",
     ),
     (
         "socket.request.max.bytes",
-        ConfigType::Int,
-        Value("104857600"),
-        false,
-        |c, _| Some(c.socket_request_max_bytes.to_string()),
+        |c, _| some(c.socket_request_max_bytes),
         "The largest request accepted.",
     ),
     (
         "unclean.leader.election.enable",
-        ConfigType::Boolean,
-        Value("false"),
-        true,
-        |c, _| Some(c.unclean_leader_election.to_string()),
+        |c, _| some(c.unclean_leader_election),
         "Default unclean.leader.election.enable of topics.",
     ),
 ];
 
-/// Whether `name` is a broker config the mock lists, and if so whether Kafka can change it at
-/// run time (`Some(false)`: read-only).
-pub fn dynamic(name: &str) -> Option<bool> {
-    ENTRIES.iter().find(|e| e.0 == name).map(|e| e.3)
+/// What the mock says of a config it describes but does not have.
+const NOT_MODELLED: &str = "A Kafka broker config the mock describes with Kafka's default; \
+                            it changes nothing in the mock.";
+
+fn modelled(name: &str) -> Option<&'static Modelled> {
+    MODELLED.iter().find(|m| m.0 == name)
 }
 
-/// The configs of broker `id` (or those in `keys`), in name order. A value equal to Kafka's
-/// default is reported as the default; `min.insync.replicas` as Kafka 4 reports it, a
-/// cluster-wide dynamic default its controller records at start-up.
-pub fn describe(
-    cluster: &ClusterConfig,
-    id: i32,
-    keys: Option<&[String]>,
-) -> Vec<(Described, bool)> {
-    ENTRIES
+/// Whether `name` is a broker config Kafka has, and if so whether Kafka can change it at run
+/// time (`Some(false)`: read-only).
+pub fn dynamic(name: &str) -> Option<bool> {
+    CONFIGS
         .iter()
-        .filter(|e| keys.is_none_or(|k| k.iter().any(|k| k == e.0)))
-        .map(|&(name, kind, default, dynamic, value, doc)| {
-            let value = value(cluster, id);
-            let source = if name == "min.insync.replicas" {
-                ConfigSource::DynamicDefaultBroker
-            } else if default != Required
-                && (value.as_deref() == default.value() || value.is_none())
-            {
-                ConfigSource::Default
-            } else {
-                ConfigSource::StaticBroker
+        .find(|k| k.name == name)
+        .map(|k| !k.read_only)
+}
+
+/// Whether changing `name` at run time changes something in the mock (the others are accepted,
+/// as Kafka accepts them, and change nothing).
+pub fn acts_on(name: &str) -> bool {
+    modelled(name).is_some() && dynamic(name) == Some(true)
+}
+
+/// The configs of broker `id` (or those in `keys`), in name order, with whether each is
+/// read-only and sensitive, as Kafka describes them:
+/// - a value equal to Kafka's default (or no value where Kafka has no default) is the default,
+///   and its synonym is that default (none when there is no value);
+/// - another value is the broker's static config, with the default as a second synonym;
+/// - `min.insync.replicas` is, as on Kafka 4, a cluster-wide dynamic default its controller
+///   records at start-up from the static config, so it lists all three;
+/// - a sensitive config shows no value, anywhere.
+pub fn describe(cluster: &ClusterConfig, id: i32, keys: Option<&[String]>) -> Vec<BrokerConfig> {
+    CONFIGS
+        .iter()
+        .filter(|k| keys.is_none_or(|keys| keys.iter().any(|key| key == k.name)))
+        .map(|k| {
+            let m = modelled(k.name);
+            let set = m.and_then(|m| (m.1)(cluster, id));
+            let default = k.default.map(str::to_owned);
+            let value = set.clone().or_else(|| default.clone());
+            let hide = |v: Option<String>| if k.sensitive { None } else { v };
+            let mut synonyms = Vec::new();
+            let source = match set {
+                Some(_) if k.name == "min.insync.replicas" => {
+                    synonyms.push((
+                        k.name,
+                        hide(value.clone()),
+                        ConfigSource::DynamicDefaultBroker,
+                    ));
+                    synonyms.push((k.name, hide(value.clone()), ConfigSource::StaticBroker));
+                    ConfigSource::DynamicDefaultBroker
+                }
+                Some(v) if Some(&v) != default.as_ref() => {
+                    synonyms.push((k.name, hide(Some(v)), ConfigSource::StaticBroker));
+                    ConfigSource::StaticBroker
+                }
+                _ => ConfigSource::Default,
             };
-            let mut synonyms = vec![(name, value.clone(), source)];
-            if source != ConfigSource::Default && default != Required {
-                synonyms.push((
-                    name,
-                    default.value().map(str::to_owned),
-                    ConfigSource::Default,
-                ));
+            if default.is_some() {
+                synonyms.push((k.name, hide(default), ConfigSource::Default));
             }
-            let d = Described {
-                name,
-                value,
-                source,
-                kind,
-                synonyms,
-                doc,
-            };
-            (d, !dynamic)
+            BrokerConfig {
+                described: Described {
+                    name: k.name,
+                    value: hide(value),
+                    source,
+                    kind: k.kind,
+                    synonyms,
+                    doc: m.map_or(NOT_MODELLED, |m| m.2),
+                },
+                read_only: k.read_only,
+                sensitive: k.sensitive,
+            }
         })
         .collect()
+}
+
+/// The cluster-wide broker configs (resource name ""), or those in `keys`: the dynamic defaults
+/// of every broker, each with itself as its one synonym. The mock has one:
+/// `min.insync.replicas`, which Kafka 4's controller records at start-up.
+pub fn describe_cluster_defaults(
+    cluster: &ClusterConfig,
+    keys: Option<&[String]>,
+) -> Vec<BrokerConfig> {
+    let mut all = describe(cluster, 1, keys);
+    all.retain(|b| b.described.source == ConfigSource::DynamicDefaultBroker);
+    for b in &mut all {
+        b.described
+            .synonyms
+            .retain(|s| s.2 == ConfigSource::DynamicDefaultBroker);
+    }
+    all
+}
+
+/// A broker config as DescribeConfigs lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokerConfig {
+    /// Its value, source, type and synonyms.
+    pub described: Described,
+    /// Whether Kafka refuses to change it at run time.
+    pub read_only: bool,
+    /// Whether Kafka hides its value (passwords, keys).
+    pub sensitive: bool,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn one(c: &ClusterConfig, id: i32, name: &str) -> BrokerConfig {
+        let mut all = describe(c, id, Some(&[name.to_owned()]));
+        assert_eq!(all.len(), 1, "{name}");
+        all.remove(0)
+    }
+
     #[test]
-    fn broker_configs_come_from_the_cluster_config() {
+    fn the_table_is_kafkas_full_set_by_name() {
         let c = ClusterConfig::default();
         let all = describe(&c, 2, None);
-        assert!(all.windows(2).all(|w| w[0].0.name < w[1].0.name), "by name");
-        let one = describe(
-            &c,
-            2,
-            Some(&["num.partitions".to_owned(), "node.id".to_owned()]),
+        assert!(all.len() > 300, "Kafka 4.3.1 lists 340, not {}", all.len());
+        assert!(
+            all.windows(2)
+                .all(|w| w[0].described.name < w[1].described.name),
+            "by name, each once"
         );
-        assert_eq!(one.len(), 2);
-        let (node, ro) = &one[0];
+        for (name, ..) in MODELLED {
+            assert!(dynamic(name).is_some(), "{name} is a Kafka broker config");
+        }
+        assert!(all.iter().any(|b| b.described.kind == ConfigType::Password));
+    }
+
+    #[test]
+    fn values_sources_and_synonyms_are_kafkas() {
+        let c = ClusterConfig::default();
+        let node = one(&c, 2, "node.id");
         assert_eq!(
-            (node.value.as_deref(), node.source, *ro),
+            (
+                node.described.value.as_deref(),
+                node.described.source,
+                node.read_only
+            ),
             (Some("2"), ConfigSource::StaticBroker, true)
         );
-        assert_eq!(node.synonyms.len(), 1, "node.id has no default to list");
-        let (np, _) = &one[1];
-        assert_eq!((np.value.as_deref(), np.synonyms.len()), (Some("3"), 2));
-        let rf = describe(
-            &c,
-            1,
-            Some(&["offsets.topic.replication.factor".to_owned()]),
-        );
         assert_eq!(
-            rf[0].0.kind,
+            node.described.synonyms.len(),
+            1,
+            "node.id has no default to list"
+        );
+        let np = one(&c, 2, "num.partitions");
+        assert_eq!(np.described.value.as_deref(), Some("3"));
+        assert_eq!(
+            np.described.synonyms,
+            vec![
+                (
+                    "num.partitions",
+                    Some("3".into()),
+                    ConfigSource::StaticBroker
+                ),
+                ("num.partitions", Some("1".into()), ConfigSource::Default),
+            ]
+        );
+        let rf = one(&c, 1, "offsets.topic.replication.factor");
+        assert_eq!(
+            rf.described.kind,
             ConfigType::Short,
             "a SHORT in Kafka's ConfigDef"
         );
+        // Not modelled: Kafka's default, as a broker that does not set it describes it.
+        let threads = one(&c, 1, "num.io.threads");
+        assert_eq!(
+            (threads.described.value.as_deref(), threads.described.source),
+            (Some("8"), ConfigSource::Default)
+        );
+        assert_eq!(
+            threads.described.synonyms,
+            vec![("num.io.threads", Some("8".into()), ConfigSource::Default)]
+        );
+        // No default and not set: null, no synonym.
+        let roll = one(&c, 1, "log.roll.ms");
+        assert_eq!(
+            (roll.described.value, roll.described.synonyms.len()),
+            (None, 0)
+        );
+        // Sensitive: never a value.
+        let pw = one(&c, 1, "ssl.key.password");
+        assert!(pw.sensitive && pw.described.value.is_none());
+        assert_eq!(pw.described.kind, ConfigType::Password);
+        // The mock's unlimited time retention is Kafka's -1; Kafka's week is unset.
+        assert_eq!(
+            one(&c, 1, "log.retention.ms").described.value.as_deref(),
+            Some("-1")
+        );
+        let week = ClusterConfig {
+            log_retention_ms: Some(WEEK_MS),
+            ..ClusterConfig::default()
+        };
+        let r = one(&week, 1, "log.retention.ms");
+        assert_eq!(
+            (r.described.value, r.described.source),
+            (None, ConfigSource::Default)
+        );
+        let mir = one(&c, 1, "min.insync.replicas");
+        assert_eq!(mir.described.source, ConfigSource::DynamicDefaultBroker);
+        assert_eq!(mir.described.synonyms.len(), 3);
+    }
+
+    #[test]
+    fn the_cluster_wide_defaults_are_min_insync_replicas() {
+        let c = ClusterConfig::default();
+        let all = describe_cluster_defaults(&c, None);
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].described.name, "min.insync.replicas");
+        assert_eq!(
+            all[0].described.synonyms,
+            vec![(
+                "min.insync.replicas",
+                Some("1".into()),
+                ConfigSource::DynamicDefaultBroker
+            )]
+        );
+        assert!(describe_cluster_defaults(&c, Some(&["num.partitions".to_owned()])).is_empty());
+    }
+
+    #[test]
+    fn dynamic_and_acted_on() {
         assert_eq!(dynamic("min.insync.replicas"), Some(true));
         assert_eq!(dynamic("num.partitions"), Some(false));
+        assert_eq!(dynamic("log.cleaner.threads"), Some(true));
         assert_eq!(dynamic("nope"), None);
+        assert!(acts_on("log.retention.bytes"));
+        assert!(!acts_on("log.cleaner.threads"), "described, not acted on");
+        assert!(!acts_on("num.partitions"), "read-only");
     }
 }

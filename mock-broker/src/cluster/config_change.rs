@@ -202,7 +202,7 @@ impl Cluster {
         }
         let modelled: Vec<&ConfigChange> = changes
             .iter()
-            .filter(|c| broker_config::dynamic(&c.name) == Some(true))
+            .filter(|c| broker_config::acts_on(&c.name))
             .collect();
         for validate in [true, false] {
             if !validate && validate_only {

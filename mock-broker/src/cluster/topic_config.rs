@@ -29,6 +29,10 @@ pub enum ConfigType {
     Double = 6,
     /// A comma-separated list.
     List = 7,
+    /// A Java class name.
+    Class = 8,
+    /// A secret (its value is never shown).
+    Password = 9,
 }
 
 /// Where a config's value comes from (DescribeConfigs' `ConfigSource`).
@@ -56,6 +60,8 @@ impl ConfigType {
             ConfigType::Long => "LONG",
             ConfigType::Double => "DOUBLE",
             ConfigType::List => "LIST",
+            ConfigType::Class => "CLASS",
+            ConfigType::Password => "PASSWORD",
         }
     }
 }
@@ -486,7 +492,7 @@ pub fn validate(name: &str, value: Option<&str>) -> Result<String, ConfigError> 
                 _ => Err(bad("expected true or false")),
             };
         }
-        Str | List => None,
+        Str | List | ConfigType::Class | ConfigType::Password => None,
     };
     match (d.check, number) {
         (AtLeast(min), Some(n)) if n < min as f64 => Err(bad("below the minimum")),

@@ -229,7 +229,7 @@ impl Controller {
             Some(
                 broker_config::describe(c.config(), id, None)
                     .into_iter()
-                    .map(|(d, read_only)| ConfigEntry::new(d, read_only))
+                    .map(|b| ConfigEntry::new(b.described, b.read_only))
                     .collect(),
             )
         })

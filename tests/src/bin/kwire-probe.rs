@@ -14,6 +14,12 @@
 //!                          [--config k=v]... [--timeout-s 60]
 //!                                                       CreateTopics (an existing topic is fine), then
 //!                                                       until every partition has a leader
+//! kwire-probe broker-configs --bootstrap B [--broker ID]
+//!                                                       DescribeConfigs of a broker (default: the
+//!                                                       first one Metadata lists) with synonyms:
+//!                                                       {"configs":[{"name","type","read_only",
+//!                                                       "sensitive","source","value","synonyms":
+//!                                                       [[name,value,source],...]},...]}
 //! ```
 //!
 //! A command that takes `--bootstrap` with several addresses asks the first that answers. Exit
@@ -27,6 +33,7 @@ use kwire_protocol::ErrorCode;
 use kwire_protocol::api::create_topics::{
     CreatableTopic, CreatableTopicConfig, CreateTopicsRequest,
 };
+use kwire_protocol::api::describe_configs::{DescribeConfigsRequest, DescribeConfigsResource};
 use kwire_protocol::api::metadata::{MetadataRequest, MetadataRequestTopic, MetadataResponse};
 use kwire_tests::{Conn, ConnError};
 use serde_json::{Value, json};
@@ -108,6 +115,15 @@ enum Command {
         #[arg(long = "timeout-s", default_value_t = 60.0)]
         timeout_s: f64,
     },
+    /// Every config of a broker as DescribeConfigs lists it, with synonyms.
+    BrokerConfigs {
+        /// host:port[,host:port...]
+        #[arg(long)]
+        bootstrap: String,
+        /// The broker to describe (default: the first broker Metadata lists).
+        #[arg(long)]
+        broker: Option<i32>,
+    },
 }
 
 /// Why a command did not succeed: printed as `{"error": ...}` with exit status 1.
@@ -148,6 +164,9 @@ fn main() -> ExitCode {
             &configs,
             timeout_s,
         ),
+        Command::BrokerConfigs { bootstrap, broker } => {
+            first_answer(&bootstrap, |c| broker_configs(c, broker))
+        }
     };
     match result {
         Ok(v) => {
@@ -285,6 +304,54 @@ fn wait(bootstrap: &str, brokers: usize, timeout_s: f64) -> Result<Value, Failed
         }
         std::thread::sleep(POLL);
     }
+}
+
+/// DescribeConfigs(BROKER) with synonyms at the highest version both sides speak.
+fn broker_configs(c: &mut Conn, broker: Option<i32>) -> Result<Value, ConnError> {
+    let id = match broker {
+        Some(id) => id,
+        None => metadata(c, Some(&[]))?
+            .brokers
+            .iter()
+            .map(|b| b.node_id)
+            .min()
+            .unwrap_or(1),
+    };
+    let req = DescribeConfigsRequest {
+        resources: vec![DescribeConfigsResource {
+            resource_type: 4,
+            resource_name: id.to_string(),
+            configuration_keys: None,
+            ..Default::default()
+        }],
+        include_synonyms: true,
+        ..Default::default()
+    };
+    let v = *c.common_versions::<DescribeConfigsRequest>().end();
+    let mut resp = c.send(&req, v)?;
+    let Some(r) = resp.results.pop() else {
+        return Ok(json!({ "error": "no result" }));
+    };
+    let configs: Vec<Value> = r
+        .configs
+        .iter()
+        .map(|e| {
+            json!({
+                "name": e.name,
+                "type": e.config_type,
+                "read_only": e.read_only,
+                "sensitive": e.is_sensitive,
+                "source": e.config_source,
+                "value": e.value,
+                "synonyms": e.synonyms.iter()
+                    .map(|s| json!([s.name, s.value, s.source]))
+                    .collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    Ok(json!({
+        "broker": id, "version": v, "error_code": r.error_code.code(), "configs": configs,
+    }))
 }
 
 fn create_topic(

@@ -12,7 +12,9 @@ use kwire_protocol::api::create_topics::CreateTopicsResponse;
 use kwire_protocol::api::delete_records::DeleteRecordsResponse;
 use kwire_protocol::api::delete_topics::DeleteTopicsResponse;
 use kwire_protocol::api::describe_cluster::DescribeClusterResponse;
-use kwire_protocol::api::describe_configs::DescribeConfigsResponse;
+use kwire_protocol::api::describe_configs::{
+    DescribeConfigsResourceResult, DescribeConfigsResponse,
+};
 use kwire_protocol::api::describe_log_dirs::DescribeLogDirsResponse;
 use kwire_protocol::api::fetch::FetchResponse;
 use kwire_protocol::api::find_coordinator::FindCoordinatorResponse;
@@ -207,12 +209,67 @@ impl Normalise for DeleteTopicsResponse {
     }
 }
 
+/// Broker configs `tests/interop/kafka.sh` sets on Kafka that describe a Kafka process the mock
+/// is not (listeners, log dirs, the KRaft quorum, thread counts, the transaction log): the mock
+/// describes Kafka's defaults for them. Their names, types and flags and their defaults (the
+/// DEFAULT_CONFIG synonyms) are compared; their values and sources are not.
+const KAFKA_PROCESS_CONFIGS: &[&str] = &[
+    "advertised.listeners",
+    "background.threads",
+    "broker.heartbeat.interval.ms",
+    "broker.session.timeout.ms",
+    "controller.listener.names",
+    "controller.quorum.voters",
+    "inter.broker.listener.name",
+    "listener.security.protocol.map",
+    "listeners",
+    "log.cleaner.threads",
+    "log.dirs",
+    "num.io.threads",
+    "num.network.threads",
+    "num.recovery.threads.per.data.dir",
+    "num.replica.fetchers",
+    "process.roles",
+    "transaction.state.log.min.isr",
+    "transaction.state.log.num.partitions",
+    "transaction.state.log.replication.factor",
+];
+
+/// ConfigSource values: set in the broker's file, and Kafka's default.
+const STATIC_BROKER: i8 = 4;
+const DEFAULT: i8 = 5;
+
+/// A broker config described with its synonyms, brought to what it would be on a broker that
+/// leaves it at its default where the difference is only in how the broker was started: a
+/// setting of `KAFKA_PROCESS_CONFIGS`, or a static setting equal to the default (kafka.sh
+/// writes some defaults out, `auto.create.topics.enable=true` for one; the mock describes a
+/// value equal to the default as the default).
+fn as_default_if_started_so(c: &mut DescribeConfigsResourceResult) {
+    if c.synonyms.is_empty() {
+        return;
+    }
+    let default = c
+        .synonyms
+        .iter()
+        .find(|s| s.source == DEFAULT)
+        .map(|s| s.value.clone());
+    let same_as_default = c.config_source == STATIC_BROKER && default.as_ref() == Some(&c.value);
+    if KAFKA_PROCESS_CONFIGS.contains(&c.name.as_str()) || same_as_default {
+        c.value = default.flatten();
+        c.config_source = DEFAULT;
+        c.synonyms.retain(|s| s.source == DEFAULT);
+    }
+}
+
 impl Normalise for DescribeConfigsResponse {
     fn normalise(&mut self, _: &Norm<'_>) {
         no_throttle(&mut self.throttle_time_ms);
         for r in &mut self.results {
             any_message(&mut r.error_message);
             r.configs.sort_by(|a, b| a.name.cmp(&b.name));
+            if r.resource_type == 4 {
+                r.configs.iter_mut().for_each(as_default_if_started_so);
+            }
         }
     }
 }
