@@ -3,9 +3,9 @@
 # Chromium loads the page, runs its JS against a running kwire-mock and dumps the DOM.
 #   1. produce, move the leader of t/0 to broker 2, stall follower 3 of t/0 and produce more:
 #      the page must show leader 2 and the ISR without 3;
-#   2. the acks=1 loss of tests/interop/mock/scenarios/acks1-loss.json (followers 800 ms
-#      behind, the leader dies while acks=1 records stream in, returns and truncates): the
-#      page must show truncated records; a screenshot goes to docs/view-acks1-loss.png.
+#   2. an acks=1 loss (followers stalled, the leader dies with records only it had, returns
+#      and truncates them): the page must show the 2000 truncated records; a screenshot goes
+#      to docs/view-acks1-loss.png.
 # Usage: tests/interop/view/run.sh [--screenshot FILE]   (needs chromium; builds the binaries)
 # Loopback only; every process it starts is stopped on exit.
 set -euo pipefail
@@ -67,19 +67,27 @@ echo "after leader move + stalled follower 3: page shows $got"
 grep -q '3: [0-9]* (stalled)' "$WORK/fault.html" || { echo "FAIL: follower 3 not shown stalled"; exit 1; }
 stop_mock
 
-# 2. acks=1 loss: followers 800 ms behind, the leader dies mid-stream and comes back.
-start_mock --topic t:1:3 --replica-lag-time-max-ms 1000 --follower-lag-ms 800
-leader=$(curl -sf "$C/state" | python3 -c 'import json,sys; print(json.load(sys.stdin)["topics"][0]["partitions"][0]["leader"])')
-produce 300000 1 &
-PRODUCER=$!
-sleep 1.5
+# 2. acks=1 loss: the followers of t/0 stall (still in the ISR: replica.lag.time.max.ms is long),
+#    acks=1 records are acknowledged by the leader alone, the leader dies (a follower without
+#    them is elected), the followers resume and the old leader returns and truncates them. Driven
+#    by faults, not by timing, so it holds whatever the build's speed.
+start_mock --topic t:1:3 --replica-lag-time-max-ms 60000
+read -r leader followers < <(curl -sf "$C/state" | python3 -c 'import json,sys
+p = json.load(sys.stdin)["topics"][0]["partitions"][0]
+print(p["leader"], ",".join(str(r) for r in p["replicas"] if r != p["leader"]))')
+for f in ${followers//,/ }; do
+  curl -sf -XPOST "$C/faults/lag" -d "{\"broker\": $f, \"stalled\": true}" > /dev/null
+done
+produce 2000 1
 curl -sf -XPOST "$C/brokers/$leader/down" > /dev/null
-sleep 0.6
+for f in ${followers//,/ }; do
+  curl -sf -XPOST "$C/faults/lag" -d "{\"broker\": $f, \"clear\": true}" > /dev/null
+done
 curl -sf -XPOST "$C/brokers/$leader/up" > /dev/null
-wait "$PRODUCER" || true
+sleep 0.5
 truncated=$(curl -sf "$C/state" | python3 -c 'import json,sys; print(json.load(sys.stdin)["topics"][0]["partitions"][0]["truncated_records"])')
 echo "acks=1 loss: broker $leader went down and came back; $truncated acknowledged records truncated"
-[[ "$truncated" -gt 0 ]] || { echo "FAIL: nothing truncated"; exit 1; }
+[[ "$truncated" -eq 2000 ]] || { echo "FAIL: expected the 2000 acks=1 records truncated"; exit 1; }
 browser --dump-dom > "$WORK/loss.html" 2>> "$WORK/chromium.log"
 grep -q "<td>$truncated</td>" "$WORK/loss.html" || { echo "FAIL: the page does not show $truncated truncated records"; exit 1; }
 mkdir -p "$(dirname "$SHOT")"
