@@ -286,6 +286,10 @@ const MAX_SPARE_RECORDS: usize = 16 * 1024;
 
 impl Accumulator {
     pub fn new(cfg: AccumulatorConfig) -> Self {
+        debug_assert!(
+            cfg.batch_max_size >= cfg.batch_size,
+            "the config clamps batch.max.size to at least batch.size"
+        );
         Accumulator {
             cfg,
             topics: Vec::new(),
@@ -392,7 +396,7 @@ impl Accumulator {
     ) -> Appended {
         let limits = SizeLimits {
             batch: self.cfg.batch_size,
-            max: self.cfg.batch_max_size.max(self.cfg.batch_size),
+            max: self.cfg.batch_max_size,
             hard_cap: self.cfg.max_request_size,
         };
         let ratio = self.topics[tp.topic as usize].compression_ratio;
@@ -742,11 +746,7 @@ impl Accumulator {
     }
 
     fn max_spare_buffer(&self) -> usize {
-        self.cfg
-            .batch_size
-            .max(self.cfg.batch_max_size)
-            .max(self.cfg.max_request_size)
-            + 64 * 1024
+        self.cfg.batch_max_size.max(self.cfg.max_request_size) + 64 * 1024
     }
 
     /// An empty buffer with room for `size` bytes: a spare one if it is large enough.
@@ -1274,7 +1274,7 @@ mod tests {
                             &mut self.idem,
                         );
                         for b in &batches {
-                            let limit = self.cfg.batch_max_size.max(self.cfg.batch_size);
+                            let limit = self.cfg.batch_max_size;
                             assert!(
                                 b.records.len() == 1 || b.size <= limit,
                                 "batch of {} bytes past {limit}",
