@@ -34,7 +34,7 @@
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State as AxState};
+use axum::extract::{Path, RawQuery, State as AxState};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, patch, post};
@@ -269,6 +269,67 @@ async fn alter_broker_configs(AxState(c): AxState<Controller>, body: Bytes) -> R
     with_fields(&c, "alter_broker_configs", &body, &[])
 }
 
+/// `GET /topics/{t}/partitions/{p}/records?offset=&limit=`: the page as JSON. A malformed
+/// offset or limit is 400, an unknown topic or partition 404, an offset out of range 416 (with
+/// `kafka_error`, `log_start_offset` and `high_watermark`), a partition without leader 503.
+async fn records(
+    AxState(c): AxState<Controller>,
+    Path((topic, partition)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let bad = |m: String| error(StatusCode::BAD_REQUEST, m);
+    let Ok(partition) = partition.parse::<i32>() else {
+        return bad(format!("partition must be an integer, not {partition:?}"));
+    };
+    let mut offset = None;
+    let mut limit = super::DEFAULT_RECORDS_LIMIT;
+    for pair in query
+        .as_deref()
+        .unwrap_or("")
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match name {
+            "offset" => match value.parse::<i64>() {
+                Ok(o) if o >= 0 => offset = Some(o),
+                _ => return bad(format!("offset must be an integer >= 0, not {value:?}")),
+            },
+            "limit" => match value.parse::<usize>() {
+                Ok(l) => limit = l,
+                Err(_) => return bad(format!("limit must be an integer, not {value:?}")),
+            },
+            other => return bad(format!("unknown parameter {other:?} (offset, limit)")),
+        }
+    }
+    match c.records(&topic, partition, offset, limit) {
+        Ok(page) => axum::Json(page).into_response(),
+        Err(e) => {
+            let status = match e {
+                super::RecordsError::BadLimit(_) => StatusCode::BAD_REQUEST,
+                super::RecordsError::UnknownTopicOrPartition { .. } => StatusCode::NOT_FOUND,
+                super::RecordsError::OffsetOutOfRange { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
+                super::RecordsError::NoLeader { .. } => StatusCode::SERVICE_UNAVAILABLE,
+                super::RecordsError::Corrupt { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            let mut body = json!({ "error": e.to_string() });
+            if let Some(code) = e.error_code() {
+                body["kafka_error"] = json!(code.name());
+            }
+            if let super::RecordsError::OffsetOutOfRange {
+                log_start_offset,
+                high_watermark,
+                ..
+            } = e
+            {
+                body["log_start_offset"] = json!(log_start_offset);
+                body["high_watermark"] = json!(high_watermark);
+            }
+            (status, axum::Json(body)).into_response()
+        }
+    }
+}
+
 async fn delete_records(
     AxState(c): AxState<Controller>,
     Path((topic, p)): Path<(String, i32)>,
@@ -341,7 +402,7 @@ pub fn router(controller: Controller) -> Router {
         )
         .route(
             "/topics/{name}/partitions/{partition}/records",
-            get(super::records::http_records),
+            get(records),
         )
         .route("/groups/{group}/coordinator", post(move_coordinator))
         .route(

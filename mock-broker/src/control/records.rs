@@ -7,15 +7,11 @@
 //! Offsets follow Fetch's rule ([`Cluster::read`]): below the log start or above the log end is
 //! OFFSET_OUT_OF_RANGE; between the high watermark and the log end nothing is returned yet.
 
-use axum::extract::{Path, RawQuery, State as AxState};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use bytes::Bytes;
-use kwire_protocol::records::{BatchHeader, BatchView, TimestampType};
+use kwire_protocol::records::{BatchView, TimestampType};
 use kwire_protocol::{DecodeError, ErrorCode};
 use serde::Serialize;
-use serde_json::json;
 
 use super::Controller;
 use crate::cluster::{BrokerId, Cluster};
@@ -203,7 +199,8 @@ struct Raw {
     log_start_offset: i64,
     high_watermark: i64,
     log_end_offset: i64,
-    batches: Vec<Bytes>,
+    /// Each batch's base offset (as the log indexed it) and its bytes.
+    batches: Vec<(i64, Bytes)>,
 }
 
 /// The batches of the leader's log holding the `limit` records from `offset` below the high
@@ -247,7 +244,7 @@ fn read_raw(
         }
         let from = b.base_offset.max(offset);
         covered += usize::try_from(b.last_offset + 1 - from).unwrap_or(0);
-        batches.push(b.bytes.clone());
+        batches.push((b.base_offset, b.bytes.clone()));
     }
     Ok((
         offset,
@@ -280,13 +277,10 @@ fn decode(
         batches: Vec::with_capacity(raw.batches.len()),
     };
     let mut left = limit;
-    for bytes in raw.batches {
+    for (base_offset, bytes) in raw.batches {
         if left == 0 {
             break;
         }
-        let base_offset = BatchHeader::parse(&bytes)
-            .map(|h| h.base_offset)
-            .unwrap_or(-1);
         let corrupt = |error| RecordsError::Corrupt { base_offset, error };
         let view = BatchView::decode(bytes).map_err(corrupt)?;
         let h = view.header();
@@ -359,67 +353,5 @@ impl Controller {
         }
         let (offset, raw) = self.with_cluster(|c| read_raw(c, topic, partition, offset, limit))?;
         decode(topic, partition, offset, limit, raw)
-    }
-}
-
-/// `GET /topics/{t}/partitions/{p}/records?offset=&limit=`: the page as JSON. A malformed
-/// offset or limit is 400, an unknown topic or partition 404, an offset out of range 416 (with
-/// `kafka_error`, `log_start_offset` and `high_watermark`), a partition without leader 503.
-pub(crate) async fn http_records(
-    AxState(c): AxState<Controller>,
-    Path((topic, partition)): Path<(String, String)>,
-    RawQuery(query): RawQuery,
-) -> Response {
-    let bad =
-        |m: String| (StatusCode::BAD_REQUEST, axum::Json(json!({ "error": m }))).into_response();
-    let Ok(partition) = partition.parse::<i32>() else {
-        return bad(format!("partition must be an integer, not {partition:?}"));
-    };
-    let mut offset = None;
-    let mut limit = DEFAULT_RECORDS_LIMIT;
-    for pair in query
-        .as_deref()
-        .unwrap_or("")
-        .split('&')
-        .filter(|p| !p.is_empty())
-    {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        match name {
-            "offset" => match value.parse::<i64>() {
-                Ok(o) if o >= 0 => offset = Some(o),
-                _ => return bad(format!("offset must be an integer >= 0, not {value:?}")),
-            },
-            "limit" => match value.parse::<usize>() {
-                Ok(l) => limit = l,
-                Err(_) => return bad(format!("limit must be an integer, not {value:?}")),
-            },
-            other => return bad(format!("unknown parameter {other:?} (offset, limit)")),
-        }
-    }
-    match c.records(&topic, partition, offset, limit) {
-        Ok(page) => axum::Json(page).into_response(),
-        Err(e) => {
-            let status = match e {
-                RecordsError::BadLimit(_) => StatusCode::BAD_REQUEST,
-                RecordsError::UnknownTopicOrPartition { .. } => StatusCode::NOT_FOUND,
-                RecordsError::OffsetOutOfRange { .. } => StatusCode::RANGE_NOT_SATISFIABLE,
-                RecordsError::NoLeader { .. } => StatusCode::SERVICE_UNAVAILABLE,
-                RecordsError::Corrupt { .. } => StatusCode::INTERNAL_SERVER_ERROR,
-            };
-            let mut body = json!({ "error": e.to_string() });
-            if let Some(code) = e.error_code() {
-                body["kafka_error"] = json!(code.name());
-            }
-            if let RecordsError::OffsetOutOfRange {
-                log_start_offset,
-                high_watermark,
-                ..
-            } = e
-            {
-                body["log_start_offset"] = json!(log_start_offset);
-                body["high_watermark"] = json!(high_watermark);
-            }
-            (status, axum::Json(body)).into_response()
-        }
     }
 }
