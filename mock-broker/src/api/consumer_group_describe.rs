@@ -86,7 +86,7 @@ fn describe(cluster: &mut Cluster, ctx: &RequestContext<'_>, group_id: &str) -> 
                 cluster,
                 &g.target().get(&m.member_id).cloned().unwrap_or_default(),
             ),
-            // 0: a member of the consumer protocol (KIP-1099).
+            // KIP-1099's member type: 1 is a member of the consumer protocol (0 classic, -1 unknown).
             member_type: if ctx.version() >= 1 { 1 } else { -1 },
             ..Default::default()
         })

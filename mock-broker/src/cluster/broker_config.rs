@@ -38,21 +38,6 @@ struct Kafka {
     default: Option<&'static str>,
 }
 
-fn kind(name: &str) -> Option<ConfigType> {
-    Some(match name {
-        "BOOLEAN" => ConfigType::Boolean,
-        "STRING" => ConfigType::String,
-        "INT" => ConfigType::Int,
-        "SHORT" => ConfigType::Short,
-        "LONG" => ConfigType::Long,
-        "DOUBLE" => ConfigType::Double,
-        "LIST" => ConfigType::List,
-        "CLASS" => ConfigType::Class,
-        "PASSWORD" => ConfigType::Password,
-        _ => return None,
-    })
-}
-
 fn leak(s: String) -> &'static str {
     Box::leak(s.into_boxed_str())
 }
@@ -67,7 +52,7 @@ static CONFIGS: LazyLock<Vec<Kafka>> = LazyLock::new(|| {
             let row: Row = serde_json::from_str(l)
                 .unwrap_or_else(|e| panic!("kafka-broker-configs.jsonl: {e}: {l}"));
             Kafka {
-                kind: kind(&row.kind)
+                kind: ConfigType::from_name(&row.kind)
                     .unwrap_or_else(|| panic!("kafka-broker-configs.jsonl: type {}", row.kind)),
                 name: leak(row.name),
                 read_only: row.read_only,

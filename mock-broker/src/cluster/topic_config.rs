@@ -64,6 +64,16 @@ impl ConfigType {
             ConfigType::Password => "PASSWORD",
         }
     }
+
+    /// The type of a [`name`](ConfigType::name), `None` for a name Kafka does not use.
+    pub fn from_name(name: &str) -> Option<ConfigType> {
+        use ConfigType::*;
+        [
+            Boolean, String, Int, Short, Long, Double, List, Class, Password,
+        ]
+        .into_iter()
+        .find(|t| t.name() == name)
+    }
 }
 
 impl ConfigSource {
