@@ -10,15 +10,6 @@ use kwire_mock::{Action, ControlError, MockCluster};
 use kwire_protocol::ErrorCode;
 use serde_json::Value;
 
-async fn mock() -> MockCluster {
-    MockCluster::builder()
-        .topic("t", 2, 3)
-        .control("127.0.0.1:0")
-        .start()
-        .await
-        .unwrap()
-}
-
 /// Appends `n` records to `t`/0 on its leader and lets the followers catch up.
 fn fill(m: &MockCluster, n: usize) {
     m.with_cluster(|c| {
@@ -36,7 +27,7 @@ fn json(body: &str) -> Value {
 
 #[tokio::test]
 async fn the_rust_api_grows_topics_alters_configs_and_deletes_records() {
-    let m = mock().await;
+    let m = controlled(2).await;
     // Partitions grow, never shrink; unknown topics and bad assignments are refused.
     m.create_partitions("t", 4, None).unwrap();
     assert_eq!(
@@ -162,7 +153,7 @@ async fn the_rust_api_grows_topics_alters_configs_and_deletes_records() {
 
 #[tokio::test]
 async fn actions_carry_the_admin_operations_and_say_why_they_are_refused() {
-    let m = mock().await;
+    let m = controlled(2).await;
     let apply = |s: &str| m.apply(&serde_json::from_str::<Action>(s).unwrap());
     apply(r#"{"action": "create_partitions", "topic": "t", "count": 3}"#).unwrap();
     apply(r#"{"action": "alter_topic_configs", "topic": "t", "set": {"retention.ms": "60000"}, "delete": ["cleanup.policy"]}"#).unwrap();
@@ -207,7 +198,7 @@ async fn actions_carry_the_admin_operations_and_say_why_they_are_refused() {
 
 #[tokio::test]
 async fn http_routes_drive_the_admin_operations() {
-    let m = mock().await;
+    let m = controlled(2).await;
     let ctl = m.control_addr().unwrap();
     let (s, b) = http(ctl, "POST", "/topics/t/partitions", r#"{"count": 3}"#).await;
     assert_eq!(s, 200, "{b}");

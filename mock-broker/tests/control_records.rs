@@ -15,15 +15,6 @@ use kwire_protocol::records::{Compression, HeaderRef};
 use kwire_protocol::testing::BatchBuilder;
 use serde_json::{Value, json};
 
-async fn mock() -> MockCluster {
-    MockCluster::builder()
-        .topic("t", 2, 3)
-        .control("127.0.0.1:0")
-        .start()
-        .await
-        .unwrap()
-}
-
 /// Produces `batch` to `t`/0 with acks=`acks` on its leader; returns the base offset.
 async fn produce(m: &MockCluster, batch: bytes::Bytes, acks: i16) -> i64 {
     let leader = m.with_cluster(|c| c.partition("t", 0).unwrap().leader.unwrap());
@@ -66,7 +57,7 @@ fn lz4_batch() -> bytes::Bytes {
 
 #[tokio::test]
 async fn records_come_back_exactly_with_their_batch_headers() {
-    let m = mock().await;
+    let m = controlled(2).await;
     assert_eq!(produce(&m, lz4_batch(), -1).await, 0);
     let plain = BatchBuilder::new()
         .values(Some(b"k"), ["v3", "v4", "v5"])
@@ -161,7 +152,7 @@ async fn records_come_back_exactly_with_their_batch_headers() {
 
 #[tokio::test]
 async fn only_records_below_the_high_watermark_are_returned() {
-    let m = mock().await;
+    let m = controlled(2).await;
     produce(&m, BatchBuilder::new().numbered(2).build(), -1).await;
     // Followers stop copying: an acks=1 write is on the leader only, above the high watermark.
     m.set_lag(None, None, Some(FollowerLag::Stalled)).unwrap();
@@ -182,7 +173,7 @@ async fn only_records_below_the_high_watermark_are_returned() {
 
 #[tokio::test]
 async fn errors_are_clear() {
-    let m = mock().await;
+    let m = controlled(2).await;
     produce(&m, BatchBuilder::new().numbered(10).build(), -1).await;
     m.delete_records("t", 0, 4).unwrap();
 

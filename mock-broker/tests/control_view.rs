@@ -3,16 +3,10 @@
 mod common;
 
 use common::*;
-use kwire_mock::MockCluster;
 
 #[tokio::test]
 async fn the_page_is_served_self_contained() {
-    let m = MockCluster::builder()
-        .topic("t", 1, 3)
-        .control("127.0.0.1:0")
-        .start()
-        .await
-        .unwrap();
+    let m = controlled(1).await;
     let (status, body) = http(m.control_addr().unwrap(), "GET", "/", "").await;
     assert_eq!(status, 200);
     assert!(body.starts_with("<!doctype html>"), "{body}");

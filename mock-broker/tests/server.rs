@@ -455,12 +455,7 @@ async fn offset_for_leader_epoch_is_advertised_and_answered_after_a_leader_move(
 
 #[tokio::test]
 async fn the_http_control_endpoint_drives_faults_and_reports_state() {
-    let m = MockCluster::builder()
-        .topic("t", 1, 3)
-        .control("127.0.0.1:0")
-        .start()
-        .await
-        .unwrap();
+    let m = controlled(1).await;
     let ctl = m.control_addr().unwrap();
     let (s, b) = http(ctl, "GET", "/healthz", "").await;
     assert_eq!((s, b.trim()), (200, "ok"));

@@ -15,6 +15,17 @@ use kwire_protocol::{ErrorCode, Message, Request, RequestHeader};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+/// Three brokers with topic `t` (`partitions` partitions, replication factor 3) and the
+/// control endpoint on a free loopback port.
+pub async fn controlled(partitions: i32) -> kwire_mock::MockCluster {
+    kwire_mock::MockCluster::builder()
+        .topic("t", partitions, 3)
+        .control("127.0.0.1:0")
+        .start()
+        .await
+        .unwrap()
+}
+
 /// Every wait in these tests is bounded.
 pub const WAIT: Duration = Duration::from_secs(10);
 
