@@ -40,6 +40,16 @@ def python_conf(bootstrap, protocol, mechanism, user, password, ca):
     return conf
 
 
+def produce_rdkafka(p, topic, lo, hi, errors):
+    """Produces k<i>/v<i> for i in [lo, hi) with `p`, appending delivery errors to `errors`;
+    returns how many records flush left undelivered."""
+    for i in range(lo, hi):
+        p.produce(topic, key=b"k%d" % i, value=b"v%d" % i,
+                  on_delivery=lambda e, m: e and errors.append(str(e)))
+        p.poll(0)
+    return p.flush(30)
+
+
 def consume_rdkafka(conf, topic, n, timeout_s=30):
     from confluent_kafka import Consumer
     c = Consumer(dict(conf, **{"group.id": "kwire-sec-" + topic, "auto.offset.reset": "earliest",
@@ -65,11 +75,7 @@ def roundtrip(client, bootstrap, protocol, mechanism, user, password, ca, topic,
         conf = rdkafka_conf(bootstrap, protocol, mechanism, user, password, ca)
         p = Producer(dict(conf, **{"enable.idempotence": True}))
         errors = []
-        for i in range(n):
-            p.produce(topic, key=b"k%d" % i, value=b"v%d" % i,
-                      on_delivery=lambda e, m: e and errors.append(str(e)))
-            p.poll(0)
-        left = p.flush(30)
+        left = produce_rdkafka(p, topic, 0, n, errors)
         total, distinct = consume_rdkafka(conf, topic, n)
         ok = not errors and left == 0 and distinct == n and total == n
     else:
@@ -154,11 +160,7 @@ def expire(client, bootstrap, protocol, mechanism, user, password, ca, topic, n,
     p = Producer(dict(conf, **{"enable.idempotence": True}))
     errors = []
     def send(lo, hi):
-        for i in range(lo, hi):
-            p.produce(topic, key=b"k%d" % i, value=b"v%d" % i,
-                      on_delivery=lambda e, m: e and errors.append(str(e)))
-            p.poll(0)
-        return p.flush(30)
+        return produce_rdkafka(p, topic, lo, hi, errors)
     left = send(0, n // 2)
     req = urllib.request.Request(control.rstrip("/") + "/actions", method="POST",
                                  data=b'{"action": "expire_sessions"}',
@@ -182,11 +184,7 @@ def mtls(client, bootstrap, ca, cert, key, topic, n):
         conf.update({"ssl.certificate.location": cert, "ssl.key.location": key})
         p = Producer(dict(conf, **{"enable.idempotence": True}))
         errors = []
-        for i in range(n):
-            p.produce(topic, key=b"k%d" % i, value=b"v%d" % i,
-                      on_delivery=lambda e, m: e and errors.append(str(e)))
-            p.poll(0)
-        left = p.flush(30)
+        left = produce_rdkafka(p, topic, 0, n, errors)
         total, distinct = consume_rdkafka(conf, topic, n)
         ok = not errors and left == 0 and distinct == n and total == n
         result = {"produced": n, "consumed": total, "distinct": distinct, "errors": errors[:3]}
