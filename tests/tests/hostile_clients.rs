@@ -276,7 +276,10 @@ async fn mock_under_ten_thousand_garbage_connections_loses_no_record() {
     .expect("close delivered everything");
     let metrics = producer.metrics();
     // A connection the client saw open may still wait in the listen backlog: the server counts
-    // it when it accepts it, a moment later on a loaded machine.
+    // it when it accepts it, a moment later on a loaded machine. One that overflowed the accept
+    // queue and was closed by its client before the kernel retried the handshake is never
+    // accepted at all (the client's connect succeeded, the server's half never completed), so
+    // the count can stay below the number of connections opened: wait for it a bounded time.
     let counted = Instant::now() + Duration::from_secs(10);
     while mock.server_stats().connections_total < FLOOD_CONNECTIONS as u64
         && Instant::now() < counted
@@ -371,8 +374,9 @@ async fn mock_under_ten_thousand_garbage_connections_loses_no_record() {
         "only {sent_during_flood} records were sent while the flood lasted"
     );
     assert_eq!(closed, must_close, "{by_kind:?}");
+    // Every connection the server closed was accepted first, and so was each of the producer's.
     assert!(
-        stats.connections_total >= FLOOD_CONNECTIONS as u64,
+        stats.connections_total >= must_close as u64 + metrics.connections,
         "{stats:?}"
     );
     assert!(stats.bad_requests >= must_close as u64, "{stats:?}");
