@@ -303,11 +303,24 @@ def fault_table(out, m, lines, tally):
 GROUP_CHECKS = ["produce", "split", "rebalance", "exactly-once", "resume", "committed"]
 
 
+def rebalance_seconds(a, b, parts):
+    """Seconds from A's decision to leave (its ended_at) to B's first assignment of every
+    partition after it; None when a driver gave no times or B never got them all."""
+    end = a.get("ended_at")
+    if not end or not parts:
+        return None
+    for ps, at in zip(b.get("assignments", []), b.get("assigned_at", [])):
+        if at >= end and sorted(ps) == parts:
+            return at - end
+    return None
+
+
 def groups_table(out, n, peers, lines, tally, title):
     """run-groups.sh: per peer, members A and B share the first n records, A leaves, C resumes
     from the committed offsets and reads the n // 2 records produced after."""
     lines.append(title)
-    lines.append("%-14s" % "peer" + "".join("%-14s" % c for c in GROUP_CHECKS) + "members (records, assignments, seconds)")
+    lines.append("%-14s" % "peer" + "".join("%-14s" % c for c in GROUP_CHECKS) + "%-11s" % "rebalance"
+                 + "members (records, assignments, seconds)")
     for p in peers:
         j = {k: load(os.path.join(out, "%s.%s.json" % (p, k))) for k in ("produce1", "produce2", "a", "b", "c")}
         r, why = {}, []
@@ -352,7 +365,9 @@ def groups_table(out, n, peers, lines, tally, title):
             tally.reasons.append("%s: %s" % (p, "; ".join(why)))
         members = " ".join("%s=%s/%s/%ss" % (k, (j[k] or {}).get("consumed"), (j[k] or {}).get("assignments"),
                                              (j[k] or {}).get("seconds")) for k in ("a", "b", "c"))
-        lines.append("%-14s" % p + "".join("%-14s" % cell(r[c]) for c in GROUP_CHECKS) + members)
+        took = rebalance_seconds(a, b, parts)
+        lines.append("%-14s" % p + "".join("%-14s" % cell(r[c]) for c in GROUP_CHECKS)
+                     + "%-11s" % ("%.1fs" % took if took is not None else "-") + members)
     lines.append("")
 
 
@@ -374,13 +389,14 @@ def main():
     g.add_argument("--records", type=int, required=True)
     g.add_argument("--peers", required=True)
     g.add_argument("--bootstrap", default="")
+    g.add_argument("--group-protocol", default="classic")
     a = ap.parse_args()
     lines, tally = [], Tally()
     if a.run == "groups":
         label = "run-groups"
         groups_table(a.out, a.records, a.peers.split(","), lines, tally, title=(
-            "interop run-groups: members of one group share %d records, one leaves, one resumes%s" % (
-                a.records, " against " + a.bootstrap if a.bootstrap else "")))
+            "interop run-groups (group.protocol=%s): members of one group share %d records, one leaves, "
+            "one resumes%s" % (a.group_protocol, a.records, " against " + a.bootstrap if a.bootstrap else "")))
     elif a.run == "clients":
         label = "run-clients"
         clients_table(a.out, a.records, a.peers.split(","), lines, tally, title=(
@@ -397,16 +413,19 @@ def main():
                 tally.reasons.append("clean run: no topics.tsv (did run-clients.sh start?)")
             clients_table(clean, a.records, peers, lines, tally, kafka_ref=os.path.join(a.out, "kafka-ref"), title=(
                 "real clients x checks against kwire-mock: %d keyed records each, acks=all, idempotence" % a.records))
-        groups = os.path.join(a.out, "groups")
-        if os.path.isdir(groups):
+        for sub_dir, protocol in (("groups", "classic"), ("groups-consumer", "consumer")):
+            groups = os.path.join(a.out, sub_dir)
+            if not os.path.isdir(groups):
+                continue
             try:
                 with open(os.path.join(groups, "peers.txt")) as f:
                     group_peers = f.read().split()
             except OSError:
                 group_peers = []
-                tally.reasons.append("groups run: no peers.txt")
+                tally.reasons.append("%s run: no peers.txt" % sub_dir)
             groups_table(groups, a.group_records, group_peers, lines, tally, title=(
-                "real clients consuming in groups against kwire-mock: %d records" % a.group_records))
+                "real clients consuming in groups (group.protocol=%s) against kwire-mock: %d records"
+                % (protocol, a.group_records)))
         if os.path.isdir(os.path.join(a.out, "faults")):
             fault_table(a.out, a.fault_records, lines, tally)
         lines.append("")

@@ -14,7 +14,8 @@
 #    and stopped again; skip: no comparison).
 # 1b. groups: every peer consumes in a consumer group (tests/interop/run-groups.sh): two members
 #    split the partitions, one leaves and the other takes over, a third resumes from the
-#    committed offsets; every record read once.
+#    committed offsets; every record read once. Then again with group.protocol=consumer
+#    (KIP-848) for the peers that have it (all but kafka-python).
 # 2. faults: for each PEER:SCENARIO (scenarios/SCENARIO.json is a timeline for the control endpoint's
 #    POST /scenario, started once the first records landed), PEER produces --fault-records at
 #    --fault-rate per second while the faults hit, then consumes: no loss, no duplicates, order kept,
@@ -135,6 +136,18 @@ if (( ! SKIP_GROUPS )); then
   echo "${peers[*]}" > "$OUT/groups/peers.txt"
   "$INTEROP_DIR/run-groups.sh" "$BOOTSTRAP" --records "$GROUP_RECORDS" --peers "$PEERS" \
     --timeout-s "$TIMEOUT" --topic-prefix kwire-mock-groups --out "$OUT/groups" > "$OUT/groups.txt" 2> "$OUT/groups.log" || true
+  # The same with group.protocol=consumer (KIP-848) for the peers that have it.
+  consumer_peers=()
+  for p in "${peers[@]}"; do [[ "$p" == kafka-python ]] || consumer_peers+=("$p"); done
+  if (( ${#consumer_peers[@]} )); then
+    log "groups: ${consumer_peers[*]} consume in KIP-848 consumer groups against kwire-mock"
+    mkdir -p "$OUT/groups-consumer"
+    echo "${consumer_peers[*]}" > "$OUT/groups-consumer/peers.txt"
+    "$INTEROP_DIR/run-groups.sh" "$BOOTSTRAP" --records "$GROUP_RECORDS" \
+      --peers "$(IFS=,; echo "${consumer_peers[*]}")" --group-protocol consumer \
+      --timeout-s "$TIMEOUT" --topic-prefix kwire-mock-groups --out "$OUT/groups-consumer" \
+      > "$OUT/groups-consumer.txt" 2> "$OUT/groups-consumer.log" || true
+  fi
 fi
 
 # --- 2. one scenario per fault class ------------------------------------------------------

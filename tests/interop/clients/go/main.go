@@ -5,7 +5,8 @@
 //	                    [--compression none|gzip|snappy|lz4|zstd] [--value-size S] [--rate R]
 //	                    [--timeout-s 60]
 //	kwire-franz consume --bootstrap B --topic T --expect N [--timeout-s 60]
-//	kwire-franz group --bootstrap B --topic T --group G [--stop-after N] [--idle-s 8] [--timeout-s 60]
+//	kwire-franz group --bootstrap B --topic T --group G [--stop-after N] [--idle-s 8] [--group-protocol classic|consumer]
+//	                    [--assigned-file F] [--leave-on-file F] [--timeout-s 60]
 //	kwire-franz admin --bootstrap B --topic T [--replication-factor 1] [--timeout-s 60]
 //
 // produce and consume also take --security-protocol, --sasl-mechanism, --sasl-username,
@@ -63,6 +64,13 @@ type options struct {
 	group     string
 	stopAfter int
 	idleS     float64
+	// groupProtocol is classic (JoinGroup/SyncGroup) or consumer (KIP-848).
+	groupProtocol string
+	// assignedFile is created once the member owns partitions ("": none).
+	assignedFile string
+	// leaveOnFile: the member leaves (after stopAfter records, or idle for idleS counted from
+	// the file's appearance) only once this file exists ("": no such wait).
+	leaveOnFile string
 }
 
 func parse(args []string) (*options, error) {
@@ -89,6 +97,9 @@ func parse(args []string) (*options, error) {
 		fs.StringVar(&o.group, "group", "", "group id")
 		fs.IntVar(&o.stopAfter, "stop-after", 0, "leave the group after this many records (0: only when idle)")
 		fs.Float64Var(&o.idleS, "idle-s", 8, "leave once no record came for this long since the last record or assignment")
+		fs.StringVar(&o.groupProtocol, "group-protocol", "classic", "classic|consumer (KIP-848: franz-go's ServerSideBalancer)")
+		fs.StringVar(&o.assignedFile, "assigned-file", "", "create this file once the member owns partitions")
+		fs.StringVar(&o.leaveOnFile, "leave-on-file", "", "leave only once this file exists (after --stop-after records, or idle for --idle-s since it appeared)")
 	} else if o.cmd == "admin" {
 		fs.IntVar(&o.replicationFactor, "replication-factor", 1, "replication factor of the topic created")
 	} else {

@@ -17,6 +17,7 @@ partition ("conflicts"), a digest = first 16 hex digits of SHA-256 over the line
 import argparse
 import hashlib
 import json
+import os
 import sys
 import time
 
@@ -54,6 +55,13 @@ def parse_args(client):
                    help="leave the group after this many records (0: only when idle)")
     g.add_argument("--idle-s", type=float, default=8,
                    help="leave once no record came for this long since the last record or assignment")
+    g.add_argument("--group-protocol", choices=["classic", "consumer"], default="classic",
+                   help="classic (JoinGroup/SyncGroup) or consumer (KIP-848)")
+    g.add_argument("--assigned-file", default="",
+                   help="create this file once the member owns partitions")
+    g.add_argument("--leave-on-file", default="",
+                   help="leave only once this file exists (after --stop-after records, processing "
+                        "nothing more; or idle for --idle-s since the file appeared)")
     g.add_argument("--timeout-s", type=float, default=60)
     a = sub.add_parser("admin")
     a.add_argument("--bootstrap", required=True)
@@ -238,30 +246,59 @@ class ConsumeStats:
 class GroupStats:
     """One member of a consumer group (the "group" op): what it read, each assignment it got,
     what it committed. It commits the offsets of the records it processed after each poll and
-    leaves the group cleanly (close) after --stop-after records or --idle-s without any."""
+    leaves the group cleanly (close) after --stop-after records (processing nothing more) or
+    --idle-s without any, in both cases only once --leave-on-file exists (if given)."""
 
     def __init__(self, client, args):
         self.client = client
         self.args = args
         self.records = ConsumeStats(client, argparse.Namespace(topic=args.topic, expect=0))
+        self.owned = set()
         self.assignments = []
+        self.assigned_at = []
         self.commits = 0
         self.commit_errors = []
         self.committed = {}
         self.t0 = time.monotonic()
         self.last_activity = self.t0
+        self.file_seen = False
 
     def assigned(self, partitions):
-        self.assignments.append(sorted(partitions))
+        """Partitions added to what the member owns (all of them under an eager protocol, the
+        increment under a cooperative one: KIP-848 or cooperative-sticky)."""
+        self._change(partitions, self.owned.update)
+
+    def revoked(self, partitions):
+        """Partitions the member gave up (revoked or lost)."""
+        self._change(partitions, self.owned.difference_update)
+
+    def _change(self, partitions, how):
+        if not partitions:
+            return
+        how(partitions)
+        if self.owned and self.args.assigned_file and not os.path.exists(self.args.assigned_file):
+            open(self.args.assigned_file, "w").close()
+        self.assignments.append(sorted(self.owned))
+        self.assigned_at.append(round(time.time(), 3))
         self.last_activity = time.monotonic()
 
     def record(self, partition, key, value, headers):
         self.records.record(partition, key, value, headers)
         self.last_activity = time.monotonic()
 
+    def full(self):
+        """True once --stop-after records were read: the member processes no more."""
+        return bool(self.args.stop_after) and self.records.consumed >= self.args.stop_after
+
     def done(self):
-        """True once the member should leave: --stop-after records read, or idle."""
-        if self.args.stop_after and self.records.consumed >= self.args.stop_after:
+        """True once the member should leave: --leave-on-file exists (if given), and then
+        --stop-after records read, or idle (counted from the file's appearance at the earliest)."""
+        if self.args.leave_on_file and not self.file_seen:
+            if not os.path.exists(self.args.leave_on_file):
+                return False
+            self.file_seen = True
+            self.last_activity = time.monotonic()
+        if self.full():
             return True
         return bool(self.assignments) and time.monotonic() - self.last_activity >= self.args.idle_s
 
@@ -283,7 +320,8 @@ class GroupStats:
             "group": self.args.group, "consumed": r.consumed, "distinct": len(r.seen),
             "duplicates": r.duplicates, "order_violations": r.order_violations,
             "invalid": r.invalid, "seqs": sorted(r.seen), "partitions": sorted_counts(r.partitions),
-            "assignments": self.assignments, "commits": self.commits,
+            "assignments": self.assignments, "assigned_at": self.assigned_at,
+            "ended_at": round(time.time(), 3), "commits": self.commits,
             "committed": {str(p): o for p, o in sorted(self.committed.items())},
             "commit_errors": self.commit_errors, "timed_out": timed_out,
             "seconds": round(time.monotonic() - self.t0, 3),

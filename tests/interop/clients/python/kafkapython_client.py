@@ -120,7 +120,7 @@ def group(args):
 
     class Listener(ConsumerRebalanceListener):
         def on_partitions_revoked(self, revoked):
-            pass
+            st.revoked([tp.partition for tp in revoked])
 
         def on_partitions_assigned(self, assigned):
             st.assigned([tp.partition for tp in assigned])
@@ -142,11 +142,11 @@ def group(args):
             stop = False
             for tp, records in c.poll(timeout_ms=500, max_records=100).items():
                 for r in records:
+                    if st.full():
+                        stop = True  # the rest is dropped unprocessed and uncommitted
+                        break
                     st.record(tp.partition, r.key, r.value, r.headers)
                     offsets[tp.partition] = r.offset + 1
-                    if st.done():
-                        stop = True
-                        break
                 if stop:
                     break
             if offsets:

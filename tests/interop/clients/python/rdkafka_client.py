@@ -4,6 +4,7 @@
   rdkafka_client.py produce --bootstrap B --topic T --count N [options]
   rdkafka_client.py consume --bootstrap B --topic T --expect N [--timeout-s 60]
   rdkafka_client.py group --bootstrap B --topic T --group G [--stop-after N] [--idle-s 8]
+                          [--group-protocol classic|consumer]
   rdkafka_client.py admin --bootstrap B --topic T [--replication-factor 1]
 
 Prints exactly one JSON line on stdout (admin: one per operation); librdkafka's own logs go to stderr.
@@ -133,28 +134,36 @@ def consume(args):
 
 def group(args):
     st = ic.GroupStats(CLIENT, args)
-    c = Consumer({
+    conf = {
         "bootstrap.servers": args.bootstrap,
         "client.id": "kwire-interop-librdkafka",
         "group.id": args.group,
+        "group.protocol": args.group_protocol,
         "enable.auto.commit": False,
         "auto.offset.reset": "earliest",
-        "session.timeout.ms": 10000,
-        "heartbeat.interval.ms": 1000,
         "reconnect.backoff.max.ms": 1000,
         "log_level": 4,
-    })
-    c.subscribe([args.topic], on_assign=lambda _c, ps: st.assigned([p.partition for p in ps]))
+    }
+    if args.group_protocol == "classic":
+        # The broker owns these under KIP-848 (librdkafka refuses them there).
+        conf.update({"session.timeout.ms": 10000, "heartbeat.interval.ms": 1000})
+    c = Consumer(conf)
+    # Under KIP-848 (and cooperative-sticky) the callbacks carry increments: the stats keep the
+    # owned set.
+    c.subscribe([args.topic],
+                on_assign=lambda _c, ps: st.assigned([p.partition for p in ps]),
+                on_revoke=lambda _c, ps: st.revoked([p.partition for p in ps]),
+                on_lost=lambda _c, ps: st.revoked([p.partition for p in ps]))
     try:
         while not st.timed_out():
             offsets = {}
             for msg in c.consume(num_messages=100, timeout=0.5):
+                if st.full():
+                    break  # dropped unprocessed and uncommitted: the next owner reads them
                 if msg.error():
                     continue
                 st.record(msg.partition(), msg.key(), msg.value(), msg.headers())
                 offsets[msg.partition()] = msg.offset() + 1
-                if st.done():
-                    break
             if offsets:
                 try:
                     c.commit(offsets=[TopicPartition(args.topic, p, o) for p, o in offsets.items()],

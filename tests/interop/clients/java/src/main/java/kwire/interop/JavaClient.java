@@ -36,7 +36,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *           [--value-size S] [--rate R] [--timeout-s 60]
  *   consume --bootstrap B --topic T --expect N [--timeout-s 60]
  *   group   --bootstrap B --topic T --group G [--stop-after N] [--idle-s 8]
- *           [--group-protocol classic|consumer] [--timeout-s 60]          (see JavaGroup)
+ *           [--group-protocol classic|consumer] [--assigned-file F] [--leave-on-file F]
+ *           [--timeout-s 60]                                              (see JavaGroup)
  *   admin   --bootstrap B --topic T [--replication-factor 1] [--timeout-s 60]   (see JavaAdmin)
  * </pre>
  */
@@ -408,6 +409,8 @@ public final class JavaClient {
     int stopAfter;
     double idleS = 8;
     String groupProtocol = "classic";
+    String assignedFile = "";
+    String leaveOnFile = "";
 
     static Args parse(String[] v) {
       if (v.length == 0 || !List.of("produce", "consume", "group", "admin").contains(v[0])) {
@@ -442,6 +445,8 @@ public final class JavaClient {
               case "--stop-after" -> a.stopAfter = Integer.parseInt(x);
               case "--idle-s" -> a.idleS = Double.parseDouble(x);
               case "--group-protocol" -> a.groupProtocol = x;
+              case "--assigned-file" -> a.assignedFile = x;
+              case "--leave-on-file" -> a.leaveOnFile = x;
               default -> throw new IllegalArgumentException("unknown option " + f);
             }
           }

@@ -1,5 +1,9 @@
 package kwire.interop;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -19,8 +23,10 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * The group op: one member of a consumer group (see tests/interop/README.md). It records every
- * assignment, commits the offsets of what it processed after each poll (commitSync), and
- * leaves the group (close) after --stop-after records or --idle-s without any.
+ * assignment (creating --assigned-file once it owns partitions), commits the offsets of what it
+ * processed after each poll (commitSync), and leaves the group (close) after --stop-after
+ * records (processing nothing more) or --idle-s without any, in both cases only once
+ * --leave-on-file exists (if given; idleness counts from its appearance).
  */
 final class JavaGroup {
   private JavaGroup() {}
@@ -28,10 +34,15 @@ final class JavaGroup {
   static int run(JavaClient.Args a) {
     JavaClient.ConsumeStats st = new JavaClient.ConsumeStats(a);
     List<List<Integer>> assignments = new ArrayList<>();
+    // Unix seconds of each assignment change and of the decision to leave: the judge lines up
+    // members' timelines with them to time a rebalance.
+    List<String> assignedAt = new ArrayList<>();
+    double[] endedAt = {0};
     Map<Integer, Long> committed = new TreeMap<>();
     List<String> commitErrors = new ArrayList<>();
     int[] commits = {0};
     long[] lastActivity = {System.nanoTime()};
+    boolean[] fileSeen = {false};
     long deadline = System.nanoTime() + (long) (a.timeoutS * 1e9);
     long idle = (long) (a.idleS * 1e9);
     Properties p = new Properties();
@@ -71,23 +82,31 @@ final class JavaGroup {
             }
           }
           if (!ps.isEmpty()) {
+            if (!owned.isEmpty() && !a.assignedFile.isEmpty()) {
+              touch(a.assignedFile);
+            }
             assignments.add(new ArrayList<>(owned));
+            assignedAt.add(unixSeconds());
             lastActivity[0] = System.nanoTime();
           }
         }
       });
       while (System.nanoTime() < deadline) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        boolean done = false;
         for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
+          if (full(a, st)) {
+            break; // the rest is dropped unprocessed and uncommitted: the next owner reads it
+          }
           st.record(r.partition(), r.key(), r.value(), r.headers().toArray());
           lastActivity[0] = System.nanoTime();
           offsets.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
-          if (a.stopAfter > 0 && st.consumed >= a.stopAfter) {
-            done = true;
-            break;
-          }
         }
+        boolean may = a.leaveOnFile.isEmpty() || fileSeen[0];
+        if (!may && Files.exists(Path.of(a.leaveOnFile))) {
+          fileSeen[0] = true; // idleness counts from here
+          lastActivity[0] = System.nanoTime();
+        }
+        boolean done = may && full(a, st);
         if (!offsets.isEmpty()) {
           try {
             c.commitSync(offsets);
@@ -99,11 +118,12 @@ final class JavaGroup {
             }
           }
         }
-        if (done || !assignments.isEmpty() && System.nanoTime() - lastActivity[0] >= idle) {
+        if (done || may && !full(a, st) && !assignments.isEmpty() && System.nanoTime() - lastActivity[0] >= idle) {
           timedOut = false;
           break;
         }
       }
+      endedAt[0] = System.currentTimeMillis() / 1000.0;
     } catch (Exception e) {
       fatal = e.getClass().getSimpleName() + ": " + e.getMessage();
     }
@@ -122,7 +142,9 @@ final class JavaGroup {
         .put("order_violations", st.orderViolations).put("invalid", st.invalid)
         .putRaw("seqs", JavaClient.Json.rawArray(seqs))
         .putRaw("partitions", JavaClient.counts(st.partitions).toString())
-        .putRaw("assignments", JavaClient.Json.rawArray(assigned)).put("commits", commits[0])
+        .putRaw("assignments", JavaClient.Json.rawArray(assigned))
+        .putRaw("assigned_at", JavaClient.Json.rawArray(assignedAt))
+        .putRaw("ended_at", Double.toString(endedAt[0])).put("commits", commits[0])
         .putRaw("committed", JavaClient.counts(committedCounts).toString())
         .putRaw("commit_errors", JavaClient.Json.array(commitErrors))
         .put("timed_out", fatal == null && timedOut).put("seconds", JavaClient.seconds(st.t0));
@@ -131,5 +153,22 @@ final class JavaGroup {
     }
     System.out.println(j);
     return (fatal == null && !timedOut) ? 0 : 1;
+  }
+
+  /** True once --stop-after records were processed: the member processes no more. */
+  private static boolean full(JavaClient.Args a, JavaClient.ConsumeStats st) {
+    return a.stopAfter > 0 && st.consumed >= a.stopAfter;
+  }
+
+  private static void touch(String file) {
+    try {
+      Files.newOutputStream(Path.of(file)).close();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static String unixSeconds() {
+    return Double.toString(System.currentTimeMillis() / 1000.0);
   }
 }
