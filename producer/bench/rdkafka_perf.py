@@ -4,7 +4,9 @@
 bytes as fast as the producer takes them (like kafka-producer-perf-test), waits for every
 delivery report, and prints one JSON line: records/s, MB/s and CPU time per record of this
 process (librdkafka threads plus the Python loop that feeds it). Start-up (metadata, producer
-id) is left out of the timing by a warm-up record.
+id) is left out of the timing by a warm-up record. With --throughput R the records are offered
+at R per second (delivery reports are served while it waits), and p50/p99/p99.9 of librdkafka's
+own per-record latency (`Message.latency()`, produce() to delivery report) are printed too.
 
 --driver kcat --kcat PATH: kcat (a C program on librdkafka) reading N lines of S bytes from
 stdin (`kcat -P`), so no Python runs per record. The lines (a pre-generated file) are written
@@ -15,6 +17,7 @@ the topic's high watermarks (the topic is fresh).
 
 import argparse
 import json
+import math
 import os
 import resource
 import shutil
@@ -39,11 +42,16 @@ def main():
     ap.add_argument("--record-size", type=int, default=100)
     ap.add_argument("--key-count", type=int, default=0)
     ap.add_argument("-X", action="append", default=[])
+    ap.add_argument("--throughput", type=float, default=0,
+                    help="records/s offered (python driver only; 0: as fast as it takes them)")
     ap.add_argument("--driver", choices=["python", "kcat"], default="python")
     ap.add_argument("--kcat", help="the kcat binary (--driver kcat)")
     ap.add_argument("--data-dir", default="/tmp", help="where kcat's input files are kept")
     a = ap.parse_args()
     if a.driver == "kcat":
+        if a.throughput:
+            print("--throughput is not supported with --driver kcat", file=sys.stderr)
+            return 2
         return run_kcat(a)
     conf = {
         "bootstrap.servers": a.bootstrap,
@@ -59,10 +67,12 @@ def main():
     payload = payload_of(a.record_size)
     keys = [b"k%d" % i for i in range(a.key_count)] if a.key_count else None
     state = {"ok": 0, "err": 0, "first_err": None}
+    lat = []  # librdkafka's own latency of each record (produce() to its delivery report), s
 
     def on_delivery(err, msg):
         if err is None:
             state["ok"] += 1
+            lat.append(msg.latency())
         else:
             state["err"] += 1
             if state["first_err"] is None:
@@ -72,10 +82,21 @@ def main():
     p.produce(a.topic, value=payload, on_delivery=on_delivery)
     p.flush(30)
     state["ok"] = 0
+    lat.clear()
     c0, t0 = cpu(), time.monotonic()
     n = a.num_records
     produce = p.produce
+    interval = 1 / a.throughput if a.throughput > 0 else 0
     for i in range(n):
+        if interval:
+            # Paced: serve delivery reports while waiting for the record's turn.
+            p.poll(0)
+            while (wait := t0 + i * interval - time.monotonic()) > 0:
+                # poll() takes whole milliseconds: below one it would return at once and spin.
+                if wait >= 0.001:
+                    p.poll(wait)
+                else:
+                    time.sleep(wait)
         while True:
             try:
                 if keys:
@@ -97,6 +118,11 @@ def main():
         "mb_per_sec": round(state["ok"] * a.record_size / secs / 1048576, 2),
         "cpu_seconds": round(c, 3), "cpu_us_per_record": round(c * 1e6 / max(state["ok"], 1), 3),
     }
+    lat = sorted(x for x in lat if x is not None)
+    for name, q in (("p50_ms", 0.5), ("p99_ms", 0.99), ("p999_ms", 0.999)):
+        if lat:
+            rank = min(len(lat), max(1, math.ceil(len(lat) * q)))
+            out[name] = round(lat[rank - 1] * 1000, 2)
     if state["first_err"]:
         out["first_error"] = state["first_err"]
     print(json.dumps(out), flush=True)

@@ -74,6 +74,11 @@ struct Args {
     /// is delivered first and not counted: metadata, producer id and connections are ready).
     #[arg(long)]
     no_warmup: bool,
+    /// --perf: offer at most this many records per second (as kafka-producer-perf-test's
+    /// --throughput): record i is handed to the producer no earlier than i / N seconds after
+    /// the first. Default: as fast as the producer takes them.
+    #[arg(long, value_name = "N")]
+    throughput: Option<f64>,
     /// --perf: print one JSON line instead of text.
     #[arg(long)]
     json: bool,
@@ -307,7 +312,25 @@ async fn perf(
     let t0 = Instant::now();
     let mut rejected = 0u64;
     let mut chunk: Chunk = Vec::with_capacity(PERF_CHUNK);
+    let interval = args
+        .throughput
+        .filter(|r| *r > 0.0)
+        .map(|r| Duration::from_secs_f64(1.0 / r));
     for i in 0..n {
+        if let Some(interval) = interval {
+            let due = t0 + interval.mul_f64(i as f64);
+            if due > Instant::now() {
+                // The collector times a record when it reaches it: hand it what was sent
+                // before idling, or the records of a chunk would wait for the chunk to fill.
+                if !chunk.is_empty() {
+                    let _ = tx.send(std::mem::replace(
+                        &mut chunk,
+                        Vec::with_capacity(PERF_CHUNK),
+                    ));
+                }
+                tokio::time::sleep_until(due.into()).await;
+            }
+        }
         let record = ProducerRecord {
             topic: topic.clone(),
             partition: args.partition,

@@ -8,6 +8,7 @@
 //	kwire-franz group --bootstrap B --topic T --group G [--stop-after N] [--idle-s 8] [--group-protocol classic|consumer]
 //	                    [--assigned-file F] [--leave-on-file F] [--timeout-s 60]
 //	kwire-franz admin --bootstrap B --topic T [--replication-factor 1] [--timeout-s 60]
+//	kwire-franz perf --bootstrap B --topic T [--num-records N] ... (perf.go: producer/bench)
 //
 // produce and consume also take --security-protocol, --sasl-mechanism, --sasl-username,
 // --sasl-password and --ssl-ca (security.go).
@@ -508,6 +509,9 @@ func consume(o *options) int {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "perf" {
+		os.Exit(perf(os.Args[2:]))
+	}
 	o, err := parse(os.Args[1:])
 	if err != nil {
 		emit(map[string]string{"client": client, "op": "args", "fatal": err.Error()})
