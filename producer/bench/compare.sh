@@ -138,16 +138,40 @@ run_variant() { # name stamp -> one JSON line
 echo "load before: $(uptime)"
 # RESULTS=FILE keeps the JSON lines (each with variant, round, load) in FILE, appended.
 out="${RESULTS:-$work/results.jsonl}"
+
+# BROKER_PIDS="PID..." (the broker processes on this machine): each line also gets the
+# brokers' CPU time per record of the run (broker_cpu_us_per_record) and the machine's idle
+# share during it (idle_pct), to tell a client-bound run from a broker-bound one.
+ticks() { # -> "broker-ticks idle-ticks total-ticks" (1/100 s)
+  local b=0 p f
+  for p in ${BROKER_PIDS:-}; do
+    read -r -a f < "/proc/$p/stat" 2>/dev/null || continue
+    b=$((b + f[13] + f[14]))
+  done
+  read -r -a f < /proc/stat
+  echo "$b $((f[4] + f[5])) $((f[1] + f[2] + f[3] + f[4] + f[5] + f[6] + f[7] + f[8]))"
+}
 for r in $(seq "$rounds"); do
   for v in "${variants[@]}"; do
     if [[ "$v" == kcat-* && ( -z "$kcat" || -n "${THROUGHPUT:-}" ) ]]; then continue; fi
     if [[ "$v" == java-* || "$v" == franz-* ]] && (( ! peers_ok )); then continue; fi
     load="$(cut -d' ' -f1 /proc/loadavg)"
+    t0="$(ticks)"
     line="$(run_variant "$v" "$(date +%s%N)")" || echo "round $r $v: exit $?" >&2
+    t1="$(ticks)"
     [[ -n "$line" ]] || continue
     echo "round $r $v (load $load): $line"
-    "$py" -c 'import json,sys; d=json.loads(sys.argv[1]); d.update(variant=sys.argv[2], round=int(sys.argv[3]), load=float(sys.argv[4])); print(json.dumps(d))' \
-      "$line" "$v" "$r" "$load" >> "$out"
+    "$py" - "$line" "$v" "$r" "$load" "$t0" "$t1" "${BROKER_PIDS:-}" >> "$out" <<'PY'
+import json, sys
+d = json.loads(sys.argv[1])
+d.update(variant=sys.argv[2], round=int(sys.argv[3]), load=float(sys.argv[4]))
+(b0, i0, a0), (b1, i1, a1) = (map(int, t.split()) for t in sys.argv[5:7])
+if a1 > a0:
+    d["idle_pct"] = round(100 * (i1 - i0) / (a1 - a0), 1)
+if sys.argv[7] and d.get("records"):
+    d["broker_cpu_us_per_record"] = round((b1 - b0) * 1e4 / d["records"], 3)
+print(json.dumps(d))
+PY
   done
 done
 echo "load after: $(uptime)"
@@ -159,17 +183,19 @@ by = collections.defaultdict(list)
 for r in rows:
     by[r["variant"]].append(r)
 med = {}
-print(f"{'variant':<18} {'runs':>4} {'records/s':>11} {'CPU us/rec':>10} {'p50 ms':>7} {'p99 ms':>7} {'load':>5}  incomplete")
+print(f"{'variant':<18} {'runs':>4} {'records/s':>11} {'CPU us/rec':>10} {'p50 ms':>7} {'p99 ms':>7} "
+      f"{'brokerCPU':>9} {'idle%':>5} {'load':>5}  incomplete")
 for v, xs in by.items():
     rps = statistics.median(x["records_per_sec"] for x in xs)
     cpu = statistics.median(x["cpu_us_per_record"] for x in xs)
     bad = sum(1 for x in xs if x.get("records") != n or x.get("failed"))
     med[v] = (rps, cpu)
-    lat = {}
-    for p in ("p50_ms", "p99_ms"):
+    opt = {}
+    for p, w in (("p50_ms", 7), ("p99_ms", 7), ("broker_cpu_us_per_record", 9), ("idle_pct", 5)):
         got = [x[p] for x in xs if x.get(p) is not None]
-        lat[p] = f"{statistics.median(got):>7.2f}" if got else f"{'-':>7}"
-    print(f"{v:<18} {len(xs):>4} {rps:>11,.0f} {cpu:>10.2f} {lat['p50_ms']} {lat['p99_ms']} "
+        opt[p] = f"{statistics.median(got):>{w}.2f}" if got else f"{'-':>{w}}"
+    print(f"{v:<18} {len(xs):>4} {rps:>11,.0f} {cpu:>10.2f} {opt['p50_ms']} {opt['p99_ms']} "
+          f"{opt['broker_cpu_us_per_record']} {opt['idle_pct']} "
           f"{statistics.median(x['load'] for x in xs):>5.2f}  {bad or ''}")
 print()
 peers = ("kcat-", "py-", "java-", "franz-")

@@ -67,23 +67,24 @@ kafka_offset() {
   die "no free Kafka port offset"
 }
 
-compare() { # label bootstrap
-  log "$1: ${n} records x ${rounds} rounds on $2"
-  RESULTS="$out/$1.jsonl" VARIANTS="$variants" "$here/compare.sh" "$2" "$n" 100 "$rounds" \
-    > "$out/$1.log" 2>&1 || log "$1: compare.sh exit $? (see $out/$1.log)"
-  grep -E '^(load|defaults:|kwire-)' "$out/$1.log" >&2 || true
+show() { # label: compare.sh's summary lines, to stderr
+  grep -E '^(load|defaults:|kwire-|variant|[a-z]+-1[6m])' "$out/$1.log" >&2 || true
 }
 
 IFS=, read -r -a list <<< "$brokers"
 for b in "${list[@]}"; do
   case "$b" in
     mock | mock-lag5)
+      log "$b: $n records x $rounds rounds"
       lag=0
       [[ "$b" == mock-lag5 ]] && lag=5
       mkdir -p "$out/$b.mock"
       mock_start "$out/$b.mock" -b 3 --partitions 3 --replication-factor 3 \
         --min-insync-replicas 2 --follower-lag-ms "$lag"
-      compare "$b" "$MOCK_BOOTSTRAP"
+      BROKER_PIDS="$MOCK_PID" RESULTS="$out/$b.jsonl" VARIANTS="$variants" \
+        "$here/compare.sh" "$MOCK_BOOTSTRAP" "$n" 100 "$rounds" > "$out/$b.log" 2>&1 \
+        || log "$b: compare.sh exit $? (see $out/$b.log)"
+      show "$b"
       mock_stop ;;
     kafka | cluster)
       mode=single
@@ -93,10 +94,12 @@ for b in "${list[@]}"; do
       KWIRE_KAFKA_JIT=full KWIRE_KAFKA_PORT_OFFSET="$off" \
         KWIRE_INTEROP_WORK="$out/kafka-work" "$INTEROP_DIR/run" kafka with "$mode" -- \
         bash -c 'if [[ "$0" == single ]]; then bs="$KWIRE_KAFKA_BOOTSTRAP"; else bs="$KWIRE_KAFKA_CLUSTER_BOOTSTRAP"; fi
+                 # the JVMs of this instance (brokers and controller), by kafka.sh'"'"'s marker
+                 BROKER_PIDS="$(pgrep -f -- "-Dkwire.interop.node=$KWIRE_INTEROP_WORK/" | tr "\n" " ")" \
                  RESULTS="$1/$2.jsonl" VARIANTS="$3" "$4/compare.sh" "$bs" "$5" 100 "$6"' \
         "$mode" "$out" "$b" "$variants" "$here" "$n" "$rounds" > "$out/$b.log" 2>&1 \
         || log "$b: exit $? (see $out/$b.log)"
-      grep -E '^(load|defaults:|kwire-)' "$out/$b.log" >&2 || true ;;
+      show "$b" ;;
     *) die "unknown broker $b (mock, mock-lag5, kafka, cluster)" ;;
   esac
 done
