@@ -39,8 +39,9 @@
 # CPU per record is per process. For py-* it includes the Python loop feeding librdkafka (which
 # costs more than librdkafka itself), so kcat-* is the fair native comparison; kcat is Debian's
 # package run on the wheel's librdkafka (producer/bench/kcat-setup.sh; skipped if unavailable).
-# kwire-produce and kcat time their start-up (metadata, producer id) too; the Python driver
-# leaves it out. Load: `uptime` is printed before and after, and each line carries loadavg.
+# Every client leaves its start-up (metadata, producer id) out of the time (a warm-up record;
+# kcat: input written once it has its producer id). Load: `uptime` is printed before and
+# after, and each line carries loadavg.
 #
 # TLS (or any security settings): SECURITY_PROPS, comma-separated k=v given to every client
 # alike, e.g. SECURITY_PROPS=security.protocol=SSL,ssl.ca.location=/path/ca.pem to a broker's
