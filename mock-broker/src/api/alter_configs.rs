@@ -37,7 +37,7 @@ fn alter(
             }
             Ok(cluster.set_topic_configs(&topic, configs, validate_only)?)
         }
-        Resource::Broker(_) => {
+        Resource::Broker(id) => {
             let changes: Vec<ConfigChange> = r
                 .configs
                 .iter()
@@ -47,7 +47,7 @@ fn alter(
                     value: c.value.clone(),
                 })
                 .collect();
-            Ok(cluster.alter_broker_configs(&changes, validate_only)?)
+            Ok(cluster.alter_broker_configs(id, &changes, validate_only)?)
         }
     }
 }

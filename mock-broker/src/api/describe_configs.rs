@@ -11,7 +11,7 @@ use kwire_protocol::{ErrorCode, VersionRange};
 use super::config_resources::{Resource, resolve};
 use super::{Outcome, RequestContext};
 use crate::cluster::topic_config::{self, Described};
-use crate::cluster::{Cluster, broker_config};
+use crate::cluster::Cluster;
 
 /// The request this module answers.
 pub type Request = DescribeConfigsRequest;
@@ -76,11 +76,8 @@ pub fn handle(
             }
             Ok(Resource::Broker(id)) => {
                 // "" lists the cluster-wide dynamic defaults.
-                let configs = match id {
-                    Some(id) => broker_config::describe(cluster.config(), id, keys),
-                    None => broker_config::describe_cluster_defaults(cluster.config(), keys),
-                };
-                result.configs = configs
+                result.configs = cluster
+                    .describe_broker_configs(id, keys)
                     .into_iter()
                     .map(|b| entry(b.described, b.read_only, b.sensitive, &req))
                     .collect();

@@ -40,7 +40,7 @@ fn alter(
     }
     match resolve(cluster, broker, r.resource_type, &r.resource_name)? {
         Resource::Topic(topic) => Ok(cluster.alter_topic_configs(&topic, &changes, validate_only)?),
-        Resource::Broker(_) => Ok(cluster.alter_broker_configs(&changes, validate_only)?),
+        Resource::Broker(id) => Ok(cluster.alter_broker_configs(id, &changes, validate_only)?),
     }
 }
 

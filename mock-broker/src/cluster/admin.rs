@@ -489,14 +489,15 @@ impl Cluster {
     /// Changes a broker config Kafka changes at run time, for every broker (the mock's brokers
     /// share one configuration): `min.insync.replicas`, `message.max.bytes`,
     /// `log.retention.bytes`, `log.retention.ms`, `unclean.leader.election.enable`; `None`
-    /// restores the mock's default. Topics without overrides follow at once.
+    /// restores the static config (what the cluster was made with). Topics without overrides
+    /// follow at once.
     pub fn set_broker_config(
         &mut self,
         name: &str,
         value: Option<&str>,
         validate_only: bool,
     ) -> Result<(), ConfigError> {
-        let defaults = super::ClusterConfig::default();
+        let initial = &self.static_config;
         let mut next = self.config.clone();
         let bad = |reason| ConfigError::Invalid {
             name: name.to_owned(),
@@ -515,7 +516,7 @@ impl Cluster {
         match name {
             "min.insync.replicas" => {
                 next.min_insync_replicas = match value {
-                    None => defaults.min_insync_replicas,
+                    None => initial.min_insync_replicas,
                     Some(v) => i32::try_from(long(v)?)
                         .ok()
                         .filter(|n| *n >= 1)
@@ -524,17 +525,17 @@ impl Cluster {
             }
             "message.max.bytes" => {
                 next.message_max_bytes = match value {
-                    None => defaults.message_max_bytes,
+                    None => initial.message_max_bytes,
                     Some(v) => usize::try_from(long(v)?).map_err(|_| bad("below 0"))?,
                 };
             }
             "log.retention.bytes" => {
-                next.log_retention_bytes = limit(value, defaults.log_retention_bytes)?
+                next.log_retention_bytes = limit(value, initial.log_retention_bytes)?
             }
-            "log.retention.ms" => next.log_retention_ms = limit(value, defaults.log_retention_ms)?,
+            "log.retention.ms" => next.log_retention_ms = limit(value, initial.log_retention_ms)?,
             "unclean.leader.election.enable" => {
                 next.unclean_leader_election = match value.map(|v| v.trim().to_ascii_lowercase()) {
-                    None => defaults.unclean_leader_election,
+                    None => initial.unclean_leader_election,
                     Some(v) if v == "true" => true,
                     Some(v) if v == "false" => false,
                     Some(_) => return Err(bad("expected true or false")),

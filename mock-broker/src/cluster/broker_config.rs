@@ -4,7 +4,12 @@
 //! `mock-broker/data/generate-broker-configs.sh`). The configs the mock has (its
 //! `ClusterConfig` and `GroupConfig`) take their values from there; every other config has
 //! Kafka's default, as on a broker that does not set it, and changes nothing in the mock.
+//!
+//! Configs changed at run time ([`DynamicConfigs`]) are described as Kafka describes them, per
+//! broker (DYNAMIC_BROKER_CONFIG) and cluster-wide (DYNAMIC_DEFAULT_BROKER_CONFIG), over the
+//! static config and Kafka's default, whether or not the mock acts on them.
 
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use serde::Deserialize;
@@ -243,6 +248,67 @@ pub fn dynamic(name: &str) -> Option<bool> {
         .map(|k| !k.read_only)
 }
 
+/// Whether `value` is one Kafka's ConfigDef parses for `name`'s type (numbers in range, booleans
+/// `true`/`false` in any case, surrounding blanks ignored); names not in the table pass.
+pub fn parses(name: &str, value: &str) -> bool {
+    let Some(k) = CONFIGS.iter().find(|k| k.name == name) else {
+        return true;
+    };
+    let v = value.trim();
+    match k.kind {
+        ConfigType::Boolean => v.eq_ignore_ascii_case("true") || v.eq_ignore_ascii_case("false"),
+        ConfigType::Short => v.parse::<i16>().is_ok(),
+        ConfigType::Int => v.parse::<i32>().is_ok(),
+        ConfigType::Long => v.parse::<i64>().is_ok(),
+        ConfigType::Double => v.parse::<f64>().is_ok(),
+        _ => true,
+    }
+}
+
+/// Broker configs set at run time: each broker's own (DescribeConfigs source
+/// DYNAMIC_BROKER_CONFIG) and the cluster-wide defaults (resource name "", source
+/// DYNAMIC_DEFAULT_BROKER_CONFIG). A broker's own value wins over the cluster-wide one, which
+/// wins over the static config.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DynamicConfigs {
+    per_broker: BTreeMap<i32, BTreeMap<String, String>>,
+    cluster: BTreeMap<String, String>,
+}
+
+impl DynamicConfigs {
+    /// Sets (`Some`) or removes (`None`) `name` on broker `broker`, or cluster-wide (`None`).
+    pub fn set(&mut self, broker: Option<i32>, name: &str, value: Option<&str>) {
+        let scope = match broker {
+            Some(id) => self.per_broker.entry(id).or_default(),
+            None => &mut self.cluster,
+        };
+        match value {
+            Some(v) => {
+                scope.insert(name.to_owned(), v.to_owned());
+            }
+            None => {
+                scope.remove(name);
+            }
+        }
+    }
+
+    /// Broker `id`'s own value of `name`.
+    pub fn broker(&self, id: i32, name: &str) -> Option<&str> {
+        self.per_broker.get(&id)?.get(name).map(String::as_str)
+    }
+
+    /// The cluster-wide value of `name`.
+    pub fn cluster(&self, name: &str) -> Option<&str> {
+        self.cluster.get(name).map(String::as_str)
+    }
+
+    /// The value of `name` on broker `id` (`None`: cluster-wide), if set at run time at all.
+    pub fn effective(&self, id: Option<i32>, name: &str) -> Option<&str> {
+        id.and_then(|id| self.broker(id, name))
+            .or_else(|| self.cluster(name))
+    }
+}
+
 /// Whether changing `name` at run time changes something in the mock (the others are accepted,
 /// as Kafka accepts them, and change nothing).
 pub fn acts_on(name: &str) -> bool {
@@ -250,43 +316,56 @@ pub fn acts_on(name: &str) -> bool {
 }
 
 /// The configs of broker `id` (or those in `keys`), in name order, with whether each is
-/// read-only and sensitive, as Kafka describes them:
-/// - a value equal to Kafka's default (or no value where Kafka has no default) is the default,
-///   and its synonym is that default (none when there is no value);
-/// - another value is the broker's static config, with the default as a second synonym;
-/// - `min.insync.replicas` is, as on Kafka 4, a cluster-wide dynamic default its controller
-///   records at start-up from the static config, so it lists all three;
-/// - a sensitive config shows no value, anywhere.
-pub fn describe(cluster: &ClusterConfig, id: i32, keys: Option<&[String]>) -> Vec<BrokerConfig> {
+/// read-only and sensitive, as Kafka describes them. `config` is the static config (what the
+/// brokers started with), `dynamic` what was set at run time. The value is the first of, and
+/// the synonyms (with synonyms asked for) are each present one of, in this order:
+/// - the broker's own dynamic value (the source is then DYNAMIC_BROKER_CONFIG);
+/// - the cluster-wide dynamic default (DYNAMIC_DEFAULT_BROKER_CONFIG) — on Kafka 4 the
+///   controller records `min.insync.replicas` there at start-up (the mock does the same when the
+///   cluster is made);
+/// - the static config when it differs from Kafka's default (`min.insync.replicas`: always, as
+///   the harness's brokers set it), STATIC_BROKER_CONFIG;
+/// - Kafka's default (DEFAULT_CONFIG), none when Kafka has none;
+///
+/// and a sensitive config shows no value, anywhere.
+pub fn describe(
+    config: &ClusterConfig,
+    dynamic: &DynamicConfigs,
+    id: i32,
+    keys: Option<&[String]>,
+) -> Vec<BrokerConfig> {
     CONFIGS
         .iter()
         .filter(|k| keys.is_none_or(|keys| keys.iter().any(|key| key == k.name)))
         .map(|k| {
             let m = modelled(k.name);
-            let set = m.and_then(|m| (m.1)(cluster, id));
             let default = k.default.map(str::to_owned);
-            let value = set.clone().or_else(|| default.clone());
+            let fixed = m
+                .and_then(|m| (m.1)(config, id))
+                .filter(|v| k.name == "min.insync.replicas" || Some(v) != default.as_ref());
             let hide = |v: Option<String>| if k.sensitive { None } else { v };
             let mut synonyms = Vec::new();
-            let source = match set {
-                Some(_) if k.name == "min.insync.replicas" => {
-                    synonyms.push((
-                        k.name,
-                        hide(value.clone()),
-                        ConfigSource::DynamicDefaultBroker,
-                    ));
-                    synonyms.push((k.name, hide(value.clone()), ConfigSource::StaticBroker));
-                    ConfigSource::DynamicDefaultBroker
+            let layers = [
+                (
+                    dynamic.broker(id, k.name).map(str::to_owned),
+                    ConfigSource::DynamicBroker,
+                ),
+                (
+                    dynamic.cluster(k.name).map(str::to_owned),
+                    ConfigSource::DynamicDefaultBroker,
+                ),
+                (fixed, ConfigSource::StaticBroker),
+                (default, ConfigSource::Default),
+            ];
+            for (v, source) in &layers {
+                if let Some(v) = v {
+                    synonyms.push((k.name, hide(Some(v.clone())), *source));
                 }
-                Some(v) if Some(&v) != default.as_ref() => {
-                    synonyms.push((k.name, hide(Some(v)), ConfigSource::StaticBroker));
-                    ConfigSource::StaticBroker
-                }
-                _ => ConfigSource::Default,
-            };
-            if default.is_some() {
-                synonyms.push((k.name, hide(default), ConfigSource::Default));
             }
+            let (value, source) = layers
+                .into_iter()
+                .find(|(v, _)| v.is_some())
+                .unwrap_or((None, ConfigSource::Default));
             BrokerConfig {
                 described: Described {
                     name: k.name,
@@ -303,21 +382,45 @@ pub fn describe(cluster: &ClusterConfig, id: i32, keys: Option<&[String]>) -> Ve
         .collect()
 }
 
-/// The cluster-wide broker configs (resource name ""), or those in `keys`: the dynamic defaults
-/// of every broker, each with itself as its one synonym. The mock has one:
-/// `min.insync.replicas`, which Kafka 4's controller records at start-up.
+/// The cluster-wide broker configs (resource name ""), or those in `keys`: each dynamic default
+/// set at run time (and `min.insync.replicas`, which Kafka 4's controller records at start-up),
+/// with itself as its one synonym.
 pub fn describe_cluster_defaults(
-    cluster: &ClusterConfig,
+    dynamic: &DynamicConfigs,
     keys: Option<&[String]>,
 ) -> Vec<BrokerConfig> {
-    let mut all = describe(cluster, 1, keys);
-    all.retain(|b| b.described.source == ConfigSource::DynamicDefaultBroker);
-    for b in &mut all {
-        b.described
-            .synonyms
-            .retain(|s| s.2 == ConfigSource::DynamicDefaultBroker);
-    }
-    all
+    CONFIGS
+        .iter()
+        .filter(|k| keys.is_none_or(|keys| keys.iter().any(|key| key == k.name)))
+        .filter_map(|k| {
+            let value = dynamic.cluster(k.name)?;
+            let value = (!k.sensitive).then(|| value.to_owned());
+            Some(BrokerConfig {
+                described: Described {
+                    name: k.name,
+                    value: value.clone(),
+                    source: ConfigSource::DynamicDefaultBroker,
+                    kind: k.kind,
+                    synonyms: vec![(k.name, value, ConfigSource::DynamicDefaultBroker)],
+                    doc: modelled(k.name).map_or(NOT_MODELLED, |m| m.2),
+                },
+                read_only: k.read_only,
+                sensitive: k.sensitive,
+            })
+        })
+        .collect()
+}
+
+/// The dynamic configs a cluster starts with: `min.insync.replicas` cluster-wide, as Kafka 4's
+/// controller records it from the static config at start-up.
+pub fn initial_dynamic(config: &ClusterConfig) -> DynamicConfigs {
+    let mut d = DynamicConfigs::default();
+    d.set(
+        None,
+        "min.insync.replicas",
+        Some(&config.min_insync_replicas.to_string()),
+    );
+    d
 }
 
 /// A broker config as DescribeConfigs lists it.
@@ -336,7 +439,7 @@ mod tests {
     use super::*;
 
     fn one(c: &ClusterConfig, id: i32, name: &str) -> BrokerConfig {
-        let mut all = describe(c, id, Some(&[name.to_owned()]));
+        let mut all = describe(c, &initial_dynamic(c), id, Some(&[name.to_owned()]));
         assert_eq!(all.len(), 1, "{name}");
         all.remove(0)
     }
@@ -344,7 +447,7 @@ mod tests {
     #[test]
     fn the_table_is_kafkas_full_set_by_name() {
         let c = ClusterConfig::default();
-        let all = describe(&c, 2, None);
+        let all = describe(&c, &initial_dynamic(&c), 2, None);
         assert!(all.len() > 300, "Kafka 4.3.1 lists 340, not {}", all.len());
         assert!(
             all.windows(2)
@@ -435,7 +538,7 @@ mod tests {
     #[test]
     fn the_cluster_wide_defaults_are_min_insync_replicas() {
         let c = ClusterConfig::default();
-        let all = describe_cluster_defaults(&c, None);
+        let all = describe_cluster_defaults(&initial_dynamic(&c), None);
         assert_eq!(all.len(), 1);
         assert_eq!(all[0].described.name, "min.insync.replicas");
         assert_eq!(
@@ -446,7 +549,10 @@ mod tests {
                 ConfigSource::DynamicDefaultBroker
             )]
         );
-        assert!(describe_cluster_defaults(&c, Some(&["num.partitions".to_owned()])).is_empty());
+        assert!(
+            describe_cluster_defaults(&initial_dynamic(&c), Some(&["num.partitions".to_owned()]))
+                .is_empty()
+        );
     }
 
     #[test]
@@ -458,5 +564,11 @@ mod tests {
         assert!(acts_on("log.retention.bytes"));
         assert!(!acts_on("log.cleaner.threads"), "described, not acted on");
         assert!(!acts_on("num.partitions"), "read-only");
+        assert!(parses("log.cleaner.threads", " 4 "));
+        assert!(!parses("log.cleaner.threads", "many"));
+        assert!(!parses("log.cleaner.threads", "4294967296"), "an INT");
+        assert!(parses("unclean.leader.election.enable", "TRUE"));
+        assert!(!parses("unclean.leader.election.enable", "yes"));
+        assert!(parses("no.such.config", "anything"));
     }
 }

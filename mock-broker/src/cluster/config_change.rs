@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use kwire_protocol::ErrorCode;
 
 use super::topic_config::{self, ConfigError};
-use super::{Cluster, TopicError, broker_config};
+use super::{BrokerId, Cluster, TopicError, broker_config};
 
 /// An IncrementalAlterConfigs operation (its `config_operation` code).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,14 +174,16 @@ impl Cluster {
         self.set_topic_configs(topic, configs, validate_only)
     }
 
-    /// Applies `changes` to the broker configs (the mock's brokers share one configuration),
-    /// all or none, as Kafka 4.3.1 answers them: APPEND and SUBTRACT are refused (no broker
-    /// config the mock has is a list), read-only configs and invalid values are refused, and
-    /// names the mock does not have are accepted and change nothing (Kafka accepts configs it
-    /// does not know at the broker level, and the many it has that mean nothing here). DELETE
-    /// (or a null value) restores the default.
+    /// Applies `changes` to the broker configs of broker `broker`, or cluster-wide (`None`:
+    /// resource name ""), all or none, as Kafka 4.3.1 answers them: APPEND and SUBTRACT are
+    /// refused (no broker config the mock has is a list), read-only configs and values Kafka
+    /// cannot parse are refused, names Kafka does not have are accepted. What is set is kept and
+    /// described as Kafka describes dynamic configs; DELETE (or a null value) removes it. The
+    /// configs the mock acts on follow at once, for every broker (the mock's brokers share one
+    /// configuration): the broker's own value, else the cluster-wide one, else the static one.
     pub fn alter_broker_configs(
         &mut self,
+        broker: Option<BrokerId>,
         changes: &[ConfigChange],
         validate_only: bool,
     ) -> Result<(), BrokerConfigError> {
@@ -200,25 +202,57 @@ impl Cluster {
         {
             return Err(BrokerConfigError::ReadOnly(c.name.clone()));
         }
-        let modelled: Vec<&ConfigChange> = changes
+        // A null value removes the config, as DELETE does.
+        let value = |c: &ConfigChange| match c.op {
+            AlterOp::Delete => None,
+            _ => c.value.clone(),
+        };
+        if let Some((c, v)) = changes
+            .iter()
+            .filter_map(|c| Some((c, value(c)?)))
+            .find(|(c, v)| !broker_config::parses(&c.name, v))
+        {
+            return Err(BrokerConfigError::InvalidValue(ConfigError::Invalid {
+                name: c.name.clone(),
+                value: v,
+                reason: "not a value of the config's type",
+            }));
+        }
+        let mut dynamic = self.dynamic_configs.clone();
+        for c in changes {
+            dynamic.set(broker, &c.name, value(c).as_deref());
+        }
+        let acted_on: Vec<&ConfigChange> = changes
             .iter()
             .filter(|c| broker_config::acts_on(&c.name))
             .collect();
         for validate in [true, false] {
             if !validate && validate_only {
-                break;
+                return Ok(());
             }
-            for c in &modelled {
-                // A null value restores the default, as DELETE does.
-                let value = match c.op {
-                    AlterOp::Delete => None,
-                    _ => c.value.as_deref(),
-                };
-                self.set_broker_config(&c.name, value, validate)
+            for c in &acted_on {
+                let next = dynamic.effective(broker, &c.name).map(str::to_owned);
+                self.set_broker_config(&c.name, next.as_deref(), validate)
                     .map_err(BrokerConfigError::InvalidValue)?;
             }
         }
+        self.dynamic_configs = dynamic;
         Ok(())
+    }
+
+    /// Broker `broker`'s configs (or the cluster-wide ones, `None`), or those in `keys`, as
+    /// DescribeConfigs lists them.
+    pub fn describe_broker_configs(
+        &self,
+        broker: Option<BrokerId>,
+        keys: Option<&[String]>,
+    ) -> Vec<broker_config::BrokerConfig> {
+        match broker {
+            Some(id) => {
+                broker_config::describe(&self.static_config, &self.dynamic_configs, id, keys)
+            }
+            None => broker_config::describe_cluster_defaults(&self.dynamic_configs, keys),
+        }
     }
 
     /// The overrides of `topic`.
@@ -337,6 +371,7 @@ mod tests {
             |r: Result<(), BrokerConfigError>| r.err().map_or(ErrorCode::None, |e| e.error_code());
         assert_eq!(
             err(c.alter_broker_configs(
+                None,
                 &[ch("log.retention.bytes", AlterOp::Set, Some("100"))],
                 false
             )),
@@ -344,11 +379,16 @@ mod tests {
         );
         assert_eq!(c.partition("t", 0).unwrap().retention.bytes, Some(100));
         assert_eq!(
-            err(c.alter_broker_configs(&[ch("num.partitions", AlterOp::Set, Some("1"))], false)),
+            err(c.alter_broker_configs(
+                None,
+                &[ch("num.partitions", AlterOp::Set, Some("1"))],
+                false
+            )),
             ErrorCode::InvalidRequest
         );
         assert_eq!(
             err(c.alter_broker_configs(
+                None,
                 &[
                     ch("min.insync.replicas", AlterOp::Set, Some("2")),
                     ch("log.retention.bytes", AlterOp::Set, Some("x"))
@@ -359,22 +399,136 @@ mod tests {
         );
         assert_eq!(c.config().min_insync_replicas, 1, "all or none");
         assert_eq!(
-            err(c.alter_broker_configs(&[ch("no.such.config", AlterOp::Set, Some("1"))], false)),
+            err(c.alter_broker_configs(
+                None,
+                &[ch("no.such.config", AlterOp::Set, Some("1"))],
+                false
+            )),
             ErrorCode::None
         );
         assert_eq!(
             err(c.alter_broker_configs(
+                None,
                 &[ch("log.retention.bytes", AlterOp::Append, Some("1"))],
                 false
             )),
             ErrorCode::InvalidConfig
         );
         assert_eq!(
-            err(c.alter_broker_configs(&[ch("log.retention.bytes", AlterOp::Delete, None)], false)),
+            err(c.alter_broker_configs(
+                None,
+                &[ch("log.retention.bytes", AlterOp::Delete, None)],
+                false
+            )),
             ErrorCode::None
         );
         assert_eq!(c.partition("t", 0).unwrap().retention.bytes, None);
         assert_eq!(AlterOp::from_code(3), Some(AlterOp::Subtract));
         assert_eq!(AlterOp::from_code(4), None);
+    }
+
+    fn source(
+        c: &Cluster,
+        id: Option<BrokerId>,
+        name: &str,
+    ) -> Option<(Option<String>, &'static str, Vec<&'static str>)> {
+        let b = c
+            .describe_broker_configs(id, Some(&[name.to_owned()]))
+            .pop()?;
+        Some((
+            b.described.value,
+            b.described.source.name(),
+            b.described.synonyms.iter().map(|s| s.2.name()).collect(),
+        ))
+    }
+
+    #[test]
+    fn dynamic_broker_configs_are_kept_per_broker_and_cluster_wide() {
+        let mut c = cluster();
+        let ch = ConfigChange::new;
+        let flush = "log.flush.interval.messages";
+        c.alter_broker_configs(Some(1), &[ch(flush, AlterOp::Set, Some("2000"))], false)
+            .unwrap();
+        assert_eq!(
+            source(&c, Some(1), flush),
+            Some((
+                Some("2000".into()),
+                "DYNAMIC_BROKER_CONFIG",
+                vec!["DYNAMIC_BROKER_CONFIG", "DEFAULT_CONFIG"]
+            ))
+        );
+        assert_eq!(
+            source(&c, Some(2), flush).unwrap().1,
+            "DEFAULT_CONFIG",
+            "broker 1's own"
+        );
+        c.alter_broker_configs(None, &[ch(flush, AlterOp::Set, Some("3000"))], false)
+            .unwrap();
+        assert_eq!(
+            source(&c, Some(1), flush).unwrap().2,
+            vec![
+                "DYNAMIC_BROKER_CONFIG",
+                "DYNAMIC_DEFAULT_BROKER_CONFIG",
+                "DEFAULT_CONFIG"
+            ]
+        );
+        assert_eq!(
+            source(&c, None, flush),
+            Some((
+                Some("3000".into()),
+                "DYNAMIC_DEFAULT_BROKER_CONFIG",
+                vec!["DYNAMIC_DEFAULT_BROKER_CONFIG"]
+            ))
+        );
+        let refused = c
+            .alter_broker_configs(Some(1), &[ch(flush, AlterOp::Set, Some("many"))], false)
+            .unwrap_err();
+        assert_eq!(refused.error_code(), ErrorCode::InvalidRequest);
+        c.alter_broker_configs(Some(1), &[ch(flush, AlterOp::Delete, None)], false)
+            .unwrap();
+        assert_eq!(
+            source(&c, Some(1), flush).unwrap().0.as_deref(),
+            Some("3000"),
+            "the cluster-wide value shows through"
+        );
+        c.alter_broker_configs(None, &[ch(flush, AlterOp::Delete, None)], false)
+            .unwrap();
+        assert_eq!(source(&c, None, flush), None);
+        assert_eq!(source(&c, Some(1), flush).unwrap().1, "DEFAULT_CONFIG");
+    }
+
+    #[test]
+    fn a_config_the_mock_acts_on_follows_the_nearest_dynamic_value() {
+        let mut c = cluster();
+        let ch = ConfigChange::new;
+        let bytes = "log.retention.bytes";
+        c.alter_broker_configs(None, &[ch(bytes, AlterOp::Set, Some("500"))], false)
+            .unwrap();
+        c.alter_broker_configs(Some(1), &[ch(bytes, AlterOp::Set, Some("100"))], false)
+            .unwrap();
+        assert_eq!(c.partition("t", 0).unwrap().retention.bytes, Some(100));
+        c.alter_broker_configs(Some(1), &[ch(bytes, AlterOp::Delete, None)], false)
+            .unwrap();
+        assert_eq!(c.partition("t", 0).unwrap().retention.bytes, Some(500));
+        c.alter_broker_configs(None, &[ch(bytes, AlterOp::Delete, None)], false)
+            .unwrap();
+        assert_eq!(
+            c.partition("t", 0).unwrap().retention.bytes,
+            None,
+            "back to the static config"
+        );
+        // Kafka 4's controller records min.insync.replicas cluster-wide at start-up.
+        assert_eq!(
+            source(&c, None, "min.insync.replicas").unwrap().1,
+            "DYNAMIC_DEFAULT_BROKER_CONFIG"
+        );
+        let validated =
+            c.alter_broker_configs(Some(1), &[ch(bytes, AlterOp::Set, Some("7"))], true);
+        assert!(validated.is_ok());
+        assert_eq!(
+            source(&c, Some(1), bytes).unwrap().1,
+            "DEFAULT_CONFIG",
+            "validate only"
+        );
     }
 }

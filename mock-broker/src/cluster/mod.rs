@@ -99,7 +99,12 @@ pub struct Stats {
 /// The whole cluster.
 #[derive(Debug, Clone)]
 pub struct Cluster {
+    /// The configuration in effect (the static one with what was changed at run time).
     config: ClusterConfig,
+    /// The configuration the cluster was made with (DescribeConfigs' STATIC_BROKER_CONFIG).
+    static_config: ClusterConfig,
+    /// Broker configs set at run time, as DescribeConfigs lists them.
+    dynamic_configs: broker_config::DynamicConfigs,
     brokers: BTreeMap<BrokerId, Broker>,
     topics: BTreeMap<String, Topic>,
     topic_ids: HashMap<Uuid, String>,
@@ -242,6 +247,8 @@ impl Cluster {
             stats: Stats::default(),
             groups: GroupCoordinator::new(config.groups.clone()),
             now,
+            static_config: config.clone(),
+            dynamic_configs: broker_config::initial_dynamic(&config),
             config,
         };
         for t in c.config.topics.clone() {

@@ -41,6 +41,8 @@ pub enum ConfigType {
 pub enum ConfigSource {
     /// Set on the topic.
     DynamicTopic = 1,
+    /// Set for one broker at run time.
+    DynamicBroker = 2,
     /// Set for every broker of the cluster at run time.
     DynamicDefaultBroker = 3,
     /// Set in the broker's configuration.
@@ -81,6 +83,7 @@ impl ConfigSource {
     pub fn name(self) -> &'static str {
         match self {
             ConfigSource::DynamicTopic => "DYNAMIC_TOPIC_CONFIG",
+            ConfigSource::DynamicBroker => "DYNAMIC_BROKER_CONFIG",
             ConfigSource::DynamicDefaultBroker => "DYNAMIC_DEFAULT_BROKER_CONFIG",
             ConfigSource::StaticBroker => "STATIC_BROKER_CONFIG",
             ConfigSource::Default => "DEFAULT_CONFIG",

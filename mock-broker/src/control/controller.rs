@@ -12,7 +12,7 @@ use super::action::{Action, Applied, ControlError, config_changes};
 use super::state::{self, ConfigEntry, State};
 use crate::cluster::{
     BrokerConfigError, BrokerId, Cluster, ConfigChange, Created, FollowerLag, Injection, Layout,
-    NewTopic, Scope, TopicError, TopicSpec, broker_config, topic_config,
+    NewTopic, Scope, TopicError, TopicSpec, topic_config,
 };
 use crate::server::{ConnectionFaults, ServerStats, Shared};
 
@@ -203,11 +203,13 @@ impl Controller {
         self.with_cluster(|c| c.alter_topic_configs(topic, changes, false))
     }
 
-    /// Changes broker configs for every broker as IncrementalAlterConfigs does, all or none:
-    /// those Kafka changes at run time (`min.insync.replicas`, `message.max.bytes`,
-    /// `log.retention.ms`, `log.retention.bytes`, `unclean.leader.election.enable`).
+    /// Changes broker configs cluster-wide as IncrementalAlterConfigs on resource "" does, all
+    /// or none: any config Kafka changes at run time is kept and described as a
+    /// DYNAMIC_DEFAULT_BROKER_CONFIG; those the mock acts on (`min.insync.replicas`,
+    /// `message.max.bytes`, `log.retention.ms`, `log.retention.bytes`,
+    /// `unclean.leader.election.enable`) take effect at once.
     pub fn alter_broker_configs(&self, changes: &[ConfigChange]) -> Result<(), BrokerConfigError> {
-        self.with_cluster(|c| c.alter_broker_configs(changes, false))
+        self.with_cluster(|c| c.alter_broker_configs(None, changes, false))
     }
 
     /// Every config of `topic` as DescribeConfigs lists it: value, source, type, synonyms.
@@ -227,7 +229,7 @@ impl Controller {
         self.with_cluster(|c| {
             c.broker(id)?;
             Some(
-                broker_config::describe(c.config(), id, None)
+                c.describe_broker_configs(Some(id), None)
                     .into_iter()
                     .map(|b| ConfigEntry::new(b.described, b.read_only))
                     .collect(),

@@ -32,8 +32,9 @@ use super::wire::Outcome;
 /// ConfigResource types (KIP-133): a topic and a broker.
 const TOPIC: i8 = 2;
 const BROKER: i8 = 4;
-/// AlterConfigOp SET (KIP-339).
+/// AlterConfigOp SET and DELETE (KIP-339).
 const SET: i8 = 0;
+const DELETE: i8 = 1;
 
 /// Runs every admin sequence against `side`.
 pub fn run_all(side: &mut Side, plan: &Plan<'_>) {
@@ -44,6 +45,7 @@ pub fn run_all(side: &mut Side, plan: &Plan<'_>) {
     describe_configs(side, plan, &topic);
     incremental_alter_configs(side, plan, &topic);
     alter_configs(side, plan, &topic);
+    dynamic_broker_configs(side, plan);
     create_partitions(side, plan);
     delete_records(side, plan);
     find_coordinator(side, plan);
@@ -288,6 +290,124 @@ fn incremental_alter_configs(side: &mut Side, plan: &Plan<'_>, topic: &str) {
             side.record("IncrementalAlterConfigs", v, step, o, &plan.norm);
         }
     }
+}
+
+/// Broker configs changed at run time, on broker 1 and cluster-wide (resource ""): one the
+/// mock acts on (`log.retention.bytes`) and one it only records (`log.flush.interval.messages`).
+const DYNAMIC_KEYS: [&str; 2] = ["log.flush.interval.messages", "log.retention.bytes"];
+
+fn alter_broker(
+    name: &str,
+    changes: &[(&str, i8, Option<&str>)],
+) -> IncrementalAlterConfigsRequest {
+    IncrementalAlterConfigsRequest {
+        resources: vec![AlterConfigsResource {
+            resource_type: BROKER,
+            resource_name: name.into(),
+            configs: changes
+                .iter()
+                .map(|(k, op, v)| AlterableConfig {
+                    name: (*k).into(),
+                    config_operation: *op,
+                    value: v.map(Into::into),
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        }],
+        validate_only: false,
+        ..Default::default()
+    }
+}
+
+/// Describes `DYNAMIC_KEYS` of broker `name` until the first of them reads `want` (Kafka's
+/// brokers learn a dynamic config from the metadata log a moment after the controller took it),
+/// at most 10 s, and records the last answer.
+fn describe_dynamic(side: &mut Side, plan: &Plan<'_>, step: &'static str, name: &str, want: &str) {
+    let v = *plan.versions::<DescribeConfigsRequest>().end();
+    let req = describe(BROKER, name, Some(&DYNAMIC_KEYS), true);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let o = side.call(-1, &req, v);
+        let settled = match &o {
+            Outcome::Answer(r) => r.results.iter().any(|res| {
+                res.configs
+                    .iter()
+                    .any(|c| c.name == DYNAMIC_KEYS[0] && c.value.as_deref() == Some(want))
+            }),
+            _ => true,
+        };
+        if settled || std::time::Instant::now() > deadline {
+            side.record("DescribeConfigs", v, step, o, &plan.norm);
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// Dynamic broker configs: set on broker 1, then cluster-wide, described with their synonyms
+/// after each change, an invalid value refused, then deleted again (the cluster is left as it was).
+fn dynamic_broker_configs(side: &mut Side, plan: &Plan<'_>) {
+    let v = *plan.versions::<IncrementalAlterConfigsRequest>().end();
+    let tb = "1099511627776";
+    let alter = |side: &mut Side, step: &'static str, req: IncrementalAlterConfigsRequest| {
+        let o = side.call(-1, &req, v);
+        side.record("IncrementalAlterConfigs", v, step, o, &plan.norm);
+    };
+    alter(
+        side,
+        "broker 1, dynamic set",
+        alter_broker(
+            "1",
+            &[
+                (DYNAMIC_KEYS[0], SET, Some("2000")),
+                (DYNAMIC_KEYS[1], SET, Some(tb)),
+            ],
+        ),
+    );
+    describe_dynamic(side, plan, "broker 1, after a dynamic set", "1", "2000");
+    alter(
+        side,
+        "cluster-wide, dynamic set",
+        alter_broker("", &[(DYNAMIC_KEYS[0], SET, Some("3000"))]),
+    );
+    describe_dynamic(side, plan, "cluster-wide, after a dynamic set", "", "3000");
+    describe_dynamic(
+        side,
+        plan,
+        "broker 1, over a cluster-wide default",
+        "1",
+        "2",
+    );
+    alter(
+        side,
+        "broker 1, dynamic invalid value",
+        alter_broker("1", &[(DYNAMIC_KEYS[0], SET, Some("many"))]),
+    );
+    alter(
+        side,
+        "broker 1, dynamic delete",
+        alter_broker(
+            "1",
+            &[
+                (DYNAMIC_KEYS[0], DELETE, None),
+                (DYNAMIC_KEYS[1], DELETE, None),
+            ],
+        ),
+    );
+    describe_dynamic(side, plan, "broker 1, after a dynamic delete", "1", "3000");
+    alter(
+        side,
+        "cluster-wide, dynamic delete",
+        alter_broker("", &[(DYNAMIC_KEYS[0], DELETE, None)]),
+    );
+    describe_dynamic(
+        side,
+        plan,
+        "broker 1, all deleted",
+        "1",
+        "9223372036854775807",
+    );
 }
 
 fn find_coordinator(side: &mut Side, plan: &Plan<'_>) {
