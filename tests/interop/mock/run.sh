@@ -16,6 +16,8 @@
 #    split the partitions, one leaves and the other takes over, a third resumes from the
 #    committed offsets; every record read once. Then again with group.protocol=consumer
 #    (KIP-848) for the peers that have it (all but kafka-python).
+# 1c. coordinator failover: librdkafka and Java in the same scenario, classic and KIP-848, while
+#    each group's coordinator moves to another broker (mock/group-failover.sh, its own kwire-mock).
 # 2. faults: for each PEER:SCENARIO (scenarios/SCENARIO.json is a timeline for the control endpoint's
 #    POST /scenario, started once the first records landed), PEER produces --fault-records at
 #    --fault-rate per second while the faults hit, then consumes: no loss, no duplicates, order kept,
@@ -150,6 +152,19 @@ if (( ! SKIP_GROUPS )); then
   fi
 fi
 
+# --- 1c. coordinator failover with real consumers (its own kwire-mock, 3 brokers) -----------
+FAILOVER_RC=0
+if (( ! SKIP_GROUPS )); then
+  failover_peers=()
+  for p in "${peers[@]}"; do [[ "$p" == librdkafka || "$p" == java ]] && failover_peers+=("$p"); done
+  if (( ${#failover_peers[@]} )); then
+    log "groups: coordinator failover while ${failover_peers[*]} consume (classic and KIP-848)"
+    MOCK_BIN="$MOCK_BIN" "$MOCK_DIR/group-failover.sh" --peers "$(IFS=,; echo "${failover_peers[*]}")" \
+      --timeout-s "$TIMEOUT" --out "$OUT/group-failover" > "$OUT/group-failover.txt" \
+      2> "$OUT/group-failover.log" || FAILOVER_RC=1
+  fi
+fi
+
 # --- 2. one scenario per fault class ------------------------------------------------------
 FAULT_N=0
 reset_faults() {
@@ -215,5 +230,10 @@ rc=0
 "$PY" "$INTEROP_DIR/lib/judge.py" mock --out "$OUT" --records "$RECORDS" --fault-records "$FAULT_RECORDS" \
   --group-records "$GROUP_RECORDS" \
   | tee "$OUT/summary.txt" || rc=$?
+if [[ -f "$OUT/group-failover.txt" ]]; then
+  { echo "coordinator failover while consuming in groups (tests/interop/mock/group-failover.sh):"
+    cat "$OUT/group-failover.txt"; } | tee -a "$OUT/summary.txt"
+  (( FAILOVER_RC == 0 )) || { echo "group failover: FAILED (see $OUT/group-failover.log)" | tee -a "$OUT/summary.txt"; rc=1; }
+fi
 log "details in $OUT"
 exit "$rc"
