@@ -57,6 +57,22 @@ def loads(ms):
     return f"{min(xs):.1f}–{max(xs):.1f}" if xs else "–"
 
 
+def print_table(data, brokers, second, variants):
+    """One Markdown table: a row per broker and variant (label, kwire's run, peer's run name)."""
+    head = f"| broker | {second} | kwire | " + " | ".join(p for _, p in PEERS)
+    head += " | " + " | ".join(f"kwire ÷ {p}" for _, p in PEERS) + " | load |"
+    print(head)
+    print("|" + "---|" * (4 + 2 * len(PEERS)))
+    for b in brokers:
+        med = data[b]
+        for i, (label, kv, peer_run) in enumerate(variants):
+            k = med.get(kv)
+            ps = [med.get(peer_run(c)) for c, _ in PEERS]
+            row = [NAMES.get(b, b) if i == 0 else "", label, cell(k)] + [cell(p) for p in ps]
+            row += [ratio(k, p) for p in ps] + [loads([k] + ps)]
+            print("| " + " | ".join(row) + " |")
+
+
 def main():
     d, n, rounds, brokers = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4:]
     data = {b: load(os.path.join(d, b + ".jsonl"), n) for b in brokers}
@@ -66,35 +82,15 @@ def main():
     print("**Each client at its own defaults** (batch.size: kwire 16384 growing to "
           "batch.max.size 1048576 while a connection is busy, librdkafka 1000000, Java 16384, "
           "franz-go 1000012)\n")
-    head = "| broker | records | kwire | " + " | ".join(p for _, p in PEERS)
-    head += " | " + " | ".join(f"kwire ÷ {p}" for _, p in PEERS) + " | load |"
-    print(head)
-    print("|" + "---|" * (4 + 2 * len(PEERS)))
-    for b in brokers:
-        med = data[b]
-        for i, (suffix, what) in enumerate((("", "plain"), ("-keyed", "100 keys"), ("-lz4", "lz4"))):
-            k = med.get("kwire-16k" + suffix)
-            ps = [med.get(f"{c}-{DEFAULT_BS[c]}{suffix}") for c, _ in PEERS]
-            row = [NAMES.get(b, b) if i == 0 else "", what, cell(k)] + [cell(p) for p in ps]
-            row += [ratio(k, p) for p in ps] + [loads([k] + ps)]
-            print("| " + " | ".join(row) + " |")
+    print_table(data, brokers, "records", [
+        (what, "kwire-16k" + suffix, lambda c, suffix=suffix: f"{c}-{DEFAULT_BS[c]}{suffix}")
+        for suffix, what in (("", "plain"), ("-keyed", "100 keys"), ("-lz4", "lz4"))])
     print()
     print("**Equal batch sizes** (plain records; kwire's batches fixed at batch.size: "
           "batch.max.size = batch.size)\n")
-    head = "| broker | batch.size | kwire | " + " | ".join(p for _, p in PEERS)
-    head += " | " + " | ".join(f"kwire ÷ {p}" for _, p in PEERS) + " | load |"
-    print(head)
-    print("|" + "---|" * (4 + 2 * len(PEERS)))
-    for b in brokers:
-        med = data[b]
-        for i, (bs, kv) in enumerate((("16k", "kwire-16k-fixed"), ("1m", "kwire-1m"))):
-            k = med.get(kv)
-            ps = [med.get(f"{c}-{bs}") for c, _ in PEERS]
-            size = "16384" if bs == "16k" else "1000000"
-            row = [NAMES.get(b, b) if i == 0 else "", size, cell(k)] + [cell(p) for p in ps]
-            row += [ratio(k, p) for p in ps] + [loads([k] + ps)]
-            print("| " + " | ".join(row) + " |")
-
+    print_table(data, brokers, "batch.size", [
+        (size, kv, lambda c, bs=bs: f"{c}-{bs}")
+        for bs, size, kv in (("16k", "16384", "kwire-16k-fixed"), ("1m", "1000000", "kwire-1m"))])
 
 if __name__ == "__main__":
     main()

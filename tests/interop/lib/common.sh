@@ -18,6 +18,8 @@ BASE_PYTHON="${KWIRE_PYTHON:-python3}"
 
 log()  { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die()  { log "ERROR: $*"; exit 1; }
+# Prints the header comment of script $1 (its usage) for --help.
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$1"; }
 
 # Default Kafka version = the one property in kafka/pom.xml.
 default_kafka_version() {

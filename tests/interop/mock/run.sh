@@ -57,7 +57,7 @@ while [[ $# -gt 0 ]]; do
     --skip-faults) SKIP_FAULTS=1; shift ;;
     --timeout-s) TIMEOUT="$2"; FAULT_TIMEOUT=$(( $2 < 60 ? $2 : 60 )); shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
-    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) usage "${BASH_SOURCE[0]}"; exit 0 ;;
     *) die "unknown option $1" ;;
   esac
 done

@@ -58,7 +58,7 @@ while [[ $# -gt 0 ]]; do
     --pin) PIN="$2"; shift 2 ;;
     --kafka) KAFKA="$2"; shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
-    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) usage "${BASH_SOURCE[0]}"; exit 0 ;;
     *) die "unknown option $1" ;;
   esac
 done
