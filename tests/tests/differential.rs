@@ -207,6 +207,7 @@ fn differential_run(bootstrap: &str, brokers: i32, rf: i16, min_insync: i32) {
         },
         cluster: brokers > 1,
         replication_factor: rf,
+        t0: (nanos / 1_000_000) as i64 - 3_600_000,
     };
     run_all(&mut kafka, &plan);
     run_all(&mut kmock, &plan);

@@ -543,9 +543,12 @@ fn delete_records_req(topic: &str, partition: i32, offset: i64) -> DeleteRecords
 }
 
 /// Creates `topic` and appends 4 records to its partition 0; returns where that lives.
-fn topic_with_records(side: &mut Side, topic: &str) -> Placement {
+fn topic_with_records(side: &mut Side, plan: &Plan<'_>, topic: &str) -> Placement {
     let p0 = side.create_topic(topic)[0];
-    let records: Bytes = BatchBuilder::new().numbered(4).build();
+    let records: Bytes = BatchBuilder::new()
+        .timestamps(plan.t0, 1)
+        .numbered(4)
+        .build();
     let pv = side.max_version::<ProduceRequest>();
     let req = if pv >= 13 {
         ProduceBuilder::new().records_by_id(p0.topic_id, 0, records)
@@ -559,7 +562,7 @@ fn topic_with_records(side: &mut Side, topic: &str) -> Placement {
 fn delete_records(side: &mut Side, plan: &Plan<'_>) {
     for v in plan.versions::<DeleteRecordsRequest>() {
         let topic = plan.topic(&format!("trim-v{v}"));
-        let p0 = topic_with_records(side, &topic);
+        let p0 = topic_with_records(side, plan, &topic);
         let steps = [
             ("below the high watermark", delete_records_req(&topic, 0, 2)),
             (
@@ -602,7 +605,7 @@ fn log_dirs(topics: Option<Vec<(&str, Vec<i32>)>>) -> DescribeLogDirsRequest {
 fn describe_log_dirs(side: &mut Side, plan: &Plan<'_>) {
     for v in plan.versions::<DescribeLogDirsRequest>() {
         let topic = plan.topic(&format!("dirs-v{v}"));
-        let p0 = topic_with_records(side, &topic);
+        let p0 = topic_with_records(side, plan, &topic);
         let steps = [
             ("every topic", log_dirs(None)),
             ("one partition", log_dirs(Some(vec![(&topic, vec![0])]))),

@@ -34,6 +34,10 @@ pub struct Plan<'a> {
     pub cluster: bool,
     /// The replication factor of the topics (every broker holds a replica).
     pub replication_factor: i16,
+    /// What the run's record timestamps count from: an hour before the run, the same on both
+    /// sides. Records stamped near 1970 would be past Kafka's time retention (7 days by
+    /// default), and its retention check (every 5 minutes) would trim them from under a step.
+    pub t0: i64,
 }
 
 impl Plan<'_> {
@@ -61,7 +65,7 @@ pub fn run_all(side: &mut Side, plan: &Plan<'_>) {
     api_versions(side, plan);
     let read = plan.topic("read");
     let placement = side.create_topic(&read);
-    seed(side, &read, &placement[0]);
+    seed(side, plan, &read, &placement[0]);
     metadata(side, plan, &read, placement[0].topic_id);
     produce(side, plan);
     fetch(side, plan, &read, &placement[0]);
@@ -80,11 +84,11 @@ fn batch(n: usize, ts: i64) -> Bytes {
         .build()
 }
 
-/// Three batches of two records (timestamps 1000, 2000, 3000) in partition 0: offsets 0-5.
-fn seed(side: &mut Side, topic: &str, p0: &Placement) {
+/// Three batches of two records (timestamps `t0` + 1000, 2000, 3000) in partition 0: offsets 0-5.
+fn seed(side: &mut Side, plan: &Plan<'_>, topic: &str, p0: &Placement) {
     let v = side.max_version::<ProduceRequest>();
     for ts in [1000, 2000, 3000] {
-        let req = produce_req(topic, p0.topic_id, v, -1, 0, batch(2, ts));
+        let req = produce_req(topic, p0.topic_id, v, -1, 0, batch(2, plan.t0 + ts));
         let r = side.expect(p0.leader, &req, v);
         let code = r.responses[0].partition_responses[0].error_code;
         assert!(
@@ -245,7 +249,7 @@ fn produce(side: &mut Side, plan: &Plan<'_>) {
     let p0 = side.create_topic(&topic)[0];
     let (id, leader) = (p0.topic_id, p0.leader);
     for v in plan.versions::<ProduceRequest>() {
-        let ts = 10_000 * i64::from(v);
+        let ts = plan.t0 + 10_000 * i64::from(v);
         for (step, acks) in [("acks=all", -1), ("acks=1", 1), ("acks=2", 2)] {
             let o = side.call(
                 leader,
@@ -359,14 +363,14 @@ fn list_offsets(side: &mut Side, plan: &Plan<'_>, topic: &str, p0: &Placement) {
         let mut steps = vec![
             ("earliest", list_offsets_req(topic, 0, -2)),
             ("latest", list_offsets_req(topic, 0, -1)),
-            ("timestamp 2000", list_offsets_req(topic, 0, 2000)),
+            ("timestamp 2000", list_offsets_req(topic, 0, plan.t0 + 2000)),
             (
                 "timestamp 1500 (between batches)",
-                list_offsets_req(topic, 0, 1500),
+                list_offsets_req(topic, 0, plan.t0 + 1500),
             ),
             (
                 "timestamp after the last",
-                list_offsets_req(topic, 0, 10_000),
+                list_offsets_req(topic, 0, plan.t0 + 10_000),
             ),
             ("unknown topic", list_offsets_req(MISSING, 0, -1)),
             ("bad partition", list_offsets_req(topic, BAD_PARTITION, -1)),
