@@ -3,10 +3,11 @@
 //! `buffer.memory` accounting; expiry by `delivery.timeout.ms`.
 //!
 //! A batch that reached `batch.size` is sendable, and it goes on taking records until it is
-//! drained or reaches `batch.max.size` (KIP-782's idea): while its leader's connection is busy
-//! the partition's backlog collects in one batch, and the request sent when the connection
-//! frees up carries all of it. When the connection is free the sender drains the batch as soon
-//! as it is sendable, so batches stay near `batch.size` and latency is that of fixed batches.
+//! drained or reaches `batch.max.size` (KIP-782's idea): while its leader's connection has a
+//! request out, the partition's backlog collects in one batch (`ReadyCheck::pressing`),
+//! and the request sent when the answer comes carries all of it. When the connection has
+//! nothing out the sender drains the batch as soon as it is sendable, so at low load batches
+//! stay near `batch.size` and latency is that of fixed batches.
 //!
 //! Pure data and functions of an explicit `now`; the [`engine`](crate::engine) drives it.
 
@@ -210,6 +211,11 @@ pub(crate) struct Appended {
 pub(crate) struct ReadyCheck {
     /// Leaders with a batch to send now.
     pub nodes: BTreeSet<i32>,
+    /// Those of `nodes` with a batch that should not wait for the connection to free up: it
+    /// cannot grow any more (at `batch.max.size`, queued behind another, a retry), it is
+    /// sendable by `linger.ms` rather than by size, or a flush, close or full `buffer.memory`
+    /// wants everything out.
+    pub pressing: BTreeSet<i32>,
     /// When another partition becomes sendable (linger or backoff ends).
     pub next_check: Option<Instant>,
     /// Some partition with data has no known leader.
@@ -499,6 +505,18 @@ impl Accumulator {
                     || first.id < self.flush_upto;
                 if sendable {
                     out.nodes.insert(node);
+                    // A batch past batch.size that may still grow is worth holding while the
+                    // leader's connection has a request out: the next request carries it bigger.
+                    let may_grow = q.batches.len() == 1
+                        && first.full
+                        && first.open
+                        && !first.at_max
+                        && !self.exhausted
+                        && !self.closing
+                        && first.id >= self.flush_upto;
+                    if !may_grow {
+                        out.pressing.insert(node);
+                    }
                 } else {
                     out.next_check = Some(out.next_check.map_or(linger_end, |c| c.min(linger_end)));
                 }
@@ -1110,6 +1128,19 @@ mod tests {
             let a = acc.append(tp(0), rec(100), 0, t0);
             assert_eq!(a.new_batch, i == 0, "record {i}");
             woke += usize::from(a.batch_full);
+            if i == 8 {
+                let r = acc.ready(t0, leader);
+                assert!(r.nodes.contains(&1), "sendable at batch.size");
+                assert!(
+                    r.pressing.is_empty(),
+                    "it may grow: it need not overtake a request on the wire"
+                );
+                let later = acc.ready(t0 + Duration::from_millis(50), leader);
+                assert!(
+                    later.pressing.is_empty(),
+                    "linger.ms bounds the wait of small batches only"
+                );
+            }
         }
         assert_eq!(
             woke, 1,
@@ -1125,6 +1156,10 @@ mod tests {
         assert!(q.batches[0].size > 2800 && q.batches[0].size <= 3000);
         // At batch.max.size the next record starts a new batch.
         assert!(acc.append(tp(0), rec(100), 0, t0).new_batch);
+        assert!(
+            acc.ready(t0, leader).pressing.contains(&1),
+            "at batch.max.size it grows no more: send it now"
+        );
         // A drained batch takes nothing more: the next record starts a new one, which is
         // drained as soon as it is sendable when the connection is free.
         let b = acc.drain(t0, 1, 1 << 20, leader, &mut NoGate);
@@ -1133,6 +1168,12 @@ mod tests {
         assert!(
             acc.ready(t0, leader).nodes.is_empty(),
             "one record, linger not over"
+        );
+        assert!(
+            acc.ready(t0 + Duration::from_millis(50), leader)
+                .pressing
+                .contains(&1),
+            "a small batch whose linger.ms is over goes as it is"
         );
         for _ in 0..8 {
             acc.append(tp(0), rec(100), 0, t0);

@@ -44,7 +44,13 @@ impl Engine {
             };
             match conn {
                 Conn::Ready(v) => {
-                    if in_flight >= self.cfg.max_in_flight {
+                    // Batches that can still grow wait for the request on the wire: at
+                    // acks=all the broker answers one request per connection per replication
+                    // round trip, so a second request of batch.size batches would not go
+                    // sooner, only smaller (more requests cost the broker CPU per record).
+                    if in_flight >= self.cfg.max_in_flight
+                        || (in_flight > 0 && !ready.pressing.contains(&node))
+                    {
                         continue;
                     }
                     if let Some(a) = self.produce_to(node, v, now) {

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use kwire_mock::{ClusterConfig, Injection, Scope};
+use kwire_protocol::records::BatchView;
 use kwire_protocol::{ApiKey, ErrorCode};
 
 use self::sim::{Sim, TOPIC, cluster_config, config};
@@ -467,4 +468,65 @@ fn too_large_batches_are_split_keeping_order_and_sequences() {
     let m = s.e.metrics();
     assert!(m.batch_splits >= 3, "{m:?}");
     assert_eq!((m.epoch_bumps, m.records_failed), (0, 0), "{m:?}");
+}
+
+/// The Produce requests among `actions`: node, the request, its record count.
+fn produce_sends(actions: Vec<Action>) -> Vec<(i32, crate::engine::OutRequest, usize)> {
+    actions
+        .into_iter()
+        .filter_map(|a| match a {
+            Action::Send { node, request } => {
+                let kwire_protocol::api::RequestBody::Produce(p) = &request.body else {
+                    return None;
+                };
+                let records = p
+                    .topic_data
+                    .iter()
+                    .flat_map(|t| &t.partition_data)
+                    .filter_map(|pd| pd.records.clone())
+                    .map(|b| BatchView::decode(b).unwrap().record_count())
+                    .sum();
+                Some((node, request, records))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn batches_that_can_grow_wait_for_the_request_on_the_wire() {
+    let cfg = config(&[
+        ("linger.ms", "1000"),
+        ("batch.size", "200"),
+        ("batch.max.size", "100000"),
+    ]);
+    let mut s = Sim::new(cfg, 1, 3);
+    s.append(0, false);
+    s.run_until(|s| s.e.metrics().records_delivered == 1, 500);
+    // Past batch.size (~14 records of ~10 bytes after a 61-byte header), a batch goes at once
+    // while the connection has nothing out...
+    let mut rxs: Vec<Rx> = (1..=20).map(|i| s.append(i, false).unwrap()).collect();
+    let first = produce_sends(s.e.poll(s.t));
+    assert_eq!(first.len(), 1, "one request for the full batch");
+    let (node, req, n) = first.into_iter().next().unwrap();
+    assert_eq!(n, 20);
+    // ...and while it is out, what follows grows in one batch far past batch.size.
+    rxs.extend((21..=120).map(|i| s.append(i, false).unwrap()));
+    assert!(
+        produce_sends(s.e.poll(s.t)).is_empty(),
+        "held while a request is on the wire"
+    );
+    let ev = s.send(node, req).expect("answered");
+    s.e.handle_event(ev, s.t);
+    let second = produce_sends(s.e.poll(s.t));
+    assert_eq!(second.len(), 1);
+    assert_eq!(second[0].2, 100, "everything that waited, in one batch");
+    let (node, req, _) = second.into_iter().next().unwrap();
+    let ev = s.send(node, req).expect("answered");
+    s.e.handle_event(ev, s.t);
+    assert_eq!(s.e.metrics().records_delivered, 121);
+    assert_eq!(s.log(0), (0..=120).collect::<Vec<u64>>());
+    for (i, rx) in rxs.iter_mut().enumerate() {
+        assert_eq!(outcome(rx).unwrap().unwrap().offset, i as i64 + 1);
+    }
 }

@@ -157,7 +157,7 @@ impl Sim {
     }
 
     /// Hands a request to the model; returns the event it leads to, if any.
-    fn send(&mut self, node: i32, request: crate::engine::OutRequest) -> Option<Event> {
+    pub fn send(&mut self, node: i32, request: crate::engine::OutRequest) -> Option<Event> {
         let Some(broker) = self.broker_of(node) else {
             return Some(Event::Disconnected {
                 node,
