@@ -210,6 +210,23 @@ fn benches(c: &mut Criterion) {
         });
         g.finish();
 
+        // The floor: what any encoder or decoder of this batch must at least do to its bytes,
+        // checksum them (CRC-32C from the attributes on, as the batch's CRC covers) and move
+        // them once.
+        let mut g = c.benchmark_group(format!("floor-{name}"));
+        g.throughput(Throughput::Elements(N as u64));
+        g.bench_function("crc32c", |b| {
+            b.iter(|| crc32c::crc32c(black_box(&batch[21..])))
+        });
+        g.bench_function("memcpy", |b| {
+            let mut out = vec![0u8; batch.len()];
+            b.iter(|| {
+                out.copy_from_slice(black_box(&batch));
+                black_box(out[out.len() / 2])
+            })
+        });
+        g.finish();
+
         let mut g = c.benchmark_group(format!("batch-decode-{name}"));
         g.throughput(Throughput::Elements(N as u64));
         g.bench_function("kwire", |b| b.iter(|| kwire_decode(black_box(&batch))));
@@ -353,6 +370,36 @@ fn main() {
                     ours / 1e3,
                     theirs / 1e3,
                     theirs / ours
+                );
+            }
+        }
+    }
+    println!("\ndistance to the floor (CRC-32C + memcpy of the batch's bytes, same run):");
+    for (name, _, _) in CASES {
+        let (Some(crc), Some(copy)) = (
+            mean_ns(&format!("floor-{name}"), "crc32c"),
+            mean_ns(&format!("floor-{name}"), "memcpy"),
+        ) else {
+            continue;
+        };
+        let floor = crc + copy;
+        println!(
+            "  floor-{name:<39} crc32c {:>8.1} µs  memcpy {:>8.1} µs  sum {:>8.1} µs",
+            crc / 1e3,
+            copy / 1e3,
+            floor / 1e3
+        );
+        for (g, f) in [
+            (format!("batch-encode-{name}"), "kwire"),
+            (format!("batch-decode-{name}"), "kwire"),
+            (format!("batch-decode-{name}"), "kwire-refs"),
+        ] {
+            if let Some(ours) = mean_ns(&g, f) {
+                let label = format!("{g} [{f}]");
+                println!(
+                    "  {label:<45} kwire {:>9.1} µs  {:>5.2}x the floor",
+                    ours / 1e3,
+                    ours / floor
                 );
             }
         }
