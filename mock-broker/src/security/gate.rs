@@ -306,6 +306,8 @@ impl Gate {
             Ok(ServerStep::Challenge(bytes)) => {
                 let response = SaslAuthenticateResponse {
                     auth_bytes: bytes.into(),
+                    // Kafka's generated default for the string: empty, not null.
+                    error_message: Some(String::new()),
                     ..Default::default()
                 };
                 Verdict::Respond(response.into(), version)
@@ -326,6 +328,7 @@ impl Gate {
                 });
                 let response = SaslAuthenticateResponse {
                     auth_bytes: done.response.into(),
+                    error_message: Some(String::new()),
                     // v0 cannot carry it; such a client is closed at expiry all the same.
                     session_lifetime_ms: if version >= 1 { lifetime_ms } else { 0 },
                     ..Default::default()

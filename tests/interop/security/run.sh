@@ -4,7 +4,11 @@
 #   tests/interop/security/run.sh [--records N] [--only kafka|mock]
 #
 # kafka: a single-node Kafka with SASL_PLAINTEXT and SASL_SSL listeners (kafka.sh,
-#   KWIRE_KAFKA_SECURITY=sasl). kwire-auth's client exchanges (auth/tests/real_kafka.rs);
+#   KWIRE_KAFKA_SECURITY=sasl). kwire-auth's client exchanges (auth/tests/real_kafka.rs); the
+#   authenticator's rules (one ApiVersions before SaslHandshake, ILLEGAL_SASL_STATE, KIP-368
+#   re-authentication with the same or another mechanism and principal, expired sessions) as
+#   raw requests to Kafka's SASL_PLAINTEXT listener and to a kwire-mock with the same 10 s
+#   sessions, with the same outcomes (tests/tests/sasl_reauth.rs);
 #   kwire-produce over SASL_PLAINTEXT (PLAIN with -X, SCRAM-SHA-512 from a --producer.config
 #   file with sasl.jaas.config) and SASL_SSL (SCRAM-SHA-256, OAUTHBEARER with an unsecured JWT,
 #   ssl.ca.location), N keyed records each, read back by librdkafka over the PLAINTEXT listener
@@ -41,7 +45,7 @@ while [[ $# -gt 0 ]]; do
     --records) RECORDS="$2"; shift 2 ;;
     --only) ONLY="$2"; shift 2 ;;
     --inside-kafka) INSIDE=1; shift ;;
-    -h|--help) sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) usage "${BASH_SOURCE[0]}"; exit 0 ;;
     *) die "unknown option $1" ;;
   esac
 done
@@ -113,6 +117,9 @@ kafka_checks() {
   check "kwire-auth exchanges against Kafka (real_kafka.rs)" \
     env KWIRE_SASL_KAFKA="$KWIRE_KAFKA_SASL_PLAINTEXT" timeout 600 \
     cargo test -q -p kwire-auth --test real_kafka -- --ignored
+  check "SASL authenticator rules: Kafka and kwire-mock agree (sasl_reauth.rs)" \
+    env KWIRE_KAFKA_REAUTH_MS="${KWIRE_KAFKA_REAUTH_MS:?}" timeout 600 \
+    cargo test -q -p kwire-tests --test sasl_reauth -- --ignored --nocapture
   BOOT="$KWIRE_KAFKA_SASL_PLAINTEXT"
   check "kwire-produce SASL_PLAINTEXT PLAIN" \
     produce_ok sec-plain -X security.protocol=SASL_PLAINTEXT -X sasl.mechanism=PLAIN "${sasl[@]}"
