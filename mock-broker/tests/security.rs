@@ -2,6 +2,8 @@
 //! front of the handlers, failed logins answered then closed, KIP-368 session lifetimes, and
 //! required client certificates.
 
+mod common;
+
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
@@ -31,7 +33,12 @@ struct Conn {
 
 impl Conn {
     async fn plain(mock: &MockCluster) -> Conn {
-        let addr = *mock.addresses().values().next().unwrap();
+        let broker = *mock.addresses().keys().next().unwrap();
+        Conn::to_broker(mock, broker).await
+    }
+
+    async fn to_broker(mock: &MockCluster, broker: i32) -> Conn {
+        let addr = mock.addresses()[&broker];
         let tcp = TcpStream::connect(addr).await.unwrap();
         Conn::over(Box::new(tcp))
     }
@@ -242,8 +249,9 @@ async fn an_expired_session_closes_unless_the_client_reauthenticates() {
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
+    // Re-authentication keeps the mechanism (another one closes, as in Kafka).
     renewing
-        .login(alice(Mechanism::ScramSha256, "alice-secret"))
+        .login(alice(Mechanism::Plain, "alice-secret"))
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -358,4 +366,71 @@ async fn garbage_before_during_and_after_authentication() {
         .await
         .unwrap();
     conn.metadata().await.unwrap();
+}
+
+#[tokio::test]
+async fn security_faults_apply_per_broker_and_show_in_the_state() {
+    let mock = MockCluster::builder()
+        .brokers(2)
+        .security_protocol(SecurityProtocol::SaslPlaintext)
+        .sasl_user("alice", "alice-secret")
+        .connections_max_reauth(Duration::from_secs(60))
+        .control("127.0.0.1:0")
+        .start()
+        .await
+        .unwrap();
+    let control = mock.controller();
+    let mut one = Conn::to_broker(&mock, 1).await;
+    let mut two = Conn::to_broker(&mock, 2).await;
+    for conn in [&mut one, &mut two] {
+        let r = conn
+            .login(alice(Mechanism::Plain, "alice-secret"))
+            .await
+            .unwrap();
+        assert_eq!(r.error_code, ErrorCode::None);
+    }
+    let action = |json: &str| control.apply(&serde_json::from_str(json).unwrap());
+    action(r#"{"action": "expire_sessions", "broker": 2}"#).unwrap();
+    assert!(action(r#"{"action": "expire_sessions", "broker": 9}"#).is_err());
+    let http = mock.control_addr().unwrap();
+    let body = r#"{"broker": 1, "user": "alice", "count": 2}"#;
+    let (status, b) = common::http(http, "POST", "/faults/reject-logins", body).await;
+    assert_eq!(status, 200, "{b}");
+    let (status, b) = common::http(http, "GET", "/state", "").await;
+    assert_eq!(status, 200, "{b}");
+    let state: serde_json::Value = serde_json::from_str(&b).unwrap();
+    let security = &state["security"];
+    assert_eq!(security["security_protocol"], "SASL_PLAINTEXT");
+    assert_eq!(
+        security["sasl_mechanisms"],
+        serde_json::json!(["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER"])
+    );
+    assert_eq!(security["connections_max_reauth_ms"], 60_000);
+    assert_eq!(security["expired_sessions"][0]["broker"], 2);
+    assert_eq!(security["reject_logins"][0]["broker"], 1);
+    assert_eq!(security["reject_logins"][0]["left"], 2);
+    assert_eq!(security["counters"]["authentications"], 2);
+
+    // Broker 1's session goes on; broker 2's closes at its next request.
+    one.metadata().await.unwrap();
+    assert!(two.metadata().await.is_err(), "broker 2's session ended");
+    // A login on broker 2 is not refused; one on broker 1 is.
+    let mut again = Conn::to_broker(&mock, 2).await;
+    let r = again
+        .login(alice(Mechanism::Plain, "alice-secret"))
+        .await
+        .unwrap();
+    assert_eq!(r.error_code, ErrorCode::None);
+    let mut refused = Conn::to_broker(&mock, 1).await;
+    let r = refused
+        .login(alice(Mechanism::Plain, "alice-secret"))
+        .await
+        .unwrap();
+    assert_eq!(r.error_code, ErrorCode::SaslAuthenticationFailed);
+
+    let counters = control.state().security.counters;
+    assert_eq!(counters.authentications, 3);
+    assert_eq!(counters.failed, 1);
+    assert_eq!(counters.expired_sessions_closed, 1);
+    assert_eq!(control.state().security.reject_logins[0].left, 1);
 }

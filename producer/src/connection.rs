@@ -687,8 +687,9 @@ impl Writer {
     }
 
     /// Re-authenticates when the session is due (KIP-368). A session that has already
-    /// expired (the writer was held up past it) ends the connection: the broker would close
-    /// it on the next request anyway, SaslHandshake included.
+    /// expired (the writer was held up past it) ends the connection: the broker closes it on
+    /// any request but a SaslHandshake, and a new connection needs no guess about whether the
+    /// broker would take one now (Kafka takes at most one re-authentication a second).
     async fn keep_session<W: AsyncWrite + Unpin>(&mut self, w: &mut W) -> Result<(), SetupError> {
         let Some(s) = &self.session else {
             return Ok(());

@@ -287,7 +287,7 @@ async fn mock_security_faults_end_sessions_and_refuse_logins() {
             .unwrap(),
         )
         .unwrap();
-    control.expire_sessions();
+    control.expire_sessions(None);
     let e = send_some(&producer, 1).await.expect_err("refused");
     assert!(
         matches!(

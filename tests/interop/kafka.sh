@@ -26,8 +26,9 @@
 #
 # KWIRE_KAFKA_SECURITY=sasl (single only) adds two listeners to the PLAINTEXT one: SASL_PLAINTEXT
 # on :19892 and SASL_SSL on :19893 (+ the offset), with PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and
-# OAUTHBEARER (Kafka's unsecured validator); user alice/alice-secret for PLAIN (JAAS) and both
-# SCRAMs (added when storage is formatted; SCRAM-SHA-512 with 8192 iterations);
+# OAUTHBEARER (Kafka's unsecured validator); users alice/alice-secret and bob/bob-secret for
+# PLAIN (JAAS), alice for both SCRAMs (added when storage is formatted; SCRAM-SHA-512 with 8192
+# iterations);
 # connections.max.reauth.ms=$KWIRE_KAFKA_REAUTH_MS on both (default 600000: a client that never
 # re-authenticates is closed after 10 min); the certificate comes from a CA made with openssl, whose PEM
 # is $KWIRE_INTEROP_WORK/single/tls/ca.pem (`env` exports it as KWIRE_KAFKA_SSL_CA). It also
@@ -156,7 +157,7 @@ security_props() { # node-dir
   echo "sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER"
   echo "connections.max.reauth.ms=${KWIRE_KAFKA_REAUTH_MS:-600000}"
   for l in sasl_plaintext sasl_ssl; do
-    echo "listener.name.$l.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_alice=\"alice-secret\";"
+    echo "listener.name.$l.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_alice=\"alice-secret\" user_bob=\"bob-secret\";"
     for m in scram-sha-256 scram-sha-512; do
       echo "listener.name.$l.$m.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;"
     done

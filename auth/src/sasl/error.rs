@@ -101,6 +101,27 @@ pub enum SaslError {
         /// What is wrong (never the value, which may be a secret).
         reason: String,
     },
+    /// A re-authentication (KIP-368) named another mechanism than the connection's session
+    /// was authenticated with: Kafka answers the SaslHandshake, then closes the connection
+    /// at the next request without answering it.
+    #[error(
+        "SASL mechanism '{requested}' requested by client is not supported for re-authentication of mechanism '{original}'"
+    )]
+    MechanismChanged {
+        /// The mechanism of the session being re-authenticated.
+        original: Mechanism,
+        /// The mechanism the re-authentication asked for.
+        requested: Mechanism,
+    },
+    /// A re-authentication (KIP-368) proved another principal than the connection's: Kafka
+    /// answers SASL_AUTHENTICATION_FAILED and closes the connection.
+    #[error("Cannot change principals during re-authentication from User.{from}: User.{to}")]
+    PrincipalChanged {
+        /// The principal the connection was authenticated as.
+        from: String,
+        /// The principal the re-authentication proved.
+        to: String,
+    },
     /// A message arrived after the exchange had already finished or failed.
     #[error("SASL {mechanism} exchange already finished")]
     ExchangeFinished {
@@ -122,7 +143,15 @@ impl SaslError {
     /// Kafka's generic text otherwise, so that nothing beyond what Kafka reveals is revealed
     /// (an unknown user and a wrong SCRAM proof read the same).
     pub fn broker_message(&self, mechanism: Mechanism) -> String {
+        self.broker_message_during(mechanism, Exchange::Authentication)
+    }
+
+    /// [`Self::broker_message`] for a failure during `exchange`: Kafka's generic text names
+    /// it ("during authentication" or "during re-authentication"), and a changed principal
+    /// has its own text.
+    pub fn broker_message_during(&self, mechanism: Mechanism, exchange: Exchange) -> String {
         match (self, mechanism) {
+            (Self::PrincipalChanged { .. } | Self::MechanismChanged { .. }, _) => self.to_string(),
             (Self::UnknownUser { .. } | Self::BadCredentials { .. }, Mechanism::Plain) => {
                 "Authentication failed: Invalid username or password".to_owned()
             }
@@ -133,8 +162,27 @@ impl SaslError {
                 super::oauthbearer::error_json(status, scope.as_deref())
             }
             _ => format!(
-                "Authentication failed during authentication due to invalid credentials with SASL mechanism {mechanism}"
+                "Authentication failed during {exchange} due to invalid credentials with SASL mechanism {mechanism}"
             ),
         }
+    }
+}
+
+/// Which exchange of a connection failed: its first login, or a re-authentication (KIP-368)
+/// of its session. Displays as Kafka's broker names it in its messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exchange {
+    /// The connection's first login.
+    Authentication,
+    /// A later login on the same connection, renewing its session.
+    Reauthentication,
+}
+
+impl std::fmt::Display for Exchange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Exchange::Authentication => "authentication",
+            Exchange::Reauthentication => "re-authentication",
+        })
     }
 }

@@ -18,7 +18,7 @@ mod settings;
 use std::fmt;
 use std::str::FromStr;
 
-pub use error::SaslError;
+pub use error::{Exchange, SaslError};
 pub use server::{Authenticated, SaslServer, SaslServerConfig, ServerStep, Users};
 pub use settings::{
     ClientCredentials, ClientSaslSettings, SASL_JAAS_CONFIG, SASL_MECHANISM, SASL_PASSWORD,

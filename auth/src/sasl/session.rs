@@ -58,8 +58,10 @@ pub enum SessionState {
     Valid,
     /// Re-authenticate on this connection before the next request.
     Reauthenticate,
-    /// The broker closes the connection on the next request (of any kind, a SaslHandshake
-    /// included, as Kafka does): open a new connection instead.
+    /// The session is over: the broker closes the connection at its next request unless
+    /// that is a SaslHandshake starting a re-authentication (Kafka allows one after expiry,
+    /// at most one a second). Opening a new connection instead works whatever the broker's
+    /// state.
     Expired,
 }
 

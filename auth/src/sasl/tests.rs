@@ -338,3 +338,33 @@ proptest! {
         let _ = server.step(&config, format!("c={cb},r={nonce}srv,p={proof}").as_bytes(), now());
     }
 }
+
+#[test]
+fn reauthentication_failures_read_as_kafka_words_them() {
+    let wrong = SaslError::BadCredentials { user: "x".into() };
+    assert_eq!(
+        wrong.broker_message_during(Mechanism::ScramSha256, Exchange::Reauthentication),
+        "Authentication failed during re-authentication due to invalid credentials with SASL mechanism SCRAM-SHA-256"
+    );
+    // PLAIN's own text does not name the exchange.
+    assert_eq!(
+        wrong.broker_message_during(Mechanism::Plain, Exchange::Reauthentication),
+        wrong.broker_message(Mechanism::Plain)
+    );
+    let changed = SaslError::PrincipalChanged {
+        from: "alice".into(),
+        to: "bob".into(),
+    };
+    assert_eq!(
+        changed.broker_message_during(Mechanism::Plain, Exchange::Reauthentication),
+        "Cannot change principals during re-authentication from User.alice: User.bob"
+    );
+    let mechanism = SaslError::MechanismChanged {
+        original: Mechanism::Plain,
+        requested: Mechanism::ScramSha256,
+    };
+    assert_eq!(
+        mechanism.to_string(),
+        "SASL mechanism 'SCRAM-SHA-256' requested by client is not supported for re-authentication of mechanism 'PLAIN'"
+    );
+}

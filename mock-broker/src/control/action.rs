@@ -257,13 +257,20 @@ pub enum Action {
         #[serde(default = "minus_one")]
         offset: i64,
     },
-    /// SASL listeners: end every authenticated session now, as if its
-    /// `connections.max.reauth.ms` had run out: the next request of each such connection,
-    /// unless it re-authenticates, closes it.
-    ExpireSessions,
-    /// SASL listeners: refuse the next `count` logins of `user` with `mechanism` (any when
-    /// absent) with SASL_AUTHENTICATION_FAILED, although the credentials are right.
+    /// SASL listeners: end every session authenticated so far on `broker` (every broker when
+    /// absent) now, as if its `connections.max.reauth.ms` had run out: the next request of
+    /// each such connection closes it, unless it is a SaslHandshake that re-authenticates.
+    ExpireSessions {
+        /// Only this broker's connections.
+        #[serde(default)]
+        broker: Option<BrokerId>,
+    },
+    /// SASL listeners: refuse the next `count` logins of `user` with `mechanism` on `broker`
+    /// (any when absent) with SASL_AUTHENTICATION_FAILED, although the credentials are right.
     RejectLogins {
+        /// Only logins on this broker.
+        #[serde(default)]
+        broker: Option<BrokerId>,
         /// The principal (the user name; an OAUTHBEARER token's subject).
         #[serde(default)]
         user: Option<String>,
@@ -339,7 +346,7 @@ impl Action {
             Action::AlterTopicConfigs { .. } => "alter_topic_configs",
             Action::AlterBrokerConfigs { .. } => "alter_broker_configs",
             Action::DeleteRecords { .. } => "delete_records",
-            Action::ExpireSessions => "expire_sessions",
+            Action::ExpireSessions { .. } => "expire_sessions",
             Action::RejectLogins { .. } => "reject_logins",
             Action::MoveCoordinator { .. } => "move_coordinator",
             Action::ExpireMember { .. } => "expire_member",

@@ -135,18 +135,28 @@ impl Controller {
         self.shared.set_connection_faults(broker, faults);
     }
 
-    /// Ends every authenticated SASL session now (see [`Action::ExpireSessions`]).
-    pub fn expire_sessions(&self) {
+    /// Ends every SASL session authenticated so far on `broker` (every broker when `None`)
+    /// now (see [`Action::ExpireSessions`]).
+    pub fn expire_sessions(&self, broker: Option<BrokerId>) {
         self.shared
-            .security_faults()
-            .expire_sessions(std::time::SystemTime::now());
+            .sasl()
+            .faults
+            .expire_sessions(broker, std::time::SystemTime::now());
     }
 
-    /// Refuses the next `count` SASL logins of `user` with `mechanism` (`None`: any).
-    pub fn reject_logins(&self, user: Option<String>, mechanism: Option<String>, count: u32) {
+    /// Refuses the next `count` SASL logins of `user` with `mechanism` on `broker` (`None`:
+    /// any).
+    pub fn reject_logins(
+        &self,
+        broker: Option<BrokerId>,
+        user: Option<String>,
+        mechanism: Option<String>,
+        count: u32,
+    ) {
         self.shared
-            .security_faults()
-            .reject_logins(user, mechanism, count);
+            .sasl()
+            .faults
+            .reject_logins(broker, user, mechanism, count);
     }
 
     /// The connection-level faults set per broker (0 = every broker).
@@ -465,12 +475,23 @@ impl Controller {
                 };
                 self.create_topic_with(&topic).map_err(topic_refused)?;
             }
-            Action::ExpireSessions => self.expire_sessions(),
+            Action::ExpireSessions { broker } => {
+                if let Some(b) = broker {
+                    self.check_broker(*b)?;
+                }
+                self.expire_sessions(*broker);
+            }
             Action::RejectLogins {
+                broker,
                 user,
                 mechanism,
                 count,
-            } => self.reject_logins(user.clone(), mechanism.clone(), *count),
+            } => {
+                if let Some(b) = broker {
+                    self.check_broker(*b)?;
+                }
+                self.reject_logins(*broker, user.clone(), mechanism.clone(), *count);
+            }
             Action::DeleteTopic { name } => {
                 self.delete_topic(name).map_err(topic_refused)?;
             }
@@ -534,7 +555,8 @@ impl Controller {
     pub fn state(&self) -> State {
         let faults = self.connection_faults();
         let server = self.server_stats();
-        self.with_cluster(|c| state::snapshot(c, &faults, server))
+        let security = state::security(&self.shared.listener_security, &self.shared.sasl());
+        self.with_cluster(|c| state::snapshot(c, &faults, server, security))
     }
 
     /// Tells every task of the cluster to stop.

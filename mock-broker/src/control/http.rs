@@ -5,7 +5,7 @@
 //! |---|---|---|
 //! | `GET /` | | the live view of the cluster ([`super::view`]) |
 //! | `GET /healthz` | | `ok` |
-//! | `GET /state` | | brokers, partitions (leader, ISR, HW, LEOs), groups (members, assignments, offsets, lag), faults, counters |
+//! | `GET /state` | | brokers, partitions (leader, ISR, HW, LEOs), groups (members, assignments, offsets, lag), faults, counters, the listeners' security |
 //! | `POST /actions` | an [`Action`] or a list | applies them now, in order |
 //! | `POST /scenario` | a scenario (list of steps with `at_ms`) | runs it from now, in the background |
 //! | `POST /brokers/{id}/down`, `/up` | | stop / restart a broker |
@@ -15,6 +15,8 @@
 //! | `POST /faults/lag` | fields of `set_lag` | follower lag |
 //! | `POST /faults/inject`, `DELETE /faults/inject` | fields of `inject` | inject / clear errors |
 //! | `POST /faults/connection`, `DELETE /faults/connection` | fields of `connection_faults` | latency, stall, drop after append |
+//! | `POST /faults/expire-sessions` | `{"broker": 2}` (optional: every broker) | end the SASL sessions authenticated so far |
+//! | `POST /faults/reject-logins` | fields of `reject_logins` | refuse the next SASL logins |
 //! | `POST /topics` | fields of `create_topic` | create a topic |
 //! | `DELETE /topics/{name}` | — | delete a topic |
 //! | `POST /topics/{name}/partitions` | `{"count": 6, "assignment": [[1, 2]]}` (assignment optional) | grow a topic |
@@ -195,6 +197,14 @@ async fn lag(AxState(c): AxState<Controller>, body: Bytes) -> Response {
 
 async fn inject(AxState(c): AxState<Controller>, body: Bytes) -> Response {
     with_body(&c, "inject", &body)
+}
+
+async fn expire_sessions(AxState(c): AxState<Controller>, body: Bytes) -> Response {
+    with_body(&c, "expire_sessions", &body)
+}
+
+async fn reject_logins(AxState(c): AxState<Controller>, body: Bytes) -> Response {
+    with_body(&c, "reject_logins", &body)
 }
 
 async fn clear_injections(AxState(c): AxState<Controller>) -> Response {
@@ -382,6 +392,8 @@ pub fn router(controller: Controller) -> Router {
             "/faults/connection",
             post(connection).delete(clear_connection),
         )
+        .route("/faults/expire-sessions", post(expire_sessions))
+        .route("/faults/reject-logins", post(reject_logins))
         .route("/topics", post(topics))
         .route("/topics/{name}", delete(delete_topic))
         .route("/topics/{name}/partitions", post(create_partitions))

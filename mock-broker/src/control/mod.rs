@@ -25,5 +25,6 @@ pub use records::{
     Records, RecordsError,
 };
 pub use state::{
-    BrokerState, ConfigEntry, ConfigSynonym, InjectionState, PartitionState, State, TopicState,
+    BrokerState, ConfigEntry, ConfigSynonym, ExpiryState, InjectionState, PartitionState,
+    SecurityState, State, TopicState,
 };

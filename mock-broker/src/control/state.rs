@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::group_state::GroupState;
 use crate::cluster::topic_config::Described;
 use crate::cluster::{BrokerId, Cluster, FollowerLag, Scope, Stats};
+use crate::security::{ListenerSecurity, Rejection, SaslShared, SaslStats};
 use crate::server::{ConnectionFaults, ServerStats};
 
 /// The snapshot of `c`, with the connection faults set per broker (0 = every broker) and the
@@ -16,6 +17,7 @@ pub(crate) fn snapshot(
     c: &Cluster,
     faults: &BTreeMap<BrokerId, ConnectionFaults>,
     server: ServerStats,
+    security: SecurityState,
 ) -> State {
     let brokers = c
         .brokers()
@@ -92,7 +94,54 @@ pub(crate) fn snapshot(
         stats: c.stats(),
         injected_errors: c.faults.injected,
         server,
+        security,
     }
+}
+
+/// The listeners' security, the SASL faults in force and the SASL counters.
+pub(crate) fn security(listener: &ListenerSecurity, sasl: &SaslShared) -> SecurityState {
+    let ms = |t: std::time::SystemTime| {
+        t.duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+    };
+    SecurityState {
+        listener: listener.clone(),
+        expired_sessions: sasl
+            .faults
+            .expiries
+            .iter()
+            .map(|e| ExpiryState {
+                broker: e.broker,
+                authenticated_until_ms: ms(e.before),
+            })
+            .collect(),
+        reject_logins: sasl.faults.rejections.clone(),
+        counters: sasl.stats,
+    }
+}
+
+/// The listeners' security in [`State`].
+#[derive(Debug, Clone, Serialize)]
+pub struct SecurityState {
+    /// Protocol, SASL mechanisms, session lifetime, client certificates.
+    #[serde(flatten)]
+    pub listener: ListenerSecurity,
+    /// `expire_sessions` faults in force: sessions authenticated up to a time (ms since the
+    /// Unix epoch) on a broker (every broker when null) are over.
+    pub expired_sessions: Vec<ExpiryState>,
+    /// `reject_logins` faults still to serve (`left` logins each).
+    pub reject_logins: Vec<Rejection>,
+    /// What the SASL layer did so far.
+    pub counters: SaslStats,
+}
+
+/// An `expire_sessions` fault in [`SecurityState`].
+#[derive(Debug, Clone, Serialize)]
+pub struct ExpiryState {
+    /// The broker (every broker when null).
+    pub broker: Option<BrokerId>,
+    /// Sessions authenticated up to this time (ms since the Unix epoch) are over.
+    pub authenticated_until_ms: u64,
 }
 
 /// What `GET /state` returns.
@@ -124,6 +173,9 @@ pub struct State {
     pub injected_errors: u64,
     /// Server counters.
     pub server: ServerStats,
+    /// The listeners' security: protocol, SASL mechanisms, session lifetime, SASL faults in
+    /// force and SASL counters.
+    pub security: SecurityState,
 }
 
 /// A broker in [`State`].

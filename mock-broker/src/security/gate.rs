@@ -1,13 +1,27 @@
-//! The SASL gate of one connection, as Kafka's `SaslServerAuthenticator` runs it: before
-//! authentication a client may send ApiVersions (any number) and then SaslHandshake v1, after
-//! which only SaslAuthenticate requests carry the exchange; anything else closes the
-//! connection unanswered. A failed exchange answers SASL_AUTHENTICATION_FAILED (an unknown
-//! mechanism UNSUPPORTED_SASL_MECHANISM) and closes. Once authenticated every request passes to
-//! the handlers until the session lifetime returned to the client (KIP-368) has passed; then a
-//! SaslHandshake re-authenticates on the same connection and any other request closes it.
+//! The SASL gate of one connection, as Kafka's `SaslServerAuthenticator`, `KafkaChannel` and
+//! `SocketServer` run it (KIP-43, KIP-152, KIP-368):
+//!
+//! * Before authentication a client may send one ApiVersions (at a version the broker serves;
+//!   one it does not serve is answered UNSUPPORTED_VERSION and may be retried), then
+//!   SaslHandshake v1. Anything else — a second ApiVersions included — closes the connection
+//!   unanswered.
+//! * During the exchange only SaslAuthenticate carries tokens. Any other request is answered
+//!   with its own error response carrying ILLEGAL_SASL_STATE, then the connection closes.
+//! * A failed exchange answers SASL_AUTHENTICATION_FAILED (an unknown mechanism
+//!   UNSUPPORTED_SASL_MECHANISM) and closes.
+//! * Once authenticated every request passes to the handlers until the session lifetime
+//!   returned to the client has passed; after that any request but SaslHandshake closes the
+//!   connection. SaslHandshake re-authenticates on the same connection — after expiry too —
+//!   when the session has a lifetime and the last re-authentication began at least a second
+//!   ago; otherwise it goes to the handlers like any request (which answer ILLEGAL_SASL_STATE),
+//!   or closes the connection if the session expired.
+//! * A re-authentication must keep the mechanism: with another one the SaslHandshake is
+//!   answered without error and the next request closes the connection unanswered
+//!   ([`SaslError::MechanismChanged`]). It must prove the same principal: another one answers
+//!   SASL_AUTHENTICATION_FAILED and closes ([`SaslError::PrincipalChanged`]).
 //!
 //! The cluster's [`SecurityFaults`] can end sessions early (as if their lifetime had run out)
-//! and refuse logins whose credentials are right.
+//! and refuse logins whose credentials are right, per broker.
 //!
 //! Plain data driven with the wall-clock time as an argument; the exchanges are kwire-auth's.
 
@@ -16,15 +30,21 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use kwire_auth::sasl::session::session_lifetime;
-use kwire_auth::sasl::{SaslServer, SaslServerConfig, ServerStep};
+use kwire_auth::sasl::{Exchange, Mechanism, SaslError, SaslServer, SaslServerConfig, ServerStep};
+use kwire_protocol::api::metadata::MetadataResponseTopic;
 use kwire_protocol::api::{
-    ResponseBody, SaslAuthenticateRequest, SaslAuthenticateResponse, SaslHandshakeRequest,
-    SaslHandshakeResponse,
+    ApiVersionsResponse, MetadataRequest, MetadataResponse, ResponseBody, SaslAuthenticateRequest,
+    SaslAuthenticateResponse, SaslHandshakeRequest, SaslHandshakeResponse,
 };
 use kwire_protocol::primitives::Decoder;
 use kwire_protocol::{ApiKey, ErrorCode, Message, RequestHeader};
 
-use super::SecurityFaults;
+use super::{SaslShared, SecurityFaults};
+use crate::cluster::BrokerId;
+
+/// Kafka's `KafkaChannel.MIN_REAUTH_INTERVAL_ONE_SECOND_NANOS`: a SaslHandshake less than this
+/// after the last re-authentication began does not start another one.
+const MIN_REAUTH_INTERVAL: Duration = Duration::from_secs(1);
 
 /// What the connection does with a request.
 #[derive(Debug)]
@@ -39,92 +59,164 @@ pub enum Verdict {
     Close(String),
 }
 
+/// An authenticated session.
+#[derive(Debug, Clone)]
+struct Session {
+    principal: String,
+    mechanism: Mechanism,
+    /// When it was authenticated.
+    since: SystemTime,
+    /// When it ends (KIP-368); `None`: never (no `connections.max.reauth.ms`, no expiring
+    /// credential).
+    expires: Option<SystemTime>,
+}
+
 #[derive(Debug)]
 enum State {
-    /// Nothing but ApiVersions so far (or a session that is re-authenticating from here).
+    /// Nothing yet (Kafka's INITIAL_REQUEST and HANDSHAKE_OR_VERSIONS_REQUEST).
     Start,
-    /// SaslHandshake chose a mechanism; SaslAuthenticate requests step the exchange.
-    Exchanging(Box<SaslServer>),
-    /// Authenticated as `principal` at `since`; the session ends at `expires` (KIP-368).
-    Authenticated {
-        principal: String,
-        since: SystemTime,
-        expires: Option<SystemTime>,
+    /// One ApiVersions answered: the next request must be SaslHandshake (HANDSHAKE_REQUEST).
+    VersionsAnswered,
+    /// SaslHandshake chose a mechanism; SaslAuthenticate requests step the exchange. With
+    /// `previous`, it re-authenticates that session.
+    Exchanging {
+        server: Box<SaslServer>,
+        previous: Option<Session>,
     },
+    /// A re-authentication asked for another mechanism: the next request closes the
+    /// connection (REAUTH_BAD_MECHANISM).
+    BadMechanism(SaslError),
+    /// Authenticated.
+    Authenticated(Session),
 }
 
 /// One connection's SASL gate.
 #[derive(Debug)]
 pub struct Gate {
+    broker: BrokerId,
     config: Arc<SaslServerConfig>,
     max_reauth: Duration,
     state: State,
-    /// Whether the connection has authenticated once (a SaslHandshake after that starts a
-    /// re-authentication).
-    reauthenticating: bool,
+    /// When the last re-authentication began (at most one a second).
+    last_reauth_start: Option<SystemTime>,
 }
 
 impl Gate {
-    /// A gate for a new connection.
-    pub fn new(config: Arc<SaslServerConfig>, max_reauth: Duration) -> Self {
+    /// A gate for a new connection to `broker`.
+    pub fn new(broker: BrokerId, config: Arc<SaslServerConfig>, max_reauth: Duration) -> Self {
         Self {
+            broker,
             config,
             max_reauth,
             state: State::Start,
-            reauthenticating: false,
+            last_reauth_start: None,
         }
     }
 
     /// The authenticated principal, once there is one.
     pub fn principal(&self) -> Option<&str> {
         match &self.state {
-            State::Authenticated { principal, .. } => Some(principal),
+            State::Authenticated(s) => Some(&s.principal),
             _ => None,
         }
     }
 
     /// Decides what happens to a request that arrived at `now`, without faults.
     pub fn check(&mut self, header: &RequestHeader, body: &Bytes, now: SystemTime) -> Verdict {
-        self.check_with(header, body, now, &mut SecurityFaults::default())
+        self.check_with(header, body, now, &mut SaslShared::default())
     }
 
     /// Decides what happens to a request that arrived at `now`, with the cluster's faults
-    /// (a refused login counts against them).
+    /// (a refused login counts against them) and counters.
     pub fn check_with(
         &mut self,
         header: &RequestHeader,
         body: &Bytes,
         now: SystemTime,
-        faults: &mut SecurityFaults,
+        shared: &mut SaslShared,
     ) -> Verdict {
         let (api, version) = (header.api_key, header.api_version);
-        match (&mut self.state, api) {
-            (State::Authenticated { expires, since, .. }, _) if api != ApiKey::SASL_HANDSHAKE => {
-                let expired = expires.is_some_and(|at| now >= at) || faults.ended(*since);
-                if expired {
-                    Verdict::Close(format!(
+        match &self.state {
+            State::Authenticated(session) => {
+                let session = session.clone();
+                if api == ApiKey::SASL_HANDSHAKE
+                    && self.may_reauthenticate(&session, now, &shared.faults)
+                {
+                    self.last_reauth_start = Some(now);
+                    return self.handshake(body, version, Some(session), &mut shared.stats);
+                }
+                if self.expired(&session, now, &shared.faults) {
+                    shared.stats.expired_sessions_closed += 1;
+                    return Verdict::Close(format!(
                         "{} after the session expired without re-authentication",
                         api.name()
-                    ))
-                } else {
-                    Verdict::Pass
+                    ));
                 }
+                Verdict::Pass
             }
-            (State::Start, ApiKey::API_VERSIONS) if !self.reauthenticating => Verdict::Pass,
-            (State::Start | State::Authenticated { .. }, ApiKey::SASL_HANDSHAKE) => {
-                self.handshake(body, version)
+            State::Start if api == ApiKey::API_VERSIONS => {
+                // One the broker cannot read is answered UNSUPPORTED_VERSION and may be
+                // retried at another version (KIP-511).
+                if crate::api::served(api, version) {
+                    self.state = State::VersionsAnswered;
+                }
+                Verdict::Pass
             }
-            (State::Exchanging(_), ApiKey::SASL_AUTHENTICATE) => {
-                self.authenticate(body, version, now, faults)
+            State::Start | State::VersionsAnswered if api == ApiKey::SASL_HANDSHAKE => {
+                self.handshake(body, version, None, &mut shared.stats)
             }
-            _ => Verdict::Close(format!(
-                "unexpected {} request during SASL authentication",
+            State::Start | State::VersionsAnswered => Verdict::Close(format!(
+                "unexpected {} request before SaslHandshake",
                 api.name()
             )),
+            State::Exchanging { .. } if api == ApiKey::SASL_AUTHENTICATE => {
+                self.authenticate(body, version, now, shared)
+            }
+            State::Exchanging { .. } => {
+                let why = format!(
+                    "unexpected {} request during SASL authentication",
+                    api.name()
+                );
+                match illegal_sasl_state(api, version, body) {
+                    Some(response) => {
+                        shared.stats.illegal_state += 1;
+                        Verdict::RespondAndClose(response, version, why)
+                    }
+                    None => Verdict::Close(why),
+                }
+            }
+            State::BadMechanism(e) => {
+                shared.stats.failed += 1;
+                Verdict::Close(e.to_string())
+            }
         }
     }
 
-    fn handshake(&mut self, body: &Bytes, version: i16) -> Verdict {
+    /// Whether a SaslHandshake on an authenticated connection starts a re-authentication, as
+    /// `KafkaChannel.maybeBeginServerReauthentication` decides: only for a session with a
+    /// lifetime (or one a fault ended), at most once a second.
+    fn may_reauthenticate(&self, s: &Session, now: SystemTime, faults: &SecurityFaults) -> bool {
+        let has_lifetime = s.expires.is_some() || faults.ended(self.broker, s.since);
+        let too_soon = self.last_reauth_start.is_some_and(|t| {
+            now.duration_since(t)
+                .is_ok_and(|elapsed| elapsed < MIN_REAUTH_INTERVAL)
+                || now < t
+        });
+        has_lifetime && !too_soon
+    }
+
+    /// Whether the session is over at `now` (Kafka: strictly past its end).
+    fn expired(&self, s: &Session, now: SystemTime, faults: &SecurityFaults) -> bool {
+        s.expires.is_some_and(|at| now > at) || faults.ended(self.broker, s.since)
+    }
+
+    fn handshake(
+        &mut self,
+        body: &Bytes,
+        version: i16,
+        previous: Option<Session>,
+        stats: &mut super::SaslStats,
+    ) -> Verdict {
         let Some(request) = read::<SaslHandshakeRequest>(body, version) else {
             return Verdict::Close("malformed SaslHandshake request".into());
         };
@@ -138,11 +230,20 @@ impl Gate {
             .into_iter()
             .map(String::from)
             .collect();
-        let reauthenticating = matches!(self.state, State::Authenticated { .. });
         match SaslServer::start(&self.config, &request.mechanism) {
             Ok(server) => {
-                self.reauthenticating |= reauthenticating;
-                self.state = State::Exchanging(Box::new(server));
+                self.state = match previous {
+                    Some(p) if p.mechanism != server.mechanism() => {
+                        State::BadMechanism(SaslError::MechanismChanged {
+                            original: p.mechanism,
+                            requested: server.mechanism(),
+                        })
+                    }
+                    previous => State::Exchanging {
+                        server: Box::new(server),
+                        previous,
+                    },
+                };
                 let response = SaslHandshakeResponse {
                     mechanisms,
                     ..Default::default()
@@ -150,6 +251,7 @@ impl Gate {
                 Verdict::Respond(response.into(), version)
             }
             Err(e) => {
+                stats.failed += 1;
                 let response = SaslHandshakeResponse {
                     error_code: ErrorCode::UnsupportedSaslMechanism,
                     mechanisms,
@@ -165,30 +267,47 @@ impl Gate {
         body: &Bytes,
         version: i16,
         now: SystemTime,
-        faults: &mut SecurityFaults,
+        shared: &mut SaslShared,
     ) -> Verdict {
-        let State::Exchanging(server) = &mut self.state else {
+        let State::Exchanging { server, previous } = &mut self.state else {
             unreachable!("checked by the caller")
         };
         let Some(request) = read::<SaslAuthenticateRequest>(body, version) else {
             return Verdict::Close("malformed SaslAuthenticate request".into());
         };
         let mechanism = server.mechanism();
+        let exchange = if previous.is_some() {
+            Exchange::Reauthentication
+        } else {
+            Exchange::Authentication
+        };
         let step = match server.step(&self.config, &request.auth_bytes, now) {
-            Ok(ServerStep::Authenticated(done))
-                if faults.take_rejection(&done.principal, mechanism.name()) =>
-            {
-                tracing::info!(principal = %done.principal, %mechanism, "fault: refusing the login");
-                Err(kwire_auth::sasl::SaslError::BadCredentials {
-                    user: done.principal,
-                })
-            }
+            Ok(ServerStep::Authenticated(done)) => match previous {
+                Some(p) if p.principal != done.principal => Err(SaslError::PrincipalChanged {
+                    from: p.principal.clone(),
+                    to: done.principal,
+                }),
+                _ if shared.faults.take_rejection(
+                    self.broker,
+                    &done.principal,
+                    mechanism.name(),
+                ) =>
+                {
+                    tracing::info!(principal = %done.principal, %mechanism, "fault: refusing the login");
+                    Err(SaslError::BadCredentials {
+                        user: done.principal,
+                    })
+                }
+                _ => Ok(ServerStep::Authenticated(done)),
+            },
             step => step,
         };
         match step {
             Ok(ServerStep::Challenge(bytes)) => {
                 let response = SaslAuthenticateResponse {
                     auth_bytes: bytes.into(),
+                    // Kafka's generated default for the string: empty, not null.
+                    error_message: Some(String::new()),
                     ..Default::default()
                 };
                 Verdict::Respond(response.into(), version)
@@ -196,14 +315,20 @@ impl Gate {
             Ok(ServerStep::Authenticated(done)) => {
                 let lifetime = session_lifetime(self.max_reauth, done.credential_expires_at, now);
                 let lifetime_ms = i64::try_from(lifetime.as_millis()).unwrap_or(i64::MAX);
-                tracing::debug!(principal = %done.principal, %mechanism, lifetime_ms, "authenticated");
-                self.state = State::Authenticated {
+                tracing::debug!(principal = %done.principal, %mechanism, lifetime_ms, %exchange, "authenticated");
+                match exchange {
+                    Exchange::Authentication => shared.stats.authentications += 1,
+                    Exchange::Reauthentication => shared.stats.reauthentications += 1,
+                }
+                self.state = State::Authenticated(Session {
                     principal: done.principal,
+                    mechanism,
                     since: now,
                     expires: (!lifetime.is_zero()).then(|| now + lifetime),
-                };
+                });
                 let response = SaslAuthenticateResponse {
                     auth_bytes: done.response.into(),
+                    error_message: Some(String::new()),
                     // v0 cannot carry it; such a client is closed at expiry all the same.
                     session_lifetime_ms: if version >= 1 { lifetime_ms } else { 0 },
                     ..Default::default()
@@ -211,19 +336,65 @@ impl Gate {
                 Verdict::Respond(response.into(), version)
             }
             Err(e) => {
+                shared.stats.failed += 1;
                 let response = SaslAuthenticateResponse {
                     error_code: ErrorCode::SaslAuthenticationFailed,
-                    error_message: Some(e.broker_message(mechanism)),
+                    error_message: Some(e.broker_message_during(mechanism, exchange)),
                     ..Default::default()
                 };
                 Verdict::RespondAndClose(
                     response.into(),
                     version,
-                    format!("{mechanism} authentication failed: {e}"),
+                    format!("{mechanism} {exchange} failed: {e}"),
                 )
             }
         }
     }
+}
+
+/// The error response Kafka's `getErrorResponse` builds with ILLEGAL_SASL_STATE for a request
+/// that came during an exchange, for the requests a client may send then by mistake
+/// (ApiVersions, SaslHandshake, Metadata); `None` for the others, and for a version or body
+/// the broker cannot read (Kafka closes unanswered for those too).
+fn illegal_sasl_state(api: ApiKey, version: i16, body: &Bytes) -> Option<ResponseBody> {
+    let error_code = ErrorCode::IllegalSaslState;
+    if !crate::api::served(api, version) {
+        return None;
+    }
+    Some(match api {
+        ApiKey::API_VERSIONS => ApiVersionsResponse {
+            error_code,
+            ..Default::default()
+        }
+        .into(),
+        ApiKey::SASL_HANDSHAKE => {
+            read::<SaslHandshakeRequest>(body, version)?;
+            SaslHandshakeResponse {
+                error_code,
+                ..Default::default()
+            }
+            .into()
+        }
+        ApiKey::METADATA => {
+            let request = read::<MetadataRequest>(body, version)?;
+            MetadataResponse {
+                topics: request
+                    .topics
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|t| MetadataResponseTopic {
+                        error_code,
+                        name: Some(t.name.unwrap_or_default()),
+                        topic_id: t.topic_id,
+                        ..Default::default()
+                    })
+                    .collect(),
+                ..Default::default()
+            }
+            .into()
+        }
+        _ => return None,
+    })
 }
 
 /// Reads a body as Kafka's request parser does (bytes after it are ignored).
@@ -237,94 +408,224 @@ fn read<M: Message>(body: &Bytes, version: i16) -> Option<M> {
 #[cfg(test)]
 mod tests {
     use kwire_auth::Secret;
-    use kwire_auth::sasl::{ClientStep, Mechanism, SaslClient};
+    use kwire_auth::sasl::{ClientStep, SaslClient};
+    use kwire_protocol::api::metadata::MetadataRequestTopic;
 
     use super::*;
 
+    const BROKER: BrokerId = 1;
+
     fn config() -> Arc<SaslServerConfig> {
         let mut c = SaslServerConfig::default();
-        c.users
-            .add_user("alice", Secret::new("alice-secret"), 4096)
-            .unwrap();
+        for (user, pw) in [("alice", "alice-secret"), ("bob", "bob-secret")] {
+            c.users.add_user(user, Secret::new(pw), 4096).unwrap();
+        }
         Arc::new(c)
+    }
+
+    fn gate(max_reauth: Duration) -> Gate {
+        Gate::new(BROKER, config(), max_reauth)
     }
 
     fn header(api: ApiKey, version: i16) -> RequestHeader {
         RequestHeader::new(api, version, 1, Some("test"))
     }
 
-    fn handshake(gate: &mut Gate, mechanism: &str, now: SystemTime) -> Verdict {
+    fn request(gate: &mut Gate, api: ApiKey, now: SystemTime, shared: &mut SaslShared) -> Verdict {
+        let (version, body) = match api {
+            ApiKey::METADATA => (
+                12,
+                MetadataRequest {
+                    topics: Some(vec![MetadataRequestTopic {
+                        name: Some("t".into()),
+                        ..Default::default()
+                    }]),
+                    ..Default::default()
+                }
+                .to_bytes(12)
+                .unwrap(),
+            ),
+            ApiKey::API_VERSIONS => (3, Bytes::new()),
+            _ => panic!("{api}"),
+        };
+        gate.check_with(&header(api, version), &body, now, shared)
+    }
+
+    fn handshake(
+        gate: &mut Gate,
+        mechanism: &str,
+        now: SystemTime,
+        shared: &mut SaslShared,
+    ) -> Verdict {
         let body = SaslHandshakeRequest {
             mechanism: mechanism.into(),
             ..Default::default()
         }
         .to_bytes(1)
         .unwrap();
-        gate.check(&header(ApiKey::SASL_HANDSHAKE, 1), &body, now)
+        gate.check_with(&header(ApiKey::SASL_HANDSHAKE, 1), &body, now, shared)
     }
 
-    fn authenticate(gate: &mut Gate, bytes: &[u8], now: SystemTime) -> Verdict {
+    fn authenticate(
+        gate: &mut Gate,
+        bytes: &[u8],
+        now: SystemTime,
+        shared: &mut SaslShared,
+    ) -> Verdict {
         let body = SaslAuthenticateRequest {
             auth_bytes: Bytes::copy_from_slice(bytes),
             ..Default::default()
         }
         .to_bytes(2)
         .unwrap();
-        gate.check(&header(ApiKey::SASL_AUTHENTICATE, 2), &body, now)
+        gate.check_with(&header(ApiKey::SASL_AUTHENTICATE, 2), &body, now, shared)
     }
 
-    /// Runs a whole exchange; the last SaslAuthenticate response.
-    fn login(gate: &mut Gate, mut client: SaslClient, now: SystemTime) -> Verdict {
-        assert!(matches!(
-            handshake(gate, client.mechanism().name(), now),
-            Verdict::Respond(..)
-        ));
+    /// Runs a whole exchange (handshake included): the last verdict.
+    fn login_with(
+        gate: &mut Gate,
+        mut client: SaslClient,
+        now: SystemTime,
+        shared: &mut SaslShared,
+    ) -> Verdict {
+        let hs = handshake(gate, client.mechanism().name(), now, shared);
+        let Verdict::Respond(ResponseBody::SaslHandshake(r), _) = &hs else {
+            return hs;
+        };
+        assert_eq!(r.error_code, ErrorCode::None);
         let mut to_send = client.initial_response().unwrap();
         loop {
-            let verdict = authenticate(gate, &to_send, now);
+            let verdict = authenticate(gate, &to_send, now, shared);
             let Verdict::Respond(ResponseBody::SaslAuthenticate(r), _) = &verdict else {
                 return verdict;
             };
             match client.step(&r.auth_bytes).unwrap() {
                 ClientStep::Respond(bytes) => to_send = bytes,
-                ClientStep::Done => return verdict,
-                ClientStep::Fail { .. } => return verdict,
+                ClientStep::Done | ClientStep::Fail { .. } => return verdict,
             }
         }
+    }
+
+    fn login(gate: &mut Gate, client: SaslClient, now: SystemTime) -> Verdict {
+        login_with(gate, client, now, &mut SaslShared::default())
     }
 
     fn password(mechanism: Mechanism, pw: &str) -> SaslClient {
         SaslClient::with_password(mechanism, "alice", Secret::new(pw)).unwrap()
     }
 
+    fn user(mechanism: Mechanism, user: &str, pw: &str) -> SaslClient {
+        SaslClient::with_password(mechanism, user, Secret::new(pw)).unwrap()
+    }
+
+    fn alice(mechanism: Mechanism) -> SaslClient {
+        password(mechanism, "alice-secret")
+    }
+
+    fn passes(v: &Verdict) -> bool {
+        matches!(v, Verdict::Pass)
+    }
+
+    fn closes(v: &Verdict) -> bool {
+        matches!(v, Verdict::Close(_))
+    }
+
+    /// The final SaslAuthenticate response of a successful login.
+    fn authenticated(v: Verdict) -> SaslAuthenticateResponse {
+        match v {
+            Verdict::Respond(ResponseBody::SaslAuthenticate(r), _)
+                if r.error_code == ErrorCode::None =>
+            {
+                r
+            }
+            v => panic!("not authenticated: {v:?}"),
+        }
+    }
+
+    /// The SaslAuthenticate failure answered before the close.
+    fn refused(v: Verdict) -> SaslAuthenticateResponse {
+        match v {
+            Verdict::RespondAndClose(ResponseBody::SaslAuthenticate(r), ..) => r,
+            v => panic!("not refused: {v:?}"),
+        }
+    }
+
     #[test]
     fn only_api_versions_and_the_handshake_come_before_authentication() {
         let now = SystemTime::now();
-        let mut gate = Gate::new(config(), Duration::ZERO);
-        let empty = Bytes::new();
+        let s = &mut SaslShared::default();
+        let mut g = gate(Duration::ZERO);
+        assert!(passes(&request(&mut g, ApiKey::API_VERSIONS, now, s)));
+        let mut g = gate(Duration::ZERO);
+        assert!(closes(&request(&mut g, ApiKey::METADATA, now, s)));
+        let mut g = gate(Duration::ZERO);
+        assert!(closes(&authenticate(
+            &mut g,
+            b"\0alice\0alice-secret",
+            now,
+            s
+        )));
+    }
+
+    #[test]
+    fn one_api_versions_before_the_handshake_a_second_closes() {
+        let now = SystemTime::now();
+        let s = &mut SaslShared::default();
+        let mut g = gate(Duration::ZERO);
+        assert!(passes(&request(&mut g, ApiKey::API_VERSIONS, now, s)));
+        assert!(closes(&request(&mut g, ApiKey::API_VERSIONS, now, s)));
+        // The handshake may follow the one ApiVersions.
+        let mut g = gate(Duration::ZERO);
+        assert!(passes(&request(&mut g, ApiKey::API_VERSIONS, now, s)));
+        authenticated(login(&mut g, alice(Mechanism::Plain), now));
+        // One the broker cannot read is answered UNSUPPORTED_VERSION and may be retried.
+        let mut g = gate(Duration::ZERO);
+        let unknown = header(ApiKey::API_VERSIONS, 99);
+        assert!(passes(&g.check_with(&unknown, &Bytes::new(), now, s)));
+        assert!(passes(&request(&mut g, ApiKey::API_VERSIONS, now, s)));
+        assert!(closes(&request(&mut g, ApiKey::API_VERSIONS, now, s)));
+    }
+
+    #[test]
+    fn other_requests_during_the_exchange_answer_illegal_sasl_state_and_close() {
+        let now = SystemTime::now();
+        let s = &mut SaslShared::default();
+        let mut g = gate(Duration::ZERO);
         assert!(matches!(
-            gate.check(&header(ApiKey::API_VERSIONS, 3), &empty, now),
-            Verdict::Pass
-        ));
-        assert!(matches!(
-            gate.check(&header(ApiKey::METADATA, 12), &empty, now),
-            Verdict::Close(_)
-        ));
-        let mut gate = Gate::new(config(), Duration::ZERO);
-        assert!(matches!(
-            authenticate(&mut gate, b"\0alice\0alice-secret", now),
-            Verdict::Close(_)
-        ));
-        // After the handshake, ApiVersions is no longer accepted.
-        let mut gate = Gate::new(config(), Duration::ZERO);
-        assert!(matches!(
-            handshake(&mut gate, "PLAIN", now),
+            handshake(&mut g, "PLAIN", now, s),
             Verdict::Respond(..)
         ));
-        assert!(matches!(
-            gate.check(&header(ApiKey::API_VERSIONS, 3), &empty, now),
-            Verdict::Close(_)
-        ));
+        let v = request(&mut g, ApiKey::API_VERSIONS, now, s);
+        let Verdict::RespondAndClose(ResponseBody::ApiVersions(r), 3, _) = v else {
+            panic!("{v:?}")
+        };
+        assert_eq!(r.error_code, ErrorCode::IllegalSaslState);
+        assert!(r.api_keys.is_empty());
+
+        let mut g = gate(Duration::ZERO);
+        handshake(&mut g, "SCRAM-SHA-256", now, s);
+        let v = request(&mut g, ApiKey::METADATA, now, s);
+        let Verdict::RespondAndClose(ResponseBody::Metadata(r), 12, _) = v else {
+            panic!("{v:?}")
+        };
+        assert_eq!(r.topics.len(), 1);
+        assert_eq!(r.topics[0].name.as_deref(), Some("t"));
+        assert_eq!(r.topics[0].error_code, ErrorCode::IllegalSaslState);
+
+        let mut g = gate(Duration::ZERO);
+        handshake(&mut g, "PLAIN", now, s);
+        let v = handshake(&mut g, "PLAIN", now, s);
+        let Verdict::RespondAndClose(ResponseBody::SaslHandshake(r), ..) = v else {
+            panic!("{v:?}")
+        };
+        assert_eq!(r.error_code, ErrorCode::IllegalSaslState);
+        assert_eq!(s.stats.illegal_state, 3);
+
+        // Requests whose error answer the mock does not build close unanswered.
+        let mut g = gate(Duration::ZERO);
+        handshake(&mut g, "PLAIN", now, s);
+        let produce = header(ApiKey::PRODUCE, 9);
+        assert!(closes(&g.check_with(&produce, &Bytes::new(), now, s)));
     }
 
     #[test]
@@ -335,34 +636,35 @@ mod tests {
             Mechanism::ScramSha256,
             Mechanism::ScramSha512,
         ] {
-            let mut gate = Gate::new(config(), Duration::ZERO);
-            let v = login(&mut gate, password(mechanism, "alice-secret"), now);
-            let Verdict::Respond(ResponseBody::SaslAuthenticate(r), _) = v else {
-                panic!("{mechanism}: {v:?}")
-            };
-            assert_eq!(r.error_code, ErrorCode::None);
+            let s = &mut SaslShared::default();
+            let mut g = gate(Duration::ZERO);
+            let r = authenticated(login_with(&mut g, alice(mechanism), now, s));
             assert_eq!(r.session_lifetime_ms, 0);
-            assert_eq!(gate.principal(), Some("alice"));
-            assert!(matches!(
-                gate.check(&header(ApiKey::METADATA, 12), &Bytes::new(), now),
-                Verdict::Pass
-            ));
+            assert_eq!(g.principal(), Some("alice"));
+            assert!(passes(&request(&mut g, ApiKey::METADATA, now, s)));
+            assert_eq!(s.stats.authentications, 1);
         }
     }
 
     #[test]
     fn a_wrong_password_or_mechanism_answers_and_closes() {
         let now = SystemTime::now();
-        let mut gate = Gate::new(config(), Duration::ZERO);
-        let v = login(&mut gate, password(Mechanism::ScramSha512, "wrong"), now);
-        let Verdict::RespondAndClose(ResponseBody::SaslAuthenticate(r), ..) = v else {
-            panic!("{v:?}")
-        };
+        let mut g = gate(Duration::ZERO);
+        let r = refused(login(
+            &mut g,
+            password(Mechanism::ScramSha512, "wrong"),
+            now,
+        ));
         assert_eq!(r.error_code, ErrorCode::SaslAuthenticationFailed);
-        assert!(r.error_message.unwrap().contains("invalid credentials"));
+        assert_eq!(
+            r.error_message.as_deref(),
+            Some(
+                "Authentication failed during authentication due to invalid credentials with SASL mechanism SCRAM-SHA-512"
+            )
+        );
 
-        let mut gate = Gate::new(config(), Duration::ZERO);
-        let v = handshake(&mut gate, "GSSAPI", now);
+        let mut g = gate(Duration::ZERO);
+        let v = handshake(&mut g, "GSSAPI", now, &mut SaslShared::default());
         let Verdict::RespondAndClose(ResponseBody::SaslHandshake(r), ..) = v else {
             panic!("{v:?}")
         };
@@ -373,126 +675,196 @@ mod tests {
     #[test]
     fn a_session_ends_at_its_lifetime_unless_the_client_reauthenticates() {
         let now = SystemTime::now();
-        let mut gate = Gate::new(config(), Duration::from_secs(10));
-        let v = login(&mut gate, password(Mechanism::Plain, "alice-secret"), now);
-        let Verdict::Respond(ResponseBody::SaslAuthenticate(r), _) = v else {
+        let s = &mut SaslShared::default();
+        let mut g = gate(Duration::from_secs(10));
+        let r = authenticated(login_with(&mut g, alice(Mechanism::Plain), now, s));
+        assert_eq!(r.session_lifetime_ms, 10_000);
+        let later = now + Duration::from_secs(9);
+        assert!(passes(&request(&mut g, ApiKey::METADATA, later, s)));
+        // Re-authentication on the same connection renews the session.
+        authenticated(login_with(&mut g, alice(Mechanism::Plain), later, s));
+        assert_eq!((s.stats.authentications, s.stats.reauthentications), (1, 1));
+        let after_first = now + Duration::from_secs(15);
+        assert!(passes(&request(&mut g, ApiKey::METADATA, after_first, s)));
+        // Exactly at its end a session still serves (Kafka: strictly past it).
+        let end = later + Duration::from_secs(10);
+        assert!(passes(&request(&mut g, ApiKey::METADATA, end, s)));
+        let past = end + Duration::from_millis(1);
+        assert!(closes(&request(&mut g, ApiKey::METADATA, past, s)));
+        assert_eq!(s.stats.expired_sessions_closed, 1);
+    }
+
+    #[test]
+    fn after_expiry_anything_but_the_handshake_closes_and_the_handshake_reauthenticates() {
+        let t0 = SystemTime::now();
+        let past = t0 + Duration::from_secs(11);
+        for api in [ApiKey::API_VERSIONS, ApiKey::METADATA] {
+            let mut g = gate(Duration::from_secs(10));
+            authenticated(login(&mut g, alice(Mechanism::ScramSha256), t0));
+            assert!(
+                closes(&request(&mut g, api, past, &mut SaslShared::default())),
+                "{api}"
+            );
+        }
+        let mut g = gate(Duration::from_secs(10));
+        authenticated(login(&mut g, alice(Mechanism::ScramSha256), t0));
+        let body = SaslAuthenticateRequest::default().to_bytes(2).unwrap();
+        let sasl_authenticate = header(ApiKey::SASL_AUTHENTICATE, 2);
+        assert!(closes(&g.check(&sasl_authenticate, &body, past)));
+
+        let mut g = gate(Duration::from_secs(10));
+        authenticated(login(&mut g, alice(Mechanism::ScramSha256), t0));
+        let r = authenticated(login(&mut g, alice(Mechanism::ScramSha256), past));
+        assert_eq!(r.session_lifetime_ms, 10_000);
+        let s = &mut SaslShared::default();
+        assert!(passes(&request(&mut g, ApiKey::METADATA, past, s)));
+    }
+
+    #[test]
+    fn a_handshake_without_a_session_lifetime_or_within_a_second_goes_to_the_handlers() {
+        let t0 = SystemTime::now();
+        let s = &mut SaslShared::default();
+        // No lifetime: the handlers answer ILLEGAL_SASL_STATE, the session stays.
+        let mut g = gate(Duration::ZERO);
+        authenticated(login(&mut g, alice(Mechanism::Plain), t0));
+        assert!(passes(&handshake(&mut g, "PLAIN", t0, s)));
+        assert!(passes(&request(&mut g, ApiKey::METADATA, t0, s)));
+        // The first re-authentication may come at once; the next one only a second after it.
+        let mut g = gate(Duration::from_secs(10));
+        authenticated(login(&mut g, alice(Mechanism::Plain), t0));
+        authenticated(login(&mut g, alice(Mechanism::Plain), t0));
+        let soon = t0 + Duration::from_millis(999);
+        assert!(passes(&handshake(&mut g, "PLAIN", soon, s)));
+        assert!(passes(&request(&mut g, ApiKey::METADATA, soon, s)));
+        let second = t0 + Duration::from_secs(1);
+        authenticated(login(&mut g, alice(Mechanism::Plain), second));
+        // Too soon and expired: the handshake closes it like any request.
+        let mut g = gate(Duration::from_millis(500));
+        authenticated(login(&mut g, alice(Mechanism::Plain), t0));
+        authenticated(login(&mut g, alice(Mechanism::Plain), t0));
+        let expired_soon = t0 + Duration::from_millis(600);
+        assert!(closes(&handshake(&mut g, "PLAIN", expired_soon, s)));
+    }
+
+    #[test]
+    fn reauthentication_with_another_mechanism_answers_the_handshake_then_closes() {
+        let t0 = SystemTime::now();
+        let s = &mut SaslShared::default();
+        let mut g = gate(Duration::from_secs(10));
+        authenticated(login_with(&mut g, alice(Mechanism::Plain), t0, s));
+        let v = handshake(&mut g, "SCRAM-SHA-256", t0, s);
+        let Verdict::Respond(ResponseBody::SaslHandshake(r), 1) = v else {
             panic!("{v:?}")
         };
-        assert_eq!(r.session_lifetime_ms, 10_000);
-        let metadata = header(ApiKey::METADATA, 12);
-        let later = now + Duration::from_secs(9);
-        assert!(matches!(
-            gate.check(&metadata, &Bytes::new(), later),
-            Verdict::Pass
-        ));
-        // Re-authentication on the same connection renews the session.
-        let v = login(
-            &mut gate,
-            password(Mechanism::ScramSha256, "alice-secret"),
-            later,
+        assert_eq!(r.error_code, ErrorCode::None);
+        let mut client = alice(Mechanism::ScramSha256);
+        let Verdict::Close(why) = authenticate(&mut g, &client.initial_response().unwrap(), t0, s)
+        else {
+            panic!("not closed")
+        };
+        assert_eq!(
+            why,
+            "SASL mechanism 'SCRAM-SHA-256' requested by client is not supported for re-authentication of mechanism 'PLAIN'"
         );
-        assert!(matches!(v, Verdict::Respond(..)), "{v:?}");
-        let after_first = now + Duration::from_secs(15);
+        assert_eq!(s.stats.failed, 1);
+        // A mechanism the listener does not enable is refused as at the first login.
+        let mut g = gate(Duration::from_secs(10));
+        authenticated(login(&mut g, alice(Mechanism::Plain), t0));
+        let v = handshake(&mut g, "GSSAPI", t0, s);
         assert!(matches!(
-            gate.check(&metadata, &Bytes::new(), after_first),
-            Verdict::Pass
-        ));
-        let after_second = later + Duration::from_secs(10);
-        assert!(matches!(
-            gate.check(&metadata, &Bytes::new(), after_second),
-            Verdict::Close(_)
+            v,
+            Verdict::RespondAndClose(ResponseBody::SaslHandshake(_), ..)
         ));
     }
 
     #[test]
-    fn faults_end_sessions_now_and_refuse_right_passwords() {
+    fn reauthentication_as_another_principal_is_refused_and_closes() {
         let t0 = SystemTime::now();
-        let mut faults = SecurityFaults::default();
-        let mut gate = Gate::new(config(), Duration::ZERO);
-        assert!(matches!(
-            login(&mut gate, password(Mechanism::Plain, "alice-secret"), t0),
-            Verdict::Respond(..)
-        ));
-        let metadata = header(ApiKey::METADATA, 12);
-        let t1 = t0 + Duration::from_secs(1);
-        assert!(matches!(
-            gate.check_with(&metadata, &Bytes::new(), t1, &mut faults),
-            Verdict::Pass
-        ));
-        // Ended now: only a re-authentication keeps the connection.
-        faults.expire_sessions(t1);
-        let mut other = Gate::new(config(), Duration::ZERO);
-        assert!(matches!(
-            login(&mut other, password(Mechanism::Plain, "alice-secret"), t0),
-            Verdict::Respond(..)
-        ));
-        assert!(matches!(
-            other.check_with(&metadata, &Bytes::new(), t1, &mut faults),
-            Verdict::Close(_)
-        ));
-        let t2 = t1 + Duration::from_millis(1);
-        assert!(matches!(
-            login(
-                &mut gate,
-                password(Mechanism::ScramSha256, "alice-secret"),
-                t2
-            ),
-            Verdict::Respond(..)
-        ));
-        assert!(matches!(
-            gate.check_with(&metadata, &Bytes::new(), t2, &mut faults),
-            Verdict::Pass
-        ));
+        for mechanism in [Mechanism::Plain, Mechanism::ScramSha512] {
+            let s = &mut SaslShared::default();
+            let mut g = gate(Duration::from_secs(10));
+            authenticated(login_with(&mut g, alice(mechanism), t0, s));
+            let r = refused(login_with(
+                &mut g,
+                user(mechanism, "bob", "bob-secret"),
+                t0,
+                s,
+            ));
+            assert_eq!(r.error_code, ErrorCode::SaslAuthenticationFailed);
+            assert_eq!(
+                r.error_message.as_deref(),
+                Some("Cannot change principals during re-authentication from User.alice: User.bob"),
+                "{mechanism}"
+            );
+            assert_eq!((s.stats.reauthentications, s.stats.failed), (0, 1));
+        }
+        // A wrong password on re-authentication names the re-authentication.
+        let mut g = gate(Duration::from_secs(10));
+        authenticated(login(&mut g, alice(Mechanism::ScramSha256), t0));
+        let r = refused(login(&mut g, password(Mechanism::ScramSha256, "wrong"), t0));
+        assert_eq!(
+            r.error_message.as_deref(),
+            Some(
+                "Authentication failed during re-authentication due to invalid credentials with SASL mechanism SCRAM-SHA-256"
+            )
+        );
+    }
 
-        // The next SCRAM-SHA-512 login of alice fails, with Kafka's answer, then they pass.
-        faults.reject_logins(Some("alice".into()), Some("SCRAM-SHA-512".into()), 1);
-        let mut login_with_faults = |mechanism| {
-            let mut gate = Gate::new(config(), Duration::ZERO);
-            let mut client = password(mechanism, "alice-secret");
-            let body = SaslHandshakeRequest {
-                mechanism: client.mechanism().name().into(),
-                ..Default::default()
-            }
-            .to_bytes(1)
-            .unwrap();
-            let hs = header(ApiKey::SASL_HANDSHAKE, 1);
-            gate.check_with(&hs, &body, t2, &mut faults);
-            let mut to_send = client.initial_response().unwrap();
-            loop {
-                let body = SaslAuthenticateRequest {
-                    auth_bytes: Bytes::from(to_send),
-                    ..Default::default()
-                }
-                .to_bytes(2)
-                .unwrap();
-                let v = gate.check_with(
-                    &header(ApiKey::SASL_AUTHENTICATE, 2),
-                    &body,
-                    t2,
-                    &mut faults,
-                );
-                let Verdict::Respond(ResponseBody::SaslAuthenticate(r), _) = &v else {
-                    return v;
-                };
-                match client.step(&r.auth_bytes).unwrap() {
-                    ClientStep::Respond(bytes) => to_send = bytes,
-                    _ => return v,
-                }
-            }
-        };
-        assert!(matches!(
-            login_with_faults(Mechanism::ScramSha256),
-            Verdict::Respond(..)
+    #[test]
+    fn faults_end_sessions_now_and_refuse_right_passwords_per_broker() {
+        let t0 = SystemTime::now();
+        let s = &mut SaslShared::default();
+        let mut g = gate(Duration::ZERO);
+        authenticated(login_with(&mut g, alice(Mechanism::Plain), t0, s));
+        let t1 = t0 + Duration::from_secs(1);
+        assert!(passes(&request(&mut g, ApiKey::METADATA, t1, s)));
+        // Another broker's sessions end: this one's go on.
+        s.faults.expire_sessions(Some(BROKER + 1), t1);
+        assert!(passes(&request(&mut g, ApiKey::METADATA, t1, s)));
+        // Ended now: only a re-authentication keeps the connection, although the session
+        // had no lifetime of its own.
+        s.faults.expire_sessions(Some(BROKER), t1);
+        let mut other = gate(Duration::ZERO);
+        authenticated(login_with(&mut other, alice(Mechanism::Plain), t0, s));
+        assert!(closes(&request(&mut other, ApiKey::METADATA, t1, s)));
+        let t2 = t1 + Duration::from_millis(1);
+        authenticated(login_with(&mut g, alice(Mechanism::Plain), t2, s));
+        assert!(passes(&request(&mut g, ApiKey::METADATA, t2, s)));
+
+        // The next SCRAM-SHA-512 login of alice on this broker fails, with Kafka's answer;
+        // one on another broker does not count against it.
+        s.faults.reject_logins(
+            Some(BROKER),
+            Some("alice".into()),
+            Some("SCRAM-SHA-512".into()),
+            1,
+        );
+        let mut elsewhere = Gate::new(BROKER + 1, config(), Duration::ZERO);
+        authenticated(login_with(
+            &mut elsewhere,
+            alice(Mechanism::ScramSha512),
+            t2,
+            s,
         ));
-        let v = login_with_faults(Mechanism::ScramSha512);
-        let Verdict::RespondAndClose(ResponseBody::SaslAuthenticate(r), ..) = v else {
-            panic!("{v:?}")
-        };
+        authenticated(login_with(
+            &mut gate(Duration::ZERO),
+            alice(Mechanism::ScramSha256),
+            t2,
+            s,
+        ));
+        let r = refused(login_with(
+            &mut gate(Duration::ZERO),
+            alice(Mechanism::ScramSha512),
+            t2,
+            s,
+        ));
         assert_eq!(r.error_code, ErrorCode::SaslAuthenticationFailed);
         assert!(r.error_message.unwrap().contains("invalid credentials"));
-        assert!(matches!(
-            login_with_faults(Mechanism::ScramSha512),
-            Verdict::Respond(..)
+        authenticated(login_with(
+            &mut gate(Duration::ZERO),
+            alice(Mechanism::ScramSha512),
+            t2,
+            s,
         ));
     }
 }

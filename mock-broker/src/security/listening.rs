@@ -14,6 +14,19 @@ use tokio_rustls::TlsAcceptor;
 
 use super::{ClientAuth, SecurityConfig, SecurityProtocol};
 
+/// What a cluster's listeners are (every broker's alike), as `GET /state` shows them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ListenerSecurity {
+    /// `security.protocol`.
+    pub security_protocol: String,
+    /// `sasl.enabled.mechanisms` (SASL listeners; empty otherwise).
+    pub sasl_mechanisms: Vec<String>,
+    /// `connections.max.reauth.ms` (0: sessions never expire).
+    pub connections_max_reauth_ms: u64,
+    /// `ssl.client.auth` (TLS listeners).
+    pub ssl_client_auth: Option<ClientAuth>,
+}
+
 /// SCRAM iterations of the users' credentials (Kafka's minimum, 4096).
 const SCRAM_ITERATIONS: u32 = 4096;
 
@@ -49,6 +62,8 @@ pub struct Listening {
     pub sasl: Option<Arc<SaslServerConfig>>,
     /// `connections.max.reauth.ms`.
     pub max_reauth: Duration,
+    /// `ssl.client.auth` (TLS listeners).
+    pub client_auth: ClientAuth,
     /// The generated CA's certificate file, which clients trust.
     pub ca_location: Option<PathBuf>,
     /// With a generated CA and required client certificates: a client certificate and key it
@@ -84,9 +99,25 @@ impl Listening {
             tls: None,
             sasl: None,
             max_reauth: Duration::ZERO,
+            client_auth: ClientAuth::None,
             ca_location: None,
             client_certificate: None,
             temporary_dir: None,
+        }
+    }
+
+    /// What the listeners are, as `GET /state` shows them.
+    pub fn summary(&self) -> ListenerSecurity {
+        ListenerSecurity {
+            security_protocol: self.protocol.name().to_owned(),
+            sasl_mechanisms: self
+                .sasl
+                .as_ref()
+                .map(|s| s.mechanism_names().into_iter().map(String::from).collect())
+                .unwrap_or_default(),
+            connections_max_reauth_ms: u64::try_from(self.max_reauth.as_millis())
+                .unwrap_or(u64::MAX),
+            ssl_client_auth: self.tls.is_some().then_some(self.client_auth),
         }
     }
 
@@ -96,6 +127,7 @@ impl Listening {
         let mut listening = Self::plaintext();
         listening.protocol = protocol;
         listening.max_reauth = Duration::from_millis(config.connections_max_reauth_ms);
+        listening.client_auth = config.ssl_client_auth;
         if protocol.sasl() {
             listening.sasl = Some(Arc::new(sasl_config(config)?));
         } else if !config.sasl_users.is_empty() {

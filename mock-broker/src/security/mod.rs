@@ -15,9 +15,9 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-pub use faults::{Rejection, SecurityFaults};
+pub use faults::{Expiry, Rejection, SaslShared, SaslStats, SecurityFaults};
 pub use kwire_auth::SecurityProtocol;
-pub use listening::{Listening, SecurityError};
+pub use listening::{ListenerSecurity, Listening, SecurityError};
 
 /// A SASL user: it authenticates with PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512 with this
 /// password. `Debug` leaves the password out.

@@ -61,7 +61,7 @@ pub(crate) async fn run<S>(
     let mut gate = security
         .sasl
         .as_ref()
-        .map(|config| Gate::new(config.clone(), security.max_reauth));
+        .map(|config| Gate::new(broker, config.clone(), security.max_reauth));
     let mut frames = FrameReader::new(shared.max_frame);
     let mut out = BytesMut::new();
     let mut idle_deadline = tokio::time::Instant::now() + shared.max_idle;
@@ -88,12 +88,9 @@ pub(crate) async fn run<S>(
             };
             shared.metrics.request(header.api_key);
             let verdict = match gate.as_mut() {
-                Some(gate) => gate.check_with(
-                    &header,
-                    &body,
-                    SystemTime::now(),
-                    &mut shared.security_faults(),
-                ),
+                Some(gate) => {
+                    gate.check_with(&header, &body, SystemTime::now(), &mut shared.sasl())
+                }
                 None => Verdict::Pass,
             };
             let mut close_after = None;

@@ -90,7 +90,7 @@ pub(crate) async fn start(config: &ClusterConfig) -> Result<Server, StartError> 
         Listening::build(&config.security, &config.host)
             .map_err(|e| StartError::Config(format!("security: {e}")))?,
     );
-    let shared = Arc::new(Shared::new(cluster));
+    let shared = Arc::new(Shared::new(cluster, security.summary()));
     let mut addrs = BTreeMap::new();
     let mut tasks = Vec::new();
     for (id, addr, l) in listeners {

@@ -13,7 +13,7 @@ use tokio::time::Instant;
 use super::connection_faults::{ConnectionFaults, FaultTable};
 use super::metrics::Metrics;
 use crate::cluster::{BrokerId, Cluster};
-use crate::security::SecurityFaults;
+use crate::security::{ListenerSecurity, SaslShared};
 
 /// The state behind a running cluster.
 pub(crate) struct Shared {
@@ -24,8 +24,10 @@ pub(crate) struct Shared {
     pub(crate) kick: Notify,
     start: Instant,
     faults: Mutex<FaultTable>,
-    /// Faults of the SASL layer (every broker's).
-    security_faults: Mutex<SecurityFaults>,
+    /// Faults and counters of the SASL layer (every broker's).
+    sasl: Mutex<SaslShared>,
+    /// What the listeners are (`GET /state`).
+    pub(crate) listener_security: ListenerSecurity,
     /// Woken whenever connection faults change (a stall may be lifted).
     pub(crate) unstall: Notify,
     /// `true` while each broker is up.
@@ -47,8 +49,9 @@ pub(crate) struct Shared {
 const UNSUPPORTED_SEEN_MAX: usize = 4096;
 
 impl Shared {
-    /// Shared state for `cluster`, every broker up, the clock starting now.
-    pub(crate) fn new(cluster: Cluster) -> Shared {
+    /// Shared state for `cluster` behind listeners that are `listener_security`, every broker
+    /// up, the clock starting now.
+    pub(crate) fn new(cluster: Cluster, listener_security: ListenerSecurity) -> Shared {
         let config = cluster.config().clone();
         let up = cluster
             .brokers()
@@ -60,7 +63,8 @@ impl Shared {
             kick: Notify::new(),
             start: Instant::now(),
             faults: Mutex::new(FaultTable::default()),
-            security_faults: Mutex::new(SecurityFaults::default()),
+            sasl: Mutex::new(SaslShared::default()),
+            listener_security,
             unstall: Notify::new(),
             up,
             shutdown: watch::channel(false).0,
@@ -117,11 +121,9 @@ impl Shared {
         self.faults.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The SASL faults, locked.
-    pub(crate) fn security_faults(&self) -> MutexGuard<'_, SecurityFaults> {
-        self.security_faults
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+    /// The SASL faults and counters, locked.
+    pub(crate) fn sasl(&self) -> MutexGuard<'_, SaslShared> {
+        self.sasl.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The connection faults a broker's connections apply now.

@@ -7,6 +7,12 @@ check that a login is refused. Prints one JSON line. Used by tests/interop/secur
     clients.py librdkafka expire BOOTSTRAP PROTOCOL MECHANISM USER PASSWORD CA TOPIC N CONTROL
         (half the records, then kwire-mock's expire_sessions through its control endpoint, then
         the rest: the client must carry on as when Kafka closes an expired session)
+    clients.py kafka-python lapse BOOTSTRAP PROTOCOL MECHANISM USER PASSWORD CA TOPIC N CONTROL
+        (a client that does not re-authenticate (KIP-368): kafka-python with its re-authentication
+        turned off produces half the records, sits idle past the session lifetime kwire-mock
+        gives (connections.max.reauth.ms, read from CONTROL's /state), then produces the rest:
+        the mock closes each expired connection at its next request, the client logs in on new
+        ones, and every record is read back once)
     clients.py librdkafka mtls BOOTSTRAP CA CERT KEY TOPIC N
         (SSL with a client certificate: N records produced and read back once; with CERT and KEY
         "-", no certificate: the connection must be refused, nothing delivered)
@@ -175,6 +181,54 @@ def expire(client, bootstrap, protocol, mechanism, user, password, ca, topic, n,
     return ok
 
 
+def control_state(control):
+    import urllib.request
+    with urllib.request.urlopen(control.rstrip("/") + "/state", timeout=10) as r:
+        return json.load(r)["security"]
+
+
+def lapse(client, bootstrap, protocol, mechanism, user, password, ca, topic, n, control):
+    assert client == "kafka-python"
+    from kafka import KafkaProducer
+    from kafka.net import connection
+    # A client without KIP-368: it never renews its sessions, whatever lifetime the broker sends.
+    connection.SaslReauthenticator.schedule = lambda self: None
+    n, started = int(n), time.time()
+    before = control_state(control)
+    lifetime_s = before["connections_max_reauth_ms"] / 1000.0
+    assert lifetime_s > 0, "the mock gives sessions no lifetime"
+    p = KafkaProducer(acks="all", enable_idempotence=True,
+                      **python_conf(bootstrap, protocol, mechanism, user, password, ca))
+    errors = []
+
+    def send(lo, hi):
+        futures = [p.send(topic, key=b"k%d" % i, value=b"v%d" % i) for i in range(lo, hi)]
+        p.flush(60)
+        for f in futures:
+            try:
+                f.get(timeout=0)
+            except Exception as e:  # noqa: BLE001 - a failed record is what is counted
+                errors.append(type(e).__name__ + ": " + str(e))
+
+    send(0, n // 2)
+    time.sleep(lifetime_s + 1.5)  # every session of the producer has expired meanwhile
+    send(n // 2, n)
+    p.close(10)
+    after = control_state(control)
+    closed = after["counters"]["expired_sessions_closed"] - before["counters"]["expired_sessions_closed"]
+    logins = after["counters"]["authentications"] - before["counters"]["authentications"]
+    reauths = after["counters"]["reauthentications"] - before["counters"]["reauthentications"]
+    total, distinct = consume_rdkafka(rdkafka_conf(bootstrap, protocol, mechanism, user, password, ca),
+                                      topic, n)
+    ok = not errors and closed > 0 and distinct == n and total == n
+    print(json.dumps({"client": client, "op": "lapse", "mechanism": mechanism, "produced": n,
+                      "consumed": total, "distinct": distinct, "errors": errors[:3],
+                      "session_ms": int(lifetime_s * 1000), "expired_connections_closed": closed,
+                      "logins": logins, "reauthentications": reauths, "ok": ok,
+                      "seconds": round(time.time() - started, 2)}))
+    return ok
+
+
 def mtls(client, bootstrap, ca, cert, key, topic, n):
     assert client == "librdkafka"
     from confluent_kafka import Producer
@@ -224,6 +278,8 @@ def main(argv):
         return expire(client, *rest)
     if op == "mtls":
         return mtls(client, *rest)
+    if op == "lapse":
+        return lapse(client, *rest)
     raise SystemExit("unknown op " + op)
 
 

@@ -4,7 +4,11 @@
 #   tests/interop/security/run.sh [--records N] [--only kafka|mock]
 #
 # kafka: a single-node Kafka with SASL_PLAINTEXT and SASL_SSL listeners (kafka.sh,
-#   KWIRE_KAFKA_SECURITY=sasl). kwire-auth's client exchanges (auth/tests/real_kafka.rs);
+#   KWIRE_KAFKA_SECURITY=sasl). kwire-auth's client exchanges (auth/tests/real_kafka.rs); the
+#   authenticator's rules (one ApiVersions before SaslHandshake, ILLEGAL_SASL_STATE, KIP-368
+#   re-authentication with the same or another mechanism and principal, expired sessions) as
+#   raw requests to Kafka's SASL_PLAINTEXT listener and to a kwire-mock with the same 10 s
+#   sessions, with the same outcomes (tests/tests/sasl_reauth.rs);
 #   kwire-produce over SASL_PLAINTEXT (PLAIN with -X, SCRAM-SHA-512 from a --producer.config
 #   file with sasl.jaas.config) and SASL_SSL (SCRAM-SHA-256, OAUTHBEARER with an unsecured JWT,
 #   ssl.ca.location), N keyed records each, read back by librdkafka over the PLAINTEXT listener
@@ -15,14 +19,17 @@
 #   — and every record is read back once. kwire-produce with ssl.certificate.location and
 #   ssl.key.location produces to Kafka's SSL listener with ssl.client.auth=required (read back
 #   once); without them it is refused.
-# mock: kwire-mock with SASL_SSL and the CA it generates: librdkafka (PLAIN, SCRAM-SHA-256,
-#   SCRAM-SHA-512, OAUTHBEARER), kafka-python and franz-go (PLAIN, both SCRAMs) produce N records
-#   and read them back; each client with a wrong password is refused as an authentication failure;
-#   librdkafka carries on when the mock ends its sessions (expire_sessions, as Kafka closes a
-#   connection whose session ran out: every record once) and is refused when the mock rejects
-#   its next login (reject_logins). librdkafka against the mock's SSL listener with client
-#   certificates required (mTLS): with the certificate the mock issued, N records and back;
-#   without one, refused. Then
+# mock: kwire-mock with SASL_SSL and the CA it generates: librdkafka and franz-go (PLAIN,
+#   SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER with an unsecured JWT) and kafka-python (PLAIN,
+#   both SCRAMs) produce N records and read them back; each client with a wrong password is
+#   refused as an authentication failure; librdkafka carries on when the mock ends its sessions
+#   (expire_sessions, as Kafka closes a connection whose session ran out: every record once)
+#   and is refused when the mock rejects its next login (reject_logins). librdkafka and franz-go
+#   against the mock's SSL listener with client certificates required (mTLS): with the
+#   certificate the mock issued, N records and back; without one, refused. A client that does
+#   not re-authenticate (kafka-python with its KIP-368 renewal turned off) against sessions of
+#   2 s: idle past them, its next requests find its connections closed, it logs in on new ones,
+#   and every record is read back once. Then
 #   Apache's Java client (SaslCheck.java, on Kafka's own jars) does the same with every
 #   mechanism against a mock whose sessions last 3 s (connections.max.reauth.ms) while it
 #   produces for 6 s: it must re-authenticate on its connections (KIP-368), so the mock must not
@@ -41,7 +48,7 @@ while [[ $# -gt 0 ]]; do
     --records) RECORDS="$2"; shift 2 ;;
     --only) ONLY="$2"; shift 2 ;;
     --inside-kafka) INSIDE=1; shift ;;
-    -h|--help) sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) usage "${BASH_SOURCE[0]}"; exit 0 ;;
     *) die "unknown option $1" ;;
   esac
 done
@@ -113,6 +120,9 @@ kafka_checks() {
   check "kwire-auth exchanges against Kafka (real_kafka.rs)" \
     env KWIRE_SASL_KAFKA="$KWIRE_KAFKA_SASL_PLAINTEXT" timeout 600 \
     cargo test -q -p kwire-auth --test real_kafka -- --ignored
+  check "SASL authenticator rules: Kafka and kwire-mock agree (sasl_reauth.rs)" \
+    env KWIRE_KAFKA_REAUTH_MS="${KWIRE_KAFKA_REAUTH_MS:?}" timeout 600 \
+    cargo test -q -p kwire-tests --test sasl_reauth -- --ignored --nocapture
   BOOT="$KWIRE_KAFKA_SASL_PLAINTEXT"
   check "kwire-produce SASL_PLAINTEXT PLAIN" \
     produce_ok sec-plain -X security.protocol=SASL_PLAINTEXT -X sasl.mechanism=PLAIN "${sasl[@]}"
@@ -178,6 +188,29 @@ franz_refused() { # ca: a wrong password fails the records with SASL_AUTHENTICAT
   grep -q 'SASL_AUTHENTICATION_FAILED' <<<"$out"
 }
 
+franz_mtls() { # ca flags...: SSL with a client certificate, N records produced and read back once
+  local sec=(--security-protocol SSL --ssl-ca "$1"); shift
+  "$FRANZ" produce --bootstrap "$MOCK_BOOTSTRAP" --topic franz-mtls --count "$RECORDS" \
+    --timeout-s 60 "${sec[@]}" "$@" && "$FRANZ" consume --bootstrap "$MOCK_BOOTSTRAP" \
+    --topic franz-mtls --expect "$RECORDS" --timeout-s 60 "${sec[@]}" "$@"
+}
+
+franz_mtls_refused() { # ca: without a certificate nothing is produced
+  local out
+  out="$("$FRANZ" produce --bootstrap "$MOCK_BOOTSTRAP" --topic franz-mtls-none --count 3 \
+    --timeout-s 10 --security-protocol SSL --ssl-ca "$1" 2>&1)" && return 1
+  log "  $(tail -n1 <<<"$out")"
+}
+
+reauthenticated() { # the mock's SASL counters show re-authentications and no expired session
+  "$PY" - "$MOCK_CONTROL/state" <<'PY'
+import json, sys, urllib.request
+c = json.load(urllib.request.urlopen(sys.argv[1], timeout=10))["security"]["counters"]
+print("  kwire-mock SASL counters: " + json.dumps(c))
+sys.exit(0 if c["reauthentications"] > 0 and c["expired_sessions_closed"] == 0 else 1)
+PY
+}
+
 reject_login_fault() { # ca: the right password, refused once by the fault
   "$PY" -c 'import sys, urllib.request as u; u.urlopen(u.Request(sys.argv[1], data=sys.argv[2].encode(), headers={"Content-Type": "application/json"}), timeout=10).read()' \
     "$MOCK_CONTROL/actions" '{"action": "reject_logins", "user": "alice", "mechanism": "SCRAM-SHA-512"}' \
@@ -202,7 +235,7 @@ mock_checks() {
     check "kafka-python -> kwire-mock SASL_SSL $m" timeout 120 "$PY" "$HERE/clients.py" kafka-python \
       roundtrip "$MOCK_BOOTSTRAP" SASL_SSL "$m" alice alice-secret "$ca" "py-$m" "$RECORDS"
   done
-  for m in PLAIN SCRAM-SHA-256 SCRAM-SHA-512; do
+  for m in PLAIN SCRAM-SHA-256 SCRAM-SHA-512 OAUTHBEARER; do
     check "franz-go -> kwire-mock SASL_SSL $m" franz_roundtrip "$ca" "$m" "franz-$m"
   done
   for c in librdkafka kafka-python; do
@@ -230,6 +263,22 @@ mock_checks() {
     "$(json_field "$dir/mock.ready" client_key)" rd-mtls "$RECORDS"
   check "librdkafka without a client certificate refused by kwire-mock" timeout 30 "$PY" \
     "$HERE/clients.py" librdkafka mtls "$MOCK_BOOTSTRAP" "$ca" - - rd-mtls-none 1
+  check "franz-go -> kwire-mock SSL with a client certificate" franz_mtls "$ca" \
+    --ssl-certificate "$(json_field "$dir/mock.ready" client_certificate)" \
+    --ssl-key "$(json_field "$dir/mock.ready" client_key)"
+  check "franz-go without a client certificate refused by kwire-mock" franz_mtls_refused "$ca"
+  mock_stop
+
+  # A client that does not re-authenticate (KIP-368) against sessions of 2 s: the mock closes
+  # each expired connection at its next request, the client logs in again on a new one.
+  mock_start "$dir" --brokers 1 --security-protocol SASL_SSL --sasl-user alice:alice-secret \
+    --ssl-output-dir "$dir/tls-lapse" --connections-max-reauth-ms 2000 --control 127.0.0.1:0
+  ca="$(json_field "$dir/mock.ready" ca)"
+  check "kafka-python without re-authentication reconnects when its sessions expire (2 s)" \
+    timeout 120 "$PY" "$HERE/clients.py" kafka-python lapse "$MOCK_BOOTSTRAP" SASL_SSL \
+    SCRAM-SHA-512 alice alice-secret "$ca" py-lapse "$RECORDS" "$MOCK_CONTROL"
+  check "  kwire-mock closed the expired connections" \
+    grep -q 'after the session expired without re-authentication' "$dir/mock.log"
   mock_stop
 
   # Apache's Java client, re-authenticating (KIP-368) while it produces.
@@ -239,7 +288,7 @@ mock_checks() {
   mkdir -p "$java_dir"
   javac -d "$java_dir" -cp "$libs/*" "$HERE/SaslCheck.java" || die "javac SaslCheck failed"
   mock_start "$dir" --brokers 1 --security-protocol SASL_SSL --sasl-user alice:alice-secret \
-    --ssl-output-dir "$dir/tls-java" --connections-max-reauth-ms 3000
+    --ssl-output-dir "$dir/tls-java" --connections-max-reauth-ms 3000 --control 127.0.0.1:0
   ca="$(json_field "$dir/mock.ready" ca)"
   local java=(timeout 120 java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx256m
     -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$libs/*:$java_dir" SaslCheck)
@@ -251,6 +300,7 @@ mock_checks() {
     SCRAM-SHA-256 alice wrong "$ca"
   check "java re-authenticated: no connection closed for an expired session" \
     bash -c '! grep -q "session expired" "$1"' _ "$dir/mock.log"
+  check "  kwire-mock counted the re-authentications (GET /state)" reauthenticated
   mock_stop
   trap - EXIT
 }

@@ -11,7 +11,7 @@
 //	kwire-franz perf --bootstrap B --topic T [--num-records N] ... (perf.go: producer/bench)
 //
 // produce and consume also take --security-protocol, --sasl-mechanism, --sasl-username,
-// --sasl-password and --ssl-ca (security.go).
+// --sasl-password, --ssl-ca, --ssl-certificate and --ssl-key (security.go).
 //
 // Same record scheme and JSON line as the other drivers (tests/interop/README.md). The
 // default franz-go partitioner hashes keys with Kafka's murmur2, like the Java client.
