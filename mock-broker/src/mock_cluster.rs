@@ -151,6 +151,31 @@ fn millis(d: Duration) -> u64 {
 
 /// A running mock cluster. `Send + Sync`; dropping it (or [`MockCluster::shutdown`]) stops
 /// every listener and connection. Dereferences to its [`Controller`] for faults.
+///
+/// In a test:
+///
+/// ```
+/// # // rustdoc builds examples without `--test`, where `#[test]` functions vanish: here
+/// # // `#[tokio::test]` is `#[tokio::main]` and `main` runs the test.
+/// # mod tokio { pub use ::tokio::*; pub use ::tokio::main as test; }
+/// use kwire_mock::MockCluster;
+///
+/// #[tokio::test]
+/// async fn the_leader_fails_over() -> Result<(), Box<dyn std::error::Error>> {
+///     let mock = MockCluster::builder().brokers(3).topic("orders", 1, 3).start().await?;
+///     let bootstrap = mock.bootstrap(); // "127.0.0.1:PORT,...": the client under test goes here
+///     # let _ = bootstrap;
+///     let partition = |mock: &MockCluster| mock.state().topics[0].partitions[0].clone();
+///     let before = partition(&mock);
+///     mock.broker_down(before.leader.unwrap()); // a new leader from the ISR, epoch + 1
+///     let after = partition(&mock);
+///     assert!(after.leader.is_some() && after.leader != before.leader);
+///     assert_eq!(after.leader_epoch, before.leader_epoch + 1);
+///     mock.shutdown().await;
+///     Ok(())
+/// }
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> { the_leader_fails_over() }
+/// ```
 pub struct MockCluster {
     controller: Controller,
     addrs: BTreeMap<BrokerId, SocketAddr>,
