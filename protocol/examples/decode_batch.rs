@@ -28,7 +28,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
         for r in &batch.records {
             let text = |b: &Option<Bytes>| match b {
-                Some(b) => String::from_utf8_lossy(b).into_owned(),
+                // Bytes outside printable ASCII escaped, so a binary value stays readable.
+                Some(b) => b.escape_ascii().to_string(),
                 None => "null".to_string(),
             };
             println!(
