@@ -1,17 +1,19 @@
 //! One broker connection: TCP connect, the ApiVersions handshake (KIP-511: a broker that does
 //! not know our ApiVersions version answers in v0 with its own range, and we ask again), then
-//! pipelined requests. A writer task coalesces queued requests into few socket writes; a reader
-//! task matches responses to requests in order (Kafka answers in order on a connection) and
-//! decodes them. Either side failing ends both with one `Disconnected` event.
+//! pipelined requests. One task per connection coalesces queued requests into few socket
+//! writes and matches responses to requests in order (Kafka answers in order on a
+//! connection); it hands each response to the engine itself. A failure ends the connection
+//! with one `Disconnected` event.
 //!
-//! With SASL the writer also keeps the session alive (KIP-368): when the broker gave it a
-//! lifetime, the writer re-authenticates on the same connection before the lifetime runs out
-//! (see [`ClientSession`]). The re-authentication requests go out between the others, in
-//! order: requests already written get their responses as usual (the broker answers in
-//! order, so theirs come first), and new ones wait only for the SASL round trips.
+//! With SASL the connection also keeps the session alive (KIP-368): when the broker gave it a
+//! lifetime, it re-authenticates on the same connection before the lifetime runs out (see
+//! [`ClientSession`]). The re-authentication requests go out after the others, in order:
+//! requests already written get their responses as usual (the broker answers in order, so
+//! theirs come first), and new ones wait only for the SASL round trips.
 
+use std::collections::VecDeque;
 use std::hash::{BuildHasher, RandomState};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use bytes::{Bytes, BytesMut};
@@ -28,7 +30,7 @@ use kwire_protocol::{
 };
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tracing::{Instrument, debug, debug_span, trace};
 
@@ -111,26 +113,7 @@ fn decode_response(
 #[derive(Debug)]
 pub(crate) struct ConnHandle {
     tx: mpsc::UnboundedSender<OutRequest>,
-    tasks: Arc<Mutex<Tasks>>,
-}
-
-/// The tasks of a connection, and whether its handle is gone (a task started after that is
-/// aborted at once instead of outliving the handle with half the socket).
-#[derive(Debug, Default)]
-struct Tasks {
-    handles: Vec<JoinHandle<()>>,
-    dropped: bool,
-}
-
-impl Tasks {
-    fn add(tasks: &Mutex<Tasks>, task: JoinHandle<()>) {
-        let mut t = tasks.lock().unwrap_or_else(|p| p.into_inner());
-        if t.dropped {
-            task.abort();
-        } else {
-            t.handles.push(task);
-        }
-    }
+    task: JoinHandle<()>,
 }
 
 impl ConnHandle {
@@ -143,11 +126,7 @@ impl ConnHandle {
 
 impl Drop for ConnHandle {
     fn drop(&mut self) {
-        let mut t = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
-        t.dropped = true;
-        for h in t.handles.drain(..) {
-            h.abort();
-        }
+        self.task.abort();
     }
 }
 
@@ -161,24 +140,22 @@ pub(crate) struct ConnConfig {
     pub security: Arc<ConnSecurity>,
 }
 
-/// Events carry the connection's id so the driver can drop those of replaced connections.
-pub(crate) type EventTx = mpsc::UnboundedSender<(u64, Event)>;
+/// Where a connection's events go, tagged with its id (so that those of a replaced
+/// connection can be told apart): the engine, called from the connection's task.
+pub(crate) type EventSink = Arc<dyn Fn(u64, Event) + Send + Sync>;
 
-/// Starts connecting to `addr` as `node`; events go to `events` tagged with `conn_id`.
+/// Starts connecting to `addr` as `node`; events go to `sink` tagged with `conn_id`.
 pub(crate) fn spawn(
     node: i32,
     conn_id: u64,
     addr: String,
     cfg: ConnConfig,
-    events: EventTx,
+    sink: EventSink,
 ) -> ConnHandle {
     let (tx, rx) = mpsc::unbounded_channel();
-    let tasks = Arc::new(Mutex::new(Tasks::default()));
-    let tasks2 = tasks.clone();
     let span = debug_span!("connection", node, %addr);
-    let main = tokio::spawn(
+    let task = tokio::spawn(
         async move {
-            let ev = events.clone();
             match setup(&addr, &cfg).await {
                 Ok(Setup {
                     stream,
@@ -187,52 +164,38 @@ pub(crate) fn spawn(
                     session,
                 }) => {
                     debug!(?versions, "connected");
-                    let (ptx, prx) = mpsc::unbounded_channel();
-                    let _ = ev.send((conn_id, Event::Connected { node, versions }));
-                    let writer = Writer {
-                        node,
-                        conn_id,
-                        client_id: cfg.client_id.clone(),
-                        pending: ptx,
-                        events: ev.clone(),
-                        correlation_id: 100,
-                        session: session.map(|(session, versions)| Session {
-                            session,
-                            versions,
-                            security: cfg.security.clone(),
-                        }),
-                    };
+                    sink(conn_id, Event::Connected { node, versions });
+                    let session = session.map(|(session, versions)| Session {
+                        session,
+                        versions,
+                        security: cfg.security.clone(),
+                    });
                     match stream {
                         Stream::Plain(s) => {
                             let (r, w) = s.into_split();
-                            let reader = tokio::spawn(
-                                read_loop(node, conn_id, r, rest, prx, ev).in_current_span(),
-                            );
-                            Tasks::add(&tasks2, reader);
-                            writer.run(w, rx).await;
+                            Conn::new(node, conn_id, cfg.client_id, sink, r, w, rest, session)
+                                .run(rx)
+                                .await;
                         }
                         Stream::Tls(s) => {
                             let (r, w) = tokio::io::split(s);
-                            let reader = tokio::spawn(
-                                read_loop(node, conn_id, r, rest, prx, ev).in_current_span(),
-                            );
-                            Tasks::add(&tasks2, reader);
-                            writer.run(w, rx).await;
+                            Conn::new(node, conn_id, cfg.client_id, sink, r, w, rest, session)
+                                .run(rx)
+                                .await;
                         }
                     }
                 }
                 Err(SetupError::Transient(error)) => {
-                    let _ = ev.send((conn_id, Event::ConnectFailed { node, error }));
+                    sink(conn_id, Event::ConnectFailed { node, error });
                 }
                 Err(SetupError::Auth(error)) => {
-                    let _ = ev.send((conn_id, Event::AuthFailed { node, error }));
+                    sink(conn_id, Event::AuthFailed { node, error });
                 }
             }
         }
         .instrument(span),
     );
-    Tasks::add(&tasks, main);
-    ConnHandle { tx, tasks }
+    ConnHandle { tx, task }
 }
 
 /// A connected socket, plain or TLS.
@@ -399,7 +362,7 @@ impl SaslVersions {
 }
 
 /// Sends one SASL request and waits for its response: on the bare socket during setup, or
-/// through the writer and the reader on a running connection.
+/// on a running connection.
 trait SaslCalls {
     async fn call<R: Request>(
         &mut self,
@@ -550,147 +513,251 @@ async fn read_frame<S: AsyncRead + Unpin>(
     }
 }
 
-/// A response the reader expects next: to an `api_key` request at `version`.
+/// A response the connection expects next: to an `api_key` request at `version`, for the
+/// engine's request `id` (`None`: for the SASL call this task is waiting in).
 struct Expect {
     correlation_id: i32,
     api_key: ApiKey,
     version: i16,
-    to: Recipient,
+    id: Option<u64>,
 }
 
-/// Who gets a response.
-enum Recipient {
-    /// The engine, as the response to its request `id`.
-    Engine(u64),
-    /// The writer, re-authenticating: the undecoded frame.
-    Writer(oneshot::Sender<Bytes>),
-}
-
-/// The writing half of a running connection.
-struct Writer {
-    node: i32,
-    conn_id: u64,
-    client_id: String,
-    /// What the reader is to expect, in write order.
-    pending: mpsc::UnboundedSender<Expect>,
-    events: EventTx,
-    correlation_id: i32,
-    /// With SASL: the session to keep alive.
-    session: Option<Session>,
-}
-
-/// A SASL session the writer keeps alive.
+/// A SASL session the connection keeps alive.
 struct Session {
     session: ClientSession,
     versions: SaslVersions,
     security: Arc<ConnSecurity>,
 }
 
-impl Writer {
+/// How a running connection ended.
+enum Ended {
+    /// The handle was dropped: nothing to report.
+    Closed,
+    /// The connection failed; requests without a response got none.
+    Failed(SetupError),
+}
+
+impl From<String> for Ended {
+    fn from(e: String) -> Self {
+        Ended::Failed(SetupError::Transient(e))
+    }
+}
+
+impl From<SetupError> for Ended {
+    fn from(e: SetupError) -> Self {
+        Ended::Failed(e)
+    }
+}
+
+/// Largest run of queued requests coalesced into one write.
+const COALESCE_BYTES: usize = 1 << 20;
+
+/// A running connection: one task writes the queued requests (coalesced into few socket
+/// writes) and reads the responses, matching them to the requests in order (Kafka answers in
+/// order on a connection). Each response goes to the engine from this task, and what the
+/// engine sends next on this connection comes back through the queue to the same task: no
+/// other task is woken on the way.
+struct Conn<R, W> {
+    node: i32,
+    conn_id: u64,
+    client_id: String,
+    sink: EventSink,
+    r: R,
+    w: W,
+    reader: FrameReader,
+    /// The responses expected, in the order the requests went into `out`.
+    expects: VecDeque<Expect>,
+    /// Encoded requests; `out[written..]` is not yet written.
+    out: BytesMut,
+    written: usize,
+    /// Requests in `out` that get no response (acks=0), reported written once `out` is
+    /// flushed.
+    unanswered: Vec<u64>,
+    correlation_id: i32,
+    /// With SASL: the session to keep alive (KIP-368).
+    session: Option<Session>,
+}
+
+impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Conn<R, W> {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        node: i32,
+        conn_id: u64,
+        client_id: String,
+        sink: EventSink,
+        r: R,
+        w: W,
+        reader: FrameReader,
+        session: Option<Session>,
+    ) -> Self {
+        Conn {
+            node,
+            conn_id,
+            client_id,
+            sink,
+            r,
+            w,
+            reader,
+            expects: VecDeque::new(),
+            out: BytesMut::with_capacity(64 * 1024),
+            written: 0,
+            unanswered: Vec::new(),
+            correlation_id: 100,
+            session,
+        }
+    }
+
     fn next_correlation_id(&mut self) -> i32 {
         self.correlation_id = self.correlation_id.wrapping_add(1).max(1);
         self.correlation_id
     }
 
-    fn disconnected(&self, error: String) {
-        let _ = self.events.send((
-            self.conn_id,
-            Event::Disconnected {
-                node: self.node,
-                error,
-            },
-        ));
+    async fn run(mut self, mut rx: mpsc::UnboundedReceiver<OutRequest>) {
+        let node = self.node;
+        let event = match self.serve(&mut rx).await {
+            Ended::Closed => return,
+            Ended::Failed(SetupError::Transient(error)) => Event::Disconnected { node, error },
+            Ended::Failed(SetupError::Auth(error)) => Event::AuthFailed { node, error },
+        };
+        (self.sink)(self.conn_id, event);
     }
 
-    /// Writes queued requests until the queue or the socket closes.
-    async fn run<W: AsyncWrite + Unpin>(
-        mut self,
-        mut w: W,
-        mut rx: mpsc::UnboundedReceiver<OutRequest>,
-    ) {
-        let mut buf = BytesMut::with_capacity(64 * 1024);
-        let mut written = Vec::new();
+    /// Writes requests and reads responses until the handle is dropped or the socket fails.
+    async fn serve(&mut self, rx: &mut mpsc::UnboundedReceiver<OutRequest>) -> Ended {
         loop {
-            if let Err(e) = self.keep_session(&mut w).await {
-                match e {
-                    SetupError::Auth(error) => {
-                        let _ = self.events.send((
-                            self.conn_id,
-                            Event::AuthFailed {
-                                node: self.node,
-                                error,
-                            },
-                        ));
-                    }
-                    SetupError::Transient(error) => self.disconnected(error),
-                }
-                return;
+            // Frames already read (after the setup responses, or several in one read).
+            if let Err(e) = self.deliver_frames() {
+                return e;
             }
-            let reauth_at = self
-                .session
-                .as_ref()
-                .and_then(|s| s.session.reauthenticate_at());
-            let first = match reauth_at {
-                Some(at) => tokio::select! {
-                    r = rx.recv() => r,
-                    () = tokio::time::sleep_until(at.into()) => continue,
-                },
-                None => rx.recv().await,
+            let idle = self.out.is_empty();
+            if idle {
+                if let Err(e) = self.keep_session().await {
+                    return e.into();
+                }
+            }
+            let reauth_at = if idle {
+                self.session
+                    .as_ref()
+                    .and_then(|s| s.session.reauthenticate_at())
+            } else {
+                None
             };
-            let Some(first) = first else { return };
-            buf.clear();
-            written.clear();
-            let mut next = Some(first);
-            // Coalesce what is queued into one write.
-            while let Some(req) = next.take() {
-                let correlation_id = self.next_correlation_id();
-                if let Err(error) = encode_request(&req, &mut buf, correlation_id, &self.client_id)
-                {
-                    return self.disconnected(error);
-                }
-                let api_key = req.body.api_key();
-                trace!(
-                    id = req.id,
-                    correlation_id,
-                    api = api_key.name(),
-                    version = req.version,
-                    "send"
-                );
-                if req.expect_response {
-                    let _ = self.pending.send(Expect {
-                        correlation_id,
-                        api_key,
-                        version: req.version,
-                        to: Recipient::Engine(req.id),
-                    });
-                } else {
-                    written.push(req.id);
-                }
-                if buf.len() < 1 << 20 {
-                    next = rx.try_recv().ok();
-                }
+            let unwritten = self.written < self.out.len();
+            let room = self.out.len() < COALESCE_BYTES;
+            tokio::select! {
+                biased;
+                n = self.r.read_buf(self.reader.buf_for_read()) => match n {
+                    Ok(0) => return "connection closed by the broker".to_owned().into(),
+                    Ok(_) => {}
+                    Err(e) => return format!("read: {e}").into(),
+                },
+                n = push(&mut self.w, &self.out[self.written..]), if !idle => match n {
+                    Ok(0) if unwritten => {
+                        return "write: the socket accepts no more".to_owned().into();
+                    }
+                    Ok(0) => self.flushed(),
+                    Ok(n) => self.written += n,
+                    Err(e) => return format!("write: {e}").into(),
+                },
+                req = rx.recv(), if room => match req {
+                    Some(req) => {
+                        if let Err(e) = self.queue(req) {
+                            return e.into();
+                        }
+                        while self.out.len() < COALESCE_BYTES {
+                            let Ok(req) = rx.try_recv() else { break };
+                            if let Err(e) = self.queue(req) {
+                                return e.into();
+                            }
+                        }
+                    }
+                    None => return Ended::Closed,
+                },
+                () = sleep_until_some(reauth_at) => {}
             }
-            // A TLS session holds its records back until flushed (a no-op on TCP).
-            if let Err(e) = write_flush(&mut w, &buf).await {
-                return self.disconnected(e);
+        }
+    }
+
+    /// Encodes `req` into `out` and notes the response it expects.
+    fn queue(&mut self, req: OutRequest) -> Result<(), String> {
+        let correlation_id = self.next_correlation_id();
+        encode_request(&req, &mut self.out, correlation_id, &self.client_id)?;
+        let api_key = req.body.api_key();
+        trace!(
+            id = req.id,
+            correlation_id,
+            api = api_key.name(),
+            version = req.version,
+            "send"
+        );
+        if req.expect_response {
+            self.expects.push_back(Expect {
+                correlation_id,
+                api_key,
+                version: req.version,
+                id: Some(req.id),
+            });
+        } else {
+            self.unanswered.push(req.id);
+        }
+        Ok(())
+    }
+
+    /// Everything in `out` reached the socket.
+    fn flushed(&mut self) {
+        self.out.clear();
+        self.written = 0;
+        for id in std::mem::take(&mut self.unanswered) {
+            (self.sink)(
+                self.conn_id,
+                Event::Written {
+                    node: self.node,
+                    id,
+                },
+            );
+        }
+    }
+
+    /// Hands the complete frames read so far to the engine.
+    fn deliver_frames(&mut self) -> Result<(), Ended> {
+        while let Some(f) = self.next_frame()? {
+            let Some(expect) = self.expects.pop_front() else {
+                return Err("a response nobody asked for".to_owned().into());
+            };
+            self.deliver(expect, &f)?;
+        }
+        Ok(())
+    }
+
+    fn next_frame(&mut self) -> Result<Option<Bytes>, String> {
+        self.reader
+            .next_frame()
+            .map_err(|e| format!("bad frame: {e}"))
+    }
+
+    /// Decodes a response to the engine's request and passes it on.
+    fn deliver(&mut self, expect: Expect, f: &Bytes) -> Result<(), Ended> {
+        let Some(id) = expect.id else {
+            return Err("a SASL response nobody waits for".to_owned().into());
+        };
+        match decode_response(expect.api_key, f, expect.version)? {
+            (corr, body) if corr == expect.correlation_id => {
+                let node = self.node;
+                (self.sink)(self.conn_id, Event::Response { node, id, body });
+                Ok(())
             }
-            for &id in &written {
-                let _ = self.events.send((
-                    self.conn_id,
-                    Event::Written {
-                        node: self.node,
-                        id,
-                    },
-                ));
+            (corr, _) => {
+                Err(format!("correlation id {corr}, expected {}", expect.correlation_id).into())
             }
         }
     }
 
     /// Re-authenticates when the session is due (KIP-368). A session that has already
-    /// expired (the writer was held up past it) ends the connection: the broker closes it on
-    /// any request but a SaslHandshake, and a new connection needs no guess about whether the
-    /// broker would take one now (Kafka takes at most one re-authentication a second).
-    async fn keep_session<W: AsyncWrite + Unpin>(&mut self, w: &mut W) -> Result<(), SetupError> {
+    /// expired (the connection was held up past it) ends the connection: the broker closes
+    /// it on any request but a SaslHandshake, and a new connection needs no guess about
+    /// whether the broker would take one now (Kafka takes at most one re-authentication a
+    /// second).
+    async fn keep_session(&mut self) -> Result<(), SetupError> {
         let Some(s) = &self.session else {
             return Ok(());
         };
@@ -703,8 +770,7 @@ impl Writer {
             SessionState::Reauthenticate => {
                 let (security, versions) = (s.security.clone(), s.versions);
                 debug!("re-authenticating (KIP-368)");
-                let session =
-                    authenticate(&mut Piped { writer: self, w }, &security, versions).await?;
+                let session = authenticate(self, &security, versions).await?;
                 if let Some(s) = &mut self.session {
                     s.session = session;
                 }
@@ -714,98 +780,64 @@ impl Writer {
     }
 }
 
-/// SASL calls on a running connection: the writer writes them after whatever it wrote
-/// before, the reader hands their responses back once the earlier responses went to the
-/// engine.
-struct Piped<'a, W> {
-    writer: &'a mut Writer,
-    w: &'a mut W,
-}
-
-impl<W: AsyncWrite + Unpin> SaslCalls for Piped<'_, W> {
-    async fn call<R: Request>(
+/// SASL calls on a running connection (with nothing left to write): the request goes out
+/// after the others, and the responses to those reach the engine before its own comes back.
+impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> SaslCalls for Conn<R, W> {
+    async fn call<Q: Request>(
         &mut self,
-        request: &R,
+        request: &Q,
         version: i16,
-    ) -> Result<R::Response, SetupError> {
-        let correlation_id = self.writer.next_correlation_id();
+    ) -> Result<Q::Response, SetupError> {
+        let correlation_id = self.next_correlation_id();
         let mut buf = BytesMut::new();
-        let h = RequestHeader::new(
-            R::API_KEY,
-            version,
-            correlation_id,
-            Some(&self.writer.client_id),
-        );
+        let h = RequestHeader::new(Q::API_KEY, version, correlation_id, Some(&self.client_id));
         frame::encode_request(&mut buf, &h, request).map_err(|e| e.to_string())?;
-        let (tx, rx) = oneshot::channel();
-        let expect = Expect {
+        self.expects.push_back(Expect {
             correlation_id,
-            api_key: R::API_KEY,
+            api_key: Q::API_KEY,
             version,
-            to: Recipient::Writer(tx),
-        };
-        if self.writer.pending.send(expect).is_err() {
-            return Err("connection closed during re-authentication".into());
+            id: None,
+        });
+        write_flush(&mut self.w, &buf).await?;
+        loop {
+            while let Some(f) = self.next_frame()? {
+                let Some(expect) = self.expects.pop_front() else {
+                    return Err("a response nobody asked for".into());
+                };
+                if expect.id.is_none() {
+                    return Ok(decode_setup_response::<Q>(&f, version, correlation_id)?);
+                }
+                match self.deliver(expect, &f) {
+                    Ok(()) => {}
+                    Err(Ended::Failed(e)) => return Err(e),
+                    Err(Ended::Closed) => return Err("connection closed".into()),
+                }
+            }
+            match self.r.read_buf(self.reader.buf_for_read()).await {
+                Ok(0) => return Err("connection closed by the broker".into()),
+                Ok(_) => {}
+                Err(e) => return Err(format!("read: {e}").into()),
+            }
         }
-        write_flush(self.w, &buf).await?;
-        let payload = rx
-            .await
-            .map_err(|_| "connection closed during re-authentication")?;
-        Ok(decode_setup_response::<R>(
-            &payload,
-            version,
-            correlation_id,
-        )?)
     }
 }
 
-async fn read_loop<R: AsyncRead + Unpin>(
-    node: i32,
-    conn_id: u64,
-    mut r: R,
-    mut reader: FrameReader,
-    mut pending: mpsc::UnboundedReceiver<Expect>,
-    events: EventTx,
-) {
-    let fail = |error: String| {
-        let _ = events.send((conn_id, Event::Disconnected { node, error }));
-    };
-    loop {
-        loop {
-            let f = match reader.next_frame() {
-                Ok(Some(f)) => f,
-                Ok(None) => break,
-                Err(e) => return fail(format!("bad frame: {e}")),
-            };
-            let Ok(expect) = pending.try_recv() else {
-                return fail("a response nobody asked for".into());
-            };
-            let id = match expect.to {
-                Recipient::Engine(id) => id,
-                Recipient::Writer(tx) => {
-                    // The writer decodes it and checks the correlation id.
-                    let _ = tx.send(f);
-                    continue;
-                }
-            };
-            match decode_response(expect.api_key, &f, expect.version) {
-                Ok((corr, body)) if corr == expect.correlation_id => {
-                    let _ = events.send((conn_id, Event::Response { node, id, body }));
-                }
-                Ok((corr, _)) => {
-                    return fail(format!(
-                        "correlation id {corr}, expected {}",
-                        expect.correlation_id
-                    ));
-                }
-                Err(e) => return fail(e),
-            }
-        }
-        match r.read_buf(reader.buf_for_read()).await {
-            Ok(0) => return fail("connection closed by the broker".into()),
-            Ok(_) => {}
-            Err(e) => return fail(format!("read: {e}")),
-        }
+/// Writes some of `rest`, or, once all is written, flushes (TLS holds its records back until
+/// then; a no-op on TCP) and returns 0. Cancel-safe: a write either happened and was
+/// returned, or did not happen.
+async fn push<W: AsyncWrite + Unpin>(w: &mut W, rest: &[u8]) -> std::io::Result<usize> {
+    if rest.is_empty() {
+        w.flush().await.map(|()| 0)
+    } else {
+        w.write(rest).await
+    }
+}
+
+/// Sleeps until `at`, or forever.
+async fn sleep_until_some(at: Option<std::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at.into()).await,
+        None => std::future::pending().await,
     }
 }
 

@@ -11,7 +11,8 @@
 //!   idempotence (producer id/epoch, sequences, epoch bumps as Kafka's Java client does them),
 //!   retry decisions (exponential backoff with jitter, bounded by `delivery.timeout.ms`) and
 //!   the engine that ties them together.
-//! * Thin driver: connections with the ApiVersions handshake and pipelining, the sender task.
+//! * Thin driver: one task per connection (ApiVersions handshake, SASL, pipelining) that hands
+//!   each response to the engine and writes what it sends next, and one task for time.
 //!
 //! Every record handed to [`Producer::send`] or [`Producer::enqueue`] ends in exactly one
 //! outcome: a [`RecordMetadata`] or a [`ProduceError`].

@@ -18,7 +18,7 @@ use crate::security::ConnSecurity;
 use crate::sender::{self, Shared};
 use crate::sequence::ProducerIdAndEpoch;
 
-/// An asynchronous Kafka producer. Cheap to clone; all clones share one sender task.
+/// An asynchronous Kafka producer. Cheap to clone; all clones share one engine and its tasks.
 ///
 /// Must be created inside a tokio runtime. Dropping the last clone closes the producer: what
 /// is buffered is still delivered (within `delivery.timeout.ms`) by the background task.
