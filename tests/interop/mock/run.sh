@@ -90,7 +90,8 @@ IFS=, read -r -a fault_runs <<< "$FAULTS"
 for p in "${peers[@]}" "${fault_runs[@]%%:*}"; do ensure_peer "$p"; done
 
 # Followers copy at once; an ISR member that stops copying leaves after 1 s (follower-lag scenario).
-mock_start "$OUT" --control 127.0.0.1:0 --replica-lag-time-max-ms 1000
+# Group settings as kafka.sh's Kafka: no initial rebalance delay, KIP-848 sessions of 10 s.
+mock_start "$OUT" --control 127.0.0.1:0 --replica-lag-time-max-ms 1000 --config "$MOCK_DIR/groups.json"
 BOOTSTRAP="$MOCK_BOOTSTRAP" CONTROL="$MOCK_CONTROL"
 log "kwire-mock pid $MOCK_PID: bootstrap $BOOTSTRAP, control $CONTROL"
 RUN_ID="$(date +%s)-$RANDOM"
@@ -133,23 +134,29 @@ fi
 
 # --- 1b. consumer groups -------------------------------------------------------------------
 if (( ! SKIP_GROUPS )); then
-  log "groups: ${peers[*]} consume in consumer groups against kwire-mock"
+  # classic and KIP-848 at once (their own topics and groups): the runs mostly wait on session
+  # timeouts
+  log "groups: ${peers[*]} consume in consumer groups against kwire-mock (classic and KIP-848 at once)"
   mkdir -p "$OUT/groups"
   echo "${peers[*]}" > "$OUT/groups/peers.txt"
   "$INTEROP_DIR/run-groups.sh" "$BOOTSTRAP" --records "$GROUP_RECORDS" --peers "$PEERS" \
-    --timeout-s "$TIMEOUT" --topic-prefix kwire-mock-groups --out "$OUT/groups" > "$OUT/groups.txt" 2> "$OUT/groups.log" || true
+    --timeout-s "$TIMEOUT" --topic-prefix kwire-mock-groups --broker-name kwire-mock --out "$OUT/groups" \
+    > "$OUT/groups.txt" 2> "$OUT/groups.log" &
+  CHILDREN+=("$!")
   # The same with group.protocol=consumer (KIP-848) for the peers that have it.
   consumer_peers=()
   for p in "${peers[@]}"; do [[ "$p" == kafka-python ]] || consumer_peers+=("$p"); done
   if (( ${#consumer_peers[@]} )); then
-    log "groups: ${consumer_peers[*]} consume in KIP-848 consumer groups against kwire-mock"
     mkdir -p "$OUT/groups-consumer"
     echo "${consumer_peers[*]}" > "$OUT/groups-consumer/peers.txt"
     "$INTEROP_DIR/run-groups.sh" "$BOOTSTRAP" --records "$GROUP_RECORDS" \
       --peers "$(IFS=,; echo "${consumer_peers[*]}")" --group-protocol consumer \
-      --timeout-s "$TIMEOUT" --topic-prefix kwire-mock-groups --out "$OUT/groups-consumer" \
-      > "$OUT/groups-consumer.txt" 2> "$OUT/groups-consumer.log" || true
+      --timeout-s "$TIMEOUT" --topic-prefix kwire-mock-groups --broker-name kwire-mock \
+      --out "$OUT/groups-consumer" > "$OUT/groups-consumer.txt" 2> "$OUT/groups-consumer.log" &
+    CHILDREN+=("$!")
   fi
+  for c in "${CHILDREN[@]}"; do wait "$c" || true; done
+  CHILDREN=()
 fi
 
 # --- 1c. coordinator failover with real consumers (its own kwire-mock, 3 brokers) -----------

@@ -145,10 +145,11 @@ def group(args):
                     if st.full():
                         stop = True  # the rest is dropped unprocessed and uncommitted
                         break
-                    st.record(tp.partition, r.key, r.value, r.headers)
-                    offsets[tp.partition] = r.offset + 1
+                    if st.record(tp.partition, r.key, r.value, r.headers, r.offset):
+                        offsets[tp.partition] = r.offset + 1
                 if stop:
                     break
+            st.processed()
             if offsets:
                 try:
                     c.commit({TopicPartition(args.topic, p): OffsetAndMetadata(o, "", -1)
