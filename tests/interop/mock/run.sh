@@ -3,7 +3,7 @@
 #
 #   tests/interop/mock/run.sh [--records 100000] [--peers librdkafka,kafka-python,java,franz-go]
 #        [--faults PEER:SCENARIO,...] [--fault-records 60000] [--fault-rate 10000]
-#        [--kafka-ref auto|start|skip] [--skip-clean] [--skip-groups] [--group-records 2000]
+#        [--kafka-ref auto|start|skip] [--skip-clean] [--skip-groups] [--group-records 60000]
 #        [--skip-faults] [--timeout-s 180] [--out DIR]
 #        (fault-run producers time out after min(--timeout-s, 60) s)
 #
@@ -12,10 +12,12 @@
 #    order, headers, and the key->partition digest equals the same driver's against real Kafka
 #    (--kafka-ref auto: a single-node Kafka already running from kafka.sh is used, else one is started
 #    and stopped again; skip: no comparison).
-# 1b. groups: every peer consumes in a consumer group (tests/interop/run-groups.sh): two members
-#    split the partitions, one leaves and the other takes over, a third resumes from the
-#    committed offsets; every record read once. Then again with group.protocol=consumer
-#    (KIP-848) for the peers that have it (all but kafka-python).
+# 1b. groups: every peer consumes in a consumer group (tests/interop/run-groups.sh, --group-records
+#    over 12 partitions): three members split the partitions, one leaves, one is killed and
+#    expired after its session timeout, the survivor takes over, a restarted one resumes from
+#    the committed offsets; nothing skipped, only the killed member's uncommitted records read
+#    twice. At the same time with group.protocol=consumer (KIP-848) for the peers that have it
+#    (all but kafka-python). Group settings as kafka.sh's Kafka (mock/groups.json).
 # 1c. coordinator failover: librdkafka and Java in the same scenario, classic and KIP-848, while
 #    each group's coordinator moves to another broker (mock/group-failover.sh, its own kwire-mock).
 # 2. faults: for each PEER:SCENARIO (scenarios/SCENARIO.json is a timeline for the control endpoint's
@@ -36,7 +38,7 @@ KAFKA_SH="$INTEROP_DIR/kafka.sh"
 
 RECORDS=100000 PEERS="librdkafka,kafka-python,java,franz-go"
 FAULT_RECORDS=60000 FAULT_RATE=10000 KAFKA_REF=auto SKIP_CLEAN=0 SKIP_FAULTS=0 TIMEOUT=180 OUT=""
-SKIP_GROUPS=0 GROUP_RECORDS=2000
+SKIP_GROUPS=0 GROUP_RECORDS=60000
 FAULT_TIMEOUT=60
 FAULTS="librdkafka:leader-move,librdkafka:broker-down-up,librdkafka:injected-errors"
 FAULTS+=",librdkafka:drop-after-append,librdkafka:latency-stall,librdkafka:follower-lag"
