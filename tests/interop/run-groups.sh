@@ -4,7 +4,7 @@
 #   run-groups.sh BOOTSTRAP [--records 60000] [--partitions 12]
 #                 [--peers librdkafka,kafka-python,java,franz-go] [--group-protocol classic|consumer]
 #                 [--jobs 4] [--idle-s 6] [--timeout-s 180] [--topic-prefix kwire-groups]
-#                 [--broker-name NAME] [--out DIR]
+#                 [--broker-name NAME] [--run-id ID] [--out DIR]
 #
 # --group-protocol consumer runs the members with group.protocol=consumer (KIP-848:
 # ConsumerGroupHeartbeat, the broker assigns); kafka-python has no such protocol and is left
@@ -53,6 +53,7 @@ usage() { sed -n '2,47p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-
 BOOTSTRAP="$1"; shift
 RECORDS=60000 PARTITIONS=12 PEERS="librdkafka,kafka-python,java,franz-go" IDLE=6 TIMEOUT=180
 PREFIX=kwire-groups OUT="" PROTOCOL=classic JOBS=4 BROKER_NAME="$BOOTSTRAP" ONE_PEER=""
+RUN_ID="${RUN_ID:-}"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --records) RECORDS="$2"; shift 2 ;;
@@ -64,6 +65,7 @@ while [[ $# -gt 0 ]]; do
     --timeout-s) TIMEOUT="$2"; shift 2 ;;
     --topic-prefix) PREFIX="$2"; shift 2 ;;
     --broker-name) BROKER_NAME="$2"; shift 2 ;;
+    --run-id) RUN_ID="$2"; shift 2 ;; # topics and groups are PREFIX-PROTOCOL-PEER-ID
     --out) OUT="$2"; shift 2 ;;
     --one-peer) ONE_PEER="$2"; shift 2 ;; # internal: run one peer's scenario, no judge
     -h|--help) usage 0 ;;
@@ -92,7 +94,7 @@ if [[ -n "$ONE_PEER" ]]; then
   # group (so that a SIGKILL to the group reaches the client itself); its pid in LAST_PID
   client() {
     local name="$1" op="$2"; shift 2
-    timeout --kill-after=10 "$((TIMEOUT + 60))" "$INTEROP_DIR/clients/run.sh" "$p" "$op" "$@" \
+    timeout --kill-after=10 "$((TIMEOUT + 60))" "$INTEROP_DIR/clients/run.sh" "${drv:-$p}" "$op" "$@" \
       > "$OUT/$p.$name.json" 2> "$OUT/$p.$name.log" < /dev/null &
     LAST_PID=$!
     CHILDREN+=("$LAST_PID")
@@ -104,7 +106,9 @@ if [[ -n "$ONE_PEER" ]]; then
     CHILDREN=("${keep[@]+"${keep[@]}"}")
     log "$p.$2: exit $rc"
   }
-  produce() { # NAME COUNT
+  produce() { # NAME COUNT (kcat's records come from librdkafka's driver: kcat is librdkafka)
+    local drv="$p"
+    [[ "$p" == kcat ]] && drv=librdkafka
     client "$1" produce --bootstrap "$BOOTSTRAP" --topic "$topic" --count "$2" --timeout-s "$TIMEOUT"
     finish "$LAST_PID" "$1"
   }
@@ -116,6 +120,7 @@ if [[ -n "$ONE_PEER" ]]; then
     fi
   }
   topic="$PREFIX-$PROTOCOL-$p-$RUN_ID"
+  echo "$topic" > "$OUT/$p.group"
   n1=$((RECORDS / 2)) n2=$((RECORDS / 4))
   n3=$((RECORDS - n1 - n2))
   group=(--bootstrap "$BOOTSTRAP" --topic "$topic" --group "$topic" --idle-s "$IDLE" --timeout-s "$TIMEOUT"
@@ -124,6 +129,27 @@ if [[ -n "$ONE_PEER" ]]; then
   probe create-topic --bootstrap "$BOOTSTRAP" --topic "$topic" --partitions "$PARTITIONS" \
     --timeout-s 60 > "$OUT/$p.topic.json" 2>> "$OUT/$p.topic.log" || log "$p: topic not created"
   produce produce1 "$n1"
+  if [[ "$p" == kcat ]]; then
+    # kcat -G cannot hold partitions unread nor limit its commits: A and B split, A leaves
+    # once idle, B takes over, C resumes; no killed member (see clients/python/kcat_group.py)
+    touch "$OUT/$p.nokill"
+    client a group "${group[@]}" --leave-on-file "$OUT/$p.a.go" --progress-file "$(pf a)"
+    a=$LAST_PID
+    waiting owns-all "$(pf a)"
+    client b group "${group[@]}" --leave-on-file "$OUT/$p.b.go" --progress-file "$(pf b)"
+    b=$LAST_PID
+    waiting split "$(pf a)" "$(pf b)"
+    produce produce2 "$n2"
+    touch "$OUT/$p.a.go"
+    finish "$a" a
+    waiting owns-all "$(pf b)"
+    touch "$OUT/$p.b.go"
+    finish "$b" b
+    produce produce3 "$n3"
+    client c group "${group[@]}" --progress-file "$(pf c)"
+    finish "$LAST_PID" c
+    exit 0
+  fi
   client a group "${group[@]}" --stop-after $((RECORDS / 12)) --leave-on-file "$OUT/$p.a.go" \
     --progress-file "$(pf a)"
   a=$LAST_PID
@@ -190,7 +216,7 @@ fi
   "heartbeat_interval_s": int(sys.argv[6]) / 1000}))' \
   "$PROTOCOL" "$BROKER_NAME" "$PARTITIONS" "$RECORDS" "$session_ms" "$heartbeat_ms" > "$OUT/settings.json"
 
-RUN_ID="$(date +%s)-$RANDOM"
+[[ -n "$RUN_ID" ]] || RUN_ID="$(date +%s)-$RANDOM"
 export RUN_ID
 log "run-groups ($PROTOCOL protocol, session timeout ${session_ms} ms) against $BOOTSTRAP: ${peers[*]}, $RECORDS records over $PARTITIONS partitions each, $JOBS at a time (out: $OUT)"
 running=0
