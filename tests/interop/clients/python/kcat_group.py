@@ -5,7 +5,7 @@
                       [--assigned-file F] [--leave-on-file F] [--progress-file F] [--timeout-s 60]
 
 kcat prints each record as `partition offset value` (-f, unbuffered) and each rebalance on
-stderr ("% Group G rebalanced (memberid M): assigned: T [0], T [1]" / "revoked: ..."); this
+stderr (see REBALANCE); this
 wrapper turns them into the same JSON line and --progress-file events as the other drivers
 (see ../../README.md). kcat commits by itself (enable.auto.commit, every 200 ms here, and on
 a rebalance and at close), so there are no per-poll commits to log: once kcat has closed, the
@@ -28,7 +28,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import interop_common as ic  # noqa: E402
 
 CLIENT = "kcat"
-REBALANCE = re.compile(r"rebalanced \(memberid [^)]*\): (assigned|revoked): (.*)$")
+# eager: "rebalanced (memberid M): assigned: T [0], ..." / "revoked: ..."; cooperative (and
+# KIP-848): "rebalanced: incremental assignment of N partition(s) (memberid M, ...): T [0], ..."
+# / "incremental revoke of ..."
+REBALANCE = re.compile(r"rebalanced(?: \(memberid [^)]*\))?: (?:incremental )?(assign|revok)[^:]*: (.*)$")
 PARTITION = re.compile(r"\[(\d+)\]")
 
 
@@ -63,7 +66,7 @@ def group(args):
             if m:
                 ps = [int(x) for x in PARTITION.findall(m.group(2))]
                 with lock:
-                    (st.assigned if m.group(1) == "assigned" else st.revoked)(ps)
+                    (st.assigned if m.group(1) == "assign" else st.revoked)(ps)
 
     threads = [threading.Thread(target=f, daemon=True) for f in (read_records, read_log)]
     for t in threads:
