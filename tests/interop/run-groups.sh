@@ -4,7 +4,7 @@
 #   run-groups.sh BOOTSTRAP [--records 60000] [--partitions 12]
 #                 [--peers librdkafka,kafka-python,java,franz-go] [--group-protocol classic|consumer]
 #                 [--jobs 4] [--idle-s 6] [--timeout-s 180] [--topic-prefix kwire-groups]
-#                 [--broker-name NAME] [--run-id ID] [--out DIR]
+#                 [--broker-name NAME] [--run-id ID] [--run-ids PEER=ID,...] [--out DIR]
 #
 # --group-protocol consumer runs the members with group.protocol=consumer (KIP-848:
 # ConsumerGroupHeartbeat, the broker assigns); kafka-python has no such protocol and is left
@@ -53,7 +53,7 @@ usage() { sed -n '2,47p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-
 BOOTSTRAP="$1"; shift
 RECORDS=60000 PARTITIONS=12 PEERS="librdkafka,kafka-python,java,franz-go" IDLE=6 TIMEOUT=180
 PREFIX=kwire-groups OUT="" PROTOCOL=classic JOBS=4 BROKER_NAME="$BOOTSTRAP" ONE_PEER=""
-RUN_ID="${RUN_ID:-}"
+RUN_ID="${RUN_ID:-}" RUN_IDS=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --records) RECORDS="$2"; shift 2 ;;
@@ -66,6 +66,7 @@ while [[ $# -gt 0 ]]; do
     --topic-prefix) PREFIX="$2"; shift 2 ;;
     --broker-name) BROKER_NAME="$2"; shift 2 ;;
     --run-id) RUN_ID="$2"; shift 2 ;; # topics and groups are PREFIX-PROTOCOL-PEER-ID
+    --run-ids) RUN_IDS="$2"; shift 2 ;; # PEER=ID,...: a peer's own ID
     --out) OUT="$2"; shift 2 ;;
     --one-peer) ONE_PEER="$2"; shift 2 ;; # internal: run one peer's scenario, no judge
     -h|--help) usage 0 ;;
@@ -222,7 +223,9 @@ log "run-groups ($PROTOCOL protocol, session timeout ${session_ms} ms) against $
 running=0
 for p in "${peers[@]}"; do
   if (( running >= JOBS )); then wait -n || true; running=$((running - 1)); fi
-  "${BASH_SOURCE[0]}" "$BOOTSTRAP" --one-peer "$p" --records "$RECORDS" --partitions "$PARTITIONS" \
+  id="$RUN_ID"
+  for x in ${RUN_IDS//,/ }; do [[ "${x%%=*}" == "$p" ]] && id="${x#*=}"; done
+  "${BASH_SOURCE[0]}" "$BOOTSTRAP" --one-peer "$p" --run-id "$id" --records "$RECORDS" --partitions "$PARTITIONS" \
     --group-protocol "$PROTOCOL" --idle-s "$IDLE" --timeout-s "$TIMEOUT" --topic-prefix "$PREFIX" \
     --out "$OUT" 2> "$OUT/$p.scenario.log" &
   CHILDREN+=("$!")

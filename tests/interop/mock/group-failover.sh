@@ -17,7 +17,7 @@
 #         --down-s later;
 #   kill  the 3-broker Kafka cluster of kafka.sh (already running): the same with the broker
 #         SIGKILLed (kafka.sh kill-broker; fenced about 6 s later) and restarted --down-s later.
-# For down and kill the run's id is chosen so that every peer's group lands in the same
+# For down and kill the run ids are chosen so that every peer's group lands in the same
 # __consumer_offsets partition (Kafka's abs(groupId.hashCode()) % 3; kwire-mock runs with 3 such
 # partitions too, mock/groups.json), so one broker failure moves every group's coordinator.
 # The members must rediscover the coordinator and carry on: every run-groups check must pass
@@ -105,9 +105,12 @@ print(moved)
 EOF
 }
 
-# same_partition_run_id PREFIX PEER...: a run id under which every peer's group
-# (PREFIX-PEER-ID) falls in the same of the 3 __consumer_offsets partitions; prints "ID PARTITION".
-same_partition_run_id() {
+# same_partition_run_ids PREFIX PEER...: for each peer a run id under which its group
+# (PREFIX-PEER-ID) falls in the same of the 3 __consumer_offsets partitions as the others';
+# prints "PARTITION PEER=ID,PEER=ID,...". (One id for all peers would not do: how the names'
+# Java hashes differ is fixed by the peers' names, and for some name sets no common id puts
+# them in one partition.)
+same_partition_run_ids() {
   "$PY" - "$@" <<'EOF'
 import random, sys, time
 prefix, peers = sys.argv[1], sys.argv[2:]
@@ -116,12 +119,13 @@ def partition(group):  # Kafka's abs(String.hashCode()) % offsets.topic.num.part
     for ch in group:  # the names are ASCII: one UTF-16 unit each
         h = (31 * h + ord(ch)) & 0xFFFFFFFF
     return (h & 0x7FFFFFFF) % 3
-for _ in range(100000):
-    rid = "%d-%d" % (time.time(), random.randrange(1 << 30))
-    ps = {partition("%s-%s-%s" % (prefix, p, rid)) for p in peers}
-    if len(ps) == 1:
-        print(rid, ps.pop())
-        break
+target, ids, base = random.randrange(3), [], int(time.time())
+for p in peers:
+    n = 0
+    while partition("%s-%s-%d-%d" % (prefix, p, base, n)) != target:
+        n += 1
+    ids.append("%s=%d-%d" % (p, base, n))
+print(target, ",".join(ids))
 EOF
 }
 
@@ -153,24 +157,20 @@ all_assigned() {
 rc=0
 IFS=, read -r -a protocols <<< "$PROTOCOLS"
 for proto in "${protocols[@]}"; do
-  prefix="kwire-failover-$$" run_id="" part=""
+  prefix="kwire-failover-$$" run_ids="" part=""
   IFS=, read -r -a peers <<< "$PEERS"
   if [[ "$proto" == consumer ]]; then
     kept=(); for p in "${peers[@]}"; do [[ "$p" == kafka-python ]] || kept+=("$p"); done; peers=("${kept[@]}")
   fi
   if [[ "$FAULT" != move ]]; then
-    found=""
-    for _ in 1 2 3; do
-      found="$(same_partition_run_id "$prefix-$proto" "${peers[@]}")" || true
-      [[ "$found" == *" "* ]] && break
-    done
-    [[ "$found" == *" "* ]] || die "no run id found that puts every group in one partition (got '$found')"
-    run_id="${found% *}" part="${found#* }"
-    log "$proto: run id $run_id: every group in __consumer_offsets partition $part"
+    found="$(same_partition_run_ids "$prefix-$proto" "${peers[@]}")"
+    part="${found%% *}" run_ids="${found#* }"
+    [[ -n "$part" && -n "$run_ids" ]] || die "no run ids found (got '$found')"
+    log "$proto: run ids $run_ids: every group in __consumer_offsets partition $part"
   fi
   "$INTEROP_DIR/run-groups.sh" "$BOOTSTRAP" --records "$RECORDS" --peers "$PEERS" \
     --group-protocol "$proto" --timeout-s "$TIMEOUT" --topic-prefix "$prefix" --out "$OUT/$proto" \
-    --broker-name "$BROKER_NAME+$FAULT" ${run_id:+--run-id "$run_id"} > "$OUT/$proto.txt" 2> "$OUT/$proto.log" &
+    --broker-name "$BROKER_NAME+$FAULT" ${run_ids:+--run-ids "$run_ids"} > "$OUT/$proto.txt" 2> "$OUT/$proto.log" &
   RUN_PID=$!
   faults=0 down_at=0 expected=${#peers[@]}
   while kill -0 "$RUN_PID" 2>/dev/null; do
