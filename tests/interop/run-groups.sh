@@ -3,7 +3,7 @@
 #
 #   run-groups.sh BOOTSTRAP [--records 60000] [--partitions 12]
 #                 [--peers librdkafka,kafka-python,java,franz-go] [--group-protocol classic|consumer]
-#                 [--jobs 4] [--idle-s 6] [--timeout-s 180] [--topic-prefix kwire-groups]
+#                 [--jobs 8] [--idle-s 6] [--timeout-s 180] [--topic-prefix kwire-groups]
 #                 [--broker-name NAME] [--run-id ID] [--run-ids PEER=ID,...] [--out DIR]
 #
 # --group-protocol consumer runs the members with group.protocol=consumer (KIP-848:
@@ -52,7 +52,7 @@ usage() { sed -n '2,47p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit "${1:-
 [[ $# -ge 1 && "$1" != -* ]] || usage
 BOOTSTRAP="$1"; shift
 RECORDS=60000 PARTITIONS=12 PEERS="librdkafka,kafka-python,java,franz-go" IDLE=6 TIMEOUT=180
-PREFIX=kwire-groups OUT="" PROTOCOL=classic JOBS=4 BROKER_NAME="$BOOTSTRAP" ONE_PEER=""
+PREFIX=kwire-groups OUT="" PROTOCOL=classic JOBS=8 BROKER_NAME="$BOOTSTRAP" ONE_PEER=""
 RUN_ID="${RUN_ID:-}" RUN_IDS=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
