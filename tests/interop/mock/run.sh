@@ -117,7 +117,9 @@ kafka_reference() {
     log "starting a single-node Kafka for the key->partition reference"
     "$KAFKA_SH" start single > "$OUT/kafka-start.log" 2>&1 || { log "Kafka did not start: no key reference"; return 0; }
     STARTED_KAFKA=1
-    kb="127.0.0.1:19092"
+    # where kafka.sh put it (KWIRE_KAFKA_PORT_OFFSET shifts the port)
+    kb="$("$KAFKA_SH" env 2>/dev/null | sed -n 's/^export KWIRE_KAFKA_BOOTSTRAP=//p' | tr -d "'\"")" || true
+    [[ -n "$kb" ]] || { log "no bootstrap for the Kafka just started: no key reference"; return 0; }
   else
     log "using the running Kafka at $kb for the key->partition reference"
   fi
