@@ -264,6 +264,7 @@ class GroupStats:
         self.assigned_at = []
         self.commits = 0
         self.commit_errors = []
+        self.poll_errors = []
         self.committed = {}
         self.t0 = time.monotonic()
         self.last_activity = self.t0
@@ -341,6 +342,12 @@ class GroupStats:
         self.committed.update(offsets)
         self.event("committed", offsets={str(p): o for p, o in sorted(offsets.items())})
 
+    def poll_failed(self, err):
+        """A retriable error a poll raised (polled again)."""
+        if len(self.poll_errors) < 5:
+            self.poll_errors.append(str(err))
+        self.event("poll_failed", error=str(err))
+
     def commit_failed(self, err):
         if len(self.commit_errors) < 5:
             self.commit_errors.append(str(err))
@@ -356,7 +363,7 @@ class GroupStats:
             "assignments": self.assignments, "assigned_at": self.assigned_at,
             "ended_at": round(time.time(), 3), "commits": self.commits,
             "committed": {str(p): o for p, o in sorted(self.committed.items())},
-            "commit_errors": self.commit_errors, "timed_out": timed_out,
+            "commit_errors": self.commit_errors, "poll_errors": self.poll_errors, "timed_out": timed_out,
             "seconds": round(time.monotonic() - self.t0, 3),
         }
         if fatal:
