@@ -136,6 +136,11 @@ write_config() { # mode node-name version extra-props-file
     echo "transaction.state.log.num.partitions=3"
     # fast start and few threads: 2 cores are shared with compilers
     echo "group.initial.rebalance.delay.ms=0"
+    # KIP-848 members expire 10 s after their last heartbeat, as the interop drivers' classic
+    # members (session.timeout.ms=10000); Kafka's default and lowest allowed are both 45 s.
+    # kwire-mock runs with the same (tests/interop/mock/groups.json).
+    echo "group.consumer.min.session.timeout.ms=6000"
+    echo "group.consumer.session.timeout.ms=10000"
     echo "num.network.threads=2"
     echo "num.io.threads=2"
     echo "background.threads=2"

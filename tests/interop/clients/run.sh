@@ -6,7 +6,7 @@
 #   clients/run.sh CLIENT group --bootstrap B --topic T --group G [--stop-after N] [--idle-s 8]
 #   clients/run.sh --list
 #
-# CLIENT: librdkafka | kafka-python | java | franz-go. Each prints exactly one JSON line on
+# CLIENT: librdkafka | kafka-python | java | franz-go (| kcat: group only). Each prints exactly one JSON line on
 # stdout (logs go to stderr). See ../README.md for the options and the record scheme.
 set -euo pipefail
 # shellcheck source=../lib/common.sh
@@ -33,6 +33,13 @@ case "$client" in
     exec java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xmx512m ${KWIRE_JAVA_CLIENT_OPTS:-} \
       -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.logFile=System.err \
       -cp "$JAVA_CLIENT_DIR/libs/*" kwire.interop.JavaClient "$@" ;;
+  kcat)
+    # kcat -G (librdkafka's balanced consumer) for the group op only; see python/kcat_group.py
+    need "$VENV_DIR/bin/python"
+    KWIRE_KCAT="${KWIRE_KCAT:-$CACHE_DIR/kcat/kcat}"
+    need "$KWIRE_KCAT"
+    export KWIRE_KCAT
+    exec "$VENV_DIR/bin/python" "$INTEROP_DIR/clients/python/kcat_group.py" "$@" ;;
   franz-go|franz|go)
     need "$BIN_DIR/kwire-franz"
     exec "$BIN_DIR/kwire-franz" "$@" ;;

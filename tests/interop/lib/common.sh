@@ -119,7 +119,8 @@ ensure_peer() {
     librdkafka|kafka-python) ensure_venv ;;
     java) ensure_java_client ;;
     franz-go) ensure_go_client ;;
-    *) die "unknown peer '$1' (librdkafka, kafka-python, java, franz-go)" ;;
+    kcat) ensure_venv; "$REPO_ROOT/producer/bench/kcat-setup.sh" >/dev/null || die "kcat not available" ;;
+    *) die "unknown peer '$1' (librdkafka, kafka-python, java, franz-go, kcat)" ;;
   esac
 }
 

@@ -9,6 +9,8 @@
       Kafka) and DIR/faults/<scenario>@<peer>.* (scenario x check table), and DIR/groups (as below)
   judge.py groups --out DIR --records N --peers P1,P2,.. [--bootstrap B]
       a run-groups.sh run: peer x check table of members consuming in a group
+  judge.py matrix DIR...
+      client x protocol x broker -> pass/fail and rebalance seconds over run-groups.sh runs
 
 Every check is judged from the drivers' JSON lines (see ../README.md for their fields); a
 check that cannot be judged because a file is missing fails. The last line reads
@@ -300,75 +302,201 @@ def fault_table(out, m, lines, tally):
                      + "".join("%-12s" % cell(r[c]) for c in FAULT_CHECKS) + what)
 
 
-GROUP_CHECKS = ["produce", "split", "rebalance", "exactly-once", "resume", "committed"]
+GROUP_CHECKS = ["produce", "split", "leave", "expiry", "no-skip", "dups", "resume", "committed"]
 
 
-def rebalance_seconds(a, b, parts):
-    """Seconds from A's decision to leave (its ended_at) to B's first assignment of every
-    partition after it; None when a driver gave no times or B never got them all."""
-    end = a.get("ended_at")
-    if not end or not parts:
-        return None
-    for ps, at in zip(b.get("assignments", []), b.get("assigned_at", [])):
-        if at >= end and sorted(ps) == parts:
-            return at - end
+def read_progress(path):
+    """The events of a member's --progress-file (JSON lines; a line cut short by a kill is
+    dropped), in the order written."""
+    events = []
+    try:
+        with open(path) as f:
+            for line in f:
+                try:
+                    events.append(json.loads(line))
+                except ValueError:
+                    pass
+    except OSError:
+        pass
+    return events
+
+
+def owned_timeline(progress):
+    """[(unix time, member, owned partitions)] of every member's assignment changes, in time order."""
+    changes = [(e["at"], m, frozenset(e["owned"])) for m, evs in progress.items() for e in evs
+               if e.get("ev") == "assigned"]
+    return sorted(changes, key=lambda x: x[0])
+
+
+def first_time(timeline, since, holds):
+    """The first instant at or after `since` when holds(owned by member) is true, or None."""
+    owned = collections.defaultdict(frozenset)
+    for at, m, ps in timeline:
+        if at > since:
+            break
+        owned[m] = ps
+    if holds(owned):
+        return since
+    for at, m, ps in timeline:
+        if at > since:
+            owned[m] = ps
+            if holds(owned):
+                return at
     return None
 
 
 def groups_table(out, n, peers, lines, tally, title):
-    """run-groups.sh: per peer, members A and B share the first n records, A leaves, C resumes
-    from the committed offsets and reads the n // 2 records produced after."""
+    """run-groups.sh: per peer, three members (A, B, K) share a 12-partition topic; A leaves,
+    K is killed and expired, B takes over every partition, C resumes from the commits. n is
+    the total record count (produced in three runs: n//2, n//4, the rest)."""
+    try:
+        with open(os.path.join(out, "settings.json")) as f:
+            settings = json.load(f)
+    except (OSError, ValueError):
+        settings = {}
+    session = settings.get("session_timeout_s")
+    heartbeat = settings.get("heartbeat_interval_s")
+    nparts = settings.get("partitions")
+    counts = (n // 2, n // 4, n - n // 2 - n // 4)
     lines.append(title)
-    lines.append("%-14s" % "peer" + "".join("%-14s" % c for c in GROUP_CHECKS) + "%-11s" % "rebalance"
-                 + "members (records, assignments, seconds)")
+    lines.append("%-14s" % "peer" + "".join("%-11s" % c for c in GROUP_CHECKS)
+                 + "%-8s%-8s%-8s" % ("leave", "kill", "re-read") + "members (records; commit errors)")
     for p in peers:
-        j = {k: load(os.path.join(out, "%s.%s.json" % (p, k))) for k in ("produce1", "produce2", "a", "b", "c")}
+        path = lambda k: os.path.join(out, "%s.%s" % (p, k))  # noqa: E731
+        prod = [load(path("produce%d.json" % (i + 1))) for i in range(3)]
+        j = {k: load(path("%s.json" % k)) for k in ("a", "b", "c")}
+        prog = {k: read_progress(path("%s.progress" % k)) for k in ("a", "b", "k", "c")}
         r, why = {}, []
-        r["produce"] = not produce_problems(j["produce1"], n) and not produce_problems(j["produce2"], n // 2)
-        if not r["produce"]:
-            why += produce_problems(j["produce1"], n) + produce_problems(j["produce2"], n // 2)
-        members_ok = all(m and not m.get("fatal") and not m.get("timed_out") for m in (j["a"], j["b"], j["c"]))
-        if not members_ok:
-            for k in ("a", "b", "c"):
-                m = j[k]
-                if not m:
-                    why.append("%s: no JSON line (%s)" % (k, short(log_tail(os.path.join(out, "%s.%s.log" % (p, k))))))
-                elif m.get("fatal") or m.get("timed_out"):
-                    why.append("%s: %s" % (k, m.get("fatal") or "timed out"))
-        a, b, c = (j[k] or {} for k in ("a", "b", "c"))
-        prods = [x for x in (j["produce1"], j["produce2"]) if x]
-        parts = sorted({int(q) for x in prods for q in x.get("partitions", {})})
-        both = [(x, y) for x in a.get("assignments", []) for y in b.get("assignments", [])]
-        r["split"] = members_ok and any(x and y and not set(x) & set(y) and sorted(x + y) == parts for x, y in both)
-        # Empty assignments are revocations (eager rebalances, a close): skip them.
-        held = [x for x in b.get("assignments", []) if x]
-        r["rebalance"] = members_ok and len(held) >= 2 and held[-1] == parts
-        sa, sb = set(a.get("seqs", [])), set(b.get("seqs", []))
-        r["exactly-once"] = (members_ok and not sa & sb and len(sa | sb) == n and a.get("duplicates") == 0
-                             and b.get("duplicates") == 0)
-        if members_ok and not r["exactly-once"]:
-            why.append("A and B: %d distinct of %d, %d read by both, duplicates %s/%s" % (
-                len(sa | sb), n, len(sa & sb), a.get("duplicates"), b.get("duplicates")))
-        r["resume"] = members_ok and c.get("consumed") == n // 2 and c.get("distinct") == n // 2
-        if members_ok and not r["resume"]:
-            why.append("C read %s records (%s distinct), expected the %d new ones" % (
-                c.get("consumed"), c.get("distinct"), n // 2))
+        probs = [x for i in range(3) for x in produce_problems(prod[i], counts[i])]
+        r["produce"] = not probs
+        why += ["produce: " + x for x in probs]
+        members_ok = all(m and not m.get("fatal") and not m.get("timed_out") for m in j.values())
+        for k, m in j.items():
+            if not m:
+                why.append("%s: no JSON line (%s)" % (k, short(log_tail(path("%s.log" % k)))))
+            elif m.get("fatal") or m.get("timed_out"):
+                why.append("%s: %s" % (k, m.get("fatal") or "timed out"))
+        nokill = os.path.exists(path("nokill"))  # kcat: A, B and C only (run-groups.sh)
+        if not prog["k"] and not nokill:
+            members_ok = False
+            why.append("k: no progress (%s)" % short(log_tail(path("k.log"))))
+        parts = frozenset(range(nparts)) if nparts else frozenset()
         ends = collections.Counter()
-        for x in prods:
-            ends.update({int(q): v for q, v in x.get("partitions", {}).items()})
-        committed = {int(q): v for q, v in c.get("committed", {}).items()}
-        r["committed"] = members_ok and bool(ends) and all(committed.get(q) == e for q, e in ends.items())
+        for x in prod:
+            ends.update({int(q): v for q, v in (x or {}).get("partitions", {}).items()})
+        tl = owned_timeline(prog)
+        # split: at one instant A, B and K held non-empty, disjoint sets covering every partition
+        split_members = "ab" if nokill else "abk"
+        split_at = first_time(tl, 0, lambda o: all(o[m] for m in split_members) and sum(
+            len(o[m]) for m in split_members) == len(parts) and o["a"] | o["b"] | o["k"] == parts)
+        r["split"] = members_ok and bool(parts) and split_at is not None
+        # leave: after A left, B and K between them own every partition
+        left = [e["at"] for e in prog["a"] if e.get("ev") == "left"]
+        took_leave = None
+        if left:
+            at = first_time(tl, left[0], lambda o: o["b"] | o["k"] == parts)
+            took_leave = None if at is None else at - left[0]
+        r["leave"] = members_ok and took_leave is not None
+        if members_ok and not r["leave"]:
+            why.append("B and K never owned every partition after A left")
+        # expiry: after the kill, B alone owns every partition, no sooner than the coordinator
+        # can have expired K (its session timeout after its last heartbeat) and not much later
+        killed = load(path("k.killed")) or {}
+        took_kill = None
+        if killed.get("at"):
+            at = first_time(tl, killed["at"], lambda o: o["b"] == parts)
+            took_kill = None if at is None else at - killed["at"]
+        low = high = None
+        if session is not None and heartbeat is not None:
+            low, high = session - heartbeat - 0.5, session + 2 * heartbeat + 10
+        r["expiry"] = None if nokill else (members_ok and took_kill is not None and low is not None
+                                           and low <= took_kill <= high)
+        if members_ok and r["expiry"] is False:
+            why.append("kill -> B owning every partition: %s s (expected %s..%s s after a %s s session timeout)" % (
+                None if took_kill is None else round(took_kill, 1), low, high, session))
+        # what each member processed: (partition, offset, seq), in order. A record is its
+        # (partition, offset): the three produce runs reuse sequence numbers. Each run is one
+        # idempotent producer, so a partition's offsets are the runs' counts, back to back.
+        recs = {m: [tuple(x) for e in evs if e.get("ev") == "processed" for x in e["recs"]]
+                for m, evs in prog.items()}
+        reads = collections.Counter((q, off) for rs in recs.values() for q, off, _ in rs)
+        before_c = collections.Counter()
+        for x in prod[:2]:
+            before_c.update({int(q): v for q, v in (x or {}).get("partitions", {}).items()})
+        produced = {(q, off) for q, end in ends.items() for off in range(end)}
+        missing = sorted(produced - set(reads))
+        stray = sorted(set(reads) - produced)
+        r["no-skip"] = members_ok and bool(produced) and not missing and not stray
+        if members_ok and not r["no-skip"]:
+            why.append("%d records (partition, offset) never read (first: %s), %d read beyond the end offsets" % (
+                len(missing), missing[:5], len(stray)))
+        # dups: a record read more than once must be one K processed at or after its last commit
+        # on that partition (K died before committing it); nothing else may be read twice
+        k_commit = {}
+        for e in prog["k"]:
+            if e.get("ev") == "committed":
+                k_commit.update({int(q): o for q, o in e["offsets"].items()})
+        k_uncommitted = {(q, off) for q, off, _ in recs["k"] if off >= k_commit.get(q, -1)}
+        again = {x for x, c in reads.items() if c > 1}
+        bad = sorted(again - k_uncommitted)
+        r["dups"] = members_ok and not bad
+        if members_ok and bad:
+            who = {"%d@%d" % x: [m for m, rs in recs.items() for y in rs if y[:2] == x] for x in bad[:3]}
+            why.append("%d records read twice that K had not left uncommitted (e.g. %s)" % (len(bad), who))
+        # resume: C, a member started after everything was taken over, read the records of the
+        # last produce run, each once: it started from the committed offsets
+        c_reads = [(q, off) for q, off, _ in recs["c"]]
+        last_run = {(q, off) for q, end in ends.items() for off in range(before_c[q], end)}
+        c_seqs = {sq for _, _, sq in recs["c"]}
+        r["resume"] = (members_ok and len(c_reads) == counts[2] and set(c_reads) == last_run
+                       and c_seqs == set(range(counts[2])))
+        if members_ok and not r["resume"]:
+            why.append("C read %d records (%d distinct, %d of the last run), expected the %d new ones" % (
+                len(c_reads), len(set(c_reads)), len(set(c_reads) & last_run), counts[2]))
+        # committed: the last commit of each partition (any member, by time) is its end offset
+        last = {}
+        for m, evs in prog.items():
+            for e in evs:
+                if e.get("ev") == "committed":
+                    for q, o in e["offsets"].items():
+                        if int(q) not in last or e["at"] >= last[int(q)][0]:
+                            last[int(q)] = (e["at"], o)
+        final = {q: o for q, (_, o) in last.items()}
+        r["committed"] = members_ok and bool(ends) and final == dict(ends)
         if members_ok and not r["committed"]:
-            why.append("C committed %s, end offsets %s" % (committed, dict(ends)))
+            why.append("last commits %s, end offsets %s" % (dict(sorted(final.items())), dict(sorted(ends.items()))))
         tally.count(r)
         if why:
             tally.reasons.append("%s: %s" % (p, "; ".join(why)))
-        members = " ".join("%s=%s/%s/%ss" % (k, (j[k] or {}).get("consumed"), (j[k] or {}).get("assignments"),
-                                             (j[k] or {}).get("seconds")) for k in ("a", "b", "c"))
-        took = rebalance_seconds(a, b, parts)
-        lines.append("%-14s" % p + "".join("%-14s" % cell(r[c]) for c in GROUP_CHECKS)
-                     + "%-11s" % ("%.1fs" % took if took is not None else "-") + members)
+        fails = {m: sum(1 for e in evs if e.get("ev") == "commit_failed") for m, evs in prog.items()}
+        members = " ".join("%s=%d;%d" % (m.upper(), len(recs[m]), fails[m]) for m in "abkc")
+        fmt = lambda t: "%.1fs" % t if t is not None else "-"  # noqa: E731
+        lines.append("%-14s" % p + "".join("%-11s" % cell(r[c]) for c in GROUP_CHECKS)
+                     + "%-8s%-8s%-8s" % (fmt(took_leave), fmt(took_kill), len(again)) + members)
+        with open(os.path.join(out, "%s.result.json" % p), "w") as f:
+            json.dump({"peer": p, "protocol": settings.get("protocol"), "broker": settings.get("broker"),
+                       "records": n, "pass": all(x is not False for x in r.values()), "checks": r, "leave_s": took_leave,
+                       "kill_s": took_kill, "re_read": len(again), "session_timeout_s": session}, f)
+            f.write("\n")
+    lines.append("(leave: A leaving -> B and K owning every partition; kill: K's SIGKILL -> B owning every "
+                 "partition; session timeout %s s, heartbeat %s s; re-read: records K processed but had "
+                 "not committed, read again)" % (session, heartbeat))
     lines.append("")
+
+
+def matrix(dirs, lines):
+    """client x protocol x broker -> pass/fail and rebalance seconds, from the <peer>.result.json
+    files of run-groups.sh runs."""
+    lines.append("%-14s%-10s%-22s%-7s%-9s%-9s%-8s%s" % ("client", "protocol", "broker", "result", "leave",
+                                                      "kill", "records", "re-read"))
+    for d in dirs:
+        for name in sorted(os.listdir(d)):
+            if name.endswith(".result.json"):
+                x = load(os.path.join(d, name)) or {}
+                fmt = lambda t: "%.1fs" % t if t is not None else "-"  # noqa: E731
+                lines.append("%-14s%-10s%-22s%-7s%-9s%-9s%-8s%s" % (
+                    x.get("peer"), x.get("protocol"), x.get("broker"), "pass" if x.get("pass") else "FAIL",
+                    fmt(x.get("leave_s")), fmt(x.get("kill_s")), x.get("records"), x.get("re_read")))
 
 
 def main():
@@ -390,13 +518,20 @@ def main():
     g.add_argument("--peers", required=True)
     g.add_argument("--bootstrap", default="")
     g.add_argument("--group-protocol", default="classic")
+    x = sub.add_parser("matrix")
+    x.add_argument("dirs", nargs="+")
     a = ap.parse_args()
     lines, tally = [], Tally()
+    if a.run == "matrix":
+        matrix(a.dirs, lines)
+        print("\n".join(lines))
+        return 0
     if a.run == "groups":
         label = "run-groups"
         groups_table(a.out, a.records, a.peers.split(","), lines, tally, title=(
-            "interop run-groups (group.protocol=%s): members of one group share %d records, one leaves, "
-            "one resumes%s" % (a.group_protocol, a.records, " against " + a.bootstrap if a.bootstrap else "")))
+            "interop run-groups (group.protocol=%s): three members share %d records, one leaves, one is killed "
+            "and expired, one takes over, one resumes%s" % (
+                a.group_protocol, a.records, " against " + a.bootstrap if a.bootstrap else "")))
     elif a.run == "clients":
         label = "run-clients"
         clients_table(a.out, a.records, a.peers.split(","), lines, tally, title=(

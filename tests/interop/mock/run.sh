@@ -3,7 +3,8 @@
 #
 #   tests/interop/mock/run.sh [--records 100000] [--peers librdkafka,kafka-python,java,franz-go]
 #        [--faults PEER:SCENARIO,...] [--fault-records 60000] [--fault-rate 10000]
-#        [--kafka-ref auto|start|skip] [--skip-clean] [--skip-groups] [--group-records 2000]
+#        [--kafka-ref auto|start|skip] [--skip-clean] [--skip-groups] [--group-records 60000]
+#        [--failover-records 12000] [--skip-kcat]
 #        [--skip-faults] [--timeout-s 180] [--out DIR]
 #        (fault-run producers time out after min(--timeout-s, 60) s)
 #
@@ -12,12 +13,17 @@
 #    order, headers, and the key->partition digest equals the same driver's against real Kafka
 #    (--kafka-ref auto: a single-node Kafka already running from kafka.sh is used, else one is started
 #    and stopped again; skip: no comparison).
-# 1b. groups: every peer consumes in a consumer group (tests/interop/run-groups.sh): two members
-#    split the partitions, one leaves and the other takes over, a third resumes from the
-#    committed offsets; every record read once. Then again with group.protocol=consumer
-#    (KIP-848) for the peers that have it (all but kafka-python).
-# 1c. coordinator failover: librdkafka and Java in the same scenario, classic and KIP-848, while
-#    each group's coordinator moves to another broker (mock/group-failover.sh, its own kwire-mock).
+# 1b. groups: every peer consumes in a consumer group (tests/interop/run-groups.sh, --group-records
+#    over 12 partitions): three members split the partitions, one leaves, one is killed and
+#    expired after its session timeout, the survivor takes over, a restarted one resumes from
+#    the committed offsets; nothing skipped, only the killed member's uncommitted records read
+#    twice. At the same time with group.protocol=consumer (KIP-848) for the peers that have it
+#    (all but kafka-python). kcat -G joins the peers (A and B split, A leaves, C resumes; no
+#    killed member) unless --skip-kcat. Group settings as kafka.sh's Kafka (mock/groups.json).
+# 1c. coordinator failover (mock/group-failover.sh, each with its own kwire-mock, both at once):
+#    librdkafka and Java in the same scenario, classic and KIP-848, while each group's
+#    coordinator moves to another broker; and every group peer while the broker all the groups'
+#    coordinator is on goes down and comes back (--failover-records each).
 # 2. faults: for each PEER:SCENARIO (scenarios/SCENARIO.json is a timeline for the control endpoint's
 #    POST /scenario, started once the first records landed), PEER produces --fault-records at
 #    --fault-rate per second while the faults hit, then consumes: no loss, no duplicates, order kept,
@@ -36,7 +42,7 @@ KAFKA_SH="$INTEROP_DIR/kafka.sh"
 
 RECORDS=100000 PEERS="librdkafka,kafka-python,java,franz-go"
 FAULT_RECORDS=60000 FAULT_RATE=10000 KAFKA_REF=auto SKIP_CLEAN=0 SKIP_FAULTS=0 TIMEOUT=180 OUT=""
-SKIP_GROUPS=0 GROUP_RECORDS=2000
+SKIP_GROUPS=0 GROUP_RECORDS=60000 FAILOVER_RECORDS=12000 SKIP_KCAT=0
 FAULT_TIMEOUT=60
 FAULTS="librdkafka:leader-move,librdkafka:broker-down-up,librdkafka:injected-errors"
 FAULTS+=",librdkafka:drop-after-append,librdkafka:latency-stall,librdkafka:follower-lag"
@@ -54,6 +60,8 @@ while [[ $# -gt 0 ]]; do
     --skip-clean) SKIP_CLEAN=1; shift ;;
     --skip-groups) SKIP_GROUPS=1; shift ;;
     --group-records) GROUP_RECORDS="$2"; shift 2 ;;
+    --failover-records) FAILOVER_RECORDS="$2"; shift 2 ;;
+    --skip-kcat) SKIP_KCAT=1; shift ;;
     --skip-faults) SKIP_FAULTS=1; shift ;;
     --timeout-s) TIMEOUT="$2"; FAULT_TIMEOUT=$(( $2 < 60 ? $2 : 60 )); shift 2 ;;
     --out) OUT="$2"; shift 2 ;;
@@ -90,7 +98,8 @@ IFS=, read -r -a fault_runs <<< "$FAULTS"
 for p in "${peers[@]}" "${fault_runs[@]%%:*}"; do ensure_peer "$p"; done
 
 # Followers copy at once; an ISR member that stops copying leaves after 1 s (follower-lag scenario).
-mock_start "$OUT" --control 127.0.0.1:0 --replica-lag-time-max-ms 1000
+# Group settings as kafka.sh's Kafka: no initial rebalance delay, KIP-848 sessions of 10 s.
+mock_start "$OUT" --control 127.0.0.1:0 --replica-lag-time-max-ms 1000 --config "$MOCK_DIR/groups.json"
 BOOTSTRAP="$MOCK_BOOTSTRAP" CONTROL="$MOCK_CONTROL"
 log "kwire-mock pid $MOCK_PID: bootstrap $BOOTSTRAP, control $CONTROL"
 RUN_ID="$(date +%s)-$RANDOM"
@@ -108,7 +117,9 @@ kafka_reference() {
     log "starting a single-node Kafka for the key->partition reference"
     "$KAFKA_SH" start single > "$OUT/kafka-start.log" 2>&1 || { log "Kafka did not start: no key reference"; return 0; }
     STARTED_KAFKA=1
-    kb="127.0.0.1:19092"
+    # where kafka.sh put it (KWIRE_KAFKA_PORT_OFFSET shifts the port)
+    kb="$("$KAFKA_SH" env 2>/dev/null | sed -n 's/^export KWIRE_KAFKA_BOOTSTRAP=//p' | tr -d "'\"")" || true
+    [[ -n "$kb" ]] || { log "no bootstrap for the Kafka just started: no key reference"; return 0; }
   else
     log "using the running Kafka at $kb for the key->partition reference"
   fi
@@ -133,36 +144,56 @@ fi
 
 # --- 1b. consumer groups -------------------------------------------------------------------
 if (( ! SKIP_GROUPS )); then
-  log "groups: ${peers[*]} consume in consumer groups against kwire-mock"
+  # classic and KIP-848 at once (their own topics and groups): the runs mostly wait on session
+  # timeouts
+  log "groups: ${peers[*]} consume in consumer groups against kwire-mock (classic and KIP-848 at once)"
   mkdir -p "$OUT/groups"
-  echo "${peers[*]}" > "$OUT/groups/peers.txt"
-  "$INTEROP_DIR/run-groups.sh" "$BOOTSTRAP" --records "$GROUP_RECORDS" --peers "$PEERS" \
-    --timeout-s "$TIMEOUT" --topic-prefix kwire-mock-groups --out "$OUT/groups" > "$OUT/groups.txt" 2> "$OUT/groups.log" || true
+  group_peers=("${peers[@]}")
+  (( SKIP_KCAT )) || group_peers+=(kcat)
+  echo "${group_peers[*]}" > "$OUT/groups/peers.txt"
+  "$INTEROP_DIR/run-groups.sh" "$BOOTSTRAP" --records "$GROUP_RECORDS" --peers "$(IFS=,; echo "${group_peers[*]}")" \
+    --timeout-s "$TIMEOUT" --topic-prefix kwire-mock-groups --broker-name kwire-mock --out "$OUT/groups" \
+    > "$OUT/groups.txt" 2> "$OUT/groups.log" &
+  CHILDREN+=("$!")
   # The same with group.protocol=consumer (KIP-848) for the peers that have it.
   consumer_peers=()
-  for p in "${peers[@]}"; do [[ "$p" == kafka-python ]] || consumer_peers+=("$p"); done
+  for p in "${group_peers[@]}"; do [[ "$p" == kafka-python ]] || consumer_peers+=("$p"); done
   if (( ${#consumer_peers[@]} )); then
-    log "groups: ${consumer_peers[*]} consume in KIP-848 consumer groups against kwire-mock"
     mkdir -p "$OUT/groups-consumer"
     echo "${consumer_peers[*]}" > "$OUT/groups-consumer/peers.txt"
     "$INTEROP_DIR/run-groups.sh" "$BOOTSTRAP" --records "$GROUP_RECORDS" \
       --peers "$(IFS=,; echo "${consumer_peers[*]}")" --group-protocol consumer \
-      --timeout-s "$TIMEOUT" --topic-prefix kwire-mock-groups --out "$OUT/groups-consumer" \
-      > "$OUT/groups-consumer.txt" 2> "$OUT/groups-consumer.log" || true
+      --timeout-s "$TIMEOUT" --topic-prefix kwire-mock-groups --broker-name kwire-mock \
+      --out "$OUT/groups-consumer" > "$OUT/groups-consumer.txt" 2> "$OUT/groups-consumer.log" &
+    CHILDREN+=("$!")
   fi
+  for c in "${CHILDREN[@]}"; do wait "$c" || true; done
+  CHILDREN=()
 fi
 
-# --- 1c. coordinator failover with real consumers (its own kwire-mock, 3 brokers) -----------
+# --- 1c. coordinator failover with real consumers (their own kwire-mocks, 3 brokers) --------
+# At once: each group's coordinator moved (librdkafka, Java), and the coordinator's broker
+# down and up again (every group peer).
 FAILOVER_RC=0
 if (( ! SKIP_GROUPS )); then
   failover_peers=()
   for p in "${peers[@]}"; do [[ "$p" == librdkafka || "$p" == java ]] && failover_peers+=("$p"); done
+  fo_pids=()
   if (( ${#failover_peers[@]} )); then
-    log "groups: coordinator failover while ${failover_peers[*]} consume (classic and KIP-848)"
-    MOCK_BIN="$MOCK_BIN" "$MOCK_DIR/group-failover.sh" --peers "$(IFS=,; echo "${failover_peers[*]}")" \
-      --timeout-s "$TIMEOUT" --out "$OUT/group-failover" > "$OUT/group-failover.txt" \
-      2> "$OUT/group-failover.log" || FAILOVER_RC=1
+    log "groups: coordinator moves while ${failover_peers[*]} consume (classic and KIP-848)"
+    MOCK_BIN="$MOCK_BIN" "$MOCK_DIR/group-failover.sh" --fault move --peers "$(IFS=,; echo "${failover_peers[*]}")" \
+      --records "$FAILOVER_RECORDS" --timeout-s "$TIMEOUT" --out "$OUT/group-failover" > "$OUT/group-failover.txt" \
+      2> "$OUT/group-failover.log" &
+    fo_pids+=("$!")
   fi
+  log "groups: the coordinator's broker down while ${group_peers[*]} consume (classic and KIP-848)"
+  MOCK_BIN="$MOCK_BIN" "$MOCK_DIR/group-failover.sh" --fault down --peers "$(IFS=,; echo "${group_peers[*]}")" \
+    --records "$FAILOVER_RECORDS" --timeout-s "$TIMEOUT" --out "$OUT/group-failover-down" \
+    > "$OUT/group-failover-down.txt" 2> "$OUT/group-failover-down.log" &
+  fo_pids+=("$!")
+  CHILDREN+=("${fo_pids[@]}")
+  for c in "${fo_pids[@]}"; do wait "$c" || FAILOVER_RC=1; done
+  CHILDREN=()
 fi
 
 # --- 2. one scenario per fault class ------------------------------------------------------
@@ -230,10 +261,11 @@ rc=0
 "$PY" "$INTEROP_DIR/lib/judge.py" mock --out "$OUT" --records "$RECORDS" --fault-records "$FAULT_RECORDS" \
   --group-records "$GROUP_RECORDS" \
   | tee "$OUT/summary.txt" || rc=$?
-if [[ -f "$OUT/group-failover.txt" ]]; then
-  { echo "coordinator failover while consuming in groups (tests/interop/mock/group-failover.sh):"
-    cat "$OUT/group-failover.txt"; } | tee -a "$OUT/summary.txt"
-  (( FAILOVER_RC == 0 )) || { echo "group failover: FAILED (see $OUT/group-failover.log)" | tee -a "$OUT/summary.txt"; rc=1; }
-fi
+for f in group-failover group-failover-down; do
+  [[ -f "$OUT/$f.txt" ]] || continue
+  { echo "coordinator failover while consuming in groups (tests/interop/mock/group-failover.sh, $f):"
+    cat "$OUT/$f.txt"; } | tee -a "$OUT/summary.txt"
+done
+(( FAILOVER_RC == 0 )) || { echo "group failover: FAILED (see $OUT/group-failover*.log)" | tee -a "$OUT/summary.txt"; rc=1; }
 log "details in $OUT"
 exit "$rc"

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"sort"
@@ -52,6 +53,28 @@ func group(o *options) int {
 	var mu sync.Mutex
 	owned := map[int32]bool{}
 	lastActivity := time.Now()
+	var progress *os.File
+	if o.progressFile != "" {
+		f, err := os.OpenFile(o.progressFile, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "progress file: %v\n", err)
+			return 2
+		}
+		defer f.Close()
+		progress = f
+	}
+	// event appends one --progress-file line, written through at once (a killed member's
+	// record of what it did).
+	event := func(ev string, fields map[string]any) {
+		if progress == nil {
+			return
+		}
+		fields["ev"] = ev
+		fields["at"] = unixSeconds(time.Now())
+		b, _ := json.Marshal(fields)
+		_, _ = progress.Write(append(b, '\n'))
+	}
+	wasFull := false
 	snapshot := func() {
 		ps := []int32{}
 		for p := range owned {
@@ -66,6 +89,7 @@ func group(o *options) int {
 		res.Assignments = append(res.Assignments, ps)
 		res.AssignedAt = append(res.AssignedAt, unixSeconds(time.Now()))
 		lastActivity = time.Now()
+		event("assigned", map[string]any{"owned": ps})
 	}
 	change := func(add bool) func(context.Context, *kgo.Client, map[string][]int32) {
 		return func(_ context.Context, _ *kgo.Client, m map[string][]int32) {
@@ -98,6 +122,7 @@ func group(o *options) int {
 		res.Fatal = fatal
 		res.Seconds = seconds(t0)
 		res.EndedAt = unixSeconds(time.Now())
+		event("left", map[string]any{"timed_out": timedOut})
 		emit(res)
 		if timedOut || fatal != "" {
 			return 1
@@ -137,7 +162,12 @@ func group(o *options) int {
 	full := func() bool {
 		mu.Lock()
 		defer mu.Unlock()
-		return o.stopAfter > 0 && res.Consumed >= int64(o.stopAfter)
+		isFull := o.stopAfter > 0 && res.Consumed >= int64(o.stopAfter)
+		if isFull && !wasFull {
+			wasFull = true
+			event("full", map[string]any{"consumed": res.Consumed})
+		}
+		return isFull
 	}
 	fileSeen := o.leaveOnFile == ""
 	done := func() bool {
@@ -165,6 +195,7 @@ func group(o *options) int {
 			break
 		}
 		var processed []*kgo.Record
+		var batch [][3]int64
 		for _, r := range fs.Records() {
 			if full() {
 				break // the rest is dropped unprocessed and uncommitted: the next owner reads it
@@ -173,7 +204,13 @@ func group(o *options) int {
 			res.Consumed++
 			partitions[r.Partition]++
 			lastActivity = time.Now()
-			if seq, ok := parseSeq(r.Value); !ok {
+			seq, ok := parseSeq(r.Value)
+			if !ok {
+				seq = -1
+			}
+			batch = append(batch, [3]int64{int64(r.Partition), r.Offset, int64(seq)})
+			commit := o.commitLimit == 0 || res.Consumed <= int64(o.commitLimit)
+			if !ok {
 				res.Invalid++
 			} else {
 				if seen[seq] {
@@ -186,7 +223,12 @@ func group(o *options) int {
 				lastSeq[r.Partition] = seq
 			}
 			mu.Unlock()
-			processed = append(processed, r)
+			if commit {
+				processed = append(processed, r)
+			}
+		}
+		if len(batch) > 0 {
+			event("processed", map[string]any{"recs": batch})
 		}
 		if len(processed) > 0 {
 			if err := cl.CommitRecords(ctx, processed...); err != nil {
@@ -195,13 +237,17 @@ func group(o *options) int {
 				if len(res.CommitErrors) < 5 {
 					res.CommitErrors = append(res.CommitErrors, err.Error())
 				}
+				event("commit_failed", map[string]any{"error": err.Error()})
 				mu.Unlock()
 			} else {
 				mu.Lock()
 				res.Commits++
+				offsets := map[string]int64{}
 				for _, r := range processed {
 					committed[r.Partition] = r.Offset + 1
+					offsets[fmt.Sprint(r.Partition)] = r.Offset + 1
 				}
+				event("committed", map[string]any{"offsets": offsets})
 				mu.Unlock()
 			}
 		}

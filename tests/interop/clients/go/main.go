@@ -72,6 +72,10 @@ type options struct {
 	// leaveOnFile: the member leaves (after stopAfter records, or idle for idleS counted from
 	// the file's appearance) only once this file exists ("": no such wait).
 	leaveOnFile string
+	// commitLimit: only the first commitLimit records processed are committed (0: all).
+	commitLimit int
+	// progressFile gets a JSON line per event as it happens ("": none).
+	progressFile string
 }
 
 func parse(args []string) (*options, error) {
@@ -101,6 +105,8 @@ func parse(args []string) (*options, error) {
 		fs.StringVar(&o.groupProtocol, "group-protocol", "classic", "classic|consumer (KIP-848: franz-go's ServerSideBalancer)")
 		fs.StringVar(&o.assignedFile, "assigned-file", "", "create this file once the member owns partitions")
 		fs.StringVar(&o.leaveOnFile, "leave-on-file", "", "leave only once this file exists (after --stop-after records, or idle for --idle-s since it appeared)")
+		fs.IntVar(&o.commitLimit, "commit-limit", 0, "commit only the first this many records processed (0: all)")
+		fs.StringVar(&o.progressFile, "progress-file", "", "append a JSON line per event (assigned, processed, committed, full, left), flushed")
 	} else if o.cmd == "admin" {
 		fs.IntVar(&o.replicationFactor, "replication-factor", 1, "replication factor of the topic created")
 	} else {

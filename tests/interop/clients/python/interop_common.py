@@ -62,6 +62,12 @@ def parse_args(client):
     g.add_argument("--leave-on-file", default="",
                    help="leave only once this file exists (after --stop-after records, processing "
                         "nothing more; or idle for --idle-s since the file appeared)")
+    g.add_argument("--commit-limit", type=int, default=0,
+                   help="commit only the first this many records processed (0: all); those "
+                        "processed after stay uncommitted, as a member killed before its commit")
+    g.add_argument("--progress-file", default="",
+                   help="append a JSON line per event (assigned, processed, committed, full, "
+                        "left) as it happens, flushed: what a killed member did")
     g.add_argument("--timeout-s", type=float, default=60)
     a = sub.add_parser("admin")
     a.add_argument("--bootstrap", required=True)
@@ -258,10 +264,21 @@ class GroupStats:
         self.assigned_at = []
         self.commits = 0
         self.commit_errors = []
+        self.poll_errors = []
         self.committed = {}
         self.t0 = time.monotonic()
         self.last_activity = self.t0
         self.file_seen = False
+        self.was_full = False
+        self.batch = []
+        self.progress = open(args.progress_file, "a", buffering=1) if args.progress_file else None
+
+    def event(self, ev, **fields):
+        """One line of --progress-file (see ../../README.md), written through at once."""
+        if self.progress:
+            fields.update(ev=ev, at=round(time.time(), 3))
+            self.progress.write(json.dumps(fields) + "\n")
+            self.progress.flush()
 
     def assigned(self, partitions):
         """Partitions added to what the member owns (all of them under an eager protocol, the
@@ -281,14 +298,29 @@ class GroupStats:
         self.assignments.append(sorted(self.owned))
         self.assigned_at.append(round(time.time(), 3))
         self.last_activity = time.monotonic()
+        self.event("assigned", owned=sorted(self.owned))
 
-    def record(self, partition, key, value, headers):
+    def record(self, partition, key, value, headers, offset=-1):
+        """One record processed; True when its offset is to be committed (--commit-limit)."""
         self.records.record(partition, key, value, headers)
         self.last_activity = time.monotonic()
+        seq = parse_seq(value)
+        self.batch.append([partition, offset, -1 if seq is None else seq])
+        return not self.args.commit_limit or self.records.consumed <= self.args.commit_limit
+
+    def processed(self):
+        """After a poll's records were processed, before their commit: logs them."""
+        if self.batch:
+            self.event("processed", recs=self.batch)
+            self.batch = []
 
     def full(self):
         """True once --stop-after records were read: the member processes no more."""
-        return bool(self.args.stop_after) and self.records.consumed >= self.args.stop_after
+        full = bool(self.args.stop_after) and self.records.consumed >= self.args.stop_after
+        if full and not self.was_full:
+            self.was_full = True
+            self.event("full", consumed=self.records.consumed)
+        return full
 
     def done(self):
         """True once the member should leave: --leave-on-file exists (if given), and then
@@ -308,10 +340,18 @@ class GroupStats:
     def commit_ok(self, offsets):
         self.commits += 1
         self.committed.update(offsets)
+        self.event("committed", offsets={str(p): o for p, o in sorted(offsets.items())})
+
+    def poll_failed(self, err):
+        """A retriable error a poll raised (polled again)."""
+        if len(self.poll_errors) < 5:
+            self.poll_errors.append(str(err))
+        self.event("poll_failed", error=str(err))
 
     def commit_failed(self, err):
         if len(self.commit_errors) < 5:
             self.commit_errors.append(str(err))
+        self.event("commit_failed", error=str(err))
 
     def emit(self, timed_out=False, fatal=None):
         r = self.records
@@ -323,11 +363,12 @@ class GroupStats:
             "assignments": self.assignments, "assigned_at": self.assigned_at,
             "ended_at": round(time.time(), 3), "commits": self.commits,
             "committed": {str(p): o for p, o in sorted(self.committed.items())},
-            "commit_errors": self.commit_errors, "timed_out": timed_out,
+            "commit_errors": self.commit_errors, "poll_errors": self.poll_errors, "timed_out": timed_out,
             "seconds": round(time.monotonic() - self.t0, 3),
         }
         if fatal:
             out["fatal"] = str(fatal)
+        self.event("left", timed_out=timed_out)
         print(json.dumps(out), flush=True)
         return 0 if not fatal and not timed_out else 1
 

@@ -140,15 +140,26 @@ def group(args):
         while not st.timed_out():
             offsets = {}
             stop = False
-            for tp, records in c.poll(timeout_ms=500, max_records=100).items():
+            try:
+                polled = c.poll(timeout_ms=500, max_records=100)
+            except KafkaError as e:
+                # kafka-python raises a broker's connection loss from poll (KafkaConnectionError,
+                # retriable: seen when the coordinator's broker was killed); an application
+                # polls again
+                if not getattr(e, "retriable", False):
+                    raise
+                st.poll_failed(e)
+                continue
+            for tp, records in polled.items():
                 for r in records:
                     if st.full():
                         stop = True  # the rest is dropped unprocessed and uncommitted
                         break
-                    st.record(tp.partition, r.key, r.value, r.headers)
-                    offsets[tp.partition] = r.offset + 1
+                    if st.record(tp.partition, r.key, r.value, r.headers, r.offset):
+                        offsets[tp.partition] = r.offset + 1
                 if stop:
                     break
+            st.processed()
             if offsets:
                 try:
                     c.commit({TopicPartition(args.topic, p): OffsetAndMetadata(o, "", -1)

@@ -162,8 +162,9 @@ def group(args):
                     break  # dropped unprocessed and uncommitted: the next owner reads them
                 if msg.error():
                     continue
-                st.record(msg.partition(), msg.key(), msg.value(), msg.headers())
-                offsets[msg.partition()] = msg.offset() + 1
+                if st.record(msg.partition(), msg.key(), msg.value(), msg.headers(), msg.offset()):
+                    offsets[msg.partition()] = msg.offset() + 1
+            st.processed()
             if offsets:
                 try:
                     c.commit(offsets=[TopicPartition(args.topic, p, o) for p, o in offsets.items()],

@@ -37,7 +37,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *   consume --bootstrap B --topic T --expect N [--timeout-s 60]
  *   group   --bootstrap B --topic T --group G [--stop-after N] [--idle-s 8]
  *           [--group-protocol classic|consumer] [--assigned-file F] [--leave-on-file F]
- *           [--timeout-s 60]                                              (see JavaGroup)
+ *           [--commit-limit N] [--progress-file F] [--timeout-s 60]       (see JavaGroup)
  *   admin   --bootstrap B --topic T [--replication-factor 1] [--timeout-s 60]   (see JavaAdmin)
  * </pre>
  */
@@ -411,6 +411,8 @@ public final class JavaClient {
     String groupProtocol = "classic";
     String assignedFile = "";
     String leaveOnFile = "";
+    int commitLimit;
+    String progressFile = "";
 
     static Args parse(String[] v) {
       if (v.length == 0 || !List.of("produce", "consume", "group", "admin").contains(v[0])) {
@@ -447,6 +449,8 @@ public final class JavaClient {
               case "--group-protocol" -> a.groupProtocol = x;
               case "--assigned-file" -> a.assignedFile = x;
               case "--leave-on-file" -> a.leaveOnFile = x;
+              case "--commit-limit" -> a.commitLimit = Integer.parseInt(x);
+              case "--progress-file" -> a.progressFile = x;
               default -> throw new IllegalArgumentException("unknown option " + f);
             }
           }

@@ -1,7 +1,10 @@
 package kwire.interop;
 
+import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,7 +29,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * assignment (creating --assigned-file once it owns partitions), commits the offsets of what it
  * processed after each poll (commitSync), and leaves the group (close) after --stop-after
  * records (processing nothing more) or --idle-s without any, in both cases only once
- * --leave-on-file exists (if given; idleness counts from its appearance).
+ * --leave-on-file exists (if given; idleness counts from its appearance). With --commit-limit N
+ * only the first N records processed are committed; with --progress-file F each event
+ * (assigned, processed, committed, full, left) is appended to F as a JSON line at once.
  */
 final class JavaGroup {
   private JavaGroup() {}
@@ -60,6 +65,8 @@ final class JavaGroup {
     p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
     String fatal = null;
     boolean timedOut = true;
+    Progress progress = new Progress(a.progressFile);
+    boolean[] wasFull = {false};
     try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p)) {
       TreeSet<Integer> owned = new TreeSet<>();
       c.subscribe(List.of(a.topic), new ConsumerRebalanceListener() {
@@ -88,18 +95,32 @@ final class JavaGroup {
             assignments.add(new ArrayList<>(owned));
             assignedAt.add(unixSeconds());
             lastActivity[0] = System.nanoTime();
+            progress.event("assigned", "\"owned\":" + owned.toString().replace(" ", ""));
           }
         }
       });
       while (System.nanoTime() < deadline) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        StringBuilder batch = new StringBuilder();
         for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(500))) {
           if (full(a, st)) {
             break; // the rest is dropped unprocessed and uncommitted: the next owner reads it
           }
           st.record(r.partition(), r.key(), r.value(), r.headers().toArray());
           lastActivity[0] = System.nanoTime();
-          offsets.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
+          Integer seq = JavaClient.parseSeq(r.value());
+          batch.append(batch.length() == 0 ? "" : ",").append('[').append(r.partition()).append(',')
+              .append(r.offset()).append(',').append(seq == null ? -1 : seq).append(']');
+          if (a.commitLimit == 0 || st.consumed <= a.commitLimit) {
+            offsets.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
+          }
+        }
+        if (batch.length() > 0) {
+          progress.event("processed", "\"recs\":[" + batch + "]");
+        }
+        if (full(a, st) && !wasFull[0]) {
+          wasFull[0] = true;
+          progress.event("full", "\"consumed\":" + st.consumed);
         }
         boolean may = a.leaveOnFile.isEmpty() || fileSeen[0];
         if (!may && Files.exists(Path.of(a.leaveOnFile))) {
@@ -111,11 +132,19 @@ final class JavaGroup {
           try {
             c.commitSync(offsets);
             commits[0]++;
-            offsets.forEach((tp, o) -> committed.put(tp.partition(), o.offset()));
+            StringBuilder sent = new StringBuilder();
+            offsets.forEach((tp, o) -> {
+              committed.put(tp.partition(), o.offset());
+              sent.append(sent.length() == 0 ? "" : ",").append('"').append(tp.partition()).append("\":")
+                  .append(o.offset());
+            });
+            progress.event("committed", "\"offsets\":{" + sent + "}");
           } catch (Exception e) {
+            String err = e.getClass().getSimpleName() + ": " + e.getMessage();
             if (commitErrors.size() < 5) {
-              commitErrors.add(e.getClass().getSimpleName() + ": " + e.getMessage());
+              commitErrors.add(err);
             }
+            progress.event("commit_failed", "\"error\":" + JavaClient.Json.quote(err));
           }
         }
         if (done || may && !full(a, st) && !assignments.isEmpty() && System.nanoTime() - lastActivity[0] >= idle) {
@@ -124,6 +153,7 @@ final class JavaGroup {
         }
       }
       endedAt[0] = System.currentTimeMillis() / 1000.0;
+      progress.event("left", "\"timed_out\":" + timedOut);
     } catch (Exception e) {
       fatal = e.getClass().getSimpleName() + ": " + e.getMessage();
     }
@@ -153,6 +183,33 @@ final class JavaGroup {
     }
     System.out.println(j);
     return (fatal == null && !timedOut) ? 0 : 1;
+  }
+
+  /** --progress-file: one JSON line per event, written through at once ("" writes nothing). */
+  private static final class Progress {
+    private final OutputStream out;
+
+    Progress(String file) {
+      try {
+        out = file.isEmpty() ? null : new FileOutputStream(file, true);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    /** Appends {"ev":EV,"at":unix seconds,FIELDS}; FIELDS is JSON members, already encoded. */
+    synchronized void event(String ev, String fields) {
+      if (out == null) {
+        return;
+      }
+      String line = "{\"ev\":\"" + ev + "\",\"at\":" + unixSeconds() + "," + fields + "}\n";
+      try {
+        out.write(line.getBytes(StandardCharsets.UTF_8));
+        out.flush();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
   }
 
   /** True once --stop-after records were processed: the member processes no more. */
