@@ -368,6 +368,69 @@ async fn garbage_before_during_and_after_authentication() {
     conn.metadata().await.unwrap();
 }
 
+/// After SaslHandshake v0 the next frame is a bare token, not a request: hostile ones close
+/// that connection only, without an answer, and a frame claiming more than the broker takes is
+/// refused before anything is read into it.
+#[tokio::test]
+async fn garbage_bare_tokens_after_a_v0_handshake() {
+    let mock = sasl_mock(SecurityProtocol::SaslSsl).await;
+    let handshake = |mechanism: &str| SaslHandshakeRequest {
+        mechanism: mechanism.into(),
+        ..Default::default()
+    };
+    for (mechanism, token) in [
+        ("PLAIN", &b"no separators"[..]),
+        ("PLAIN", &b""[..]),
+        ("SCRAM-SHA-512", &[0xff; 300][..]),
+        ("OAUTHBEARER", &b"\x01\x02\x03"[..]),
+    ] {
+        let mut conn = Conn::tls(&mock, trusting(&mock)).await.unwrap();
+        let r = conn.call(0, &handshake(mechanism)).await.unwrap();
+        assert_eq!(r.error_code, ErrorCode::None);
+        raw_frame(&mut conn, token).await;
+        assert!(closed(&mut conn).await, "{mechanism}: {token:?}");
+    }
+    // A token that is no JWT gets OAUTHBEARER's error challenge (RFC 7628), as a bare frame;
+    // the client's %x01 after it ends the exchange.
+    let mut conn = Conn::tls(&mock, trusting(&mock)).await.unwrap();
+    conn.call(0, &handshake("OAUTHBEARER")).await.unwrap();
+    raw_frame(&mut conn, b"n,,\x01auth=Bearer not-a-jwt\x01\x01").await;
+    let mut len = [0u8; 4];
+    tokio::time::timeout(WAIT, conn.stream.read_exact(&mut len))
+        .await
+        .unwrap()
+        .unwrap();
+    let mut challenge = vec![0; i32::from_be_bytes(len) as usize];
+    conn.stream.read_exact(&mut challenge).await.unwrap();
+    let challenge = String::from_utf8(challenge).unwrap();
+    assert!(challenge.contains("invalid_token"), "{challenge}");
+    raw_frame(&mut conn, b"\x01").await;
+    assert!(
+        closed(&mut conn).await,
+        "OAUTHBEARER after its error challenge"
+    );
+    // A size prefix far past the limit: closed without waiting for the bytes.
+    let mut conn = Conn::tls(&mock, trusting(&mock)).await.unwrap();
+    conn.call(0, &handshake("PLAIN")).await.unwrap();
+    conn.stream
+        .write_all(&i32::MAX.to_be_bytes())
+        .await
+        .unwrap();
+    conn.stream.flush().await.unwrap();
+    assert!(closed(&mut conn).await, "oversized bare token");
+    // A right token after a v0 handshake logs in; the listener serves on.
+    let mut conn = Conn::tls(&mock, trusting(&mock)).await.unwrap();
+    conn.call(0, &handshake("PLAIN")).await.unwrap();
+    raw_frame(&mut conn, b"\0alice\0alice-secret").await;
+    let mut len = [0u8; 4];
+    tokio::time::timeout(WAIT, conn.stream.read_exact(&mut len))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(len, [0; 4], "PLAIN's success is an empty bare frame");
+    conn.metadata().await.unwrap();
+}
+
 #[tokio::test]
 async fn security_faults_apply_per_broker_and_show_in_the_state() {
     let mock = MockCluster::builder()

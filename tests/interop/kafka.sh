@@ -24,7 +24,7 @@
 # KWIRE_KAFKA_PORT_OFFSET (default 0; added to every port), KWIRE_KAFKA_JIT, KWIRE_KAFKA_CDS,
 # KWIRE_INTEROP_WORK (state directory; use a separate one with a port offset for a 2nd instance).
 #
-# KWIRE_KAFKA_SECURITY=sasl (single only) adds two listeners to the PLAINTEXT one: SASL_PLAINTEXT
+# KWIRE_KAFKA_SECURITY=sasl (single only) adds four listeners to the PLAINTEXT one: SASL_PLAINTEXT
 # on :19892 and SASL_SSL on :19893 (+ the offset), with PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 and
 # OAUTHBEARER (Kafka's unsecured validator); users alice/alice-secret and bob/bob-secret for
 # PLAIN (JAAS), alice for both SCRAMs (added when storage is formatted; SCRAM-SHA-512 with 8192
@@ -35,7 +35,10 @@
 # adds an SSL listener on :19894 (+ the offset) with ssl.client.auth=required, whose truststore
 # (PKCS12, made with the JDK's keytool) holds that CA, which issued a client certificate:
 # `env` exports KWIRE_KAFKA_SSL_MTLS, KWIRE_KAFKA_CLIENT_CERT and KWIRE_KAFKA_CLIENT_KEY
-# (unencrypted PKCS#8 PEM).
+# (unencrypted PKCS#8 PEM). And an SSL listener without client authentication on :19895 (+ the
+# offset), listener name SSL_SERVER, whose certificate (same CA) names the DNS host localhost
+# only, as a hosted broker's names its DNS host: reached as localhost (KWIRE_KAFKA_SSL, and the
+# address it advertises) the name verifies; reached as 127.0.0.1 it does not.
 set -euo pipefail
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -52,6 +55,7 @@ SECURITY="${KWIRE_KAFKA_SECURITY:-none}"
 SASL_PLAINTEXT_PORT=$((19892 + PORT_OFFSET))
 SASL_SSL_PORT=$((19893 + PORT_OFFSET))
 SSL_MTLS_PORT=$((19894 + PORT_OFFSET))
+SSL_SERVER_PORT=$((19895 + PORT_OFFSET))
 START_TIMEOUT="${KWIRE_KAFKA_START_TIMEOUT:-120}"
 STOP_TIMEOUT="${KWIRE_KAFKA_STOP_TIMEOUT:-15}"
 
@@ -92,7 +96,9 @@ write_config() { # mode node-name version extra-props-file
     adv="PLAINTEXT://127.0.0.1:$SINGLE_PORT"
     if [[ "$SECURITY" == sasl ]]; then
       local secured="SASL_PLAINTEXT://127.0.0.1:$SASL_PLAINTEXT_PORT,SASL_SSL://127.0.0.1:$SASL_SSL_PORT,SSL://127.0.0.1:$SSL_MTLS_PORT"
-      listeners="$listeners,$secured" adv="$adv,$secured"
+      # SSL_SERVER binds loopback and is advertised by the one name its certificate holds
+      listeners="$listeners,$secured,SSL_SERVER://127.0.0.1:$SSL_SERVER_PORT"
+      adv="$adv,$secured,SSL_SERVER://localhost:$SSL_SERVER_PORT"
     fi
   elif [[ "$name" == controller ]]; then
     id=0 roles=controller
@@ -158,7 +164,7 @@ write_config() { # mode node-name version extra-props-file
 security_props() { # node-dir
   local tls="$1/../tls" l m
   make_certs "$tls"
-  echo "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL"
+  echo "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL,SSL_SERVER:SSL"
   echo "sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER"
   echo "connections.max.reauth.ms=${KWIRE_KAFKA_REAUTH_MS:-600000}"
   for l in sasl_plaintext sasl_ssl; do
@@ -176,11 +182,15 @@ security_props() { # node-dir
   echo "listener.name.ssl.ssl.truststore.type=PKCS12"
   echo "listener.name.ssl.ssl.truststore.location=$(cd "$tls" && pwd)/truststore.p12"
   echo "listener.name.ssl.ssl.truststore.password=kwire-interop"
+  # SSL_SERVER: no client certificate, and a certificate for localhost only
+  echo "listener.name.ssl_server.ssl.keystore.type=PEM"
+  echo "listener.name.ssl_server.ssl.keystore.location=$(cd "$tls" && pwd)/localhost-keystore.pem"
 }
 
-make_certs() { # dir: ca.pem, and broker-keystore.pem (unencrypted PKCS#8 key + chain) for 127.0.0.1
+make_certs() { # dir: ca.pem, broker-keystore.pem (unencrypted PKCS#8 key + chain) for 127.0.0.1 and
+  # localhost, localhost-keystore.pem (localhost only), a client certificate and a truststore
   local d="$1"
-  [[ -s "$d/broker-keystore.pem" && -s "$d/truststore.p12" ]] && return 0
+  [[ -s "$d/broker-keystore.pem" && -s "$d/truststore.p12" && -s "$d/localhost-keystore.pem" ]] && return 0
   mkdir -p "$d"
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=kwire-interop CA" \
     -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
@@ -192,6 +202,13 @@ make_certs() { # dir: ca.pem, and broker-keystore.pem (unencrypted PKCS#8 key + 
     -extfile "$d/ext.cnf" -out "$d/broker.pem" 2>/dev/null || die "openssl: cannot sign the broker certificate"
   openssl pkcs8 -topk8 -nocrypt -in "$d/broker.key" -out "$d/broker-pk8.key" || die "openssl pkcs8"
   cat "$d/broker-pk8.key" "$d/broker.pem" "$d/ca.pem" > "$d/broker-keystore.pem"
+  # The same key, certified for the DNS name localhost only (no IP address)
+  printf 'subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' > "$d/localhost-ext.cnf"
+  openssl req -new -key "$d/broker.key" -subj "/CN=localhost" -out "$d/localhost.csr" 2>/dev/null \
+    || die "openssl: cannot make the localhost request"
+  openssl x509 -req -in "$d/localhost.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days 2 \
+    -extfile "$d/localhost-ext.cnf" -out "$d/localhost.pem" 2>/dev/null || die "openssl: cannot sign the localhost certificate"
+  cat "$d/broker-pk8.key" "$d/localhost.pem" "$d/ca.pem" > "$d/localhost-keystore.pem"
   # mTLS: a client certificate from the same CA, and a truststore with the CA.
   openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=kwire-client" \
     -keyout "$d/client.key" -out "$d/client.csr" 2>/dev/null || die "openssl: cannot make the client key"
@@ -540,6 +557,7 @@ cmd_env() { # export lines for whatever is running (exit 1 when nothing is)
       echo "export KWIRE_KAFKA_SASL_SSL=127.0.0.1:$SASL_SSL_PORT"
       echo "export KWIRE_KAFKA_SSL_CA=$(cd "$(mode_dir single)/tls" && pwd)/ca.pem"
       echo "export KWIRE_KAFKA_SSL_MTLS=127.0.0.1:$SSL_MTLS_PORT"
+      echo "export KWIRE_KAFKA_SSL=localhost:$SSL_SERVER_PORT"
       echo "export KWIRE_KAFKA_CLIENT_CERT=$(cd "$(mode_dir single)/tls" && pwd)/client.pem"
       echo "export KWIRE_KAFKA_CLIENT_KEY=$(cd "$(mode_dir single)/tls" && pwd)/client-pk8.key"
     fi

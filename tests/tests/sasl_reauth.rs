@@ -1,8 +1,10 @@
 //! Kafka's SASL authenticator rules (KIP-43, KIP-152, KIP-368), sent as raw requests to real
 //! Kafka and to kwire-mock, with the same outcome asserted on both: what may come before the
 //! SaslHandshake, ILLEGAL_SASL_STATE during and after an exchange, re-authentication with the
-//! same or another mechanism and principal, the once-a-second limit, and what an expired
-//! session may still do.
+//! same or another mechanism and principal, the once-a-second limit, what an expired
+//! session may still do, another API (Produce) during an exchange, and SaslHandshake v0, after
+//! which the SASL tokens travel as bare size-prefixed frames (KIP-43) instead of
+//! SaslAuthenticate requests.
 //!
 //! * `the_mock_follows_kafkas_sasl_rules` runs always, against an in-process kwire-mock whose
 //!   sessions last 3 s.
@@ -25,9 +27,10 @@ use kwire_auth::Secret;
 use kwire_auth::sasl::{ClientStep, Mechanism, SaslClient};
 use kwire_mock::{MockCluster, SecurityProtocol};
 use kwire_protocol::api::metadata::{MetadataRequest, MetadataRequestTopic, MetadataResponse};
+use kwire_protocol::api::produce::{PartitionProduceData, TopicProduceData};
 use kwire_protocol::api::{
-    ApiVersionsRequest, ApiVersionsResponse, SaslAuthenticateRequest, SaslAuthenticateResponse,
-    SaslHandshakeRequest, SaslHandshakeResponse,
+    ApiVersionsRequest, ApiVersionsResponse, ProduceRequest, ProduceResponse,
+    SaslAuthenticateRequest, SaslAuthenticateResponse, SaslHandshakeRequest, SaslHandshakeResponse,
 };
 use kwire_protocol::frame::{FrameReader, decode_response, encode_request};
 use kwire_protocol::{Request, RequestHeader};
@@ -130,18 +133,102 @@ impl Conn {
         }
     }
 
+    /// A Produce (v9, one partition, an empty record set): what a broken client might send too
+    /// early. (Null records would make Kafka's error response fail: it closes then.)
+    async fn produce(&mut self) {
+        let req = ProduceRequest {
+            acks: -1,
+            timeout_ms: 5000,
+            topic_data: vec![TopicProduceData {
+                name: "sasl-reauth".into(),
+                partition_data: vec![PartitionProduceData {
+                    index: 0,
+                    records: Some(Bytes::new()),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        if let Some(r) = self.call::<ProduceRequest>(9, &req).await {
+            let r: ProduceResponse = r;
+            let errors: Vec<_> = r
+                .responses
+                .iter()
+                .flat_map(|t| t.partition_responses.iter())
+                .map(|p| {
+                    let m = p.error_message.as_deref().unwrap_or("null");
+                    format!("{} ({m}) offset {}", p.error_code.name(), p.base_offset)
+                })
+                .collect();
+            self.log.push(format!("Produce: {}", errors.join(",")));
+        }
+    }
+
     async fn handshake(&mut self, mechanism: &str) -> bool {
+        self.handshake_at(1, mechanism).await
+    }
+
+    async fn handshake_at(&mut self, version: i16, mechanism: &str) -> bool {
         let req = SaslHandshakeRequest {
             mechanism: mechanism.into(),
             ..Default::default()
         };
-        let Some(r) = self.call::<SaslHandshakeRequest>(1, &req).await else {
+        let Some(r) = self.call::<SaslHandshakeRequest>(version, &req).await else {
             return false;
         };
         let r: SaslHandshakeResponse = r;
+        let v = if version == 1 {
+            String::new()
+        } else {
+            format!(" v{version}")
+        };
         self.log
-            .push(format!("SaslHandshake: {}", r.error_code.name()));
+            .push(format!("SaslHandshake{v}: {}", r.error_code.name()));
         r.error_code.is_ok()
+    }
+
+    /// Sends a bare size-prefixed SASL token (after SaslHandshake v0); the bare frame that
+    /// answers it, logged as "token: empty" or "token: N bytes" (the length only where it is
+    /// fixed: 0), or "closed".
+    async fn raw_token(&mut self, bytes: &[u8]) -> Option<Bytes> {
+        if self.closed {
+            return None;
+        }
+        let mut buf = BytesMut::with_capacity(4 + bytes.len());
+        buf.extend_from_slice(&i32::try_from(bytes.len()).unwrap().to_be_bytes());
+        buf.extend_from_slice(bytes);
+        let sent = async { self.tcp.write_all(&buf).await.and(self.tcp.flush().await) }.await;
+        let answer = match sent {
+            Ok(()) => self.read_frame().await,
+            Err(_) => None,
+        };
+        match &answer {
+            None => {
+                self.closed = true;
+                self.log.push("closed".into());
+            }
+            Some(b) if b.is_empty() => self.log.push("token: empty".into()),
+            Some(_) => self.log.push("token: bytes".into()),
+        }
+        answer
+    }
+
+    /// SaslHandshake v0 and the exchange in bare tokens (each step logged).
+    async fn login_v0(&mut self, mut client: SaslClient) {
+        if !self.handshake_at(0, client.mechanism().name()).await {
+            return;
+        }
+        let mut to_send = client.initial_response().expect("initial response");
+        loop {
+            let Some(answer) = self.raw_token(&to_send).await else {
+                return;
+            };
+            match client.step(&answer).expect("client step") {
+                ClientStep::Respond(bytes) => to_send = bytes,
+                ClientStep::Done | ClientStep::Fail { .. } => return,
+            }
+        }
     }
 
     /// One SaslAuthenticate; its response, logged with its error, message and lifetime.
@@ -414,6 +501,70 @@ fn scenarios() -> Vec<Scenario> {
                 LOGIN_PLAIN,
                 "Metadata: UNKNOWN_TOPIC_OR_PARTITION"
             ]
+        ),
+        scenario!(
+            "Produce during the exchange",
+            |c, l| {
+                c.handshake("PLAIN").await;
+                c.produce().await;
+                c.metadata().await;
+            },
+            [
+                "SaslHandshake: NONE",
+                "Produce: ILLEGAL_SASL_STATE (Unexpected Kafka request of type PRODUCE during SASL authentication.) offset -1",
+                "closed"
+            ]
+        ),
+        scenario!(
+            "SaslHandshake v0, PLAIN in a bare token",
+            |c, l| {
+                c.login_v0(alice(Mechanism::Plain)).await;
+                c.metadata().await;
+            },
+            [
+                "SaslHandshake v0: NONE",
+                "token: empty",
+                "Metadata: UNKNOWN_TOPIC_OR_PARTITION"
+            ]
+        ),
+        scenario!(
+            "SaslHandshake v0, SCRAM-SHA-512 in bare tokens",
+            |c, l| {
+                c.login_v0(alice(Mechanism::ScramSha512)).await;
+                c.metadata().await;
+            },
+            [
+                "SaslHandshake v0: NONE",
+                "token: bytes",
+                "token: bytes",
+                "Metadata: UNKNOWN_TOPIC_OR_PARTITION"
+            ]
+        ),
+        scenario!(
+            "SaslHandshake v0 with a wrong password",
+            |c, l| {
+                c.login_v0(user(Mechanism::ScramSha256, "alice", "wrong"))
+                    .await;
+                c.metadata().await;
+            },
+            ["SaslHandshake v0: NONE", "token: bytes", "closed"]
+        ),
+        scenario!(
+            "SaslHandshake v0, then a request where the token belongs",
+            |c, l| {
+                c.handshake_at(0, "PLAIN").await;
+                c.metadata().await;
+            },
+            ["SaslHandshake v0: NONE", "closed"]
+        ),
+        scenario!(
+            "SaslHandshake v0, Metadata after the session expired",
+            |c, l| {
+                c.login_v0(alice(Mechanism::Plain)).await;
+                tokio::time::sleep(l + Duration::from_millis(1500)).await;
+                c.metadata().await;
+            },
+            ["SaslHandshake v0: NONE", "token: empty", "closed"]
         ),
     ]
 }

@@ -3,10 +3,17 @@
 //!
 //! * Before authentication a client may send one ApiVersions (at a version the broker serves;
 //!   one it does not serve is answered UNSUPPORTED_VERSION and may be retried), then
-//!   SaslHandshake v1. Anything else — a second ApiVersions included — closes the connection
+//!   SaslHandshake. Anything else — a second ApiVersions included — closes the connection
 //!   unanswered.
-//! * During the exchange only SaslAuthenticate carries tokens. Any other request is answered
-//!   with its own error response carrying ILLEGAL_SASL_STATE, then the connection closes.
+//! * After SaslHandshake v1 only SaslAuthenticate carries tokens during the exchange. Any other
+//!   request is answered with its own error response carrying ILLEGAL_SASL_STATE, then the
+//!   connection closes (the mock builds that response for ApiVersions, SaslHandshake, Metadata
+//!   and Produce; for the other APIs, which no client sends then, it closes unanswered).
+//! * After SaslHandshake v0 (KIP-43, before KIP-152) the tokens travel as bare size-prefixed
+//!   frames, without a request header, both ways ([`Gate::wants_raw_token`],
+//!   [`Gate::raw_token`]); a frame that does not step the exchange — a Kafka request included —
+//!   and a failed login close the connection without an answer, as Kafka's authenticator has
+//!   no response to send then. The session that results is the same as after v1.
 //! * A failed exchange answers SASL_AUTHENTICATION_FAILED (an unknown mechanism
 //!   UNSUPPORTED_SASL_MECHANISM) and closes.
 //! * Once authenticated every request passes to the handlers until the session lifetime
@@ -32,9 +39,11 @@ use bytes::Bytes;
 use kwire_auth::sasl::session::session_lifetime;
 use kwire_auth::sasl::{Exchange, Mechanism, SaslError, SaslServer, SaslServerConfig, ServerStep};
 use kwire_protocol::api::metadata::MetadataResponseTopic;
+use kwire_protocol::api::produce::{PartitionProduceResponse, TopicProduceResponse};
 use kwire_protocol::api::{
-    ApiVersionsResponse, MetadataRequest, MetadataResponse, ResponseBody, SaslAuthenticateRequest,
-    SaslAuthenticateResponse, SaslHandshakeRequest, SaslHandshakeResponse,
+    ApiVersionsResponse, MetadataRequest, MetadataResponse, ProduceRequest, ProduceResponse,
+    ResponseBody, SaslAuthenticateRequest, SaslAuthenticateResponse, SaslHandshakeRequest,
+    SaslHandshakeResponse,
 };
 use kwire_protocol::primitives::Decoder;
 use kwire_protocol::{ApiKey, ErrorCode, Message, RequestHeader};
@@ -59,6 +68,28 @@ pub enum Verdict {
     Close(String),
 }
 
+/// What the connection does with a bare SASL token frame (after SaslHandshake v0).
+#[derive(Debug)]
+pub enum RawVerdict {
+    /// Send these bytes as one size-prefixed frame (possibly empty), read the next frame.
+    Respond(Vec<u8>),
+    /// Close without answering.
+    Close(String),
+}
+
+/// One step of an exchange, before it is put in a SaslAuthenticate response or a bare frame.
+enum Stepped {
+    Challenge(Vec<u8>),
+    Done {
+        response: Vec<u8>,
+        lifetime_ms: i64,
+    },
+    Failed {
+        error: SaslError,
+        exchange: Exchange,
+    },
+}
+
 /// An authenticated session.
 #[derive(Debug, Clone)]
 struct Session {
@@ -77,11 +108,12 @@ enum State {
     Start,
     /// One ApiVersions answered: the next request must be SaslHandshake (HANDSHAKE_REQUEST).
     VersionsAnswered,
-    /// SaslHandshake chose a mechanism; SaslAuthenticate requests step the exchange. With
-    /// `previous`, it re-authenticates that session.
+    /// SaslHandshake chose a mechanism; SaslAuthenticate requests (`raw`: bare frames, after
+    /// SaslHandshake v0) step the exchange. With `previous`, it re-authenticates that session.
     Exchanging {
         server: Box<SaslServer>,
         previous: Option<Session>,
+        raw: bool,
     },
     /// A re-authentication asked for another mechanism: the next request closes the
     /// connection (REAUTH_BAD_MECHANISM).
@@ -118,6 +150,37 @@ impl Gate {
         match &self.state {
             State::Authenticated(s) => Some(&s.principal),
             _ => None,
+        }
+    }
+
+    /// Whether the next frame is a bare SASL token (the exchange began with SaslHandshake v0)
+    /// rather than a request: the connection hands it to [`Gate::raw_token`] undecoded.
+    pub fn wants_raw_token(&self) -> bool {
+        matches!(self.state, State::Exchanging { raw: true, .. })
+    }
+
+    /// Steps a SaslHandshake v0 exchange with a bare token that arrived at `now`. Kafka's
+    /// authenticator feeds the frame to the SASL server as it is: a success or a challenge is
+    /// sent back as a bare frame; a failure closes the connection unanswered (a v0 client has
+    /// no SaslAuthenticate response to read an error from).
+    pub fn raw_token(
+        &mut self,
+        token: &[u8],
+        now: SystemTime,
+        shared: &mut SaslShared,
+    ) -> RawVerdict {
+        if !self.wants_raw_token() {
+            return RawVerdict::Close(
+                "a bare SASL token outside a SaslHandshake v0 exchange".into(),
+            );
+        }
+        let mechanism = self.mechanism_in_exchange();
+        match self.step(token, now, shared) {
+            Stepped::Challenge(bytes) => RawVerdict::Respond(bytes),
+            Stepped::Done { response, .. } => RawVerdict::Respond(response),
+            Stepped::Failed { error, exchange } => {
+                RawVerdict::Close(format!("{mechanism} {exchange} failed: {error}"))
+            }
         }
     }
 
@@ -220,10 +283,6 @@ impl Gate {
         let Some(request) = read::<SaslHandshakeRequest>(body, version) else {
             return Verdict::Close("malformed SaslHandshake request".into());
         };
-        if version < 1 {
-            // v0 is followed by raw, unframed tokens, which the mock does not read.
-            return Verdict::Close("SaslHandshake v0 (unframed SASL tokens) is not served".into());
-        }
         let mechanisms = self
             .config
             .mechanism_names()
@@ -242,6 +301,9 @@ impl Gate {
                     previous => State::Exchanging {
                         server: Box::new(server),
                         previous,
+                        // v0: the tokens follow as bare frames (Kafka's
+                        // enableKafkaSaslAuthenticateHeaders only for v1+)
+                        raw: version < 1,
                     },
                 };
                 let response = SaslHandshakeResponse {
@@ -262,6 +324,14 @@ impl Gate {
         }
     }
 
+    /// The mechanism of the exchange under way.
+    fn mechanism_in_exchange(&self) -> Mechanism {
+        match &self.state {
+            State::Exchanging { server, .. } => server.mechanism(),
+            _ => unreachable!("only during an exchange"),
+        }
+    }
+
     fn authenticate(
         &mut self,
         body: &Bytes,
@@ -269,11 +339,56 @@ impl Gate {
         now: SystemTime,
         shared: &mut SaslShared,
     ) -> Verdict {
-        let State::Exchanging { server, previous } = &mut self.state else {
-            unreachable!("checked by the caller")
-        };
         let Some(request) = read::<SaslAuthenticateRequest>(body, version) else {
             return Verdict::Close("malformed SaslAuthenticate request".into());
+        };
+        let mechanism = self.mechanism_in_exchange();
+        match self.step(&request.auth_bytes, now, shared) {
+            Stepped::Challenge(bytes) => {
+                let response = SaslAuthenticateResponse {
+                    auth_bytes: bytes.into(),
+                    // Kafka's generated default for the string: empty, not null.
+                    error_message: Some(String::new()),
+                    ..Default::default()
+                };
+                Verdict::Respond(response.into(), version)
+            }
+            Stepped::Done {
+                response,
+                lifetime_ms,
+            } => {
+                let response = SaslAuthenticateResponse {
+                    auth_bytes: response.into(),
+                    error_message: Some(String::new()),
+                    // v0 cannot carry it; such a client is closed at expiry all the same.
+                    session_lifetime_ms: if version >= 1 { lifetime_ms } else { 0 },
+                    ..Default::default()
+                };
+                Verdict::Respond(response.into(), version)
+            }
+            Stepped::Failed { error, exchange } => {
+                let response = SaslAuthenticateResponse {
+                    error_code: ErrorCode::SaslAuthenticationFailed,
+                    error_message: Some(error.broker_message_during(mechanism, exchange)),
+                    ..Default::default()
+                };
+                Verdict::RespondAndClose(
+                    response.into(),
+                    version,
+                    format!("{mechanism} {exchange} failed: {error}"),
+                )
+            }
+        }
+    }
+
+    /// Steps the exchange under way with the client's `bytes`: on success the connection is
+    /// authenticated (its session starts at `now`) and counted; a failure is counted.
+    fn step(&mut self, bytes: &[u8], now: SystemTime, shared: &mut SaslShared) -> Stepped {
+        let State::Exchanging {
+            server, previous, ..
+        } = &mut self.state
+        else {
+            unreachable!("checked by the caller")
         };
         let mechanism = server.mechanism();
         let exchange = if previous.is_some() {
@@ -281,7 +396,7 @@ impl Gate {
         } else {
             Exchange::Authentication
         };
-        let step = match server.step(&self.config, &request.auth_bytes, now) {
+        let step = match server.step(&self.config, bytes, now) {
             Ok(ServerStep::Authenticated(done)) => match previous {
                 Some(p) if p.principal != done.principal => Err(SaslError::PrincipalChanged {
                     from: p.principal.clone(),
@@ -303,15 +418,7 @@ impl Gate {
             step => step,
         };
         match step {
-            Ok(ServerStep::Challenge(bytes)) => {
-                let response = SaslAuthenticateResponse {
-                    auth_bytes: bytes.into(),
-                    // Kafka's generated default for the string: empty, not null.
-                    error_message: Some(String::new()),
-                    ..Default::default()
-                };
-                Verdict::Respond(response.into(), version)
-            }
+            Ok(ServerStep::Challenge(bytes)) => Stepped::Challenge(bytes),
             Ok(ServerStep::Authenticated(done)) => {
                 let lifetime = session_lifetime(self.max_reauth, done.credential_expires_at, now);
                 let lifetime_ms = i64::try_from(lifetime.as_millis()).unwrap_or(i64::MAX);
@@ -326,27 +433,14 @@ impl Gate {
                     since: now,
                     expires: (!lifetime.is_zero()).then(|| now + lifetime),
                 });
-                let response = SaslAuthenticateResponse {
-                    auth_bytes: done.response.into(),
-                    error_message: Some(String::new()),
-                    // v0 cannot carry it; such a client is closed at expiry all the same.
-                    session_lifetime_ms: if version >= 1 { lifetime_ms } else { 0 },
-                    ..Default::default()
-                };
-                Verdict::Respond(response.into(), version)
+                Stepped::Done {
+                    response: done.response,
+                    lifetime_ms,
+                }
             }
-            Err(e) => {
+            Err(error) => {
                 shared.stats.failed += 1;
-                let response = SaslAuthenticateResponse {
-                    error_code: ErrorCode::SaslAuthenticationFailed,
-                    error_message: Some(e.broker_message_during(mechanism, exchange)),
-                    ..Default::default()
-                };
-                Verdict::RespondAndClose(
-                    response.into(),
-                    version,
-                    format!("{mechanism} {exchange} failed: {e}"),
-                )
+                Stepped::Failed { error, exchange }
             }
         }
     }
@@ -354,8 +448,9 @@ impl Gate {
 
 /// The error response Kafka's `getErrorResponse` builds with ILLEGAL_SASL_STATE for a request
 /// that came during an exchange, for the requests a client may send then by mistake
-/// (ApiVersions, SaslHandshake, Metadata); `None` for the others, and for a version or body
-/// the broker cannot read (Kafka closes unanswered for those too).
+/// (ApiVersions, SaslHandshake, Metadata, Produce); `None` for the others, for a Produce with
+/// acks=0 (Kafka builds no response for it) and for a version or body the broker cannot read
+/// (Kafka closes unanswered for those too).
 fn illegal_sasl_state(api: ApiKey, version: i16, body: &Bytes) -> Option<ResponseBody> {
     let error_code = ErrorCode::IllegalSaslState;
     if !crate::api::served(api, version) {
@@ -393,6 +488,40 @@ fn illegal_sasl_state(api: ApiKey, version: i16, body: &Bytes) -> Option<Respons
             }
             .into()
         }
+        ApiKey::PRODUCE => {
+            let request = read::<ProduceRequest>(body, version)?;
+            if request.acks == 0 {
+                return None;
+            }
+            // Kafka's ApiKeys name
+            let message = "Unexpected Kafka request of type PRODUCE during SASL authentication.";
+            ProduceResponse {
+                responses: request
+                    .topic_data
+                    .into_iter()
+                    .map(|t| TopicProduceResponse {
+                        name: t.name,
+                        topic_id: t.topic_id,
+                        partition_responses: t
+                            .partition_data
+                            .into_iter()
+                            .map(|p| PartitionProduceResponse {
+                                index: p.index,
+                                error_code,
+                                base_offset: -1,
+                                log_append_time_ms: -1,
+                                log_start_offset: -1,
+                                error_message: Some(message.into()),
+                                ..Default::default()
+                            })
+                            .collect(),
+                        ..Default::default()
+                    })
+                    .collect(),
+                ..Default::default()
+            }
+            .into()
+        }
         _ => return None,
     })
 }
@@ -410,6 +539,7 @@ mod tests {
     use kwire_auth::Secret;
     use kwire_auth::sasl::{ClientStep, SaslClient};
     use kwire_protocol::api::metadata::MetadataRequestTopic;
+    use kwire_protocol::api::produce::{PartitionProduceData, TopicProduceData};
 
     use super::*;
 
@@ -621,11 +751,52 @@ mod tests {
         assert_eq!(r.error_code, ErrorCode::IllegalSaslState);
         assert_eq!(s.stats.illegal_state, 3);
 
-        // Requests whose error answer the mock does not build close unanswered.
+        // A Produce is answered per partition, as Kafka's getErrorResponse does.
         let mut g = gate(Duration::ZERO);
         handshake(&mut g, "PLAIN", now, s);
-        let produce = header(ApiKey::PRODUCE, 9);
-        assert!(closes(&g.check_with(&produce, &Bytes::new(), now, s)));
+        let produce = ProduceRequest {
+            acks: -1,
+            topic_data: vec![TopicProduceData {
+                name: "t".into(),
+                partition_data: vec![PartitionProduceData {
+                    index: 2,
+                    records: Some(Bytes::new()),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let v = g.check_with(
+            &header(ApiKey::PRODUCE, 9),
+            &produce.to_bytes(9).unwrap(),
+            now,
+            s,
+        );
+        let Verdict::RespondAndClose(ResponseBody::Produce(r), 9, _) = v else {
+            panic!("{v:?}")
+        };
+        let p = &r.responses[0].partition_responses[0];
+        assert_eq!(
+            (p.index, p.error_code, p.base_offset),
+            (2, ErrorCode::IllegalSaslState, -1)
+        );
+        // With acks=0 Kafka builds no response: closed unanswered. So are requests whose error
+        // answer the mock does not build.
+        let mut g = gate(Duration::ZERO);
+        handshake(&mut g, "PLAIN", now, s);
+        let produce = ProduceRequest { acks: 0, ..produce };
+        let body = produce.to_bytes(9).unwrap();
+        assert!(closes(&g.check_with(
+            &header(ApiKey::PRODUCE, 9),
+            &body,
+            now,
+            s
+        )));
+        let mut g = gate(Duration::ZERO);
+        handshake(&mut g, "PLAIN", now, s);
+        let fetch = header(ApiKey::FETCH, 12);
+        assert!(closes(&g.check_with(&fetch, &Bytes::new(), now, s)));
     }
 
     #[test]
@@ -866,5 +1037,93 @@ mod tests {
             t2,
             s,
         ));
+    }
+
+    fn handshake_v0(gate: &mut Gate, mechanism: &str, s: &mut SaslShared) -> Verdict {
+        let body = SaslHandshakeRequest {
+            mechanism: mechanism.into(),
+            ..Default::default()
+        }
+        .to_bytes(0)
+        .unwrap();
+        gate.check_with(
+            &header(ApiKey::SASL_HANDSHAKE, 0),
+            &body,
+            SystemTime::now(),
+            s,
+        )
+    }
+
+    /// A whole exchange after SaslHandshake v0, with bare tokens: the last verdict.
+    fn login_v0(gate: &mut Gate, mut client: SaslClient, now: SystemTime) -> RawVerdict {
+        let s = &mut SaslShared::default();
+        let hs = handshake_v0(gate, client.mechanism().name(), s);
+        assert!(
+            matches!(&hs, Verdict::Respond(ResponseBody::SaslHandshake(r), 0) if r.error_code.is_ok()),
+            "{hs:?}"
+        );
+        assert!(gate.wants_raw_token());
+        let mut to_send = client.initial_response().unwrap();
+        loop {
+            let verdict = gate.raw_token(&to_send, now, s);
+            let RawVerdict::Respond(bytes) = &verdict else {
+                return verdict;
+            };
+            match client.step(bytes).unwrap() {
+                ClientStep::Respond(next) => to_send = next,
+                ClientStep::Done | ClientStep::Fail { .. } => return verdict,
+            }
+        }
+    }
+
+    #[test]
+    fn after_a_v0_handshake_the_tokens_are_bare_frames() {
+        let now = SystemTime::now();
+        for mechanism in [
+            Mechanism::Plain,
+            Mechanism::ScramSha256,
+            Mechanism::ScramSha512,
+        ] {
+            let mut g = gate(Duration::from_secs(10));
+            let last = login_v0(&mut g, alice(mechanism), now);
+            // PLAIN's success is an empty frame, SCRAM's the server-final message.
+            match (&last, mechanism) {
+                (RawVerdict::Respond(b), Mechanism::Plain) => assert!(b.is_empty()),
+                (RawVerdict::Respond(b), _) => assert!(b.starts_with(b"v="), "{b:?}"),
+                (v, _) => panic!("{mechanism}: {v:?}"),
+            }
+            assert!(!g.wants_raw_token());
+            assert_eq!(g.principal(), Some("alice"));
+            let s = &mut SaslShared::default();
+            assert!(passes(&request(&mut g, ApiKey::METADATA, now, s)));
+            // The session ends at the broker's lifetime as after v1.
+            let late = now + Duration::from_secs(11);
+            assert!(closes(&request(&mut g, ApiKey::METADATA, late, s)));
+        }
+    }
+
+    #[test]
+    fn a_failed_v0_login_closes_unanswered() {
+        let now = SystemTime::now();
+        for mechanism in [Mechanism::Plain, Mechanism::ScramSha512] {
+            let mut g = gate(Duration::ZERO);
+            let v = login_v0(&mut g, password(mechanism, "wrong"), now);
+            assert!(matches!(v, RawVerdict::Close(_)), "{mechanism}: {v:?}");
+            assert_eq!(g.principal(), None);
+        }
+        // A Kafka request where the token belongs is a token that does not parse.
+        let mut g = gate(Duration::ZERO);
+        handshake_v0(&mut g, "PLAIN", &mut SaslShared::default());
+        let metadata = MetadataRequest::default().to_bytes(1).unwrap();
+        let v = g.raw_token(&metadata, now, &mut SaslShared::default());
+        assert!(matches!(v, RawVerdict::Close(_)), "{v:?}");
+        // Outside a v0 exchange a bare token is never read.
+        let mut g = gate(Duration::ZERO);
+        assert!(!g.wants_raw_token());
+        handshake(&mut g, "PLAIN", now, &mut SaslShared::default());
+        assert!(!g.wants_raw_token());
+        let v = g.raw_token(b"\0alice\0alice-secret", now, &mut SaslShared::default());
+        assert!(matches!(v, RawVerdict::Close(_)), "{v:?}");
+        assert_eq!(g.principal(), None);
     }
 }

@@ -22,7 +22,7 @@ use super::shared::{ConnectionLife, Shared};
 use crate::api::{self, Close, Outcome, Pending};
 use crate::cluster::BrokerId;
 use crate::security::Listening;
-use crate::security::gate::{Gate, Verdict};
+use crate::security::gate::{Gate, RawVerdict, Verdict};
 
 /// Counts an open connection for as long as it lives.
 struct Open(Arc<Shared>);
@@ -78,6 +78,31 @@ pub(crate) async fn run<S>(
                 }
             };
             idle_deadline = tokio::time::Instant::now() + shared.max_idle;
+            // After SaslHandshake v0 the SASL tokens come as bare frames, not requests.
+            if let Some(gate) = gate.as_mut().filter(|g| g.wants_raw_token()) {
+                let token = match gate.raw_token(&payload, SystemTime::now(), &mut shared.sasl()) {
+                    RawVerdict::Respond(token) => token,
+                    RawVerdict::Close(why) => {
+                        tracing::info!(broker, ?peer, "{why}; closing connection");
+                        return;
+                    }
+                };
+                drop(payload);
+                out.clear();
+                let written = write_sized(&mut out, |b| {
+                    b.extend_from_slice(&token);
+                    Ok::<_, EncodeError>(())
+                });
+                if written.is_err() {
+                    return;
+                }
+                tokio::select! {
+                    r = async { sock.write_all(&out).await?; sock.flush().await } => if r.is_err() { return },
+                    _ = life.ended() => return,
+                }
+                Metrics::add(&shared.metrics.bytes_out, out.len() as u64);
+                continue;
+            }
             let (header, body) = match decode_request_header(&payload) {
                 Ok(x) => x,
                 Err(e) => {

@@ -13,7 +13,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Apache's Java client over SASL_SSL (used by tests/interop/security/run.sh). Prints one JSON line.
+ * Apache's Java client over SASL_SSL, or SASL_PLAINTEXT when CA_PEM is "-" (used by
+ * tests/interop/security/run.sh). Prints one JSON line.
  *
  * <pre>
  *   SaslCheck roundtrip BOOTSTRAP MECHANISM USER PASSWORD CA_PEM TOPIC N SPREAD_MS
@@ -29,10 +30,14 @@ public final class SaslCheck {
     static Properties config(String bootstrap, String mechanism, String user, String password, String ca) {
         Properties p = new Properties();
         p.put("bootstrap.servers", bootstrap);
-        p.put("security.protocol", "SASL_SSL");
         p.put("sasl.mechanism", mechanism);
-        p.put("ssl.truststore.type", "PEM");
-        p.put("ssl.truststore.location", ca);
+        if (ca.equals("-")) {
+            p.put("security.protocol", "SASL_PLAINTEXT");
+        } else {
+            p.put("security.protocol", "SASL_SSL");
+            p.put("ssl.truststore.type", "PEM");
+            p.put("ssl.truststore.location", ca);
+        }
         String jaas;
         if (mechanism.equals("OAUTHBEARER")) {
             jaas = "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required"
@@ -68,8 +73,8 @@ public final class SaslCheck {
                 ok = c instanceof SaslAuthenticationException;
                 error = c.getClass().getSimpleName();
             }
-            System.out.printf("{\"client\": \"java\", \"op\": \"refused\", \"mechanism\": \"%s\", \"error\": \"%s\", \"ok\": %b, \"seconds\": %.2f}%n",
-                a[2], error, ok, (System.nanoTime() - t0) / 1e9);
+            System.out.printf("{\"client\": \"java\", \"op\": \"refused\", \"protocol\": \"%s\", \"mechanism\": \"%s\", \"error\": \"%s\", \"ok\": %b, \"seconds\": %.2f}%n",
+                base.getProperty("security.protocol"), a[2], error, ok, (System.nanoTime() - t0) / 1e9);
             System.exit(ok ? 0 : 1);
         }
         String topic = a[6];
@@ -104,8 +109,8 @@ public final class SaslCheck {
             }
         }
         boolean ok = total == n && seen.size() == n;
-        System.out.printf("{\"client\": \"java\", \"op\": \"roundtrip\", \"mechanism\": \"%s\", \"produced\": %d, \"consumed\": %d, \"distinct\": %d, \"ok\": %b, \"seconds\": %.2f}%n",
-            a[2], n, total, seen.size(), ok, (System.nanoTime() - t0) / 1e9);
+        System.out.printf("{\"client\": \"java\", \"op\": \"roundtrip\", \"protocol\": \"%s\", \"mechanism\": \"%s\", \"produced\": %d, \"consumed\": %d, \"distinct\": %d, \"ok\": %b, \"seconds\": %.2f}%n",
+            base.getProperty("security.protocol"), a[2], n, total, seen.size(), ok, (System.nanoTime() - t0) / 1e9);
         System.exit(ok ? 0 : 1);
     }
 }

@@ -3,7 +3,10 @@ check that a login is refused. Prints one JSON line. Used by tests/interop/secur
 
     clients.py librdkafka|kafka-python roundtrip BOOTSTRAP PROTOCOL MECHANISM USER PASSWORD CA TOPIC N
     clients.py librdkafka|kafka-python refused   BOOTSTRAP PROTOCOL MECHANISM USER PASSWORD CA
-    clients.py librdkafka count BOOTSTRAP TOPIC N       (plaintext read-back of what another client wrote)
+    clients.py librdkafka count BOOTSTRAP TOPIC=N...
+        (plaintext read-back of what another client wrote: each topic, from its partitions'
+        beginning to their end, must hold N records k<i>/v<i>, each value once, each key
+        matching its value)
     clients.py librdkafka expire BOOTSTRAP PROTOCOL MECHANISM USER PASSWORD CA TOPIC N CONTROL
         (half the records, then kwire-mock's expire_sessions through its control endpoint, then
         the rest: the client must carry on as when Kafka closes an expired session)
@@ -94,7 +97,14 @@ def roundtrip(client, bootstrap, protocol, mechanism, user, password, ca, topic,
         p.close()
         c = KafkaConsumer(topic, group_id="kwire-sec-py-" + topic, auto_offset_reset="earliest",
                           consumer_timeout_ms=15000, **conf)
-        values = [m.value for m in c]
+        values = []
+        for m in c:  # until n records, or 15 s without one
+            values.append(m.value)
+            if len(values) >= n:
+                break
+        # anything past n (a duplicate) shows up within a short wait
+        for records in c.poll(timeout_ms=1000).values():
+            values.extend(r.value for r in records)
         c.close()
         total, distinct = len(values), len(set(values))
         errors, ok = [], distinct == n and total == n
@@ -258,11 +268,46 @@ def mtls(client, bootstrap, ca, cert, key, topic, n):
     return ok
 
 
-def count(bootstrap, topic, n):
-    total, distinct = consume_rdkafka({"bootstrap.servers": bootstrap}, topic, int(n))
-    ok = total == int(n) and distinct == int(n)
-    print(json.dumps({"client": "librdkafka", "op": "count", "topic": topic, "expected": int(n),
-                      "consumed": total, "distinct": distinct, "ok": ok}))
+def count(bootstrap, *wanted):
+    """One consumer assigned every partition of the topics (no group to join), read to their
+    end: per topic, how many records, how many distinct values, and keys that do not match
+    their value (k<i> for v<i>)."""
+    from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, TopicPartition
+    started = time.time()
+    want = dict((t, int(n)) for t, n in (w.rsplit("=", 1) for w in wanted))
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "kwire-sec-count",
+                  "enable.auto.commit": False, "enable.partition.eof": True})
+    md = c.list_topics(timeout=15)
+    parts = [TopicPartition(t, p, OFFSET_BEGINNING)
+             for t in want if t in md.topics for p in md.topics[t].partitions]
+    c.assign(parts)
+    values = {t: set() for t in want}
+    total = dict.fromkeys(want, 0)
+    mismatched = dict.fromkeys(want, 0)
+    ends, deadline = set(), time.time() + 60
+    while parts and len(ends) < len(parts) and time.time() < deadline:
+        for m in c.consume(10000, 0.5):
+            if m.error():
+                if m.error().code() == KafkaError._PARTITION_EOF:
+                    ends.add((m.topic(), m.partition()))
+                continue
+            t, v = m.topic(), m.value()
+            total[t] += 1
+            values[t].add(v)
+            if m.key() != b"k" + v[1:]:
+                mismatched[t] += 1
+    c.close()
+    ok = True
+    for t, n in want.items():
+        good = total[t] == n and len(values[t]) == n and mismatched[t] == 0
+        ok = ok and good
+        print(json.dumps({"client": "librdkafka", "op": "count", "topic": t, "expected": n,
+                          "consumed": total[t], "distinct": len(values[t]),
+                          "lost": n - len(values[t]), "duplicated": total[t] - len(values[t]),
+                          "key_mismatch": mismatched[t], "ok": good}))
+    print(json.dumps({"client": "librdkafka", "op": "count", "topics": len(want),
+                      "records": sum(total.values()), "ok": ok,
+                      "seconds": round(time.time() - started, 2)}))
     return ok
 
 
