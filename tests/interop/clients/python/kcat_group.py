@@ -14,11 +14,16 @@ logged as one "committed" event. The member leaves (SIGTERM: kcat closes the con
 commits and sends LeaveGroup) once idle for --idle-s, counted from --leave-on-file's
 appearance if given. --stop-after and --commit-limit are not for kcat (it cannot hold
 partitions without reading them): refused.
+
+kcat quits on librdkafka's "all broker connections are down", which librdkafka can report at
+start-up when the first bootstrap broker refuses before it has added the others ("1/1 brokers
+are down"): the bootstrap list is handed to kcat reachable brokers first.
 """
 
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -35,13 +40,27 @@ REBALANCE = re.compile(r"rebalanced(?: \(memberid [^)]*\))?: (?:incremental )?(a
 PARTITION = re.compile(r"\[(\d+)\]")
 
 
+def reachable_first(bootstrap):
+    """The bootstrap list with the addresses that accept a TCP connection now first (order
+    kept otherwise)."""
+    up, down = [], []
+    for addr in bootstrap.split(","):
+        host, _, port = addr.rpartition(":")
+        try:
+            socket.create_connection((host.strip("[]"), int(port)), timeout=2).close()
+            up.append(addr)
+        except (OSError, ValueError):
+            down.append(addr)
+    return ",".join(up + down)
+
+
 def group(args):
     if args.stop_after or args.commit_limit:
         return ic.die_json(CLIENT, "group", "--stop-after and --commit-limit are not supported with kcat")
     kcat = os.environ.get("KWIRE_KCAT", "kcat")
     st = ic.GroupStats(CLIENT, args)
     lock = threading.Lock()
-    cmd = [kcat, "-b", args.bootstrap, "-G", args.group, "-f", "%p %o %s\\n", "-u",
+    cmd = [kcat, "-b", reachable_first(args.bootstrap), "-G", args.group, "-f", "%p %o %s\\n", "-u",
            "-X", "auto.offset.reset=earliest", "-X", "auto.commit.interval.ms=200",
            "-X", "reconnect.backoff.max.ms=1000", "-X", "client.id=kwire-interop-kcat",
            "-X", "group.protocol=" + args.group_protocol]
