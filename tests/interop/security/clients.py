@@ -20,6 +20,7 @@ check that a login is refused. Prints one JSON line. Used by tests/interop/secur
         (SSL with a client certificate: N records produced and read back once; with CERT and KEY
         "-", no certificate: the connection must be refused, nothing delivered)
 """
+import base64
 import json
 import sys
 import time
@@ -40,9 +41,35 @@ def rdkafka_conf(bootstrap, protocol, mechanism, user, password, ca):
     return conf
 
 
+def unsecured_jwt(principal, lifetime_s=3600):
+    """An unsecured JWT (alg "none", no signature) for `principal`, as Kafka's unsecured
+    OAUTHBEARER validator and kwire-mock take: sub, iat and exp in seconds."""
+    def part(claims):
+        raw = json.dumps(claims, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+    now = int(time.time())
+    return part({"alg": "none"}) + "." + part({"sub": principal, "iat": now, "exp": now + lifetime_s}) + "."
+
+
+def python_token_provider(principal):
+    """kafka-python's OAUTHBEARER takes its token from a provider object."""
+    try:
+        from kafka.net.sasl.oauth import AbstractTokenProvider
+    except ImportError:  # kafka-python before 3.0
+        from kafka.sasl.oauth import AbstractTokenProvider
+
+    class Unsecured(AbstractTokenProvider):
+        def token(self):
+            return unsecured_jwt(principal)
+
+    return Unsecured()
+
+
 def python_conf(bootstrap, protocol, mechanism, user, password, ca):
     conf = {"bootstrap_servers": bootstrap, "security_protocol": protocol}
-    if protocol.startswith("SASL"):
+    if protocol.startswith("SASL") and mechanism == "OAUTHBEARER":
+        conf.update(sasl_mechanism=mechanism, sasl_oauth_token_provider=python_token_provider(user))
+    elif protocol.startswith("SASL"):
         conf.update(sasl_mechanism=mechanism, sasl_plain_username=user, sasl_plain_password=password)
     if protocol.endswith("SSL") and ca:
         conf.update(ssl_cafile=ca, ssl_check_hostname=True)

@@ -261,7 +261,7 @@ sasl_matrix() { # protocol ca bad-mechanism
     check "librdkafka -> kwire-mock $p $m" timeout 90 "$PY" "$HERE/clients.py" librdkafka \
       roundtrip "$MOCK_BOOTSTRAP" "$p" "$m" alice alice-secret "$ca" "rd-$m" "$MOCK_RECORDS"
   done
-  for m in PLAIN SCRAM-SHA-256 SCRAM-SHA-512; do
+  for m in PLAIN SCRAM-SHA-256 SCRAM-SHA-512 OAUTHBEARER; do
     check "kafka-python -> kwire-mock $p $m" timeout 120 "$PY" "$HERE/clients.py" kafka-python \
       roundtrip "$MOCK_BOOTSTRAP" "$p" "$m" alice alice-secret "$ca" "py-$m" "$MOCK_RECORDS"
   done
