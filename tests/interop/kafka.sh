@@ -190,12 +190,13 @@ security_props() { # node-dir
 make_certs() { # dir: ca.pem, broker-keystore.pem (unencrypted PKCS#8 key + chain) for 127.0.0.1 and
   # localhost, localhost-keystore.pem (localhost only), a client certificate and a truststore
   local d="$1"
-  # Kept while complete and valid for another day (the certificates last two); otherwise all of
-  # it is made again, the truststore too (keytool will not import into a store holding the CA).
-  [[ -s "$d/broker-keystore.pem" && -s "$d/truststore.p12" && -s "$d/localhost-keystore.pem" ]] \
-    && openssl x509 -checkend 86400 -noout -in "$d/broker.pem" >/dev/null 2>&1 && return 0
+  # Kept while complete (the marker is written last, so a set cut short by a failure is made
+  # again) and valid for another day (the certificates last two); otherwise all of it is made
+  # again, the truststore too (keytool will not import into a store that holds the CA).
+  [[ -f "$d/complete" ]] && openssl x509 -checkend 86400 -noout -in "$d/broker.pem" >/dev/null 2>&1 \
+    && return 0
   mkdir -p "$d"
-  rm -f "$d/truststore.p12"
+  rm -f "$d/complete" "$d/truststore.p12"
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "/CN=kwire-interop CA" \
     -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
     -keyout "$d/ca.key" -out "$d/ca.pem" 2>/dev/null || die "openssl: cannot make the CA"
@@ -222,6 +223,7 @@ make_certs() { # dir: ca.pem, broker-keystore.pem (unencrypted PKCS#8 key + chai
   openssl pkcs8 -topk8 -nocrypt -in "$d/client.key" -out "$d/client-pk8.key" || die "openssl pkcs8"
   keytool -importcert -noprompt -alias kwire-ca -file "$d/ca.pem" -keystore "$d/truststore.p12" \
     -storetype PKCS12 -storepass kwire-interop >/dev/null 2>&1 || die "keytool: cannot make the truststore"
+  : > "$d/complete"
 }
 
 jvm_log_opts() { # version

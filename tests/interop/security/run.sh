@@ -23,8 +23,8 @@
 #   SASL_PLAINTEXT), an unknown CA (SASL_SSL and SSL, system roots), a wrong host name (the SSL
 #   listener reached as 127.0.0.1, its certificate naming localhost only).
 # mock: every client and mechanism against kwire-mock's SASL_PLAINTEXT listener, then its
-#   SASL_SSL one with the CA it generates: librdkafka and franz-go (PLAIN, SCRAM-SHA-256,
-#   SCRAM-SHA-512, OAUTHBEARER with an unsecured JWT), kafka-python (PLAIN, both SCRAMs) and, on
+#   SASL_SSL one with the CA it generates: librdkafka, franz-go and kafka-python (PLAIN,
+#   SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER with an unsecured JWT) and, on
 #   SASL_PLAINTEXT, Apache's Java client (all four) produce M (default 2,000) records and read
 #   them back; each client with a wrong password (PLAIN on SASL_PLAINTEXT, SCRAM-SHA-512 on
 #   SASL_SSL) is refused as an authentication failure; librdkafka carries on when the mock
