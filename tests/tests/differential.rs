@@ -178,6 +178,8 @@ fn differential_run(bootstrap: &str, brokers: i32, rf: i16, min_insync: i32) {
                     offsets_topic_replication_factor: rf,
                     groups: GroupConfig {
                         initial_rebalance_delay_ms: 0,
+                        consumer_session_timeout_ms: 10_000,
+                        consumer_min_session_timeout_ms: 6_000,
                         ..Default::default()
                     },
                     ..Default::default()

@@ -129,6 +129,11 @@ const MODELLED: &[Modelled] = &[
         "Most members of a consumer group.",
     ),
     (
+        "group.consumer.min.session.timeout.ms",
+        |c, _| some(c.groups.consumer_min_session_timeout_ms),
+        "Lowest session timeout of consumer group members.",
+    ),
+    (
         "group.consumer.session.timeout.ms",
         |c, _| some(c.groups.consumer_session_timeout_ms),
         "Session timeout of consumer group members.",

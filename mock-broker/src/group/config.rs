@@ -28,6 +28,9 @@ pub struct GroupConfig {
     pub offset_metadata_max_bytes: usize,
     /// `group.consumer.session.timeout.ms` (KIP-848 groups).
     pub consumer_session_timeout_ms: u64,
+    /// `group.consumer.min.session.timeout.ms`: lowest session timeout of KIP-848 groups (Kafka
+    /// refuses a `group.consumer.session.timeout.ms` below it; the mock describes it).
+    pub consumer_min_session_timeout_ms: u64,
     /// `group.consumer.heartbeat.interval.ms` (KIP-848 groups).
     pub consumer_heartbeat_interval_ms: i32,
     /// `group.consumer.max.size`: most members of a KIP-848 group.
@@ -48,6 +51,7 @@ impl Default for GroupConfig {
             offsets_retention_check_interval_ms: 600_000,
             offset_metadata_max_bytes: 4096,
             consumer_session_timeout_ms: 45_000,
+            consumer_min_session_timeout_ms: 45_000,
             consumer_heartbeat_interval_ms: 5_000,
             consumer_max_size: usize::MAX,
             consumer_assignors: vec!["uniform".to_owned(), "range".to_owned()],
