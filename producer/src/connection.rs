@@ -707,14 +707,9 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Conn<R, W> {
     fn flushed(&mut self) {
         self.out.clear();
         self.written = 0;
-        for id in std::mem::take(&mut self.unanswered) {
-            (self.sink)(
-                self.conn_id,
-                Event::Written {
-                    node: self.node,
-                    id,
-                },
-            );
+        let (sink, conn_id, node) = (&self.sink, self.conn_id, self.node);
+        for id in self.unanswered.drain(..) {
+            sink(conn_id, Event::Written { node, id });
         }
     }
 
@@ -736,9 +731,9 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Conn<R, W> {
     }
 
     /// Decodes a response to the engine's request and passes it on.
-    fn deliver(&mut self, expect: Expect, f: &Bytes) -> Result<(), Ended> {
+    fn deliver(&self, expect: Expect, f: &Bytes) -> Result<(), String> {
         let Some(id) = expect.id else {
-            return Err("a SASL response nobody waits for".to_owned().into());
+            return Err("a SASL response nobody waits for".to_owned());
         };
         match decode_response(expect.api_key, f, expect.version)? {
             (corr, body) if corr == expect.correlation_id => {
@@ -746,9 +741,10 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Conn<R, W> {
                 (self.sink)(self.conn_id, Event::Response { node, id, body });
                 Ok(())
             }
-            (corr, _) => {
-                Err(format!("correlation id {corr}, expected {}", expect.correlation_id).into())
-            }
+            (corr, _) => Err(format!(
+                "correlation id {corr}, expected {}",
+                expect.correlation_id
+            )),
         }
     }
 
@@ -807,11 +803,7 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> SaslCalls for Conn<R, W> {
                 if expect.id.is_none() {
                     return Ok(decode_setup_response::<Q>(&f, version, correlation_id)?);
                 }
-                match self.deliver(expect, &f) {
-                    Ok(()) => {}
-                    Err(Ended::Failed(e)) => return Err(e),
-                    Err(Ended::Closed) => return Err("connection closed".into()),
-                }
+                self.deliver(expect, &f)?;
             }
             match self.r.read_buf(self.reader.buf_for_read()).await {
                 Ok(0) => return Err("connection closed by the broker".into()),
