@@ -152,7 +152,9 @@ ticks() { # -> "broker-ticks idle-ticks total-ticks" (1/100 s)
   read -r -a f < /proc/stat
   echo "$b $((f[4] + f[5])) $((f[1] + f[2] + f[3] + f[4] + f[5] + f[6] + f[7] + f[8]))"
 }
-for r in $(seq "$rounds"); do
+# WARMUP=K runs K rounds first whose figures are printed but kept out of the results: a JVM
+# broker's first runs are slow for every client while its JIT compiles the hot paths.
+for r in $(seq $((1 - ${WARMUP:-0})) "$rounds"); do
   for v in "${variants[@]}"; do
     if [[ "$v" == kcat-* && ( -z "$kcat" || -n "${THROUGHPUT:-}" ) ]]; then continue; fi
     if [[ "$v" == java-* || "$v" == franz-* ]] && (( ! peers_ok )); then continue; fi
@@ -161,6 +163,7 @@ for r in $(seq "$rounds"); do
     line="$(run_variant "$v" "$(date +%s%N)")" || echo "round $r $v: exit $?" >&2
     t1="$(ticks)"
     [[ -n "$line" ]] || continue
+    if (( r < 1 )); then echo "warm-up $v (load $load, not kept): $line"; continue; fi
     echo "round $r $v (load $load): $line"
     "$py" - "$line" "$v" "$r" "$load" "$t0" "$t1" "${BROKER_PIDS:-}" >> "$out" <<'PY'
 import json, sys

@@ -78,7 +78,8 @@ def main():
     data = {b: load(os.path.join(d, b + ".jsonl"), n) for b in brokers}
     print(f"{n:,} records of 100 bytes per run, medians of {rounds} interleaved round(s); "
           "records/s · CPU µs per record (client process); ratio = kwire ÷ peer, records/s · "
-          "CPU per record. Load: 1-minute load average at the start of each run.\n")
+          "CPU per record. Load: 1-minute load average at the start of each run. On Kafka, "
+          "one warm-up round of every client ran first and is not counted (the JIT).\n")
     print("**Each client at its own defaults** (batch.size: kwire 16384 growing to "
           "batch.max.size 1048576 while a connection is busy, librdkafka 1000000, Java 16384, "
           "franz-go 1000012)\n")

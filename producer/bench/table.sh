@@ -16,7 +16,9 @@
 #     kwire-1m, java-1m (and kcat-1m, franz-1m) at 1000000
 # Default N = 1,000,000 records per run and 3 interleaved rounds (medians); --quick: 200,000
 # records, 1 round (about a tenth of the time; for checking the script, not for figures).
-# Kafka runs with its full JIT (KWIRE_KAFKA_JIT=full) on ports shifted past any in use.
+# Kafka runs with its full JIT (KWIRE_KAFKA_JIT=full) on ports shifted past any in use, and
+# each Kafka broker gets one warm-up round of every client first, not counted (compare.sh
+# WARMUP=1): the first round after Kafka starts is slow for every client while the JIT works.
 # Prints the tables on stdout (progress on stderr); the JSON lines stay in DIR (default a
 # fresh directory under ${TMPDIR:-/tmp}, named at the end). Each run is bounded (compare.sh's
 # 600 s per client run, Kafka's start timeout) and every broker started is stopped.
@@ -91,7 +93,7 @@ for b in "${list[@]}"; do
       [[ "$b" == cluster ]] && mode=cluster
       off="$(kafka_offset)"
       # compare.sh runs inside `with`, which starts and always stops the broker(s).
-      KWIRE_KAFKA_JIT=full KWIRE_KAFKA_PORT_OFFSET="$off" \
+      WARMUP=1 KWIRE_KAFKA_JIT=full KWIRE_KAFKA_PORT_OFFSET="$off" \
         KWIRE_INTEROP_WORK="$out/kafka-work" "$INTEROP_DIR/run" kafka with "$mode" -- \
         bash -c 'if [[ "$0" == single ]]; then bs="$KWIRE_KAFKA_BOOTSTRAP"; else bs="$KWIRE_KAFKA_CLUSTER_BOOTSTRAP"; fi
                  # the JVMs of this instance (brokers and controller), by kafka.sh'"'"'s marker
