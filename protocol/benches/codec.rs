@@ -25,9 +25,12 @@ mod indexmap_shim {
 const N: usize = 1000;
 const TS: i64 = 1_700_000_000_000;
 
+/// Keys and values as separately allocated vectors, as an application holds them: their
+/// lengths are not known to the compiler (fixed-size arrays would let an inlined encoder copy
+/// them with constant-size moves no real caller gets).
 struct Input {
-    keys: Vec<[u8; 16]>,
-    values: Vec<[u8; 100]>,
+    keys: Vec<Vec<u8>>,
+    values: Vec<Vec<u8>>,
 }
 
 fn input() -> Input {
@@ -39,7 +42,7 @@ fn input() -> Input {
         x as u8
     };
     let keys = (0..N)
-        .map(|_| std::array::from_fn(|_| b'a' + next() % 26))
+        .map(|_| (0..16).map(|_| b'a' + next() % 26).collect())
         .collect();
     // Values compressible like real payloads: a few random bytes in text.
     let values = (0..N)
@@ -49,7 +52,7 @@ fn input() -> Input {
             for b in v.iter_mut().skip(12).step_by(9) {
                 *b = b'a' + next() % 26;
             }
-            v
+            v.to_vec()
         })
         .collect();
     Input { keys, values }

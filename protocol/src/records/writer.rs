@@ -113,6 +113,9 @@ pub struct BatchWriter<'a> {
     out: &'a mut BytesMut,
     start: usize,
     scratch: BytesMut,
+    /// The logical end of the buffer the records go to (`out`, or `scratch` when compressing);
+    /// past it, that buffer holds room made ready for the next records, cut off at the end.
+    end: usize,
     options: BatchOptions,
     count: i32,
     last_delta: i64,
@@ -134,10 +137,16 @@ impl<'a> BatchWriter<'a> {
         // than growing from a few bytes: fewer reallocations, and allocator-friendlier sizes.
         out.reserve(INITIAL_CAPACITY);
         out.resize(start + BATCH_HEADER_SIZE, 0);
+        let end = if options.compression == Compression::None {
+            start + BATCH_HEADER_SIZE
+        } else {
+            0
+        };
         Ok(BatchWriter {
             out,
             start,
             scratch: BytesMut::new(),
+            end,
             base_timestamp: options.base_timestamp,
             options,
             count: 0,
@@ -154,15 +163,29 @@ impl<'a> BatchWriter<'a> {
 
     /// Bytes written so far: the header plus the records before compression.
     pub fn uncompressed_size(&self) -> usize {
-        self.out.len() - self.start + self.scratch.len()
+        if self.options.compression == Compression::None {
+            self.end - self.start
+        } else {
+            BATCH_HEADER_SIZE + self.end
+        }
     }
 
     /// Reserves room for `additional` more bytes of (uncompressed) records.
     pub fn reserve(&mut self, additional: usize) {
+        let end = self.end;
+        let target = self.target();
+        // Past `end` the buffer already holds room; reserve what is missing beyond it.
+        let missing = (end + additional).saturating_sub(target.len());
+        target.reserve(missing);
+    }
+
+    /// The buffer the records go to.
+    #[inline(always)]
+    fn target(&mut self) -> &mut BytesMut {
         if self.options.compression == Compression::None {
-            self.out.reserve(additional);
+            self.out
         } else {
-            self.scratch.reserve(additional);
+            &mut self.scratch
         }
     }
 
@@ -172,6 +195,7 @@ impl<'a> BatchWriter<'a> {
     }
 
     /// Appends a record at the next offset (deltas 0, 1, 2, …) and returns its offset delta.
+    #[inline]
     pub fn append(
         &mut self,
         timestamp: i64,
@@ -186,6 +210,7 @@ impl<'a> BatchWriter<'a> {
 
     /// Appends a record at an explicit offset delta, which must be larger than the previous
     /// one (gaps are allowed, as in compacted batches).
+    #[inline]
     pub fn append_at(
         &mut self,
         offset_delta: i32,
@@ -249,7 +274,7 @@ impl<'a> BatchWriter<'a> {
         )
     }
 
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, parts: RecordParts<'_>, timestamp: Option<i64>) -> Result<(), EncodeError> {
         if i64::from(parts.offset_delta) <= self.last_delta {
             return Err(EncodeError::InvalidBatch("offset deltas must increase"));
@@ -257,12 +282,9 @@ impl<'a> BatchWriter<'a> {
         if self.count == i32::MAX {
             return Err(EncodeError::InvalidBatch("too many records"));
         }
-        let target = if self.options.compression == Compression::None {
-            &mut *self.out
-        } else {
-            &mut self.scratch
-        };
-        encode_record(target, &parts)?;
+        let mut end = self.end;
+        encode_record(self.target(), &mut end, &parts)?;
+        self.end = end;
         self.count += 1;
         self.last_delta = i64::from(parts.offset_delta);
         if let Some(t) = timestamp {
@@ -282,6 +304,8 @@ impl<'a> BatchWriter<'a> {
     }
 
     fn complete(&mut self) -> Result<BatchHeader, EncodeError> {
+        let end = self.end;
+        self.target().truncate(end);
         let o = &self.options;
         let codec = o.compression;
         // An empty batch has an empty records section even with a codec set (readers, Kafka's
@@ -370,4 +394,87 @@ pub(crate) fn records_size(records: &[Record]) -> Result<usize, EncodeError> {
         n = n.saturating_add(record_len(body));
     }
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::BytesMut;
+
+    use super::*;
+    use crate::records::{BatchView, record_size};
+
+    /// Records taking the fast path (slice writes into the room past the logical end) and the
+    /// general one (headers given as `HeaderRef`s, appended) interleave in one batch, after
+    /// bytes already in the buffer: sizes and decoded records match what was appended, and
+    /// nothing of the room is left behind.
+    #[test]
+    fn fast_and_general_records_interleave() {
+        let big = vec![b'v'; 3000];
+        let headers = [HeaderRef::new("h", Some(b"x"))];
+        for codec in [Compression::None, Compression::Lz4] {
+            if !codec.is_enabled() {
+                continue;
+            }
+            let mut out = BytesMut::from(&b"prefix"[..]);
+            let mut w = BatchWriter::new(
+                &mut out,
+                BatchOptions {
+                    compression: codec,
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+            let mut expected = BATCH_HEADER_SIZE;
+            for i in 0..300usize {
+                let key = format!("key-{i}");
+                let value = &big[..(i * 37) % big.len()];
+                let hs: &[HeaderRef<'_>] = if i % 3 == 0 { &headers } else { &[] };
+                w.append(1_000 + i as i64, Some(key.as_bytes()), Some(value), hs)
+                    .unwrap();
+                expected += record_size(
+                    i as i64,
+                    i as i32,
+                    Some(key.as_bytes()),
+                    Some(value),
+                    hs.iter().copied(),
+                );
+                assert_eq!(
+                    w.uncompressed_size(),
+                    expected,
+                    "{codec:?} after record {i}"
+                );
+            }
+            let header = w.finish().unwrap();
+            assert_eq!(&out[..6], b"prefix");
+            let total = header.size_in_bytes().unwrap();
+            assert_eq!(
+                out.len(),
+                6 + total,
+                "{codec:?}: no room left past the batch"
+            );
+            if codec == Compression::None {
+                assert_eq!(total, expected);
+            }
+            let view = BatchView::decode(out.freeze().slice(6..)).unwrap();
+            for (i, r) in view.records().enumerate() {
+                let r = r.unwrap();
+                assert_eq!(r.offset, i as i64);
+                assert_eq!(r.timestamp, 1_000 + i as i64);
+                assert_eq!(r.key.as_deref(), Some(format!("key-{i}").as_bytes()));
+                assert_eq!(r.value.as_deref(), Some(&big[..(i * 37) % big.len()]));
+                assert_eq!(r.headers.len(), usize::from(i % 3 == 0));
+            }
+            assert_eq!(view.record_count(), 300);
+        }
+    }
+
+    /// A writer dropped unfinished leaves the buffer as it found it, room included.
+    #[test]
+    fn dropped_writer_leaves_nothing() {
+        let mut out = BytesMut::from(&b"abc"[..]);
+        let mut w = BatchWriter::new(&mut out, BatchOptions::default()).unwrap();
+        w.append(1, Some(b"k"), Some(&[7; 500]), &[]).unwrap();
+        drop(w);
+        assert_eq!(&out[..], b"abc");
+    }
 }

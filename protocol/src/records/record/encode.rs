@@ -199,10 +199,10 @@ fn put_header(out: &mut BytesMut, h: HeaderRef<'_>) -> Result<(), EncodeError> {
     Ok(())
 }
 
-/// Up to 8 bytes gathered in a register and appended with one fixed-size store: writing them
-/// byte by byte to a stack buffer and copying that would stall on store forwarding, and a
-/// `memcpy` call per field costs more than the field.
-#[derive(Clone, Copy)]
+/// Up to 8 bytes gathered in a register and stored with one fixed-size write: writing them
+/// byte by byte would stall on store forwarding, and a `memcpy` call per field costs more than
+/// the field.
+#[derive(Clone, Copy, Default)]
 struct Word {
     bits: u64,
     n: usize,
@@ -216,12 +216,13 @@ impl Word {
         self.n += len;
     }
 
-    /// Appends the gathered bytes to `out`.
+    /// Writes the gathered bytes at `dst[at..]` (all 8 bytes of the word: `dst` must reach 8
+    /// bytes past `at`; the bytes past the gathered ones are overwritten by what follows) and
+    /// returns the position after them.
     #[inline(always)]
-    fn flush(self, out: &mut BytesMut) {
-        out.extend_from_slice(&self.bits.to_le_bytes());
-        let len = out.len();
-        out.truncate(len - (8 - self.n));
+    fn store(self, dst: &mut [u8], at: usize) -> usize {
+        dst[at..at + 8].copy_from_slice(&self.bits.to_le_bytes());
+        at + self.n
     }
 }
 
@@ -231,14 +232,59 @@ fn len_zigzag(b: Option<&[u8]>) -> u64 {
     zigzag64(b.map_or(-1, |b| b.len() as i64))
 }
 
-/// Appends one record.
+/// `dst[..src.len()] = src`, with fixed-size moves for short fields (a key is often a few
+/// bytes): two overlapping 8- or 16-byte copies instead of a `memcpy` call.
+#[inline(always)]
+fn copy_field(dst: &mut [u8], src: &[u8]) {
+    let n = src.len();
+    match n {
+        0 => {}
+        1..=7 => dst[..n].copy_from_slice(src),
+        8..=16 => {
+            dst[..8].copy_from_slice(&src[..8]);
+            dst[n - 8..n].copy_from_slice(&src[n - 8..]);
+        }
+        17..=32 => {
+            dst[..16].copy_from_slice(&src[..16]);
+            dst[n - 16..n].copy_from_slice(&src[n - 16..]);
+        }
+        _ => dst[..n].copy_from_slice(src),
+    }
+}
+
+/// Makes `out[end..end + need]` exist. What `out` holds past `end` is room already
+/// initialised for the records to come (its content does not matter); when it is short, `out`
+/// grows by at least `need`, and by about as much as it holds (within 1 KiB..64 KiB), zero
+/// filled: one `memset` per many records instead of a `BytesMut` append per field.
+#[inline(always)]
+fn runway(out: &mut BytesMut, end: usize, need: usize) {
+    if end + need > out.len() {
+        grow(out, end, need);
+    }
+}
+
+#[inline(never)]
+fn grow(out: &mut BytesMut, end: usize, need: usize) {
+    let extra = need.max(end.clamp(1024, 64 * 1024));
+    out.resize(end + extra, 0);
+}
+
+/// Writes one record at `*end`, the logical end of `out`, and advances `*end` past it. Bytes of
+/// `out` past `*end` are room for the records to come (see [`runway`]); the caller truncates
+/// `out` to `*end` when the batch is complete.
 #[inline]
-pub(crate) fn encode_record(out: &mut BytesMut, r: &RecordParts<'_>) -> Result<(), EncodeError> {
-    if encode_small(out, r).is_some() {
+pub(crate) fn encode_record(
+    out: &mut BytesMut,
+    end: &mut usize,
+    r: &RecordParts<'_>,
+) -> Result<(), EncodeError> {
+    if encode_small(out, end, r).is_some() {
         return Ok(());
     }
     let n = body_len(r)?;
+    out.truncate(*end);
     write_record(out, r, n);
+    *end = out.len();
     Ok(())
 }
 
@@ -246,7 +292,7 @@ pub(crate) fn encode_record(out: &mut BytesMut, r: &RecordParts<'_>) -> Result<(
 /// nothing can exceed `i32`), the length, attributes, deltas and key length fit 8 bytes, and
 /// headers are absent or already encoded. Returns `None`, having written nothing, otherwise.
 #[inline(always)]
-fn encode_small(out: &mut BytesMut, r: &RecordParts<'_>) -> Option<()> {
+fn encode_small(out: &mut BytesMut, end: &mut usize, r: &RecordParts<'_>) -> Option<()> {
     let (count, headers): (u32, &[u8]) = match r.headers {
         HeaderSource::Refs([]) => (0, &[]),
         HeaderSource::Encoded(h) => (h.count, &h.raw),
@@ -264,28 +310,29 @@ fn encode_small(out: &mut BytesMut, r: &RecordParts<'_>) -> Option<()> {
     if b.1 + 1 + t.1 + o.1 + k.1 > 8 {
         return None;
     }
-    // Room for the record plus the slack of the fixed-size stores.
-    out.reserve(b.1 + body + 16);
+    let total = b.1 + body;
+    // The word stores reach up to 8 bytes past the record.
+    runway(out, *end, total + 8);
+    let dst = &mut out[*end..*end + total + 8];
     let mut w = Word { bits: b.0, n: b.1 };
     w.push(u64::from(r.attributes as u8), 1);
     w.push(t.0, t.1);
     w.push(o.0, o.1);
     w.push(k.0, k.1);
-    w.flush(out);
-    if !key.is_empty() {
-        out.extend_from_slice(key);
-    }
+    let mut p = w.store(dst, 0);
+    copy_field(&mut dst[p..], key);
+    p += key.len();
     let mut w = Word { bits: v.0, n: v.1 };
     if !value.is_empty() {
-        w.flush(out);
-        out.extend_from_slice(value);
-        w = Word { bits: 0, n: 0 };
+        p = w.store(dst, p);
+        copy_field(&mut dst[p..], value);
+        p += value.len();
+        w = Word::default();
     }
     w.push(c.0, c.1);
-    w.flush(out);
-    if !headers.is_empty() {
-        out.extend_from_slice(headers);
-    }
+    p = w.store(dst, p);
+    copy_field(&mut dst[p..], headers);
+    *end += total;
     Some(())
 }
 
@@ -369,18 +416,18 @@ mod tests {
                                 value,
                                 headers: HeaderSource::Refs(headers),
                             };
-                            let mut out = BytesMut::new();
-                            encode_record(&mut out, &parts).unwrap();
+                            let (mut out, mut end) = (BytesMut::new(), 0);
+                            encode_record(&mut out, &mut end, &parts).unwrap();
                             let size = record_size(ts, off, key, value, headers.iter().copied());
-                            assert_eq!(size, out.len(), "{ts} {off} {key:?} {headers:?}");
+                            assert_eq!(size, end, "{ts} {off} {key:?} {headers:?}");
                             let encoded = Headers::encode(headers.iter().copied()).unwrap();
                             let parts = RecordParts {
                                 headers: HeaderSource::Encoded(&encoded),
                                 ..parts
                             };
-                            let mut out = BytesMut::new();
-                            encode_record(&mut out, &parts).unwrap();
-                            assert_eq!(size, out.len());
+                            let (mut out, mut end) = (BytesMut::new(), 0);
+                            encode_record(&mut out, &mut end, &parts).unwrap();
+                            assert_eq!(size, end);
                         }
                     }
                 }
