@@ -688,6 +688,19 @@ fn check_batch(view: &BatchView) {
         (Err(a), Some(b)) => assert_eq!(a, b),
         _ => panic!("to_record_batch and records() disagree: {owned:?} vs {lazy_error:?}"),
     }
+    // The record set fails with the same error, or holds the same records.
+    match (view.record_set(), &lazy_error) {
+        (Ok(set), None) => {
+            assert_eq!(set.len(), lazy.len());
+            for (i, (s, l)) in set.iter().zip(&lazy).enumerate() {
+                assert_eq!(set.record(i).as_ref(), Some(l));
+                assert_eq!((s.offset, s.timestamp), (l.offset, l.timestamp));
+                assert_eq!((s.key, s.value), (l.key.as_deref(), l.value.as_deref()));
+            }
+        }
+        (Err(a), Some(b)) => assert_eq!(&a, b),
+        (set, _) => panic!("record_set and records() disagree: {set:?} vs {lazy_error:?}"),
+    }
     let Ok(owned) = owned else {
         return;
     };

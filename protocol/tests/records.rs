@@ -225,6 +225,15 @@ fn golden_batches_decode_like_java() {
                 );
                 assert_eq!(o.headers.as_bytes(), r.headers.as_bytes(), "{ctx}");
             }
+            // So does the record set, in both directions.
+            let set = view.record_set().unwrap();
+            assert_eq!(set.len(), owned.len(), "{ctx}");
+            assert!(set.iter().eq(refs.iter().copied()), "{ctx}");
+            assert!(set.iter().rev().eq(refs.iter().rev().copied()), "{ctx}");
+            for (i, o) in owned.iter().enumerate() {
+                assert_eq!(set.record(i).as_ref(), Some(o), "{ctx}");
+            }
+            assert!(set.get(owned.len()).is_none() && set.record(owned.len()).is_none());
         }
         assert!(batches.next().is_none(), "{name}: extra batches");
         assert_eq!(batches.partial_tail(), None, "{name}");
@@ -485,7 +494,12 @@ fn every_truncated_record_section_fails_cleanly() {
             let mut b = bin[..cut].to_vec();
             b[8..12].copy_from_slice(&((cut - 12) as i32).to_be_bytes());
             fix_crc(&mut b);
-            let r = BatchView::decode(Bytes::from(b)).and_then(|v| v.to_record_batch());
+            let r = BatchView::decode(Bytes::from(b)).and_then(|v| {
+                let set = v.record_set();
+                let batch = v.to_record_batch();
+                assert_eq!(set.err(), batch.clone().err(), "{name}: cut at {cut}");
+                batch
+            });
             assert!(r.is_err(), "{name}: records cut at {cut} decoded");
         }
     }
@@ -907,7 +921,11 @@ proptest! {
             let want: Vec<HeaderRef<'_>> = owned_headers.iter().map(|h| h.as_ref()).collect();
             prop_assert_eq!(r.headers.iter().collect::<Vec<_>>(), want);
         }
-        // Lazy iteration agrees with the owned form.
+        // Lazy iteration and the record set agree with the owned form.
+        let set = view.record_set().unwrap();
+        prop_assert!(set.iter().eq(refs.iter().copied()));
+        let from_set: Vec<_> = (0..set.len()).map(|i| set.record(i).unwrap()).collect();
+        prop_assert_eq!(&from_set, &batch.records);
         let lazy: Vec<_> = BatchView::decode(bytes).unwrap().records().collect::<Result<_, _>>().unwrap();
         prop_assert_eq!(lazy, batch.records);
     }

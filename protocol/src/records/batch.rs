@@ -11,7 +11,8 @@ use super::header::{
     BATCH_HEADER_SIZE, BatchHeader, CRC_START, LOG_OVERHEAD, MAGIC_OFFSET, MAGIC_V2,
     MIN_BATCH_LENGTH, TimestampType,
 };
-use super::record::{Record, RecordCursor, RecordRef, borrowed_record, owned_record};
+use super::record::{Record, RecordCursor, RecordRef, Slot, borrowed_record, owned_record};
+use super::set::RecordSet;
 use super::writer::{BatchOptions, BatchWriter, records_size};
 use crate::error::{DecodeError, EncodeError};
 
@@ -276,6 +277,32 @@ impl BatchView {
             data: self.payload_slice()?,
             cursor: self.cursor(),
         })
+    }
+
+    /// Decodes and checks every record at once into an owned [`RecordSet`]: the records
+    /// section plus where each record's fields lie, with no reference count per record. The
+    /// checks are those of [`records`](Self::records); the first failing one is the error.
+    pub fn record_set(&self) -> Result<RecordSet, DecodeError> {
+        let data = self.records_payload()?;
+        // The set keeps 32-bit positions; only a decompression cap above 4 GiB lets more in.
+        if u32::try_from(data.len()).is_err() {
+            return Err(DecodeError::DecompressedTooLarge {
+                limit: u32::MAX as usize,
+            });
+        }
+        let h = &self.header;
+        let mut slots = Vec::with_capacity((h.record_count as usize).min(MAX_PREALLOC_RECORDS));
+        let mut cursor = self.cursor();
+        while let Some(r) = cursor.next(&data) {
+            slots.push(Slot::pack(&r?.0));
+        }
+        Ok(RecordSet::new(
+            data,
+            h.base_offset,
+            h.base_timestamp,
+            (h.timestamp_type() == TimestampType::LogAppendTime).then_some(h.max_timestamp),
+            slots,
+        ))
     }
 
     /// Decodes every record into an owned [`RecordBatch`].

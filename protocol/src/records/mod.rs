@@ -6,6 +6,8 @@
 //!   and headers are [`Bytes`](bytes::Bytes) slices of the input, or of the decompressed records.
 //!   [`BatchView::record_refs`] yields [`RecordRef`]s that borrow from the view instead: the
 //!   fastest path, with no reference counting either.
+//! * [`BatchView::record_set`] decodes every record at once into a [`RecordSet`]: owned like
+//!   collected [`Record`]s, but one allocation per batch and no reference count per record.
 //! * [`RecordBatch`] is the owned form with every record decoded, and re-encodes byte for byte.
 //! * [`BatchWriter`] encodes a new batch straight into a [`BytesMut`](bytes::BytesMut), with any
 //!   codec, producer id/epoch/sequence, transactional and control flags.
@@ -55,6 +57,7 @@ pub mod compression;
 pub mod control;
 mod header;
 mod record;
+mod set;
 mod writer;
 
 pub use batch::{BatchView, Batches, DecodeOptions, RecordBatch, RecordIter, RecordRefIter};
@@ -69,4 +72,5 @@ pub use record::{
     Header, HeaderRef, Headers, HeadersIter, HeadersRef, HeadersRefIter, Record, RecordRef,
     header_size, record_size,
 };
+pub use set::{RecordSet, RecordSetIter};
 pub use writer::{BatchOptions, BatchWriter};

@@ -291,6 +291,79 @@ impl RecordCursor {
     }
 }
 
+/// A parsed record as [`RecordSet`](crate::records::RecordSet) keeps it: [`RawRecord`] in 48
+/// bytes instead of 88, with 32-bit positions (the set refuses larger payloads).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Slot {
+    timestamp_delta: i64,
+    offset_delta: i32,
+    key: u32,
+    /// −1: null.
+    key_len: i32,
+    value: u32,
+    /// −1: null.
+    value_len: i32,
+    headers: u32,
+    headers_end: u32,
+    header_count: u32,
+    attributes: i8,
+}
+
+impl Slot {
+    /// Packs a record parsed from a buffer of at most `u32::MAX` bytes.
+    #[inline(always)]
+    pub(crate) fn pack(r: &RawRecord) -> Slot {
+        let field = |f: Option<(usize, usize)>| match f {
+            Some((a, b)) => (a as u32, (b - a) as i32),
+            None => (0, -1),
+        };
+        let (key, key_len) = field(r.key);
+        let (value, value_len) = field(r.value);
+        Slot {
+            timestamp_delta: r.timestamp_delta,
+            offset_delta: r.offset_delta,
+            key,
+            key_len,
+            value,
+            value_len,
+            headers: r.headers.0 as u32,
+            headers_end: r.headers.1 as u32,
+            header_count: r.headers.2,
+            attributes: r.attributes,
+        }
+    }
+
+    /// The record as parsed, with the offset and timestamp the batch header gives it, as
+    /// [`RecordCursor`] computed them (which checked that neither overflows).
+    #[inline(always)]
+    pub(crate) fn unpack(
+        &self,
+        base_offset: i64,
+        base_timestamp: i64,
+        log_append_time: Option<i64>,
+    ) -> Positioned {
+        let field =
+            |at: u32, len: i32| (len >= 0).then(|| (at as usize, at as usize + len as usize));
+        let raw = RawRecord {
+            attributes: self.attributes,
+            timestamp_delta: self.timestamp_delta,
+            offset_delta: self.offset_delta,
+            key: field(self.key, self.key_len),
+            value: field(self.value, self.value_len),
+            headers: (
+                self.headers as usize,
+                self.headers_end as usize,
+                self.header_count,
+            ),
+        };
+        (
+            raw,
+            base_offset.wrapping_add(i64::from(self.offset_delta)),
+            log_append_time.unwrap_or(base_timestamp.wrapping_add(self.timestamp_delta)),
+        )
+    }
+}
+
 /// Builds an owned [`Record`] from a parsed one; `data` is the buffer it was parsed from.
 #[inline]
 pub(crate) fn owned_record(data: &Bytes, (r, offset, timestamp): Positioned) -> Record {

@@ -21,7 +21,7 @@ mod encode;
 mod headers;
 mod types;
 
-pub(crate) use decode::{RecordCursor, borrowed_record, owned_record};
+pub(crate) use decode::{RecordCursor, Slot, borrowed_record, owned_record};
 pub(crate) use encode::{HeaderSource, RecordParts, body_len, encode_record, record_len};
 pub use encode::{header_size, record_size};
 pub use headers::{Header, HeaderRef, Headers, HeadersIter, HeadersRef, HeadersRefIter};
