@@ -755,11 +755,12 @@ impl Accumulator {
             records.clear();
             self.spare_records.push(records);
         }
-        if let Some(Ok(mut buf)) = batch.encoded.take().map(Bytes::try_into_mut) {
-            if self.spare_buffers.len() < SPARES && buf.capacity() <= self.max_spare_buffer() {
-                buf.clear();
-                self.spare_buffers.push(buf);
-            }
+        if let Some(Ok(mut buf)) = batch.encoded.take().map(Bytes::try_into_mut)
+            && self.spare_buffers.len() < SPARES
+            && buf.capacity() <= self.max_spare_buffer()
+        {
+            buf.clear();
+            self.spare_buffers.push(buf);
         }
     }
 

@@ -630,10 +630,8 @@ impl<R: AsyncRead + Unpin, W: AsyncWrite + Unpin> Conn<R, W> {
                 return e;
             }
             let idle = self.out.is_empty();
-            if idle {
-                if let Err(e) = self.keep_session().await {
-                    return e.into();
-                }
+            if idle && let Err(e) = self.keep_session().await {
+                return e.into();
             }
             let reauth_at = if idle {
                 self.session

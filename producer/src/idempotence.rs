@@ -207,12 +207,11 @@ impl Idempotence {
     /// does for idempotent producers (this may request an epoch bump).
     pub fn can_retry(&mut self, batch: &Batch, error: ErrorCode, log_start_offset: i64) -> bool {
         let retry = self.retry_decision(batch, error, log_start_offset);
-        if retry {
-            if let Some(p) = self.parts.get_mut(&batch.tp) {
-                if Some(p.producer) == batch.producer {
-                    p.retrying.insert(batch.base_sequence);
-                }
-            }
+        if retry
+            && let Some(p) = self.parts.get_mut(&batch.tp)
+            && Some(p.producer) == batch.producer
+        {
+            p.retrying.insert(batch.base_sequence);
         }
         retry
     }
@@ -253,11 +252,11 @@ impl Idempotence {
     pub fn on_failed(&mut self, batch: &Batch, error: Option<ErrorCode>, adjust: bool) {
         let tp = batch.tp;
         let behind = self.is_behind(batch);
-        if let Some(p) = self.parts.get_mut(&tp) {
-            if Some(p.producer) == batch.producer {
-                p.unacked.remove(&batch.base_sequence);
-                p.retrying.remove(&batch.base_sequence);
-            }
+        if let Some(p) = self.parts.get_mut(&tp)
+            && Some(p.producer) == batch.producer
+        {
+            p.unacked.remove(&batch.base_sequence);
+            p.retrying.remove(&batch.base_sequence);
         }
         if batch.producer.is_none() {
             return; // never sent: no sequence was used

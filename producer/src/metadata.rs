@@ -253,10 +253,12 @@ impl MetadataState {
                     },
                     epoch: p.leader_epoch,
                 };
-                if let Some(o) = old.and_then(|o| o.partitions.get(i)) {
-                    if o.epoch >= 0 && leader.epoch >= 0 && leader.epoch < o.epoch {
-                        leader = *o; // stale answer from a lagging broker
-                    }
+                if let Some(o) = old.and_then(|o| o.partitions.get(i))
+                    && o.epoch >= 0
+                    && leader.epoch >= 0
+                    && leader.epoch < o.epoch
+                {
+                    leader = *o; // stale answer from a lagging broker
                 }
                 if leader.leader < 0 {
                     self.update_requested = true;

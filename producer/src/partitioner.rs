@@ -255,16 +255,16 @@ impl StickyPartitioner {
     ) -> i32 {
         let batch_size = self.batch_size;
         let t = self.topics.get_or_default(topic);
-        if let Some(p) = t.current {
-            if (p as usize) < partitions {
-                if t.produced >= batch_size && all_batches_full(p) {
-                    let next = next_partition(&mut self.rng, t, partitions, available);
-                    t.current = Some(next);
-                    t.produced = 0;
-                    return next;
-                }
-                return p;
+        if let Some(p) = t.current
+            && (p as usize) < partitions
+        {
+            if t.produced >= batch_size && all_batches_full(p) {
+                let next = next_partition(&mut self.rng, t, partitions, available);
+                t.current = Some(next);
+                t.produced = 0;
+                return next;
             }
+            return p;
         }
         let next = next_partition(&mut self.rng, t, partitions, available);
         t.current = Some(next);
@@ -341,18 +341,17 @@ impl StickyPartitioner {
 
 fn next_partition(rng: &mut Rng, t: &TopicSticky, partitions: usize, available: &[i32]) -> i32 {
     let r = rng.next_positive();
-    if let Some((cft, ids)) = &t.load {
-        if let Some(&total) = cft.last() {
-            if total > 0 {
-                let x = r % total;
-                // First entry strictly greater than x.
-                let i = cft.partition_point(|&c| c <= x);
-                if let Some(&p) = ids.get(i) {
-                    if (p as usize) < partitions {
-                        return p;
-                    }
-                }
-            }
+    if let Some((cft, ids)) = &t.load
+        && let Some(&total) = cft.last()
+        && total > 0
+    {
+        let x = r % total;
+        // First entry strictly greater than x.
+        let i = cft.partition_point(|&c| c <= x);
+        if let Some(&p) = ids.get(i)
+            && (p as usize) < partitions
+        {
+            return p;
         }
     }
     if !available.is_empty() {

@@ -108,10 +108,10 @@ impl Drop for Inner {
             e.begin_close();
             e.config().delivery_timeout
         };
-        if let Ok(mut a) = self.shared.abort_at.lock() {
-            if a.is_none() {
-                *a = Some(Instant::now() + delivery_timeout + Duration::from_secs(1));
-            }
+        if let Ok(mut a) = self.shared.abort_at.lock()
+            && a.is_none()
+        {
+            *a = Some(Instant::now() + delivery_timeout + Duration::from_secs(1));
         }
         self.shared.wake.notify_one();
     }

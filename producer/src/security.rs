@@ -143,13 +143,14 @@ impl ConnSecurity {
             Some(t) => Some(t.build().map_err(|e| format!("ssl: {e}"))?),
             None => None,
         };
-        if let Some(sasl) = &config.sasl {
-            if sasl.credentials == ClientCredentials::TokenProvider && token_provider.is_none() {
-                return Err(
+        if let Some(sasl) = &config.sasl
+            && sasl.credentials == ClientCredentials::TokenProvider
+            && token_provider.is_none()
+        {
+            return Err(
                     "sasl.mechanism=OAUTHBEARER without sasl.jaas.config needs a token provider (Producer::with_token_provider)"
                         .into(),
                 );
-            }
         }
         Ok(Self {
             tls,

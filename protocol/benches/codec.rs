@@ -233,7 +233,7 @@ fn benches(c: &mut Criterion) {
         let mut g = c.benchmark_group(format!("floor-{name}"));
         g.throughput(Throughput::Elements(N as u64));
         g.bench_function("crc32c", |b| {
-            b.iter(|| crc32c::crc32c(black_box(&batch[21..])))
+            b.iter(|| kwire_protocol::records::crc32c(black_box(&batch[21..])))
         });
         g.bench_function("memcpy", |b| {
             let mut out = vec![0u8; batch.len()];

@@ -174,15 +174,15 @@ impl Engine {
         let count = match self.meta.cluster.partition_count(&record.topic) {
             Some(n) if n > 0 => n,
             _ => {
-                if let Some(&e) = self.meta.cluster.topic_errors.get(&record.topic) {
-                    if is_fatal_topic_error(e) {
-                        return Err(ProduceError::Broker {
-                            topic: record.topic.to_string(),
-                            partition: -1,
-                            code: e,
-                            message: None,
-                        });
-                    }
+                if let Some(&e) = self.meta.cluster.topic_errors.get(&record.topic)
+                    && is_fatal_topic_error(e)
+                {
+                    return Err(ProduceError::Broker {
+                        topic: record.topic.to_string(),
+                        partition: -1,
+                        code: e,
+                        message: None,
+                    });
                 }
                 return Ok(None);
             }

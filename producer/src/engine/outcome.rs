@@ -51,10 +51,10 @@ impl Engine {
         // Queued: a batch sent before may have been written; its sequence is unresolved.
         for b in self.acc.expire(now) {
             let e = delivery_timeout(&self.acc, &b, now);
-            if b.in_retry() {
-                if let Some(idem) = &mut self.idem {
-                    idem.mark_unresolved(&b);
-                }
+            if b.in_retry()
+                && let Some(idem) = &mut self.idem
+            {
+                idem.mark_unresolved(&b);
             }
             self.fail_batch(b, e, None, false);
         }

@@ -97,11 +97,11 @@ impl Engine {
         let mut failed = Vec::new();
         let mut keep = Vec::with_capacity(batches.len());
         for mut b in batches.drain(..) {
-            if b.encoded.is_none() {
-                if let Err(e) = self.encode(&mut b) {
-                    failed.push((b, e));
-                    continue;
-                }
+            if b.encoded.is_none()
+                && let Err(e) = self.encode(&mut b)
+            {
+                failed.push((b, e));
+                continue;
             }
             b.attempts += 1;
             let name = &names[b.tp.topic as usize];

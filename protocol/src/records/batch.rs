@@ -9,7 +9,7 @@ use bytes::{Bytes, BytesMut};
 use super::compression::{self, Compression, DEFAULT_MAX_DECOMPRESSED_SIZE};
 use super::header::{
     BATCH_HEADER_SIZE, BatchHeader, CRC_START, LOG_OVERHEAD, MAGIC_OFFSET, MAGIC_V2,
-    MIN_BATCH_LENGTH, TimestampType,
+    MIN_BATCH_LENGTH, TimestampType, crc32c,
 };
 use super::record::{Record, RecordCursor, RecordRef, Slot, borrowed_record, owned_record};
 use super::set::RecordSet;
@@ -90,7 +90,7 @@ impl BatchView {
                 remaining: batch.len() - size,
             });
         }
-        let computed = crc32c::crc32c(&batch[CRC_START..]);
+        let computed = crc32c(&batch[CRC_START..]);
         if computed != header.crc {
             return Err(DecodeError::CrcMismatch {
                 stored: header.crc,

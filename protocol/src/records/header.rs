@@ -16,6 +16,22 @@ pub const MAGIC_V2: i8 = 2;
 /// Offset of the first byte covered by the CRC (the attributes).
 pub const CRC_START: usize = 21;
 
+/// The batch checksum: CRC-32C (Castagnoli) of `data`, for a batch everything from
+/// [`CRC_START`] to its end.
+///
+/// The widest instructions the CPU offers are picked at run time (on x86-64, `PCLMULQDQ` or
+/// AVX-512 `VPCLMULQDQ` folding next to the `crc32` instruction): three to four times the
+/// throughput of the `crc32` instruction alone on batch-sized inputs.
+///
+/// ```
+/// assert_eq!(kwire_protocol::records::crc32c(b"123456789"), 0xe306_9283);
+/// ```
+#[inline]
+pub fn crc32c(data: &[u8]) -> u32 {
+    // CRC-32C is the iSCSI CRC; its 32-bit value is returned in a u64.
+    crc_fast::checksum(crc_fast::CrcAlgorithm::Crc32Iscsi, data) as u32
+}
+
 pub(crate) const MAGIC_OFFSET: usize = 16;
 pub(crate) const CRC_OFFSET: usize = 17;
 
@@ -265,6 +281,25 @@ pub(crate) fn attributes(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every length up to a few folding blocks, at every alignment, and batch-sized inputs
+    /// agree with an independent CRC-32C (the SIMD paths switch at several lengths).
+    #[test]
+    fn crc32c_agrees_with_the_reference() {
+        let data: Vec<u8> = (0..300_000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        for start in 0..64 {
+            for len in 0..=1100 {
+                let d = &data[start..start + len];
+                assert_eq!(crc32c(d), ::crc32c::crc32c(d), "{start} {len}");
+            }
+        }
+        for len in [4095, 4096, 4097, 16_384, 65_537, 125_000, 299_000] {
+            let d = &data[1..1 + len];
+            assert_eq!(crc32c(d), ::crc32c::crc32c(d), "{len}");
+        }
+    }
 
     #[test]
     fn sequences_wrap_like_kafka() {

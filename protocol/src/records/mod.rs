@@ -66,7 +66,7 @@ pub use control::{ControlRecordKey, ControlRecordType, EndTxnMarker};
 pub use header::{
     BATCH_HEADER_SIZE, BatchHeader, COMPRESSION_MASK, CONTROL_FLAG, CRC_START, DELETE_HORIZON_FLAG,
     LOG_OVERHEAD, MAGIC_V2, MIN_BATCH_LENGTH, TIMESTAMP_TYPE_FLAG, TRANSACTIONAL_FLAG,
-    TimestampType,
+    TimestampType, crc32c,
 };
 pub use record::{
     Header, HeaderRef, Headers, HeadersIter, HeadersRef, HeadersRefIter, Record, RecordRef,

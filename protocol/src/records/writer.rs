@@ -5,7 +5,7 @@ use bytes::BytesMut;
 use super::compression::{self, Compression};
 use super::header::{
     BATCH_HEADER_SIZE, BatchHeader, CRC_OFFSET, CRC_START, LOG_OVERHEAD, MAGIC_V2, TimestampType,
-    attributes,
+    attributes, crc32c,
 };
 use super::record::{
     HeaderRef, HeaderSource, Record, RecordParts, body_len, encode_record, record_len,
@@ -365,7 +365,7 @@ impl<'a> BatchWriter<'a> {
         };
         let at = self.start;
         self.out[at..at + BATCH_HEADER_SIZE].copy_from_slice(&header.to_bytes());
-        header.crc = crc32c::crc32c(&self.out[at + CRC_START..]);
+        header.crc = crc32c(&self.out[at + CRC_START..]);
         self.out[at + CRC_OFFSET..at + CRC_START].copy_from_slice(&header.crc.to_be_bytes());
         Ok(header)
     }

@@ -160,7 +160,7 @@ impl Templates {
             h.producer_epoch = s.epoch;
             h.base_sequence = seq;
             b[..BATCH_HEADER_SIZE].copy_from_slice(&h.to_bytes());
-            h.crc = crc32c::crc32c(&b[CRC_START..]);
+            h.crc = kwire_protocol::records::crc32c(&b[CRC_START..]);
             b[..BATCH_HEADER_SIZE].copy_from_slice(&h.to_bytes());
         }
         let b = b.freeze();
