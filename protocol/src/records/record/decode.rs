@@ -453,29 +453,39 @@ pub(crate) fn borrowed_record(data: &[u8], (r, offset, timestamp): Positioned) -
 mod tests {
     use super::*;
 
-    #[test]
-    fn fast_prefix_agrees_with_the_general_path() {
-        // Deterministic xorshift over short byte strings biased towards small varints.
-        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
-        let mut fast = 0;
-        for _ in 0..200_000 {
-            let len = 8 + (next() % 24) as usize;
-            let buf: Vec<u8> = (0..len)
+    /// Deterministic byte strings biased towards small varints: a quarter of the bytes take
+    /// any value, the rest stay below 0x40 (xorshift, so failures reproduce).
+    struct Biased(u64);
+
+    impl Biased {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn bytes(&mut self, len: usize) -> Vec<u8> {
+            (0..len)
                 .map(|_| {
-                    let r = next();
+                    let r = self.next();
                     if r % 4 == 0 {
                         r as u8
                     } else {
                         (r as u8) & 0x3f
                     }
                 })
-                .collect();
+                .collect()
+        }
+    }
+
+    #[test]
+    fn fast_prefix_agrees_with_the_general_path() {
+        let mut rnd = Biased(0x2545_f491_4f6c_dd1d);
+        let mut fast = 0;
+        for _ in 0..200_000 {
+            let len = 8 + (rnd.next() % 24) as usize;
+            let buf = rnd.bytes(len);
             if let Some(f) = fast_prefix(&buf, 0) {
                 fast += 1;
                 assert_eq!(Some(f), slow_prefix(&buf, 0).ok(), "{buf:02x?}");
@@ -486,32 +496,17 @@ mod tests {
 
     #[test]
     fn fast_tail_agrees_with_the_general_path() {
-        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rnd = Biased(0x9e37_79b9_7f4a_7c15);
         let mut fast = 0;
         for _ in 0..200_000 {
-            let len = (next() % 40) as usize;
-            let mut buf: Vec<u8> = (0..len)
-                .map(|_| {
-                    let r = next();
-                    if r % 4 == 0 {
-                        r as u8
-                    } else {
-                        (r as u8) & 0x3f
-                    }
-                })
-                .collect();
+            let len = (rnd.next() % 40) as usize;
+            let mut buf = rnd.bytes(len);
             // Often the shape the fast path takes: a value length that fits, and a last 0.
-            if len >= 2 && next() % 2 == 0 {
+            if len >= 2 && rnd.next() % 2 == 0 {
                 buf[0] = ((len - 2) * 2) as u8;
                 buf[len - 1] = 0;
             }
-            let p = (next() % 3) as usize;
+            let p = (rnd.next() % 3) as usize;
             if let Some(f) = fast_tail(&buf, p) {
                 fast += 1;
                 assert_eq!(Some(f), slow_tail(&buf, p).ok(), "{buf:02x?} at {p}");
