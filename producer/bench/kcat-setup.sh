@@ -7,7 +7,15 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cache="${KWIRE_CACHE_DIR:-$root/.cache}"
 dest="$cache/kcat"
-if [[ -x "$dest/kcat" ]] && "$dest/kcat" -V >/dev/null 2>&1; then echo "$dest/kcat"; exit 0; fi
+installed() { [[ -x "$dest/kcat" ]] && "$dest/kcat" -V >/dev/null 2>&1; }
+if installed; then echo "$dest/kcat"; exit 0; fi
+# Scripts that run side by side may all find kcat missing: one installs it, the others wait for
+# it under this lock and then find it installed (without it, one's rm -rf below removes what
+# another is building).
+mkdir -p "$cache"
+exec 9>"$cache/.kcat-setup.lock"
+flock -w 600 9 || { echo "kcat-setup: another kcat setup held the lock for 10 minutes" >&2; exit 2; }
+if installed; then echo "$dest/kcat"; exit 0; fi
 lib=""
 for f in "$cache"/venv/lib/python3*/site-packages/confluent_kafka.libs/librdkafka-*.so.1; do
   [[ -e "$f" ]] && { lib="$f"; break; }
