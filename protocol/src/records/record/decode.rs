@@ -469,7 +469,7 @@ mod tests {
             (0..len)
                 .map(|_| {
                     let r = self.next();
-                    if r % 4 == 0 {
+                    if r.is_multiple_of(4) {
                         r as u8
                     } else {
                         (r as u8) & 0x3f
@@ -502,7 +502,7 @@ mod tests {
             let len = (rnd.next() % 40) as usize;
             let mut buf = rnd.bytes(len);
             // Often the shape the fast path takes: a value length that fits, and a last 0.
-            if len >= 2 && rnd.next() % 2 == 0 {
+            if len >= 2 && rnd.next().is_multiple_of(2) {
                 buf[0] = ((len - 2) * 2) as u8;
                 buf[len - 1] = 0;
             }
