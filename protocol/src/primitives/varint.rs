@@ -205,7 +205,7 @@ pub(crate) fn varint_error(left: usize, what: &'static str, max: usize) -> Decod
 /// Reads a one- or two-byte unsigned varint at `buf[*pos..]` (almost every varint in a record
 /// batch), or `None` to take the general path.
 #[inline(always)]
-fn short_uvarint(buf: &[u8], pos: &mut usize) -> Option<u64> {
+pub(crate) fn short_uvarint(buf: &[u8], pos: &mut usize) -> Option<u64> {
     let b0 = *buf.get(*pos)?;
     if b0 < 0x80 {
         *pos += 1;

@@ -6,7 +6,9 @@ use bytes::Bytes;
 use super::headers::{Headers, HeadersRef};
 use super::types::{Record, RecordRef};
 use crate::error::DecodeError;
-use crate::primitives::varint::{read_varint, read_varlong, unzigzag32, unzigzag64, word_uvarint};
+use crate::primitives::varint::{
+    read_varint, read_varlong, short_uvarint, unzigzag32, unzigzag64, word_uvarint,
+};
 
 /// Reads a varint length that may be −1 (null) and must fit in `buf[*pos..]`; returns the
 /// byte range.
@@ -137,17 +139,8 @@ type Tail = (Option<(usize, usize)>, (usize, usize, u32));
 #[inline(always)]
 fn fast_tail(buf: &[u8], p: usize) -> Option<Tail> {
     let end = buf.len();
-    let b0 = *buf.get(p)?;
-    let (zz, start) = if b0 < 0x80 {
-        (u32::from(b0), p + 1)
-    } else {
-        let b1 = *buf.get(p + 1)?;
-        if b1 >= 0x80 {
-            return None;
-        }
-        (u32::from(b0 & 0x7f) | (u32::from(b1) << 7), p + 2)
-    };
-    let value = match unzigzag32(zz) {
+    let mut start = p;
+    let value = match unzigzag32(short_uvarint(buf, &mut start)? as u32) {
         -1 => None,
         n if n >= 0 => Some((start, start + n as usize)),
         _ => return None,
