@@ -11,7 +11,7 @@ use super::header::{
     BATCH_HEADER_SIZE, BatchHeader, CRC_START, LOG_OVERHEAD, MAGIC_OFFSET, MAGIC_V2,
     MIN_BATCH_LENGTH, TimestampType, crc32c,
 };
-use super::record::{Record, RecordCursor, RecordRef, Slot, borrowed_record, owned_record};
+use super::record::{Bases, Record, RecordCursor, RecordRef, Slot, borrowed_record, owned_record};
 use super::set::RecordSet;
 use super::writer::{BatchOptions, BatchWriter, records_size};
 use crate::error::{DecodeError, EncodeError};
@@ -232,15 +232,19 @@ impl BatchView {
         Ok(self.decompressed.get_or_init(|| Bytes::from(out)))
     }
 
+    fn bases(&self) -> Bases {
+        let h = &self.header;
+        Bases {
+            base_offset: h.base_offset,
+            base_timestamp: h.base_timestamp,
+            log_append_time: (h.timestamp_type() == TimestampType::LogAppendTime)
+                .then_some(h.max_timestamp),
+        }
+    }
+
     fn cursor(&self) -> RecordCursor {
         let h = &self.header;
-        RecordCursor::new(
-            h.record_count as u32,
-            h.base_offset,
-            h.base_timestamp,
-            (h.timestamp_type() == TimestampType::LogAppendTime).then_some(h.max_timestamp),
-            h.last_offset_delta,
-        )
+        RecordCursor::new(h.record_count as u32, self.bases(), h.last_offset_delta)
     }
 
     /// Iterates over the records as owned [`Record`]s, without collecting them. A compressed
@@ -296,13 +300,7 @@ impl BatchView {
         while let Some(r) = cursor.next(&data) {
             slots.push(Slot::pack(&r?.0));
         }
-        Ok(RecordSet::new(
-            data,
-            h.base_offset,
-            h.base_timestamp,
-            (h.timestamp_type() == TimestampType::LogAppendTime).then_some(h.max_timestamp),
-            slots,
-        ))
+        Ok(RecordSet::new(data, self.bases(), slots))
     }
 
     /// Decodes every record into an owned [`RecordBatch`].

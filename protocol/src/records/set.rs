@@ -4,7 +4,7 @@ use std::iter::FusedIterator;
 
 use bytes::Bytes;
 
-use super::record::{Record, RecordRef, Slot, borrowed_record, owned_record};
+use super::record::{Bases, Record, RecordRef, Slot, borrowed_record, owned_record};
 
 /// Every record of one batch, decoded and checked up front, in an owned value that outlives
 /// the buffer it came from and can move between threads.
@@ -43,27 +43,16 @@ use super::record::{Record, RecordRef, Slot, borrowed_record, owned_record};
 #[derive(Debug, Clone, Default)]
 pub struct RecordSet {
     payload: Bytes,
-    base_offset: i64,
-    base_timestamp: i64,
-    /// `Some(max_timestamp)` for LogAppendTime batches.
-    log_append_time: Option<i64>,
+    bases: Bases,
     slots: Vec<Slot>,
 }
 
 impl RecordSet {
     /// A set over `payload` (a batch's records section) whose records were parsed into `slots`.
-    pub(crate) fn new(
-        payload: Bytes,
-        base_offset: i64,
-        base_timestamp: i64,
-        log_append_time: Option<i64>,
-        slots: Vec<Slot>,
-    ) -> Self {
+    pub(crate) fn new(payload: Bytes, bases: Bases, slots: Vec<Slot>) -> Self {
         RecordSet {
             payload,
-            base_offset,
-            base_timestamp,
-            log_append_time,
+            bases,
             slots,
         }
     }
@@ -88,10 +77,7 @@ impl RecordSet {
     /// slices of the set's payload).
     pub fn record(&self, index: usize) -> Option<Record> {
         let s = self.slots.get(index)?;
-        Some(owned_record(
-            &self.payload,
-            s.unpack(self.base_offset, self.base_timestamp, self.log_append_time),
-        ))
+        Some(owned_record(&self.payload, s.unpack(&self.bases)))
     }
 
     /// Iterates over the records in order.
@@ -110,10 +96,7 @@ impl RecordSet {
 
     #[inline(always)]
     fn at(&self, s: &Slot) -> RecordRef<'_> {
-        borrowed_record(
-            &self.payload,
-            s.unpack(self.base_offset, self.base_timestamp, self.log_append_time),
-        )
+        borrowed_record(&self.payload, s.unpack(&self.bases))
     }
 }
 

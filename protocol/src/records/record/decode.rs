@@ -205,16 +205,40 @@ pub(crate) fn parse_record(all: &[u8], pos: &mut usize) -> Result<RawRecord, Dec
     })
 }
 
+/// What turns a record's deltas into its absolute offset and timestamp: the batch header's
+/// base offset and base timestamp, and for LogAppendTime batches the append time.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Bases {
+    pub base_offset: i64,
+    pub base_timestamp: i64,
+    /// `Some(max_timestamp)` for LogAppendTime batches.
+    pub log_append_time: Option<i64>,
+}
+
+impl Bases {
+    /// A record's offset; `None` if it overflows.
+    #[inline(always)]
+    fn offset(&self, offset_delta: i32) -> Option<i64> {
+        self.base_offset.checked_add(i64::from(offset_delta))
+    }
+
+    /// The timestamp Kafka reports for a record; `None` if it overflows.
+    #[inline(always)]
+    fn timestamp(&self, timestamp_delta: i64) -> Option<i64> {
+        match self.log_append_time {
+            Some(t) => Some(t),
+            None => self.base_timestamp.checked_add(timestamp_delta),
+        }
+    }
+}
+
 /// Walks the records of one batch: parses each, checks it against the batch header, and
 /// computes its absolute offset and timestamp. Shared by the owned and borrowed iterators.
 #[derive(Debug, Clone)]
 pub(crate) struct RecordCursor {
     pos: usize,
     left: u32,
-    base_offset: i64,
-    base_timestamp: i64,
-    /// `Some(max_timestamp)` for LogAppendTime batches.
-    log_append_time: Option<i64>,
+    bases: Bases,
     last_offset_delta: i32,
     prev_delta: i64,
     done: bool,
@@ -224,19 +248,11 @@ pub(crate) struct RecordCursor {
 pub(crate) type Positioned = (RawRecord, i64, i64);
 
 impl RecordCursor {
-    pub(crate) fn new(
-        count: u32,
-        base_offset: i64,
-        base_timestamp: i64,
-        log_append_time: Option<i64>,
-        last_offset_delta: i32,
-    ) -> Self {
+    pub(crate) fn new(count: u32, bases: Bases, last_offset_delta: i32) -> Self {
         RecordCursor {
             pos: 0,
             left: count,
-            base_offset,
-            base_timestamp,
-            log_append_time,
+            bases,
             last_offset_delta,
             prev_delta: -1,
             done: false,
@@ -247,7 +263,7 @@ impl RecordCursor {
     pub(crate) fn finished() -> Self {
         RecordCursor {
             done: true,
-            ..RecordCursor::new(0, 0, 0, None, 0)
+            ..RecordCursor::new(0, Bases::default(), 0)
         }
     }
 
@@ -311,15 +327,11 @@ impl RecordCursor {
         }
         // lastOffsetDelta was checked against baseOffset when the batch was validated, so the
         // offset cannot overflow; checked anyway, it costs nothing.
-        let Some(offset) = self.base_offset.checked_add(delta) else {
+        let Some(offset) = self.bases.offset(r.offset_delta) else {
             return Some(Err(DecodeError::CorruptBatch("record offset overflows")));
         };
-        let timestamp = match self.log_append_time {
-            Some(t) => t,
-            None => match self.base_timestamp.checked_add(r.timestamp_delta) {
-                Some(t) => t,
-                None => return Some(Err(DecodeError::CorruptBatch("record timestamp overflows"))),
-            },
+        let Some(timestamp) = self.bases.timestamp(r.timestamp_delta) else {
+            return Some(Err(DecodeError::CorruptBatch("record timestamp overflows")));
         };
         self.prev_delta = delta;
         self.left -= 1;
@@ -369,15 +381,11 @@ impl Slot {
         }
     }
 
-    /// The record as parsed, with the offset and timestamp the batch header gives it, as
-    /// [`RecordCursor`] computed them (which checked that neither overflows).
+    /// The record as parsed, with the offset and timestamp `bases` give it. The slot was made
+    /// from a record [`RecordCursor`] placed with the same bases, which checked that neither
+    /// overflows.
     #[inline(always)]
-    pub(crate) fn unpack(
-        &self,
-        base_offset: i64,
-        base_timestamp: i64,
-        log_append_time: Option<i64>,
-    ) -> Positioned {
+    pub(crate) fn unpack(&self, bases: &Bases) -> Positioned {
         let field =
             |at: u32, len: i32| (len >= 0).then(|| (at as usize, at as usize + len as usize));
         let raw = RawRecord {
@@ -394,8 +402,8 @@ impl Slot {
         };
         (
             raw,
-            base_offset.wrapping_add(i64::from(self.offset_delta)),
-            log_append_time.unwrap_or(base_timestamp.wrapping_add(self.timestamp_delta)),
+            bases.offset(self.offset_delta).unwrap_or_default(),
+            bases.timestamp(self.timestamp_delta).unwrap_or_default(),
         )
     }
 }

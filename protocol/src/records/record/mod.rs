@@ -21,7 +21,7 @@ mod encode;
 mod headers;
 mod types;
 
-pub(crate) use decode::{RecordCursor, Slot, borrowed_record, owned_record};
+pub(crate) use decode::{Bases, RecordCursor, Slot, borrowed_record, owned_record};
 pub(crate) use encode::{HeaderSource, RecordParts, body_len, encode_record, record_len};
 pub use encode::{header_size, record_size};
 pub use headers::{Header, HeaderRef, Headers, HeadersIter, HeadersRef, HeadersRefIter};
@@ -33,6 +33,14 @@ mod tests {
 
     use super::encode::write_record;
     use super::*;
+
+    fn bases(log_append_time: Option<i64>) -> Bases {
+        Bases {
+            base_offset: 10,
+            base_timestamp: 100,
+            log_append_time,
+        }
+    }
 
     #[test]
     fn record_round_trips() {
@@ -50,20 +58,20 @@ mod tests {
         write_record(&mut out, &parts, n);
         assert_eq!(out.len(), record_len(n));
         let data = out.freeze();
-        let mut cur = RecordCursor::new(1, 10, 100, None, 300);
+        let mut cur = RecordCursor::new(1, bases(None), 300);
         let r = owned_record(&data, cur.next(&data).unwrap().unwrap());
         assert!(cur.next(&data).is_none());
         assert_eq!((r.offset, r.timestamp), (310, 95));
         assert_eq!(r.key, None);
         assert_eq!(r.value.as_deref(), Some(&[1u8, 2, 3][..]));
         assert_eq!(r.headers.len(), 2);
-        let mut cur = RecordCursor::new(1, 10, 100, Some(7), 300);
+        let mut cur = RecordCursor::new(1, bases(Some(7)), 300);
         let b = borrowed_record(&data, cur.next(&data).unwrap().unwrap());
         assert_eq!(b.timestamp, 7);
         assert_eq!(b.headers.iter().collect::<Vec<_>>(), headers);
         // Every truncation fails cleanly.
         for cut in 0..data.len() {
-            let mut cur = RecordCursor::new(1, 10, 100, None, 300);
+            let mut cur = RecordCursor::new(1, bases(None), 300);
             assert!(matches!(cur.next(&data[..cut]), Some(Err(_))));
             assert!(cur.next(&data[..cut]).is_none());
         }
