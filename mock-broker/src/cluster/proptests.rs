@@ -224,10 +224,11 @@ proptest! {
                     let Some(l) = c.partition("t", partition).unwrap().leader else { continue };
                     ts += 10;
                     if let Ok(a) = c.append(l, "t", partition, &batch_at(n, -1, 0, 0, ts), acks, now)
-                        && acks == -1 {
-                            let epoch = c.partition("t", partition).unwrap().leader_epoch;
-                            waiting.push((partition, a.end_offset, epoch, l));
-                        }
+                        && acks == -1
+                    {
+                        let epoch = c.partition("t", partition).unwrap().leader_epoch;
+                        waiting.push((partition, a.end_offset, epoch, l));
+                    }
                 }
                 Op::Tick { ms } => {
                     now += ms;
