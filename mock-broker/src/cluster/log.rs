@@ -275,7 +275,8 @@ impl ReplicaLog {
 /// The offset and timestamp of the first record of `b` whose timestamp satisfies `pred`.
 fn first_record(b: &StoredBatch, pred: impl Fn(i64) -> bool) -> Option<(i64, i64)> {
     let view = BatchView::decode(b.bytes.clone()).ok()?;
-    view.records()
+    view.record_refs()
+        .ok()?
         .map_while(Result::ok)
         .find(|r| pred(r.timestamp))
         .map(|r| (r.offset, r.timestamp))
