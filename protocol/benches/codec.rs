@@ -17,7 +17,7 @@ use kafka_protocol::records as kp;
 use kwire_protocol::Message;
 use kwire_protocol::api::produce as kw;
 use kwire_protocol::records::{
-    BATCH_HEADER_SIZE, BatchOptions, BatchWriter, Batches, Compression,
+    BATCH_HEADER_SIZE, BatchOptions, BatchWriter, Batches, CRC_START, Compression,
     DEFAULT_MAX_DECOMPRESSED_SIZE, compression,
 };
 
@@ -236,7 +236,7 @@ fn benches(c: &mut Criterion) {
         let mut g = c.benchmark_group(format!("floor-{name}"));
         g.throughput(Throughput::Elements(N as u64));
         g.bench_function("crc32c", |b| {
-            b.iter(|| kwire_protocol::records::crc32c(black_box(&batch[21..])))
+            b.iter(|| kwire_protocol::records::crc32c(black_box(&batch[CRC_START..])))
         });
         g.bench_function("memcpy", |b| {
             let mut out = vec![0u8; batch.len()];

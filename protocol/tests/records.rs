@@ -20,7 +20,7 @@ use kwire_protocol::records::{
     BatchOptions, BatchView, BatchWriter, Batches, Compression, ControlRecordKey,
     ControlRecordType, DecodeOptions, EndTxnMarker, HeaderRef, RecordBatch, TimestampType,
 };
-use kwire_protocol::testing::BatchBuilder;
+use kwire_protocol::testing::{BatchBuilder, reseal};
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -67,12 +67,6 @@ fn codec_of(name: &str) -> Compression {
     }
 }
 
-/// Recomputes the CRC of a (possibly hand-modified) batch at the start of `b`.
-fn fix_crc(b: &mut [u8]) {
-    let crc = crc32c::crc32c(&b[21..]);
-    b[17..21].copy_from_slice(&crc.to_be_bytes());
-}
-
 /// A batch holding `payload` as its records section, with a valid CRC and a consistent length.
 fn raw_batch(attributes: i16, count: i32, last_offset_delta: i32, payload: &[u8]) -> Bytes {
     let mut b = BytesMut::new();
@@ -90,7 +84,7 @@ fn raw_batch(attributes: i16, count: i32, last_offset_delta: i32, payload: &[u8]
     b.put_i32(-1);
     b.put_i32(count);
     b.put_slice(payload);
-    fix_crc(&mut b);
+    reseal(&mut b);
     b.freeze()
 }
 
@@ -493,7 +487,7 @@ fn every_truncated_record_section_fails_cleanly() {
         for cut in 61..bin.len() {
             let mut b = bin[..cut].to_vec();
             b[8..12].copy_from_slice(&((cut - 12) as i32).to_be_bytes());
-            fix_crc(&mut b);
+            reseal(&mut b);
             let r = BatchView::decode(Bytes::from(b)).and_then(|v| {
                 let set = v.record_set();
                 let batch = v.to_record_batch();
@@ -550,7 +544,7 @@ fn random_corruption_with_a_valid_crc_never_panics() {
                 let i = 21 + (rnd() as usize) % (b.len() - 21);
                 b[i] = rnd() as u8;
             }
-            fix_crc(&mut b);
+            reseal(&mut b);
             let b = Bytes::from(b);
             for v in Batches::new(b).flatten() {
                 for r in v.records().flatten() {
@@ -694,7 +688,7 @@ fn compressed_payload_corruption_is_a_decompression_error() {
             for flip in [0x01u8, 0x80] {
                 let mut b = out.to_vec();
                 b[i] ^= flip;
-                fix_crc(&mut b);
+                reseal(&mut b);
                 // Either rejected or (rarely, e.g. a flipped literal) read as different records;
                 // never a panic.
                 let _ = BatchView::decode(Bytes::from(b)).map(|v| v.records().count());
@@ -732,7 +726,7 @@ fn snappy_raw_blocks_are_decoded_too() {
     let len = (b.len() - 12) as i32;
     b[8..12].copy_from_slice(&len.to_be_bytes());
     b[22] |= 2;
-    fix_crc(&mut b);
+    reseal(&mut b);
     let from_raw = RecordBatch::decode(Bytes::from(b)).unwrap();
     let direct = RecordBatch::decode(plain).unwrap();
     assert_eq!(from_raw.records, direct.records);

@@ -1105,8 +1105,7 @@ mod tests {
         let mut b = batch(2, -1, 0, 0).to_vec();
         let n = b.len();
         b[n - 1] = 0x7f; // last byte of the last record (its header count) now claims 63 headers
-        let crc = kwire_protocol::records::crc32c(&b[21..]);
-        b[17..21].copy_from_slice(&crc.to_be_bytes());
+        kwire_protocol::testing::reseal(&mut b);
         assert_eq!(
             c.append(1, "t", 0, &Bytes::from(b), 1, 0),
             Err(ErrorCode::CorruptMessage)

@@ -23,7 +23,9 @@ use uuid::Uuid;
 
 use crate::api::fetch::{FetchPartition, FetchRequest, FetchTopic};
 use crate::api::produce::{PartitionProduceData, ProduceRequest, TopicProduceData};
-use crate::records::{BatchOptions, BatchWriter, Compression, Header, HeaderRef};
+use crate::records::{
+    BatchOptions, BatchWriter, CRC_START, Compression, Header, HeaderRef, crc32c,
+};
 
 /// The create time [`BatchBuilder`] gives its first record unless told otherwise
 /// (2023-11-14T22:13:20Z).
@@ -257,6 +259,26 @@ impl ProduceBuilder {
     pub fn build(self) -> ProduceRequest {
         self.request
     }
+}
+
+/// Rewrites the CRC of `batch` (one whole batch, to the end of the slice) after a test changed
+/// its bytes, so that decoders reach the damage instead of stopping at the checksum.
+///
+/// ```
+/// use kwire_protocol::records::{BatchView, CRC_START};
+/// use kwire_protocol::testing::{BatchBuilder, reseal};
+///
+/// let mut b = BatchBuilder::new().values(None, ["a"]).build().to_vec();
+/// let last = b.len() - 1;
+/// b[last] = 2; // the record's header count, now 1 with no header after it
+/// assert!(BatchView::decode(b.clone().into()).is_err(), "CRC mismatch");
+/// reseal(&mut b);
+/// let view = BatchView::decode(b.into()).expect("CRC matches");
+/// assert!(view.records().next().unwrap().is_err(), "the damage itself");
+/// ```
+pub fn reseal(batch: &mut [u8]) {
+    let crc = crc32c(&batch[CRC_START..]);
+    batch[CRC_START - 4..CRC_START].copy_from_slice(&crc.to_be_bytes());
 }
 
 /// A Fetch request under construction: answered at once (max wait 0 ms, min bytes 0), up to

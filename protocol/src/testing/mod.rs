@@ -10,4 +10,4 @@ pub mod arbitrary;
 pub mod builders;
 
 pub use arbitrary::{Arbitrary, Rng};
-pub use builders::{BatchBuilder, FetchBuilder, ProduceBuilder, TEST_TIMESTAMP};
+pub use builders::{BatchBuilder, FetchBuilder, ProduceBuilder, TEST_TIMESTAMP, reseal};
