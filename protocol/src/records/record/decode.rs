@@ -181,8 +181,9 @@ fn slow_tail(buf: &[u8], mut p: usize) -> Result<Tail, DecodeError> {
     Ok((value, (headers_start, end, count as u32)))
 }
 
-/// Parses the record that starts at `all[*pos..]`, advancing `pos` past it.
-#[inline]
+/// Parses the record that starts at `all[*pos..]`, advancing `pos` past it. Inlined into each
+/// iterator's loop: as a call, its result went through memory (about 10% of a walk).
+#[inline(always)]
 pub(crate) fn parse_record(all: &[u8], pos: &mut usize) -> Result<RawRecord, DecodeError> {
     let (end, p, attributes, timestamp_delta, offset_delta, key) = match fast_prefix(all, *pos) {
         Some(prefix) => prefix,
