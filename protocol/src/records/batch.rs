@@ -297,8 +297,8 @@ impl BatchView {
         let h = &self.header;
         let mut slots = Vec::with_capacity((h.record_count as usize).min(MAX_PREALLOC_RECORDS));
         let mut cursor = self.cursor();
-        while let Some(r) = cursor.next(&data) {
-            slots.push(Slot::pack(&r?.0));
+        while let Some(slot) = cursor.next_with(&data, |r| Slot::pack(&r.0)) {
+            slots.push(slot?);
         }
         Ok(RecordSet::new(data, self.bases(), slots))
     }
@@ -365,11 +365,8 @@ impl Iterator for RecordIter {
         if let Some(e) = self.error.take() {
             return Some(Err(e));
         }
-        Some(
-            self.cursor
-                .next(&self.data)?
-                .map(|r| owned_record(&self.data, r)),
-        )
+        let data = &self.data;
+        self.cursor.next_with(data, |r| owned_record(data, r))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -403,7 +400,7 @@ impl<'a> Iterator for RecordRefIter<'a> {
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         let data = self.data;
-        Some(self.cursor.next(data)?.map(|r| borrowed_record(data, r)))
+        self.cursor.next_with(data, |r| borrowed_record(data, r))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

@@ -6,9 +6,7 @@ use bytes::Bytes;
 use super::headers::{Headers, HeadersRef};
 use super::types::{Record, RecordRef};
 use crate::error::DecodeError;
-use crate::primitives::varint::{
-    read_varint, read_varlong, short_uvarint, unzigzag32, unzigzag64, word_uvarint,
-};
+use crate::primitives::varint::{read_varint, read_varlong, unzigzag32, unzigzag64, word_uvarint};
 
 /// Reads a varint length that may be −1 (null) and must fit in `buf[*pos..]`; returns the
 /// byte range.
@@ -45,7 +43,7 @@ fn read_len(
 }
 
 /// A record as parsed, with its byte fields as ranges of the buffer it was parsed from.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct RawRecord {
     pub attributes: i8,
     pub timestamp_delta: i64,
@@ -56,53 +54,71 @@ pub(crate) struct RawRecord {
     pub headers: (usize, usize, u32),
 }
 
-/// Record end, position after the key, attributes, timestamp delta, offset delta and key range.
-type Prefix = (usize, usize, u8, i64, i32, Option<(usize, usize)>);
-
-/// The record prefix (length, attributes, timestamp delta, offset delta, key length) decoded
-/// from one 8-byte load, when it fits there with each varint in at most two bytes and
-/// everything is well-formed. `None` sends the record down [`slow_prefix`], which also
-/// produces the errors.
+/// A nullable field's range from its zigzag length `z` (1 is null, odd others are negative)
+/// starting at `at`.
 #[inline(always)]
-fn fast_prefix(all: &[u8], pos: usize) -> Option<Prefix> {
+fn short_field(z: u64, at: usize) -> Option<Option<(usize, usize)>> {
+    match z {
+        1 => Some(None),
+        z if z & 1 == 0 => Some(Some((at, at + (z >> 1) as usize))),
+        _ => None,
+    }
+}
+
+/// The record at `all[pos..]` and its end, when it has the common shape: the length,
+/// attributes, deltas and key length within one 8-byte load with each varint in at most two
+/// bytes, a value length of one or two bytes, and no headers (so the record's last byte is a
+/// zero header count), all well-formed. `None` sends the record down [`slow_record`], which
+/// takes any shape and names what is wrong.
+#[inline(always)]
+fn fast_record(all: &[u8], pos: usize) -> Option<(usize, RawRecord)> {
     let chunk: [u8; 8] = all.get(pos..pos.checked_add(8)?)?.try_into().ok()?;
     let mut w = u64::from_le_bytes(chunk);
     let mut n = 0usize;
-    let len = unzigzag32(word_uvarint(&mut w, &mut n)? as u32);
-    let body_start = pos + n;
+    let len = word_uvarint(&mut w, &mut n)?;
+    let body = pos + n;
     let attributes = w as u8;
     w >>= 8;
     n += 1;
     let ts = word_uvarint(&mut w, &mut n)?;
     let off = word_uvarint(&mut w, &mut n)?;
-    let key_len = unzigzag32(word_uvarint(&mut w, &mut n)? as u32);
-    if n > 8 || len < 0 {
+    let key_len = word_uvarint(&mut w, &mut n)?;
+    if n > 8 || len & 1 != 0 {
         return None;
     }
-    let end = body_start.checked_add(len as usize)?;
-    let p = pos + n;
-    if end > all.len() || p > end {
+    // Every length below is under 2^14, so no sum overflows; each range ends before
+    // `value_end`, which is checked to be the record's last byte within `all`.
+    let end = body + (len >> 1) as usize;
+    let key = short_field(key_len, pos + n)?;
+    let p = key.map_or(pos + n, |(_, e)| e);
+    let v = all.get(p..p + 2)?;
+    let (value_len, at) = if v[0] < 0x80 {
+        (u64::from(v[0]), p + 1)
+    } else if v[1] < 0x80 {
+        (u64::from(v[0] & 0x7f) | (u64::from(v[1]) << 7), p + 2)
+    } else {
         return None;
-    }
-    let key = match key_len {
-        -1 => None,
-        k if k >= 0 && k as usize <= end - p => Some((p, p + k as usize)),
-        _ => return None,
     };
-    let p = key.map_or(p, |(_, e)| e);
-    Some((
-        end,
-        p,
-        attributes,
-        unzigzag64(ts),
-        unzigzag32(off as u32),
+    let value = short_field(value_len, at)?;
+    let value_end = value.map_or(at, |(_, e)| e);
+    if value_end + 1 != end || *all.get(value_end)? != 0 {
+        return None;
+    }
+    let record = RawRecord {
+        attributes: attributes as i8,
+        timestamp_delta: unzigzag64(ts),
+        offset_delta: unzigzag32(off as u32),
         key,
-    ))
+        value,
+        headers: (end, end, 0),
+    };
+    Some((end, record))
 }
 
-/// The general (and error-reporting) path of [`fast_prefix`].
+/// The record at `all[pos..]` and its end, whatever its shape, or what makes it malformed:
+/// the general path of [`fast_record`].
 #[inline(never)]
-fn slow_prefix(all: &[u8], mut pos: usize) -> Result<Prefix, DecodeError> {
+fn slow_record(all: &[u8], mut pos: usize) -> Result<(usize, RawRecord), DecodeError> {
     let len = read_varint(all, &mut pos, "record length")?;
     let left = all.len() - pos;
     if len < 0 || len as usize > left {
@@ -113,6 +129,7 @@ fn slow_prefix(all: &[u8], mut pos: usize) -> Result<Prefix, DecodeError> {
         });
     }
     let end = pos + len as usize;
+    // Every read below stays within the record.
     let buf = &all[..end];
     let mut p = pos;
     let Some(&attributes) = buf.get(p) else {
@@ -126,37 +143,6 @@ fn slow_prefix(all: &[u8], mut pos: usize) -> Result<Prefix, DecodeError> {
     let timestamp_delta = read_varlong(buf, &mut p, "record timestamp delta")?;
     let offset_delta = read_varint(buf, &mut p, "record offset delta")?;
     let key = read_len(buf, &mut p, true, "record key")?;
-    Ok((end, p, attributes, timestamp_delta, offset_delta, key))
-}
-
-/// The value and headers of a record, once its prefix is read: the value's range and the
-/// headers' start, end and count.
-type Tail = (Option<(usize, usize)>, (usize, usize, u32));
-
-/// The common record tail, from `p` to the end of `buf` (the record): a value whose length
-/// takes one or two bytes, then no headers, so the record's last byte is a zero header count.
-/// `None` sends the record down [`slow_tail`], which also produces the errors.
-#[inline(always)]
-fn fast_tail(buf: &[u8], p: usize) -> Option<Tail> {
-    let end = buf.len();
-    let mut start = p;
-    let value = match unzigzag32(short_uvarint(buf, &mut start)? as u32) {
-        -1 => None,
-        n if n >= 0 => Some((start, start + n as usize)),
-        _ => return None,
-    };
-    let value_end = value.map_or(start, |(_, e)| e);
-    // `value_end + 1 == end` puts `value_end` within `buf`.
-    if value_end + 1 != end || buf[value_end] != 0 {
-        return None;
-    }
-    Some((value, (end, end, 0)))
-}
-
-/// The general (and error-reporting) path of [`fast_tail`].
-#[inline(never)]
-fn slow_tail(buf: &[u8], mut p: usize) -> Result<Tail, DecodeError> {
-    let end = buf.len();
     let value = read_len(buf, &mut p, true, "record value")?;
     let count = read_varint(buf, &mut p, "record header count")?;
     // A header takes at least two bytes (two lengths).
@@ -178,32 +164,15 @@ fn slow_tail(buf: &[u8], mut p: usize) -> Result<Tail, DecodeError> {
             remaining: end - p,
         });
     }
-    Ok((value, (headers_start, end, count as u32)))
-}
-
-/// Parses the record that starts at `all[*pos..]`, advancing `pos` past it. Inlined into each
-/// iterator's loop: as a call, its result went through memory (about 10% of a walk).
-#[inline(always)]
-pub(crate) fn parse_record(all: &[u8], pos: &mut usize) -> Result<RawRecord, DecodeError> {
-    let (end, p, attributes, timestamp_delta, offset_delta, key) = match fast_prefix(all, *pos) {
-        Some(prefix) => prefix,
-        None => slow_prefix(all, *pos)?,
-    };
-    // Every read below stays within the record.
-    let buf = &all[..end];
-    let (value, headers) = match fast_tail(buf, p) {
-        Some(tail) => tail,
-        None => slow_tail(buf, p)?,
-    };
-    *pos = end;
-    Ok(RawRecord {
+    let record = RawRecord {
         attributes: attributes as i8,
         timestamp_delta,
         offset_delta,
         key,
         value,
-        headers,
-    })
+        headers: (headers_start, end, count as u32),
+    };
+    Ok((end, record))
 }
 
 /// What turns a record's deltas into its absolute offset and timestamp: the batch header's
@@ -281,22 +250,46 @@ impl RecordCursor {
         }
     }
 
-    /// The next record of `data` (the batch's records section), or the error that ends the
-    /// iteration, or `None` after exactly `recordCount` records filled `data`.
-    #[inline]
-    pub(crate) fn next(&mut self, data: &[u8]) -> Option<Result<Positioned, DecodeError>> {
+    /// The next record of `data` (the batch's records section) turned by `f` into what the
+    /// caller keeps, or the error that ends the iteration, or `None` after exactly
+    /// `recordCount` records filled `data`. `f` is applied on the fast and the general path
+    /// apart, so that a record the fast path builds in registers is not first merged with the
+    /// general path's through memory (a stall on every record).
+    #[inline(always)]
+    pub(crate) fn next_with<T>(
+        &mut self,
+        data: &[u8],
+        f: impl FnOnce(Positioned) -> T,
+    ) -> Option<Result<T, DecodeError>> {
+        // `left` is 0 once the cursor is done, so this one test leaves the common record on
+        // the fast path and sends the end of the batch, errors and other shapes to `step`.
+        if self.left != 0
+            && let Some((end, r)) = fast_record(data, self.pos)
+            && let Ok((offset, timestamp)) = self.place(&r)
+        {
+            self.advance(end, &r);
+            return Some(Ok(f((r, offset, timestamp))));
+        }
+        Some(self.step(data)?.map(f))
+    }
+
+    /// [`next_with`](Self::next_with) for a record [`fast_record`] does not take or [`place`](Self::place)
+    /// refuses, and for the end of the batch: reads the record again on the general path.
+    #[inline(never)]
+    fn step(&mut self, data: &[u8]) -> Option<Result<Positioned, DecodeError>> {
         if self.done {
             return None;
         }
-        let r = self.step(data);
+        let r = self.general_step(data);
         if !matches!(r, Some(Ok(_))) {
             self.done = true;
+            self.left = 0;
         }
         r
     }
 
     #[inline(always)]
-    fn step(&mut self, data: &[u8]) -> Option<Result<Positioned, DecodeError>> {
+    fn general_step(&mut self, data: &[u8]) -> Option<Result<Positioned, DecodeError>> {
         if self.left == 0 {
             if self.pos != data.len() {
                 return Some(Err(DecodeError::TrailingBytes {
@@ -311,32 +304,48 @@ impl RecordCursor {
                 "batch holds fewer records than recordCount",
             )));
         }
-        let r = match parse_record(data, &mut self.pos) {
+        let (end, r) = match slow_record(data, self.pos) {
             Ok(r) => r,
             Err(e) => return Some(Err(e)),
         };
-        let delta = i64::from(r.offset_delta);
-        if delta <= self.prev_delta {
-            return Some(Err(DecodeError::CorruptBatch(
-                "record offset deltas do not increase",
-            )));
+        match self.place(&r) {
+            Ok((offset, timestamp)) => {
+                self.advance(end, &r);
+                Some(Ok((r, offset, timestamp)))
+            }
+            Err(what) => Some(Err(DecodeError::CorruptBatch(what))),
+        }
+    }
+
+    /// Checks a parsed record against the batch (offset deltas increasing and within
+    /// lastOffsetDelta, no overflow) and gives its offset and timestamp, or says what is wrong.
+    #[inline(always)]
+    fn place(&self, r: &RawRecord) -> Result<(i64, i64), &'static str> {
+        if i64::from(r.offset_delta) <= self.prev_delta {
+            return Err("record offset deltas do not increase");
         }
         if r.offset_delta > self.last_offset_delta {
-            return Some(Err(DecodeError::CorruptBatch(
-                "record offset delta exceeds lastOffsetDelta",
-            )));
+            return Err("record offset delta exceeds lastOffsetDelta");
         }
         // lastOffsetDelta was checked against baseOffset when the batch was validated, so the
         // offset cannot overflow; checked anyway, it costs nothing.
-        let Some(offset) = self.bases.offset(r.offset_delta) else {
-            return Some(Err(DecodeError::CorruptBatch("record offset overflows")));
-        };
-        let Some(timestamp) = self.bases.timestamp(r.timestamp_delta) else {
-            return Some(Err(DecodeError::CorruptBatch("record timestamp overflows")));
-        };
-        self.prev_delta = delta;
+        let offset = self
+            .bases
+            .offset(r.offset_delta)
+            .ok_or("record offset overflows")?;
+        let timestamp = self
+            .bases
+            .timestamp(r.timestamp_delta)
+            .ok_or("record timestamp overflows")?;
+        Ok((offset, timestamp))
+    }
+
+    /// Moves past a placed record that ends at `end`.
+    #[inline(always)]
+    fn advance(&mut self, end: usize, r: &RawRecord) {
+        self.pos = end;
+        self.prev_delta = i64::from(r.offset_delta);
         self.left -= 1;
-        Some(Ok((r, offset, timestamp)))
     }
 }
 
@@ -481,39 +490,105 @@ mod tests {
         }
     }
 
-    #[test]
-    fn fast_prefix_agrees_with_the_general_path() {
-        let mut rnd = Biased(0x2545_f491_4f6c_dd1d);
-        let mut fast = 0;
-        for _ in 0..200_000 {
-            let len = 8 + (rnd.next() % 24) as usize;
-            let buf = rnd.bytes(len);
-            if let Some(f) = fast_prefix(&buf, 0) {
-                fast += 1;
-                assert_eq!(Some(f), slow_prefix(&buf, 0).ok(), "{buf:02x?}");
-            }
+    /// Appends `v` as a zigzag varint.
+    fn put_varint(out: &mut Vec<u8>, v: i64) {
+        let mut u = ((v << 1) ^ (v >> 63)) as u64;
+        while u >= 0x80 {
+            out.push(u as u8 | 0x80);
+            u >>= 7;
         }
-        assert!(fast > 1000, "fast path taken {fast} times");
+        out.push(u as u8);
+    }
+
+    /// A records section of `count` records near the fast path's limits: deltas, key and
+    /// value lengths around one and two varint bytes (null included), sometimes a header;
+    /// offset deltas that may repeat or go back.
+    fn section(rnd: &mut Biased, count: u64) -> Vec<u8> {
+        let mut data = Vec::new();
+        for _ in 0..count {
+            let mut body = vec![0u8];
+            put_varint(
+                &mut body,
+                [0, 1, -1, 70, 300, 9000, i64::MAX][(rnd.next() % 7) as usize],
+            );
+            put_varint(
+                &mut body,
+                [0, 1, 2, 3, -1, 70, 9000][(rnd.next() % 7) as usize],
+            );
+            for _ in 0..2 {
+                let len = [-1, 0, 1, 5, 63, 64, 200][(rnd.next() % 7) as usize];
+                put_varint(&mut body, len);
+                body.extend(rnd.bytes(len.max(0) as usize));
+            }
+            if rnd.next().is_multiple_of(8) {
+                body.extend([2, 2, b'h', 0]);
+            } else {
+                body.push(0);
+            }
+            put_varint(&mut data, body.len() as i64);
+            data.extend(body);
+        }
+        if rnd.next().is_multiple_of(3) {
+            let i = (rnd.next() as usize) % data.len();
+            data[i] = rnd.next() as u8;
+        }
+        if rnd.next().is_multiple_of(8) {
+            data.truncate((rnd.next() as usize) % data.len());
+        }
+        data
     }
 
     #[test]
-    fn fast_tail_agrees_with_the_general_path() {
-        let mut rnd = Biased(0x9e37_79b9_7f4a_7c15);
-        let mut fast = 0;
-        for _ in 0..200_000 {
-            let len = (rnd.next() % 40) as usize;
-            let mut buf = rnd.bytes(len);
-            // Often the shape the fast path takes: a value length that fits, and a last 0.
-            if len >= 2 && rnd.next().is_multiple_of(2) {
-                buf[0] = ((len - 2) * 2) as u8;
-                buf[len - 1] = 0;
-            }
-            let p = (rnd.next() % 3) as usize;
-            if let Some(f) = fast_tail(&buf, p) {
-                fast += 1;
-                assert_eq!(Some(f), slow_tail(&buf, p).ok(), "{buf:02x?} at {p}");
+    fn fast_record_agrees_with_the_general_path() {
+        let mut rnd = Biased(0x2545_f491_4f6c_dd1d);
+        let (mut fast, mut slow) = (0, 0);
+        for i in 0..200_000 {
+            let buf = if i % 2 == 0 {
+                section(&mut rnd, 1)
+            } else {
+                let len = (rnd.next() % 40) as usize;
+                rnd.bytes(len)
+            };
+            match fast_record(&buf, 0) {
+                Some(f) => {
+                    fast += 1;
+                    assert_eq!(Ok(f), slow_record(&buf, 0), "{buf:02x?}");
+                }
+                None => slow += 1,
             }
         }
-        assert!(fast > 1000, "fast path taken {fast} times");
+        assert!(fast > 10_000 && slow > 10_000, "fast {fast}, slow {slow}");
+    }
+
+    #[test]
+    fn the_cursor_agrees_with_its_general_path() {
+        let mut rnd = Biased(0x6a09_e667_f3bc_c908);
+        let (mut records, mut errors) = (0, 0);
+        for _ in 0..50_000 {
+            let count = 1 + rnd.next() % 4;
+            let data = section(&mut rnd, count);
+            let bases = Bases {
+                base_offset: [0, i64::MAX - 3][(rnd.next() % 2) as usize],
+                base_timestamp: [0, i64::MAX - 80][(rnd.next() % 2) as usize],
+                log_append_time: rnd.next().is_multiple_of(3).then_some(7),
+            };
+            // A recordCount that may disagree with the records there.
+            let declared = (count + rnd.next() % 2 - rnd.next() % 2) as u32;
+            let mut cursor = RecordCursor::new(declared, bases, (rnd.next() % 6) as i32);
+            let mut general = cursor.clone();
+            loop {
+                let (a, b) = (cursor.next_with(&data, |r| r), general.step(&data));
+                records += usize::from(matches!(a, Some(Ok(_))));
+                errors += usize::from(matches!(a, Some(Err(_))));
+                assert_eq!(format!("{a:?}"), format!("{b:?}"), "{data:02x?}");
+                if a.is_none() {
+                    break;
+                }
+            }
+        }
+        assert!(
+            records > 10_000 && errors > 10_000,
+            "records {records}, errors {errors}"
+        );
     }
 }
