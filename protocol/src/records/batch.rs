@@ -297,7 +297,7 @@ impl BatchView {
         let h = &self.header;
         let mut slots = Vec::with_capacity((h.record_count as usize).min(MAX_PREALLOC_RECORDS));
         let mut cursor = self.cursor();
-        while let Some(slot) = cursor.next_with(&data, |r| Slot::pack(&r.0)) {
+        while let Some(slot) = cursor.next_with(&data, |_, r| Slot::pack(&r.0)) {
             slots.push(slot?);
         }
         Ok(RecordSet::new(data, self.bases(), slots))
@@ -365,8 +365,7 @@ impl Iterator for RecordIter {
         if let Some(e) = self.error.take() {
             return Some(Err(e));
         }
-        let data = &self.data;
-        self.cursor.next_with(data, |r| owned_record(data, r))
+        self.cursor.next_with(&self.data, owned_record)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -400,7 +399,7 @@ impl<'a> Iterator for RecordRefIter<'a> {
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         let data = self.data;
-        self.cursor.next_with(data, |r| borrowed_record(data, r))
+        self.cursor.next_with(data, borrowed_record)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

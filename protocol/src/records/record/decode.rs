@@ -254,23 +254,25 @@ impl RecordCursor {
     /// caller keeps, or the error that ends the iteration, or `None` after exactly
     /// `recordCount` records filled `data`. `f` is applied on the fast and the general path
     /// apart, so that a record the fast path builds in registers is not first merged with the
-    /// general path's through memory (a stall on every record).
+    /// general path's through memory (a stall on every record); it gets `data` back so that
+    /// it can be a plain function, which is inlined on both paths where a closure may not be.
     #[inline(always)]
-    pub(crate) fn next_with<T>(
+    pub(crate) fn next_with<'d, D: AsRef<[u8]> + ?Sized, T>(
         &mut self,
-        data: &[u8],
-        f: impl FnOnce(Positioned) -> T,
+        data: &'d D,
+        f: impl Fn(&'d D, Positioned) -> T,
     ) -> Option<Result<T, DecodeError>> {
+        let bytes = data.as_ref();
         // `left` is 0 once the cursor is done, so this one test leaves the common record on
         // the fast path and sends the end of the batch, errors and other shapes to `step`.
         if self.left != 0
-            && let Some((end, r)) = fast_record(data, self.pos)
+            && let Some((end, r)) = fast_record(bytes, self.pos)
             && let Ok((offset, timestamp)) = self.place(&r)
         {
             self.advance(end, &r);
-            return Some(Ok(f((r, offset, timestamp))));
+            return Some(Ok(f(data, (r, offset, timestamp))));
         }
-        Some(self.step(data)?.map(f))
+        Some(self.step(bytes)?.map(|r| f(data, r)))
     }
 
     /// [`next_with`](Self::next_with) for a record [`fast_record`] does not take or [`place`](Self::place)
@@ -419,7 +421,7 @@ impl Slot {
 }
 
 /// Builds an owned [`Record`] from a parsed one; `data` is the buffer it was parsed from.
-#[inline]
+#[inline(always)]
 pub(crate) fn owned_record(data: &Bytes, (r, offset, timestamp): Positioned) -> Record {
     let (hs, he, count) = r.headers;
     Record {
@@ -442,7 +444,7 @@ pub(crate) fn owned_record(data: &Bytes, (r, offset, timestamp): Positioned) -> 
 }
 
 /// Builds a borrowed [`RecordRef`] from a parsed one; `data` is the buffer it was parsed from.
-#[inline]
+#[inline(always)]
 pub(crate) fn borrowed_record(data: &[u8], (r, offset, timestamp): Positioned) -> RecordRef<'_> {
     let (hs, he, count) = r.headers;
     RecordRef {
@@ -577,7 +579,7 @@ mod tests {
             let mut cursor = RecordCursor::new(declared, bases, (rnd.next() % 6) as i32);
             let mut general = cursor.clone();
             loop {
-                let (a, b) = (cursor.next_with(&data, |r| r), general.step(&data));
+                let (a, b) = (cursor.next_with(&data[..], |_, r| r), general.step(&data));
                 records += usize::from(matches!(a, Some(Ok(_))));
                 errors += usize::from(matches!(a, Some(Err(_))));
                 assert_eq!(format!("{a:?}"), format!("{b:?}"), "{data:02x?}");
