@@ -275,8 +275,9 @@ impl RecordCursor {
         Some(self.step(bytes)?.map(|r| f(data, r)))
     }
 
-    /// [`next_with`](Self::next_with) for a record [`fast_record`] does not take or [`place`](Self::place)
-    /// refuses, and for the end of the batch: reads the record again on the general path.
+    /// [`next_with`](Self::next_with) for a record that [`fast_record`] does not take or
+    /// [`place`](Self::place) refuses, and for the end of the batch: reads the record again on
+    /// the general path, and ends the iteration after an error.
     #[inline(never)]
     fn step(&mut self, data: &[u8]) -> Option<Result<Positioned, DecodeError>> {
         if self.done {
@@ -290,6 +291,7 @@ impl RecordCursor {
         r
     }
 
+    /// The general path of one step: the end of the batch, or the next record of any shape.
     #[inline(always)]
     fn general_step(&mut self, data: &[u8]) -> Option<Result<Positioned, DecodeError>> {
         if self.left == 0 {
