@@ -150,7 +150,7 @@ impl BatchHeader {
         b[8..12].copy_from_slice(&self.batch_length.to_be_bytes());
         b[12..16].copy_from_slice(&self.partition_leader_epoch.to_be_bytes());
         b[MAGIC_OFFSET] = self.magic as u8;
-        b[CRC_OFFSET..21].copy_from_slice(&self.crc.to_be_bytes());
+        b[CRC_OFFSET..CRC_START].copy_from_slice(&self.crc.to_be_bytes());
         b[21..23].copy_from_slice(&self.attributes.to_be_bytes());
         b[23..27].copy_from_slice(&self.last_offset_delta.to_be_bytes());
         b[27..35].copy_from_slice(&self.base_timestamp.to_be_bytes());

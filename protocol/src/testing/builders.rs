@@ -24,7 +24,7 @@ use uuid::Uuid;
 use crate::api::fetch::{FetchPartition, FetchRequest, FetchTopic};
 use crate::api::produce::{PartitionProduceData, ProduceRequest, TopicProduceData};
 use crate::records::{
-    BatchOptions, BatchWriter, CRC_START, Compression, Header, HeaderRef, crc32c,
+    BatchOptions, BatchWriter, CRC_OFFSET, CRC_START, Compression, Header, HeaderRef, crc32c,
 };
 
 /// The create time [`BatchBuilder`] gives its first record unless told otherwise
@@ -278,7 +278,7 @@ impl ProduceBuilder {
 /// ```
 pub fn reseal(batch: &mut [u8]) {
     let crc = crc32c(&batch[CRC_START..]);
-    batch[CRC_START - 4..CRC_START].copy_from_slice(&crc.to_be_bytes());
+    batch[CRC_OFFSET..CRC_START].copy_from_slice(&crc.to_be_bytes());
 }
 
 /// A Fetch request under construction: answered at once (max wait 0 ms, min bytes 0), up to

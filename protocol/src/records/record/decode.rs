@@ -466,7 +466,10 @@ pub(crate) fn borrowed_record(data: &[u8], (r, offset, timestamp): Positioned) -
 
 #[cfg(test)]
 mod tests {
+    use bytes::BytesMut;
+
     use super::*;
+    use crate::primitives::varint::put_varlong;
 
     /// Deterministic byte strings biased towards small varints: a quarter of the bytes take
     /// any value, the rest stay below 0x40 (xorshift, so failures reproduce).
@@ -494,43 +497,33 @@ mod tests {
         }
     }
 
-    /// Appends `v` as a zigzag varint.
-    fn put_varint(out: &mut Vec<u8>, v: i64) {
-        let mut u = ((v << 1) ^ (v >> 63)) as u64;
-        while u >= 0x80 {
-            out.push(u as u8 | 0x80);
-            u >>= 7;
-        }
-        out.push(u as u8);
-    }
-
     /// A records section of `count` records near the fast path's limits: deltas, key and
     /// value lengths around one and two varint bytes (null included), sometimes a header;
     /// offset deltas that may repeat or go back.
     fn section(rnd: &mut Biased, count: u64) -> Vec<u8> {
-        let mut data = Vec::new();
+        let mut data = BytesMut::new();
         for _ in 0..count {
-            let mut body = vec![0u8];
-            put_varint(
+            let mut body = BytesMut::from(&[0u8][..]);
+            put_varlong(
                 &mut body,
                 [0, 1, -1, 70, 300, 9000, i64::MAX][(rnd.next() % 7) as usize],
             );
-            put_varint(
+            put_varlong(
                 &mut body,
                 [0, 1, 2, 3, -1, 70, 9000][(rnd.next() % 7) as usize],
             );
             for _ in 0..2 {
                 let len = [-1, 0, 1, 5, 63, 64, 200][(rnd.next() % 7) as usize];
-                put_varint(&mut body, len);
-                body.extend(rnd.bytes(len.max(0) as usize));
+                put_varlong(&mut body, len);
+                body.extend_from_slice(&rnd.bytes(len.max(0) as usize));
             }
             if rnd.next().is_multiple_of(8) {
-                body.extend([2, 2, b'h', 0]);
+                body.extend_from_slice(&[2, 2, b'h', 0]);
             } else {
-                body.push(0);
+                body.extend_from_slice(&[0]);
             }
-            put_varint(&mut data, body.len() as i64);
-            data.extend(body);
+            put_varlong(&mut data, body.len() as i64);
+            data.extend_from_slice(&body);
         }
         if rnd.next().is_multiple_of(3) {
             let i = (rnd.next() as usize) % data.len();
@@ -539,7 +532,7 @@ mod tests {
         if rnd.next().is_multiple_of(8) {
             data.truncate((rnd.next() as usize) % data.len());
         }
-        data
+        data.to_vec()
     }
 
     #[test]
