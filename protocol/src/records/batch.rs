@@ -229,7 +229,7 @@ impl BatchView {
                 available: out.len(),
             });
         }
-        Ok(self.decompressed.get_or_init(|| Bytes::from(out)))
+        Ok(self.decompressed.get_or_init(|| out))
     }
 
     fn bases(&self) -> Bases {

@@ -28,9 +28,13 @@
 
 #[cfg(any(feature = "snappy", feature = "lz4"))]
 use bytes::BufMut;
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 
 use crate::error::{DecodeError, EncodeError};
+
+mod output;
+
+use output::Output;
 
 /// Default cap on the decompressed size of one batch's records: 64 MiB.
 ///
@@ -121,13 +125,19 @@ impl std::fmt::Display for Compression {
 /// output would be larger than `limit` bytes.
 ///
 /// [`Compression::None`] returns a copy of the input (subject to the same limit).
-pub fn decompress(codec: Compression, input: &[u8], limit: usize) -> Result<Vec<u8>, DecodeError> {
-    match codec {
+///
+/// The output's buffer is reused for later batches once the returned bytes (and every slice of
+/// them) are dropped; each thread keeps a few buffers of up to 1 MiB.
+pub fn decompress(codec: Compression, input: &[u8], limit: usize) -> Result<Bytes, DecodeError> {
+    let out = match codec {
         Compression::None => {
             if input.len() > limit {
                 return Err(DecodeError::DecompressedTooLarge { limit });
             }
-            Ok(input.to_vec())
+            let mut out = Output::with_capacity(input.len());
+            out.room(input.len()).copy_from_slice(input);
+            out.advance(input.len());
+            Ok(out)
         }
         #[cfg(feature = "gzip")]
         Compression::Gzip => gzip::decompress(input, limit),
@@ -139,7 +149,8 @@ pub fn decompress(codec: Compression, input: &[u8], limit: usize) -> Result<Vec<
         Compression::Zstd => zstd::decompress(input, limit),
         #[allow(unreachable_patterns)]
         other => Err(DecodeError::UnsupportedCompression(other.id())),
-    }
+    };
+    out.map(Output::freeze)
 }
 
 /// Compresses `input` with `codec` and appends the result to `out`, in the format Kafka's Java
@@ -187,23 +198,27 @@ fn read_capped(
     hint: usize,
     limit: usize,
     codec: &'static str,
-) -> Result<Vec<u8>, DecodeError> {
-    // `buf[..filled]` is output; `buf[filled..]` is zeroed space that is read into next.
-    let mut buf = vec![0u8; hint.max(1).min(limit.saturating_add(1))];
-    let mut filled = 0;
+) -> Result<Output, DecodeError> {
+    // Room is made ready in steps that double, and never past `limit + 1` bytes of output.
+    let mut room = hint.max(1).min(limit.saturating_add(1));
+    let mut out = Output::with_capacity(room);
     loop {
-        if filled == buf.len() {
+        if room == 0 {
+            let filled = out.len();
             if filled > limit {
                 return Err(DecodeError::DecompressedTooLarge { limit });
             }
-            let grown = filled
+            room = filled
                 .saturating_mul(2)
-                .clamp(filled + 1, limit.saturating_add(1));
-            buf.resize(grown, 0);
+                .clamp(filled + 1, limit.saturating_add(1))
+                - filled;
         }
-        match reader.read(&mut buf[filled..]) {
+        match reader.read(out.room(room)) {
             Ok(0) => break,
-            Ok(n) => filled += n,
+            Ok(n) => {
+                out.advance(n);
+                room -= n;
+            }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => {
                 return Err(DecodeError::Decompression {
@@ -213,8 +228,7 @@ fn read_capped(
             }
         }
     }
-    buf.truncate(filled);
-    Ok(buf)
+    Ok(out)
 }
 
 #[cfg(feature = "gzip")]
@@ -223,10 +237,10 @@ mod gzip {
 
     use bytes::{BufMut, BytesMut};
 
-    use super::{initial_capacity, read_capped};
+    use super::{Output, initial_capacity, read_capped};
     use crate::error::{DecodeError, EncodeError};
 
-    pub(super) fn decompress(input: &[u8], limit: usize) -> Result<Vec<u8>, DecodeError> {
+    pub(super) fn decompress(input: &[u8], limit: usize) -> Result<Output, DecodeError> {
         let decoder = flate2::bufread::MultiGzDecoder::new(input);
         read_capped(decoder, initial_capacity(input.len(), limit), limit, "gzip")
     }
@@ -262,7 +276,7 @@ mod gzip {
 
 #[cfg(feature = "snappy")]
 mod snappy {
-    use super::{BufMut, BytesMut};
+    use super::{BufMut, BytesMut, Output};
     use crate::error::{DecodeError, EncodeError};
 
     /// The xerial stream header magic.
@@ -284,7 +298,7 @@ mod snappy {
     fn raw_block(
         dec: &mut snap::raw::Decoder,
         block: &[u8],
-        out: &mut Vec<u8>,
+        out: &mut Output,
         limit: usize,
     ) -> Result<(), DecodeError> {
         let n = snap::raw::decompress_len(block).map_err(err)?;
@@ -297,18 +311,17 @@ mod snappy {
         if n > limit - out.len() {
             return Err(DecodeError::DecompressedTooLarge { limit });
         }
-        let start = out.len();
-        out.resize(start + n, 0);
-        let got = dec.decompress(block, &mut out[start..]).map_err(err)?;
+        let got = dec.decompress(block, out.room(n)).map_err(err)?;
         if got != n {
             return Err(err("block shorter than its declared length"));
         }
+        out.advance(n);
         Ok(())
     }
 
-    pub(super) fn decompress(input: &[u8], limit: usize) -> Result<Vec<u8>, DecodeError> {
+    pub(super) fn decompress(input: &[u8], limit: usize) -> Result<Output, DecodeError> {
         let mut dec = snap::raw::Decoder::new();
-        let mut out = Vec::new();
+        let mut out = Output::new();
         if input.len() >= 16 && input[..8] == XERIAL_MAGIC {
             // Header: magic, version i32, minimum compatible version i32 (both 1 today).
             let compat = i32::from_be_bytes([input[12], input[13], input[14], input[15]]);
@@ -368,7 +381,7 @@ mod snappy {
 mod lz4 {
     use twox_hash::XxHash32;
 
-    use super::{BufMut, BytesMut};
+    use super::{BufMut, BytesMut, Output};
     use crate::error::{DecodeError, EncodeError};
 
     const MAGIC: u32 = 0x184D_2204;
@@ -427,10 +440,8 @@ mod lz4 {
         bound
     }
 
-    pub(super) fn decompress(input: &[u8], limit: usize) -> Result<Vec<u8>, DecodeError> {
-        // `buf[..filled]` is output; `buf[filled..]` is zeroed space reused by the next block.
-        let mut buf: Vec<u8> = Vec::new();
-        let mut filled = 0usize;
+    pub(super) fn decompress(input: &[u8], limit: usize) -> Result<Output, DecodeError> {
+        let mut out = Output::new();
         let mut rest = input;
         if rest.is_empty() {
             return Err(err("empty input"));
@@ -474,7 +485,7 @@ mod lz4 {
             let content_size = if flg & 0x08 != 0 {
                 let b = take(&mut rest, 8, "content size")?;
                 let n = u64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
-                if n > (limit - filled) as u64 {
+                if n > (limit - out.len()) as u64 {
                     return Err(DecodeError::DecompressedTooLarge { limit });
                 }
                 Some(n as usize)
@@ -491,11 +502,8 @@ mod lz4 {
             // Reserve once what the blocks can expand to (within the limit), so the output is
             // never reallocated and copied while decoding.
             let bound = blocks_bound(rest, max_block, block_checksums);
-            let want = filled.saturating_add(bound.min(limit - filled));
-            if want > buf.capacity() {
-                buf.reserve_exact(want - buf.len());
-            }
-            let frame_start = filled;
+            out.reserve(out.len().saturating_add(bound.min(limit - out.len())));
+            let frame_start = out.len();
             loop {
                 let word = u32_le(&mut rest, "block size")?;
                 if word == 0 {
@@ -515,25 +523,19 @@ mod lz4 {
                         return Err(err("block checksum mismatch"));
                     }
                 }
-                let room = limit - filled;
+                let room = limit - out.len();
                 if stored {
                     if len > room {
                         return Err(DecodeError::DecompressedTooLarge { limit });
                     }
-                    if buf.len() < filled + len {
-                        buf.resize(filled + len, 0);
-                    }
-                    buf[filled..filled + len].copy_from_slice(data);
-                    filled += len;
+                    out.room(len).copy_from_slice(data);
+                    out.advance(len);
                 } else {
                     // Never reserve more than this block could expand to.
                     let cap = max_block.min(len.saturating_mul(MAX_RATIO).saturating_add(64));
                     let window = cap.min(room);
-                    if buf.len() < filled + window {
-                        buf.resize(filled + window, 0);
-                    }
-                    match block_decompress(data, &mut buf[filled..filled + window]) {
-                        Some(n) => filled += n,
+                    match block_decompress(data, out.room(window)) {
+                        Some(n) => out.advance(n),
                         // Too little room under the limit, or corrupt? Only a retry with the
                         // room the block may need tells (a rare path).
                         None if window < cap => {
@@ -549,21 +551,20 @@ mod lz4 {
             }
             if content_checksum {
                 let sum = u32_le(&mut rest, "content checksum")?;
-                if XxHash32::oneshot(0, &buf[frame_start..filled]) != sum {
+                if XxHash32::oneshot(0, &out.filled()[frame_start..]) != sum {
                     return Err(err("content checksum mismatch"));
                 }
             }
             if let Some(n) = content_size
-                && n != filled - frame_start
+                && n != out.len() - frame_start
             {
                 return Err(err(format_args!(
                     "frame declares {n} bytes of content but holds {}",
-                    filled - frame_start
+                    out.len() - frame_start
                 )));
             }
         }
-        buf.truncate(filled);
-        Ok(buf)
+        Ok(out)
     }
 
     /// Decompresses one block into `dst`, `None` if it is corrupt or does not fit.
@@ -610,7 +611,7 @@ mod zstd {
 
     use zstd::zstd_safe::{self, CCtx, CParameter, DCtx, InBuffer, OutBuffer, ResetDirective};
 
-    use super::{BytesMut, initial_capacity};
+    use super::{BytesMut, Output, initial_capacity};
     use crate::error::{DecodeError, EncodeError};
 
     thread_local! {
@@ -633,7 +634,7 @@ mod zstd {
         }
     }
 
-    pub(super) fn decompress(input: &[u8], limit: usize) -> Result<Vec<u8>, DecodeError> {
+    pub(super) fn decompress(input: &[u8], limit: usize) -> Result<Output, DecodeError> {
         // One-shot decompression into a buffer that doubles while zstd reports it too small:
         // unlike streaming it needs no window buffer (whose size the frame header chooses), so
         // memory follows the real output, and the retries cost at most twice the final work.
@@ -649,17 +650,19 @@ mod zstd {
         DCTX.with(|cell| {
             let mut slot = cell.borrow_mut();
             let dctx = slot.get_or_insert_with(DCtx::create);
-            let mut out: Vec<u8> = Vec::new();
+            // zstd writes from the buffer's start and sets its length to what it wrote.
+            let mut out = Output::with_capacity(size.max(1)).into_vec();
             loop {
                 out.clear();
                 out.reserve_exact(size.max(1));
                 let _ = dctx.reset(ResetDirective::SessionOnly);
                 match dctx.decompress(&mut out, input) {
-                    // The allocator may have granted more than was asked for.
+                    // The buffer may hold more than was asked for (the allocator's rounding,
+                    // or a reused buffer).
                     Ok(_) if out.len() > limit => {
                         return Err(DecodeError::DecompressedTooLarge { limit });
                     }
-                    Ok(_) => return Ok(out),
+                    Ok(_) => return Ok(Output::from_written(out)),
                     Err(code) if is_dst_too_small(code) => {
                         if size >= limit {
                             return Err(DecodeError::DecompressedTooLarge { limit });

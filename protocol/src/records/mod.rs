@@ -63,6 +63,7 @@ mod writer;
 pub use batch::{BatchView, Batches, DecodeOptions, RecordBatch, RecordIter, RecordRefIter};
 pub use compression::{Compression, DEFAULT_MAX_DECOMPRESSED_SIZE};
 pub use control::{ControlRecordKey, ControlRecordType, EndTxnMarker};
+#[cfg(feature = "test-util")]
 pub(crate) use header::CRC_OFFSET;
 pub use header::{
     BATCH_HEADER_SIZE, BatchHeader, COMPRESSION_MASK, CONTROL_FLAG, CRC_START, DELETE_HORIZON_FLAG,
