@@ -79,9 +79,10 @@ impl Default for BatchOptions {
 ///
 /// [`BatchWriter::new`] reserves 16 KiB (more if you [`reserve`](Self::reserve)) and the 61-byte
 /// header at the end of the buffer; each `append`
-/// computes the record's size, then writes it directly after the previous one (into a scratch
-/// buffer when the batch is compressed); [`BatchWriter::finish`] compresses if needed, fills in
-/// the header and computes the CRC once over the final bytes. No allocation happens per record.
+/// computes the record's size, then writes it directly after the previous one;
+/// [`BatchWriter::finish`] compresses the records if asked (putting the compressed bytes in
+/// their place), fills in the header and computes the CRC once over the final bytes. No
+/// allocation happens per record.
 ///
 /// If the writer is dropped without `finish`, or `finish` fails, the buffer is truncated back
 /// to its length before [`BatchWriter::new`].
@@ -110,11 +111,13 @@ impl Default for BatchOptions {
 /// ```
 #[derive(Debug)]
 pub struct BatchWriter<'a> {
+    // No reference to the writer itself is ever passed to a function that is not inlined
+    // (`finish` hands the fields over by value), so the compiler keeps its fields in
+    // registers across a loop of `append`s instead of storing them after every record.
     out: &'a mut BytesMut,
     start: usize,
-    scratch: BytesMut,
-    /// The logical end of the buffer the records go to (`out`, or `scratch` when compressing);
-    /// past it, that buffer holds room made ready for the next records, cut off at the end.
+    /// The logical end of the records in `out`; past it, `out` holds room made ready for the
+    /// next records, cut off at the end.
     end: usize,
     options: BatchOptions,
     count: i32,
@@ -137,16 +140,10 @@ impl<'a> BatchWriter<'a> {
         // than growing from a few bytes: fewer reallocations, and allocator-friendlier sizes.
         out.reserve(INITIAL_CAPACITY);
         out.resize(start + BATCH_HEADER_SIZE, 0);
-        let end = if options.compression == Compression::None {
-            start + BATCH_HEADER_SIZE
-        } else {
-            0
-        };
         Ok(BatchWriter {
             out,
             start,
-            scratch: BytesMut::new(),
-            end,
+            end: start + BATCH_HEADER_SIZE,
             base_timestamp: options.base_timestamp,
             options,
             count: 0,
@@ -163,30 +160,14 @@ impl<'a> BatchWriter<'a> {
 
     /// Bytes written so far: the header plus the records before compression.
     pub fn uncompressed_size(&self) -> usize {
-        if self.options.compression == Compression::None {
-            self.end - self.start
-        } else {
-            BATCH_HEADER_SIZE + self.end
-        }
+        self.end - self.start
     }
 
     /// Reserves room for `additional` more bytes of (uncompressed) records.
     pub fn reserve(&mut self, additional: usize) {
-        let end = self.end;
-        let target = self.target();
         // Past `end` the buffer already holds room; reserve what is missing beyond it.
-        let missing = (end + additional).saturating_sub(target.len());
-        target.reserve(missing);
-    }
-
-    /// The buffer the records go to.
-    #[inline(always)]
-    fn target(&mut self) -> &mut BytesMut {
-        if self.options.compression == Compression::None {
-            self.out
-        } else {
-            &mut self.scratch
-        }
+        let missing = (self.end + additional).saturating_sub(self.out.len());
+        self.out.reserve(missing);
     }
 
     /// Offset delta the next [`append`](Self::append) will use.
@@ -283,7 +264,7 @@ impl<'a> BatchWriter<'a> {
             return Err(EncodeError::InvalidBatch("too many records"));
         }
         let mut end = self.end;
-        encode_record(self.target(), &mut end, &parts)?;
+        encode_record(self.out, &mut end, &parts)?;
         self.end = end;
         self.count += 1;
         self.last_delta = i64::from(parts.offset_delta);
@@ -295,83 +276,104 @@ impl<'a> BatchWriter<'a> {
 
     /// Completes the batch: compresses the records if asked, writes the header and the CRC, and
     /// returns the header as written.
+    #[inline(always)]
     pub fn finish(mut self) -> Result<BatchHeader, EncodeError> {
-        let r = self.complete();
+        let written = Written {
+            start: self.start,
+            end: self.end,
+            count: self.count,
+            last_delta: self.last_delta,
+            base_timestamp: self.base_timestamp,
+            max_timestamp: self.max_timestamp,
+        };
+        let r = complete(self.out, self.options.clone(), written);
         if r.is_ok() {
             self.done = true;
         }
         r
     }
+}
 
-    fn complete(&mut self) -> Result<BatchHeader, EncodeError> {
-        let end = self.end;
-        self.target().truncate(end);
-        let o = &self.options;
-        let codec = o.compression;
-        // An empty batch has an empty records section even with a codec set (readers, Kafka's
-        // included, do not decompress a batch whose recordCount is 0); the attributes keep the
-        // codec so that decoded batches re-encode as they were.
-        if self.count > 0 && codec != Compression::None {
-            compression::compress(codec, o.compression_level, &self.scratch, self.out)?;
-            self.scratch.clear();
-        }
-        let last_offset_delta = match (o.last_offset_delta, self.count) {
-            (Some(d), _) if i64::from(d) < self.last_delta.max(0) => {
-                return Err(EncodeError::InvalidBatch(
-                    "last_offset_delta is below the last record's offset delta",
-                ));
-            }
-            (Some(d), _) => d,
-            (None, 0) => 0,
-            (None, _) => self.last_delta as i32,
-        };
-        if o.base_offset
-            .checked_add(i64::from(last_offset_delta))
-            .is_none()
-        {
-            return Err(EncodeError::InvalidBatch("last offset overflows"));
-        }
-        let base_timestamp = self.base_timestamp.unwrap_or(-1);
-        let max_timestamp = o
-            .max_timestamp
-            .or(self.max_timestamp)
-            .unwrap_or(base_timestamp);
-        let total = self.out.len() - self.start;
-        let batch_length =
-            i32::try_from(total - LOG_OVERHEAD).map_err(|_| EncodeError::TooLong {
-                what: "record batch",
-                len: total,
-            })?;
-        let mut header = BatchHeader {
-            base_offset: o.base_offset,
-            batch_length,
-            partition_leader_epoch: o.partition_leader_epoch,
-            magic: MAGIC_V2,
-            crc: 0,
-            attributes: attributes(
-                codec,
-                o.timestamp_type,
-                o.transactional,
-                o.control,
-                o.delete_horizon,
-            ),
-            last_offset_delta,
-            base_timestamp,
-            max_timestamp,
-            producer_id: o.producer_id,
-            producer_epoch: o.producer_epoch,
-            base_sequence: o.base_sequence,
-            record_count: self.count,
-        };
-        let at = self.start;
-        self.out[at..at + BATCH_HEADER_SIZE].copy_from_slice(&header.to_bytes());
-        header.crc = crc32c(&self.out[at + CRC_START..]);
-        self.out[at + CRC_OFFSET..at + CRC_START].copy_from_slice(&header.crc.to_be_bytes());
-        Ok(header)
+/// What [`complete`] needs of a writer, handed over by value.
+struct Written {
+    start: usize,
+    end: usize,
+    count: i32,
+    last_delta: i64,
+    base_timestamp: Option<i64>,
+    max_timestamp: Option<i64>,
+}
+
+/// Completes the batch that starts at `w.start` in `out`: see [`BatchWriter::finish`].
+fn complete(out: &mut BytesMut, o: BatchOptions, w: Written) -> Result<BatchHeader, EncodeError> {
+    out.truncate(w.end);
+    let codec = o.compression;
+    // An empty batch has an empty records section even with a codec set (readers, Kafka's
+    // included, do not decompress a batch whose recordCount is 0); the attributes keep the
+    // codec so that decoded batches re-encode as they were.
+    if w.count > 0 && codec != Compression::None {
+        let records = w.start + BATCH_HEADER_SIZE;
+        let mut packed = BytesMut::new();
+        compression::compress(codec, o.compression_level, &out[records..], &mut packed)?;
+        out.truncate(records);
+        out.extend_from_slice(&packed);
     }
+    let last_offset_delta = match (o.last_offset_delta, w.count) {
+        (Some(d), _) if i64::from(d) < w.last_delta.max(0) => {
+            return Err(EncodeError::InvalidBatch(
+                "last_offset_delta is below the last record's offset delta",
+            ));
+        }
+        (Some(d), _) => d,
+        (None, 0) => 0,
+        (None, _) => w.last_delta as i32,
+    };
+    if o.base_offset
+        .checked_add(i64::from(last_offset_delta))
+        .is_none()
+    {
+        return Err(EncodeError::InvalidBatch("last offset overflows"));
+    }
+    let base_timestamp = w.base_timestamp.unwrap_or(-1);
+    let max_timestamp = o
+        .max_timestamp
+        .or(w.max_timestamp)
+        .unwrap_or(base_timestamp);
+    let total = out.len() - w.start;
+    let batch_length = i32::try_from(total - LOG_OVERHEAD).map_err(|_| EncodeError::TooLong {
+        what: "record batch",
+        len: total,
+    })?;
+    let mut header = BatchHeader {
+        base_offset: o.base_offset,
+        batch_length,
+        partition_leader_epoch: o.partition_leader_epoch,
+        magic: MAGIC_V2,
+        crc: 0,
+        attributes: attributes(
+            codec,
+            o.timestamp_type,
+            o.transactional,
+            o.control,
+            o.delete_horizon,
+        ),
+        last_offset_delta,
+        base_timestamp,
+        max_timestamp,
+        producer_id: o.producer_id,
+        producer_epoch: o.producer_epoch,
+        base_sequence: o.base_sequence,
+        record_count: w.count,
+    };
+    let at = w.start;
+    out[at..at + BATCH_HEADER_SIZE].copy_from_slice(&header.to_bytes());
+    header.crc = crc32c(&out[at + CRC_START..]);
+    out[at + CRC_OFFSET..at + CRC_START].copy_from_slice(&header.crc.to_be_bytes());
+    Ok(header)
 }
 
 impl Drop for BatchWriter<'_> {
+    #[inline(always)]
     fn drop(&mut self) {
         if !self.done {
             self.out.truncate(self.start);

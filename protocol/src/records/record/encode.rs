@@ -281,11 +281,24 @@ pub(crate) fn encode_record(
     if encode_small(out, end, r).is_some() {
         return Ok(());
     }
-    let n = body_len(r)?;
-    out.truncate(*end);
-    write_record(out, r, n);
-    *end = out.len();
+    *end = encode_general(out, *end, *r)?;
     Ok(())
+}
+
+/// The general path of [`encode_record`]: appends the record at `end` and returns the new
+/// end. It takes the record by value so that no reference to the caller's record (or to the
+/// state it was built from) leaves the inlined fast path.
+#[cold]
+#[inline(never)]
+fn encode_general(
+    out: &mut BytesMut,
+    end: usize,
+    r: RecordParts<'_>,
+) -> Result<usize, EncodeError> {
+    let n = body_len(&r)?;
+    out.truncate(end);
+    write_record(out, &r, n);
+    Ok(out.len())
 }
 
 /// The fast path of [`encode_record`]: every length and delta fits a 3-byte varint (so
