@@ -11,7 +11,7 @@ use super::header::{
     BATCH_HEADER_SIZE, BatchHeader, CRC_START, LOG_OVERHEAD, MAGIC_OFFSET, MAGIC_V2,
     MIN_BATCH_LENGTH, TimestampType, crc32c,
 };
-use super::record::{Bases, Record, RecordCursor, RecordRef, Slot, borrowed_record, owned_record};
+use super::record::{Bases, Borrowed, Owned, Record, RecordCursor, RecordRef, Slots};
 use super::set::RecordSet;
 use super::writer::{BatchOptions, BatchWriter, records_size};
 use crate::error::{DecodeError, EncodeError};
@@ -297,7 +297,7 @@ impl BatchView {
         let h = &self.header;
         let mut slots = Vec::with_capacity((h.record_count as usize).min(MAX_PREALLOC_RECORDS));
         let mut cursor = self.cursor();
-        while let Some(slot) = cursor.next_with(&data, |_, r| Slot::pack(&r.0)) {
+        while let Some(slot) = cursor.next_with(&data, Slots) {
             slots.push(slot?);
         }
         Ok(RecordSet::new(data, self.bases(), slots))
@@ -365,7 +365,7 @@ impl Iterator for RecordIter {
         if let Some(e) = self.error.take() {
             return Some(Err(e));
         }
-        self.cursor.next_with(&self.data, owned_record)
+        self.cursor.next_with(&self.data, Owned)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -399,7 +399,7 @@ impl<'a> Iterator for RecordRefIter<'a> {
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         let data = self.data;
-        self.cursor.next_with(data, borrowed_record)
+        self.cursor.next_with(data, Borrowed)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

@@ -217,6 +217,53 @@ pub(crate) struct RecordCursor {
 /// A parsed record with its absolute offset and timestamp.
 pub(crate) type Positioned = (RawRecord, i64, i64);
 
+/// What a cursor's caller builds from each record of `D` it reads. A trait rather than a
+/// function value: a function passed to the cursor is called through an `Fn::call` shim,
+/// which the compiler inlines in some builds and not in others (the owned walk took 35 µs
+/// per 1,000 records in one build, 51 µs in the next). A trait's `#[inline(always)]` method
+/// is inlined in all.
+pub(crate) trait Build<'d, D: ?Sized> {
+    /// What is built.
+    type Out;
+    /// Builds from a record parsed from `data`.
+    fn build(data: &'d D, r: Positioned) -> Self::Out;
+}
+
+/// Builds owned [`Record`]s (see [`owned_record`]).
+pub(crate) struct Owned;
+
+impl<'d> Build<'d, Bytes> for Owned {
+    type Out = Record;
+    #[inline(always)]
+    fn build(data: &'d Bytes, r: Positioned) -> Record {
+        owned_record(data, r)
+    }
+}
+
+/// Builds borrowed [`RecordRef`]s (see [`borrowed_record`]).
+pub(crate) struct Borrowed;
+
+impl<'d> Build<'d, [u8]> for Borrowed {
+    type Out = RecordRef<'d>;
+    #[inline(always)]
+    fn build(data: &'d [u8], r: Positioned) -> RecordRef<'d> {
+        borrowed_record(data, r)
+    }
+}
+
+/// Gives the parsed record with its offset and timestamp as they are.
+#[cfg(test)]
+pub(crate) struct Parsed;
+
+#[cfg(test)]
+impl<'d, D: ?Sized> Build<'d, D> for Parsed {
+    type Out = Positioned;
+    #[inline(always)]
+    fn build(_: &'d D, r: Positioned) -> Positioned {
+        r
+    }
+}
+
 impl RecordCursor {
     pub(crate) fn new(count: u32, bases: Bases, last_offset_delta: i32) -> Self {
         RecordCursor {
@@ -250,18 +297,17 @@ impl RecordCursor {
         }
     }
 
-    /// The next record of `data` (the batch's records section) turned by `f` into what the
+    /// The next record of `data` (the batch's records section) built by `B` into what the
     /// caller keeps, or the error that ends the iteration, or `None` after exactly
-    /// `recordCount` records filled `data`. `f` is applied on the fast and the general path
-    /// apart, so that a record the fast path builds in registers is not first merged with the
-    /// general path's through memory (a stall on every record); it gets `data` back so that
-    /// it can be a plain function, which is inlined on both paths where a closure may not be.
+    /// `recordCount` records filled `data`. `B` builds on the fast and the general path
+    /// apart, so that a record the fast path holds in registers is not first merged with the
+    /// general path's through memory (a stall on every record).
     #[inline(always)]
-    pub(crate) fn next_with<'d, D: AsRef<[u8]> + ?Sized, T>(
+    pub(crate) fn next_with<'d, D: AsRef<[u8]> + ?Sized, B: Build<'d, D>>(
         &mut self,
         data: &'d D,
-        f: impl Fn(&'d D, Positioned) -> T,
-    ) -> Option<Result<T, DecodeError>> {
+        _: B,
+    ) -> Option<Result<B::Out, DecodeError>> {
         let bytes = data.as_ref();
         // `left` is 0 once the cursor is done, so this one test leaves the common record on
         // the fast path and sends the end of the batch, errors and other shapes to `step`.
@@ -270,9 +316,9 @@ impl RecordCursor {
             && let Ok((offset, timestamp)) = self.place(&r)
         {
             self.advance(end, &r);
-            return Some(Ok(f(data, (r, offset, timestamp))));
+            return Some(Ok(B::build(data, (r, offset, timestamp))));
         }
-        Some(self.step(bytes)?.map(|r| f(data, r)))
+        Some(self.step(bytes)?.map(|r| B::build(data, r)))
     }
 
     /// [`next_with`](Self::next_with) for a record that [`fast_record`] does not take or
@@ -369,6 +415,17 @@ pub(crate) struct Slot {
     headers_end: u32,
     header_count: u32,
     attributes: i8,
+}
+
+/// Builds [`Slot`]s.
+pub(crate) struct Slots;
+
+impl<'d, D: ?Sized> Build<'d, D> for Slots {
+    type Out = Slot;
+    #[inline(always)]
+    fn build(_: &'d D, r: Positioned) -> Slot {
+        Slot::pack(&r.0)
+    }
 }
 
 impl Slot {
@@ -574,7 +631,7 @@ mod tests {
             let mut cursor = RecordCursor::new(declared, bases, (rnd.next() % 6) as i32);
             let mut general = cursor.clone();
             loop {
-                let (a, b) = (cursor.next_with(&data[..], |_, r| r), general.step(&data));
+                let (a, b) = (cursor.next_with(&data[..], Parsed), general.step(&data));
                 records += usize::from(matches!(a, Some(Ok(_))));
                 errors += usize::from(matches!(a, Some(Err(_))));
                 assert_eq!(format!("{a:?}"), format!("{b:?}"), "{data:02x?}");
