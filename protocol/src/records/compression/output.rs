@@ -145,20 +145,6 @@ impl Output {
         self.filled += n;
     }
 
-    /// The whole buffer, for a decompressor that writes from its start and sets its length to
-    /// what it wrote (zstd); [`Output::from_written`] takes it back.
-    #[cfg(feature = "zstd")]
-    pub(super) fn into_vec(self) -> Vec<u8> {
-        self.buf
-    }
-
-    /// An output whose content is all of `buf`.
-    #[cfg(feature = "zstd")]
-    pub(super) fn from_written(buf: Vec<u8>) -> Self {
-        let filled = buf.len();
-        Output { buf, filled }
-    }
-
     /// The output as [`Bytes`]; its buffer returns to the pool when they are dropped.
     pub(super) fn freeze(self) -> Bytes {
         Bytes::from_owner(Pooled {
