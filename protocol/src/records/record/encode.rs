@@ -318,7 +318,6 @@ pub(crate) fn encode_record(
 /// The general path of [`encode_record`]: appends the record at `end` and returns the new
 /// end. It takes the record by value so that no reference to the caller's record (or to the
 /// state it was built from) leaves the inlined fast path.
-#[cold]
 #[inline(never)]
 fn encode_general(
     out: &mut BytesMut,
