@@ -4,7 +4,7 @@ use std::iter::FusedIterator;
 
 use bytes::Bytes;
 
-use super::record::{Bases, Record, RecordRef, Slot, borrowed_record, owned_record};
+use super::record::{Bases, Borrowed, Build, Owned, Record, RecordRef, Slot};
 
 /// Every record of one batch, decoded and checked up front, in an owned value that outlives
 /// the buffer it came from and can move between threads.
@@ -77,7 +77,7 @@ impl RecordSet {
     /// slices of the set's payload).
     pub fn record(&self, index: usize) -> Option<Record> {
         let s = self.slots.get(index)?;
-        Some(owned_record(&self.payload, s.unpack(&self.bases)))
+        Some(Owned::build(&self.payload, s.unpack(&self.bases)))
     }
 
     /// Iterates over the records in order.
@@ -96,7 +96,7 @@ impl RecordSet {
 
     #[inline(always)]
     fn at(&self, s: &Slot) -> RecordRef<'_> {
-        borrowed_record(&self.payload, s.unpack(&self.bases))
+        Borrowed::build(&self.payload, s.unpack(&self.bases))
     }
 }
 

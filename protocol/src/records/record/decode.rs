@@ -229,25 +229,55 @@ pub(crate) trait Build<'d, D: ?Sized> {
     fn build(data: &'d D, r: Positioned) -> Self::Out;
 }
 
-/// Builds owned [`Record`]s (see [`owned_record`]).
+/// Builds owned [`Record`]s: key, value and headers are slices of the records section.
 pub(crate) struct Owned;
 
 impl<'d> Build<'d, Bytes> for Owned {
     type Out = Record;
     #[inline(always)]
-    fn build(data: &'d Bytes, r: Positioned) -> Record {
-        owned_record(data, r)
+    fn build(data: &'d Bytes, (r, offset, timestamp): Positioned) -> Record {
+        let (hs, he, count) = r.headers;
+        Record {
+            offset,
+            timestamp,
+            offset_delta: r.offset_delta,
+            timestamp_delta: r.timestamp_delta,
+            attributes: r.attributes,
+            key: r.key.map(|(a, b)| data.slice(a..b)),
+            value: r.value.map(|(a, b)| data.slice(a..b)),
+            headers: if count == 0 {
+                Headers::new()
+            } else {
+                Headers {
+                    raw: data.slice(hs..he),
+                    count,
+                }
+            },
+        }
     }
 }
 
-/// Builds borrowed [`RecordRef`]s (see [`borrowed_record`]).
+/// Builds borrowed [`RecordRef`]s, borrowing from the records section.
 pub(crate) struct Borrowed;
 
 impl<'d> Build<'d, [u8]> for Borrowed {
     type Out = RecordRef<'d>;
     #[inline(always)]
-    fn build(data: &'d [u8], r: Positioned) -> RecordRef<'d> {
-        borrowed_record(data, r)
+    fn build(data: &'d [u8], (r, offset, timestamp): Positioned) -> RecordRef<'d> {
+        let (hs, he, count) = r.headers;
+        RecordRef {
+            offset,
+            timestamp,
+            offset_delta: r.offset_delta,
+            timestamp_delta: r.timestamp_delta,
+            attributes: r.attributes,
+            key: r.key.map(|(a, b)| &data[a..b]),
+            value: r.value.map(|(a, b)| &data[a..b]),
+            headers: HeadersRef {
+                raw: &data[hs..he],
+                count,
+            },
+        }
     }
 }
 
@@ -476,48 +506,6 @@ impl Slot {
             bases.offset(self.offset_delta).unwrap_or_default(),
             bases.timestamp(self.timestamp_delta).unwrap_or_default(),
         )
-    }
-}
-
-/// Builds an owned [`Record`] from a parsed one; `data` is the buffer it was parsed from.
-#[inline(always)]
-pub(crate) fn owned_record(data: &Bytes, (r, offset, timestamp): Positioned) -> Record {
-    let (hs, he, count) = r.headers;
-    Record {
-        offset,
-        timestamp,
-        offset_delta: r.offset_delta,
-        timestamp_delta: r.timestamp_delta,
-        attributes: r.attributes,
-        key: r.key.map(|(a, b)| data.slice(a..b)),
-        value: r.value.map(|(a, b)| data.slice(a..b)),
-        headers: if count == 0 {
-            Headers::new()
-        } else {
-            Headers {
-                raw: data.slice(hs..he),
-                count,
-            }
-        },
-    }
-}
-
-/// Builds a borrowed [`RecordRef`] from a parsed one; `data` is the buffer it was parsed from.
-#[inline(always)]
-pub(crate) fn borrowed_record(data: &[u8], (r, offset, timestamp): Positioned) -> RecordRef<'_> {
-    let (hs, he, count) = r.headers;
-    RecordRef {
-        offset,
-        timestamp,
-        offset_delta: r.offset_delta,
-        timestamp_delta: r.timestamp_delta,
-        attributes: r.attributes,
-        key: r.key.map(|(a, b)| &data[a..b]),
-        value: r.value.map(|(a, b)| &data[a..b]),
-        headers: HeadersRef {
-            raw: &data[hs..he],
-            count,
-        },
     }
 }
 

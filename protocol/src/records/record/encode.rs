@@ -249,9 +249,12 @@ fn copy_field(dst: &mut [u8], src: &[u8]) {
             dst[n - 1] = c;
         }
         4..=7 => {
-            let (a, b) = (word::<4>(src, 0), word::<4>(src, n - 4));
-            dst[..4].copy_from_slice(&a);
-            dst[n - 4..n].copy_from_slice(&b);
+            let (a, b) = (
+                u32::from_le_bytes(word(src, 0)),
+                u32::from_le_bytes(word(src, n - 4)),
+            );
+            dst[..4].copy_from_slice(&a.to_le_bytes());
+            dst[n - 4..n].copy_from_slice(&b.to_le_bytes());
         }
         8..=16 => {
             let (a, b) = (

@@ -21,9 +21,7 @@ mod encode;
 mod headers;
 mod types;
 
-pub(crate) use decode::{
-    Bases, Borrowed, Owned, RecordCursor, Slot, Slots, borrowed_record, owned_record,
-};
+pub(crate) use decode::{Bases, Borrowed, Build, Owned, RecordCursor, Slot, Slots};
 pub(crate) use encode::{HeaderSource, RecordParts, body_len, encode_record, record_len};
 pub use encode::{header_size, record_size};
 pub use headers::{Header, HeaderRef, Headers, HeadersIter, HeadersRef, HeadersRefIter};
@@ -62,14 +60,14 @@ mod tests {
         assert_eq!(out.len(), record_len(n));
         let data = out.freeze();
         let mut cur = RecordCursor::new(1, bases(None), 300);
-        let r = owned_record(&data, cur.next_with(&data, Parsed).unwrap().unwrap());
+        let r = Owned::build(&data, cur.next_with(&data, Parsed).unwrap().unwrap());
         assert!(cur.next_with(&data, Parsed).is_none());
         assert_eq!((r.offset, r.timestamp), (310, 95));
         assert_eq!(r.key, None);
         assert_eq!(r.value.as_deref(), Some(&[1u8, 2, 3][..]));
         assert_eq!(r.headers.len(), 2);
         let mut cur = RecordCursor::new(1, bases(Some(7)), 300);
-        let b = borrowed_record(&data, cur.next_with(&data, Parsed).unwrap().unwrap());
+        let b = Borrowed::build(&data[..], cur.next_with(&data, Parsed).unwrap().unwrap());
         assert_eq!(b.timestamp, 7);
         assert_eq!(b.headers.iter().collect::<Vec<_>>(), headers);
         // Every truncation fails cleanly.
