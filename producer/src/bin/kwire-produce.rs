@@ -598,7 +598,9 @@ impl Progress {
         let (stop, mut stopped) = tokio::sync::oneshot::channel();
         let period = Duration::from_millis(if terminal { 200 } else { 5000 });
         let task = tokio::spawn(async move {
-            let mut ticks = tokio::time::interval(period);
+            // The first draw is made below, not left to the interval's first tick: that tick
+            // waits for the timer driver's next turn, and a short run can end before it.
+            let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             let mut last = (Instant::now(), 0u64);
             let mut width = 0usize;
@@ -628,10 +630,11 @@ impl Progress {
                 };
                 let _ = err.flush();
             };
+            draw(false);
             loop {
                 tokio::select! {
                     biased;
-                    _ = ticks.tick() => draw(false), // the first tick is at once
+                    _ = ticks.tick() => draw(false),
                     _ = &mut stopped => break,
                 }
             }
