@@ -168,8 +168,9 @@ pub fn decode_response_payload(
     use kwire_protocol::Message;
     use kwire_protocol::api::{
         AlterConfigsResponse, ApiVersionsResponse, ConsumerGroupDescribeResponse,
-        ConsumerGroupHeartbeatResponse, CreatePartitionsResponse, CreateTopicsResponse,
-        DeleteGroupsResponse, DeleteRecordsResponse, DeleteTopicsResponse, DescribeClusterResponse,
+        ConsumerGroupHeartbeatResponse, CreateAclsResponse, CreatePartitionsResponse,
+        CreateTopicsResponse, DeleteAclsResponse, DeleteGroupsResponse, DeleteRecordsResponse,
+        DeleteTopicsResponse, DescribeAclsResponse, DescribeClusterResponse,
         DescribeConfigsResponse, DescribeGroupsResponse, DescribeLogDirsResponse, FetchResponse,
         FindCoordinatorResponse, HeartbeatResponse, IncrementalAlterConfigsResponse,
         InitProducerIdResponse, JoinGroupResponse, LeaveGroupResponse, ListGroupsResponse,
@@ -197,6 +198,9 @@ pub fn decode_response_payload(
         ApiKey::CREATE_TOPICS => go::<CreateTopicsResponse>(payload, version),
         ApiKey::DELETE_TOPICS => go::<DeleteTopicsResponse>(payload, version),
         ApiKey::DELETE_RECORDS => go::<DeleteRecordsResponse>(payload, version),
+        ApiKey::DESCRIBE_ACLS => go::<DescribeAclsResponse>(payload, version),
+        ApiKey::CREATE_ACLS => go::<CreateAclsResponse>(payload, version),
+        ApiKey::DELETE_ACLS => go::<DeleteAclsResponse>(payload, version),
         ApiKey::DESCRIBE_CONFIGS => go::<DescribeConfigsResponse>(payload, version),
         ApiKey::ALTER_CONFIGS => go::<AlterConfigsResponse>(payload, version),
         ApiKey::DESCRIBE_LOG_DIRS => go::<DescribeLogDirsResponse>(payload, version),

@@ -94,6 +94,9 @@ apis! {
     delete_records: DeleteRecords,
     init_producer_id: InitProducerId,
     offset_for_leader_epoch: OffsetForLeaderEpoch,
+    describe_acls: DescribeAcls,
+    create_acls: CreateAcls,
+    delete_acls: DeleteAcls,
     describe_configs: DescribeConfigs,
     alter_configs: AlterConfigs,
     describe_log_dirs: DescribeLogDirs,
@@ -136,6 +139,15 @@ impl RequestContext<'_> {
     pub fn respond(&self, body: impl Into<ResponseBody>) -> Outcome {
         Outcome::Respond(body.into(), self.version())
     }
+
+    /// Closes the connection unanswered: Kafka's request class refuses this body (`reason`).
+    pub fn refuse(&self, reason: &'static str) -> Outcome {
+        Outcome::Close(Close::Invalid {
+            api: self.header.api_key,
+            version: self.version(),
+            reason,
+        })
+    }
 }
 
 /// What a broker does with a request.
@@ -172,6 +184,17 @@ pub enum Close {
     FailedWithoutResponse {
         /// The first partition error.
         error: ErrorCode,
+    },
+    /// A body Kafka's request class refuses once read (its constructor throws, e.g. an ACL
+    /// filter with an UNKNOWN code): Kafka closes the connection as for an unreadable body.
+    #[error("invalid {} ({api}) v{version}: {reason}", api.name())]
+    Invalid {
+        /// The API key.
+        api: ApiKey,
+        /// The version.
+        version: i16,
+        /// What Kafka's request class refuses.
+        reason: &'static str,
     },
     /// A body the request parser cannot read.
     #[error("malformed {} ({api}) v{version}: {error}", api.name())]
@@ -851,12 +874,55 @@ mod tests {
                 ..Default::default()
             }
             .into(),
+            // Every ACL of any resource (code 1 is ANY), one READ ALLOW on topic t (3, 3).
+            ApiKey::DESCRIBE_ACLS => describe_acls::Request {
+                resource_type_filter: 1,
+                pattern_type_filter: 1,
+                operation: 1,
+                permission_type: 1,
+                ..Default::default()
+            }
+            .into(),
+            ApiKey::CREATE_ACLS => create_acls::Request {
+                creations: vec![kwire_protocol::api::create_acls::AclCreation {
+                    resource_type: 2,
+                    resource_name: "t".into(),
+                    resource_pattern_type: 3,
+                    principal: "User:alice".into(),
+                    host: "*".into(),
+                    operation: 3,
+                    permission_type: 3,
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }
+            .into(),
+            ApiKey::DELETE_ACLS => delete_acls::Request {
+                filters: vec![kwire_protocol::api::delete_acls::DeleteAclsFilter {
+                    resource_type_filter: 1,
+                    pattern_type_filter: 1,
+                    operation: 1,
+                    permission_type: 1,
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }
+            .into(),
             _ => panic!("no valid {} request here: add one", api.name()),
         }
     }
 
+    /// APIs whose handlers close the connection on some bodies the codec reads, as Kafka's
+    /// request classes refuse them ([`Close::Invalid`]): ACL filters with UNKNOWN codes.
+    const REFUSING: &[ApiKey] = &[
+        ApiKey::DESCRIBE_ACLS,
+        ApiKey::CREATE_ACLS,
+        ApiKey::DELETE_ACLS,
+    ];
+
     /// The final answer to `body`: a response encoded at `version`, or `None` for acks=0
-    /// (whose failures close the connection instead).
+    /// (whose failures close the connection instead) and for bodies an API of [`REFUSING`]
+    /// refuses.
     fn answer(c: &mut Cluster, body: RequestBody, version: i16) -> Option<Bytes> {
         let api = body.api_key();
         let mut o = call(c, 1, body, version, 0);
@@ -876,6 +942,7 @@ mod tests {
                 Some(buf.freeze())
             }
             Outcome::NoResponse | Outcome::Close(Close::FailedWithoutResponse { .. }) => None,
+            Outcome::Close(Close::Invalid { .. }) if REFUSING.contains(&api) => None,
             other => panic!("{} v{version}: {other:?}", api.name()),
         }
     }
@@ -899,6 +966,9 @@ mod tests {
                     let body = arbitrary_request(*api, version, seed);
                     let acks_zero = matches!(&body, RequestBody::Produce(p) if p.acks == 0);
                     let r = answer(&mut c, body, version);
+                    if r.is_none() && REFUSING.contains(api) {
+                        continue;
+                    }
                     assert_eq!(
                         r.is_none(),
                         acks_zero,

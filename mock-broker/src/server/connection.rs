@@ -268,7 +268,7 @@ fn closing(
                 "{why}; closing connection"
             );
         }
-        Close::Malformed { .. } => {
+        Close::Malformed { .. } | Close::Invalid { .. } => {
             Metrics::add(&shared.metrics.bad_requests, 1);
             tracing::warn!(
                 broker,

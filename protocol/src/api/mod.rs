@@ -22,6 +22,9 @@
 //! | DeleteRecords | 21 | 0–2 | 2+ |
 //! | InitProducerId | 22 | 0–5 | 2+ |
 //! | OffsetForLeaderEpoch | 23 | 2–4 | 4+ |
+//! | DescribeAcls | 29 | 1–3 | 2+ |
+//! | CreateAcls | 30 | 1–3 | 2+ |
+//! | DeleteAcls | 31 | 1–3 | 2+ |
 //! | DescribeConfigs | 32 | 1–4 | 4+ |
 //! | AlterConfigs | 33 | 0–2 | 2+ |
 //! | DescribeLogDirs | 35 | 1–5 | 2+ |
@@ -41,11 +44,14 @@ pub mod alter_configs;
 pub mod api_versions;
 pub mod consumer_group_describe;
 pub mod consumer_group_heartbeat;
+pub mod create_acls;
 pub mod create_partitions;
 pub mod create_topics;
+pub mod delete_acls;
 pub mod delete_groups;
 pub mod delete_records;
 pub mod delete_topics;
+pub mod describe_acls;
 pub mod describe_cluster;
 pub mod describe_configs;
 pub mod describe_groups;
@@ -79,11 +85,14 @@ pub use alter_configs::{AlterConfigsRequest, AlterConfigsResponse};
 pub use api_versions::{ApiVersionsRequest, ApiVersionsResponse};
 pub use consumer_group_describe::{ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse};
 pub use consumer_group_heartbeat::{ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse};
+pub use create_acls::{CreateAclsRequest, CreateAclsResponse};
 pub use create_partitions::{CreatePartitionsRequest, CreatePartitionsResponse};
 pub use create_topics::{CreateTopicsRequest, CreateTopicsResponse};
+pub use delete_acls::{DeleteAclsRequest, DeleteAclsResponse};
 pub use delete_groups::{DeleteGroupsRequest, DeleteGroupsResponse};
 pub use delete_records::{DeleteRecordsRequest, DeleteRecordsResponse};
 pub use delete_topics::{DeleteTopicsRequest, DeleteTopicsResponse};
+pub use describe_acls::{DescribeAclsRequest, DescribeAclsResponse};
 pub use describe_cluster::{DescribeClusterRequest, DescribeClusterResponse};
 pub use describe_configs::{DescribeConfigsRequest, DescribeConfigsResponse};
 pub use describe_groups::{DescribeGroupsRequest, DescribeGroupsResponse};
@@ -258,6 +267,9 @@ bodies! {
     CreateTopics(CreateTopicsRequest, CreateTopicsResponse) = CREATE_TOPICS,
     DeleteTopics(DeleteTopicsRequest, DeleteTopicsResponse) = DELETE_TOPICS,
     DeleteRecords(DeleteRecordsRequest, DeleteRecordsResponse) = DELETE_RECORDS,
+    DescribeAcls(DescribeAclsRequest, DescribeAclsResponse) = DESCRIBE_ACLS,
+    CreateAcls(CreateAclsRequest, CreateAclsResponse) = CREATE_ACLS,
+    DeleteAcls(DeleteAclsRequest, DeleteAclsResponse) = DELETE_ACLS,
     DescribeConfigs(DescribeConfigsRequest, DescribeConfigsResponse) = DESCRIBE_CONFIGS,
     AlterConfigs(AlterConfigsRequest, AlterConfigsResponse) = ALTER_CONFIGS,
     DescribeLogDirs(DescribeLogDirsRequest, DescribeLogDirsResponse) = DESCRIBE_LOG_DIRS,

@@ -7,14 +7,17 @@ use kwire_protocol::Uuid;
 use kwire_protocol::api::alter_configs::{
     AlterConfigsRequest, AlterConfigsResource as LegacyResource, AlterableConfig as LegacyConfig,
 };
+use kwire_protocol::api::create_acls::{AclCreation, CreateAclsRequest};
 use kwire_protocol::api::create_partitions::{CreatePartitionsRequest, CreatePartitionsTopic};
 use kwire_protocol::api::create_topics::{
     CreatableReplicaAssignment, CreatableTopic, CreatableTopicConfig, CreateTopicsRequest,
 };
+use kwire_protocol::api::delete_acls::{DeleteAclsFilter, DeleteAclsRequest};
 use kwire_protocol::api::delete_records::{
     DeleteRecordsPartition, DeleteRecordsRequest, DeleteRecordsTopic,
 };
 use kwire_protocol::api::delete_topics::{DeleteTopicState, DeleteTopicsRequest};
+use kwire_protocol::api::describe_acls::DescribeAclsRequest;
 use kwire_protocol::api::describe_cluster::DescribeClusterRequest;
 use kwire_protocol::api::describe_configs::{DescribeConfigsRequest, DescribeConfigsResource};
 use kwire_protocol::api::describe_log_dirs::{DescribableLogDirTopic, DescribeLogDirsRequest};
@@ -51,6 +54,7 @@ pub fn run_all(side: &mut Side, plan: &Plan<'_>) {
     find_coordinator(side, plan);
     describe_cluster(side, plan);
     describe_log_dirs(side, plan);
+    acls(side, plan);
 }
 
 fn creatable(name: &str, partitions: i32, rf: i16, configs: &[(&str, &str)]) -> CreatableTopic {
@@ -627,6 +631,148 @@ fn describe_log_dirs(side: &mut Side, plan: &Plan<'_>) {
                 other => other,
             };
             side.record("DescribeLogDirs", v, step, o, &plan.norm);
+        }
+    }
+}
+
+/// ACL codes (Kafka's `ResourceType`, `PatternType`, `AclOperation`, `AclPermissionType`).
+const ANY: i8 = 1;
+const UNKNOWN: i8 = 0;
+/// A code no ACL enum defines (Kafka reads it as UNKNOWN, but checks requests for 0 only).
+const UNDEFINED: i8 = 99;
+const TOPIC_TYPE: i8 = 2;
+const CLUSTER_TYPE: i8 = 4;
+const LITERAL: i8 = 3;
+const PREFIXED: i8 = 4;
+const READ: i8 = 3;
+const ALLOW: i8 = 3;
+
+fn acl_filter(
+    resource_type: i8,
+    name: Option<&str>,
+    pattern: i8,
+    operation: i8,
+) -> DeleteAclsFilter {
+    DeleteAclsFilter {
+        resource_type_filter: resource_type,
+        resource_name_filter: name.map(Into::into),
+        pattern_type_filter: pattern,
+        principal_filter: Some("User:alice".into()),
+        host_filter: None,
+        operation,
+        permission_type: ANY,
+        ..Default::default()
+    }
+}
+
+fn acl_creation(resource_type: i8, name: &str, pattern: i8) -> AclCreation {
+    AclCreation {
+        resource_type,
+        resource_name: name.into(),
+        resource_pattern_type: pattern,
+        principal: "User:alice".into(),
+        host: "*".into(),
+        operation: READ,
+        permission_type: ALLOW,
+        ..Default::default()
+    }
+}
+
+/// Neither broker has an authorizer: the ACL APIs answer SECURITY_DISABLED, on well-formed
+/// requests and on ones an authorizer would refuse (an empty name, a cluster resource not
+/// named `kafka-cluster`, UNKNOWN codes).
+fn acls(side: &mut Side, plan: &Plan<'_>) {
+    for v in plan.versions::<DescribeAclsRequest>() {
+        let describe = |resource_type: i8, pattern: i8, operation: i8| DescribeAclsRequest {
+            resource_type_filter: resource_type,
+            resource_name_filter: None,
+            pattern_type_filter: pattern,
+            principal_filter: None,
+            host_filter: None,
+            operation,
+            permission_type: ANY,
+            ..Default::default()
+        };
+        let steps = [
+            ("every acl", describe(ANY, ANY, ANY)),
+            (
+                "topics, prefixed, read",
+                describe(TOPIC_TYPE, PREFIXED, READ),
+            ),
+            ("unknown resource type", describe(UNKNOWN, ANY, ANY)),
+            ("unknown pattern type", describe(ANY, UNKNOWN, ANY)),
+            ("an undefined operation code", describe(ANY, ANY, UNDEFINED)),
+        ];
+        for (step, req) in steps {
+            let o = side.call(-1, &req, v);
+            side.record("DescribeAcls", v, step, o, &plan.norm);
+        }
+    }
+    for v in plan.versions::<CreateAclsRequest>() {
+        let create = |creations: Vec<AclCreation>| CreateAclsRequest {
+            creations,
+            ..Default::default()
+        };
+        let steps = [
+            ("nothing", create(Vec::new())),
+            (
+                "a topic and a prefix",
+                create(vec![
+                    acl_creation(TOPIC_TYPE, "orders", LITERAL),
+                    acl_creation(TOPIC_TYPE, "orders-", PREFIXED),
+                ]),
+            ),
+            (
+                "an empty name and a misnamed cluster",
+                create(vec![
+                    acl_creation(TOPIC_TYPE, "", LITERAL),
+                    acl_creation(CLUSTER_TYPE, "not-the-cluster", LITERAL),
+                ]),
+            ),
+            (
+                "an unknown resource type",
+                create(vec![acl_creation(UNKNOWN, "x", LITERAL)]),
+            ),
+            (
+                "an undefined pattern code",
+                create(vec![acl_creation(TOPIC_TYPE, "x", UNDEFINED)]),
+            ),
+            (
+                "the ANY resource type",
+                create(vec![acl_creation(ANY, "x", LITERAL)]),
+            ),
+        ];
+        for (step, req) in steps {
+            let o = side.call(-1, &req, v);
+            side.record("CreateAcls", v, step, o, &plan.norm);
+        }
+    }
+    for v in plan.versions::<DeleteAclsRequest>() {
+        let delete = |filters: Vec<DeleteAclsFilter>| DeleteAclsRequest {
+            filters,
+            ..Default::default()
+        };
+        let steps = [
+            ("nothing", delete(Vec::new())),
+            (
+                "two filters",
+                delete(vec![
+                    acl_filter(TOPIC_TYPE, Some("orders"), LITERAL, READ),
+                    acl_filter(ANY, None, ANY, ANY),
+                ]),
+            ),
+            (
+                "an unknown operation",
+                delete(vec![acl_filter(ANY, None, ANY, UNKNOWN)]),
+            ),
+            (
+                "an undefined resource code",
+                delete(vec![acl_filter(UNDEFINED, None, ANY, ANY)]),
+            ),
+        ];
+        for (step, req) in steps {
+            let o = side.call(-1, &req, v);
+            side.record("DeleteAcls", v, step, o, &plan.norm);
         }
     }
 }

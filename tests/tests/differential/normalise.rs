@@ -7,10 +7,13 @@ use std::collections::BTreeSet;
 use kwire_protocol::Uuid;
 use kwire_protocol::api::alter_configs::AlterConfigsResponse;
 use kwire_protocol::api::api_versions::ApiVersionsResponse;
+use kwire_protocol::api::create_acls::CreateAclsResponse;
 use kwire_protocol::api::create_partitions::CreatePartitionsResponse;
 use kwire_protocol::api::create_topics::CreateTopicsResponse;
+use kwire_protocol::api::delete_acls::DeleteAclsResponse;
 use kwire_protocol::api::delete_records::DeleteRecordsResponse;
 use kwire_protocol::api::delete_topics::DeleteTopicsResponse;
+use kwire_protocol::api::describe_acls::DescribeAclsResponse;
 use kwire_protocol::api::describe_cluster::DescribeClusterResponse;
 use kwire_protocol::api::describe_configs::{
     DescribeConfigsResourceResult, DescribeConfigsResponse,
@@ -302,6 +305,24 @@ impl Normalise for CreatePartitionsResponse {
 }
 
 impl Normalise for DeleteRecordsResponse {
+    fn normalise(&mut self, _: &Norm<'_>) {
+        no_throttle(&mut self.throttle_time_ms);
+    }
+}
+
+impl Normalise for DescribeAclsResponse {
+    fn normalise(&mut self, _: &Norm<'_>) {
+        no_throttle(&mut self.throttle_time_ms);
+    }
+}
+
+impl Normalise for CreateAclsResponse {
+    fn normalise(&mut self, _: &Norm<'_>) {
+        no_throttle(&mut self.throttle_time_ms);
+    }
+}
+
+impl Normalise for DeleteAclsResponse {
     fn normalise(&mut self, _: &Norm<'_>) {
         no_throttle(&mut self.throttle_time_ms);
     }

@@ -24,6 +24,7 @@ var adminExpect = map[string]string{
 	"alter_configs":    "retention.ms=7200000",
 	"delete":           "deleted",
 	"delete_again":     "UNKNOWN_TOPIC_OR_PARTITION",
+	"list_acls":        "SECURITY_DISABLED",
 }
 
 // errName is Kafka's name for a broker error, else the error's text.
@@ -35,8 +36,9 @@ func errName(err error) string {
 	return err.Error()
 }
 
-// admin creates, describes (topic and configs), alters and deletes o.topic with kadm, one
-// JSON line per operation; exit 1 unless every result is Kafka's.
+// admin creates, describes (topic and configs), alters and deletes o.topic with kadm, then
+// lists every ACL (SECURITY_DISABLED from a broker without an authorizer), one JSON line per
+// operation; exit 1 unless every result is Kafka's.
 func admin(o *options) int {
 	cl, err := kgo.NewClient(
 		kgo.SeedBrokers(strings.Split(o.bootstrap, ",")...),
@@ -133,5 +135,21 @@ func admin(o *options) int {
 	})
 	step("delete", del)
 	step("delete_again", del)
+	step("list_acls", func() (string, error) {
+		every := kadm.NewACLs().AnyResource().ResourcePatternType(kadm.ACLPatternAny).
+			Allow().AllowHosts().Deny().DenyHosts().Operations(kadm.OpAny)
+		rs, err := adm.DescribeACLs(ctx, every)
+		if err != nil {
+			return "", err
+		}
+		n := 0
+		for _, r := range rs {
+			if r.Err != nil {
+				return "", r.Err
+			}
+			n += len(r.Described)
+		}
+		return fmt.Sprintf("acls=%d", n), nil
+	})
 	return rc
 }

@@ -383,15 +383,20 @@ ADMIN_EXPECT = {
     "alter_configs": "retention.ms=7200000",
     "delete": "deleted",
     "delete_again": "UNKNOWN_TOPIC_OR_PARTITION",
+    "list_acls": "SECURITY_DISABLED",
 }
 
 
-def admin_script(client, create, partitions, retention, alter, delete, error_name):
+def admin_script(client, create, partitions, retention, alter, delete, list_acls, error_name,
+                 expect=None):
     """Runs the admin script with one client's primitives, one JSON line per operation:
     create (3 partitions, retention.ms=3600000), create again, describe the topic (partition
-    count) and its retention.ms, alter retention.ms to 7200000, delete, delete again.
-    error_name(exc) is Kafka's name for a broker error, or None. Returns 0 if every result is
-    the one Kafka gives, else 1."""
+    count) and its retention.ms, alter retention.ms to 7200000, delete, delete again, list every
+    ACL (list_acls() returns how many; a broker without an authorizer refuses with
+    SECURITY_DISABLED). error_name(exc) is Kafka's name for a broker error, or None. expect
+    overrides ADMIN_EXPECT where this client reports Kafka's answer its own way. Returns 0 if
+    every result is the one Kafka gives, else 1."""
+    expected = dict(ADMIN_EXPECT, **(expect or {}))
 
     def altered():
         alter("7200000")
@@ -411,6 +416,7 @@ def admin_script(client, create, partitions, retention, alter, delete, error_nam
         ("alter_configs", altered),
         ("delete", lambda: delete() or "deleted"),
         ("delete_again", lambda: delete() or "deleted"),
+        ("list_acls", lambda: "acls=%d" % list_acls()),
     ]
     rc = 0
     for op, fn in ops:
@@ -418,7 +424,7 @@ def admin_script(client, create, partitions, retention, alter, delete, error_nam
             result = fn()
         except Exception as e:  # noqa: BLE001 - the error is the result
             result = error_name(e) or "%s: %s" % (type(e).__name__, e)
-        ok = result == ADMIN_EXPECT[op]
+        ok = result == expected[op]
         rc |= 0 if ok else 1
         print(json.dumps({"client": client, "op": "admin." + op, "result": result, "ok": ok}),
               flush=True)

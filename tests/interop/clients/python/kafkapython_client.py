@@ -176,7 +176,9 @@ def group(args):
 
 def admin(args):
     import kafka.errors
-    from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient, NewTopic
+    from kafka.admin import (ACLFilter, ACLOperation, ACLPermissionType, ACLResourcePatternType,
+                             ConfigResource, ConfigResourceType, KafkaAdminClient, NewTopic,
+                             ResourcePatternFilter, ResourceType)
 
     a = KafkaAdminClient(bootstrap_servers=args.bootstrap.split(","),
                          client_id="kwire-interop-kafka-python",
@@ -189,6 +191,12 @@ def admin(args):
         if d["error_code"]:
             raise kafka.errors.for_code(d["error_code"])()
         return len(d["partitions"])
+    def list_acls():
+        every = ACLFilter(None, None, ACLOperation.ANY, ACLPermissionType.ANY,
+                          ResourcePatternFilter(ResourceType.ANY, None, ACLResourcePatternType.ANY))
+        acls, _ = a.describe_acls(every)
+        return len(acls)
+
     try:
         return ic.admin_script(
             CLIENT,
@@ -199,6 +207,7 @@ def admin(args):
             % a.describe_configs([res()])["topic"][t]["retention.ms"]["value"],
             alter=lambda v: a.alter_configs([res({"retention.ms": v})]) and None,
             delete=lambda: a.delete_topics([t]) and None,
+            list_acls=list_acls,
             error_name=lambda e: getattr(e, "message", None) if isinstance(e, KafkaError) else None,
         )
     finally:

@@ -180,8 +180,10 @@ def group(args):
 
 
 def admin(args):
-    from confluent_kafka.admin import (AdminClient, AlterConfigOpType, ConfigEntry,
-                                       ConfigResource, NewTopic)
+    from confluent_kafka.admin import (AclBindingFilter, AclOperation, AclPermissionType,
+                                       AdminClient, AlterConfigOpType, ConfigEntry,
+                                       ConfigResource, NewTopic, ResourcePatternType,
+                                       ResourceType)
 
     # describing must not create: librdkafka's metadata requests auto-create unless told not to
     a = AdminClient({"bootstrap.servers": args.bootstrap,
@@ -209,6 +211,11 @@ def admin(args):
             raise KafkaException(md.error)
         return len(md.partitions)
 
+    def list_acls():
+        every = AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, None, None,
+                                 AclOperation.ANY, AclPermissionType.ANY)
+        return len(a.describe_acls(every, request_timeout=timeout).result(timeout=timeout))
+
     def error_name(e):
         err = e.args[0] if isinstance(e, KafkaException) and e.args else None
         name = err.name() if hasattr(err, "name") else None
@@ -224,7 +231,11 @@ def admin(args):
         retention=retention,
         alter=alter,
         delete=lambda: one(a.delete_topics([t], request_timeout=timeout)),
+        list_acls=list_acls,
         error_name=error_name,
+        # librdkafka (2.16) does not report the error of a DescribeAcls response: a broker
+        # without an authorizer gives it an empty list, not SECURITY_DISABLED
+        expect={"list_acls": "acls=0"},
     )
 
 

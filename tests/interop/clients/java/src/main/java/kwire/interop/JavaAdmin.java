@@ -12,13 +12,15 @@ import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.protocol.Errors;
 
 /**
  * The admin script every driver runs (tests/interop/README.md) with the Java AdminClient: create
  * (3 partitions, retention.ms=3600000), create again, describe the topic and its configs, alter
- * retention.ms to 7200000 (incrementally), delete, delete again. One JSON line per operation
+ * retention.ms to 7200000 (incrementally), delete, delete again, list every ACL (a broker
+ * without an authorizer answers SECURITY_DISABLED). One JSON line per operation
  * with its result and whether it is the one Kafka gives.
  */
 final class JavaAdmin {
@@ -30,7 +32,8 @@ final class JavaAdmin {
       "describe_configs", "retention.ms=3600000",
       "alter_configs", "retention.ms=7200000",
       "delete", "deleted",
-      "delete_again", "UNKNOWN_TOPIC_OR_PARTITION");
+      "delete_again", "UNKNOWN_TOPIC_OR_PARTITION",
+      "list_acls", "SECURITY_DISABLED");
 
   interface Op {
     String run() throws Exception;
@@ -84,6 +87,8 @@ final class JavaAdmin {
       });
       rc |= step("delete", delete);
       rc |= step("delete_again", delete);
+      rc |= step("list_acls", () -> "acls=" + adm.describeAcls(AclBindingFilter.ANY).values()
+          .get(timeoutMs, TimeUnit.MILLISECONDS).size());
     }
     return rc;
   }

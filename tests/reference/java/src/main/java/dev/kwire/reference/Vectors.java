@@ -18,15 +18,20 @@ import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
+import org.apache.kafka.common.message.CreateAclsRequestData;
+import org.apache.kafka.common.message.CreateAclsResponseData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.DeleteAclsRequestData;
+import org.apache.kafka.common.message.DeleteAclsResponseData;
 import org.apache.kafka.common.message.DeleteGroupsResponseData;
 import org.apache.kafka.common.message.DeleteRecordsRequestData;
 import org.apache.kafka.common.message.DeleteRecordsResponseData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData;
+import org.apache.kafka.common.message.DescribeAclsResponseData;
 import org.apache.kafka.common.message.DescribeClusterResponseData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.DescribeConfigsResponseData;
@@ -133,6 +138,15 @@ public final class Vectors {
             new Api(ApiKeys.DELETE_RECORDS, AdminMessages::deleteRecordsRequest, AdminMessages::deleteRecordsResponse,
                 m -> nestedTags(((DeleteRecordsRequestData) m).topics().get(0).partitions().get(1).unknownTaggedFields()),
                 m -> nestedTags(((DeleteRecordsResponseData) m).topics().iterator().next().unknownTaggedFields())),
+            new Api(ApiKeys.DESCRIBE_ACLS, AclMessages::describeAclsRequest, AclMessages::describeAclsResponse,
+                m -> { },
+                m -> nestedTags(((DescribeAclsResponseData) m).resources().get(1).acls().get(0).unknownTaggedFields())),
+            new Api(ApiKeys.CREATE_ACLS, AclMessages::createAclsRequest, AclMessages::createAclsResponse,
+                m -> nestedTags(((CreateAclsRequestData) m).creations().get(1).unknownTaggedFields()),
+                m -> nestedTags(((CreateAclsResponseData) m).results().get(0).unknownTaggedFields())),
+            new Api(ApiKeys.DELETE_ACLS, AclMessages::deleteAclsRequest, AclMessages::deleteAclsResponse,
+                m -> nestedTags(((DeleteAclsRequestData) m).filters().get(0).unknownTaggedFields()),
+                m -> nestedTags(((DeleteAclsResponseData) m).filterResults().get(1).matchingAcls().get(0).unknownTaggedFields())),
             new Api(ApiKeys.DESCRIBE_CONFIGS, AdminMessages::describeConfigsRequest, AdminMessages::describeConfigsResponse,
                 m -> nestedTags(((DescribeConfigsRequestData) m).resources().get(0).unknownTaggedFields()),
                 m -> nestedTags(((DescribeConfigsResponseData) m).results().get(0).configs().get(0).synonyms().get(1).unknownTaggedFields())),
