@@ -114,7 +114,8 @@ pub const NESTED_RECORDS_CAP: usize = 1 << 20;
 /// Target `response`, after the 4 selector bytes:
 /// * mode bit clear: a response body → `ResponseBody::decode`.
 /// * mode bit set: a whole response frame payload (header + body) →
-///   `frame::decode_response::<M>`, which must agree with `ResponseHeader::decode` followed by
+///   `ResponseBody::decode_frame` (`frame::decode_response::<M>` of the API's type), which
+///   must agree with `ResponseHeader::decode` followed by
 ///   `ResponseBody::decode` on what follows the header.
 pub fn response(data: &[u8]) {
     let Some(sel) = select(data, false) else {
@@ -139,7 +140,7 @@ pub fn response(data: &[u8]) {
     }
 
     let payload = &sel.body;
-    let whole = decode_response_payload(sel.api_key, sel.version, payload);
+    let whole = ResponseBody::decode_frame(sel.api_key, sel.version, payload);
     // The same thing in two steps.
     let hv = response_header_version(sel.api_key, sel.version).expect("a modeled API");
     let mut d = Decoder::new(payload);
@@ -155,75 +156,6 @@ pub fn response(data: &[u8]) {
     let peeked = frame::peek_correlation_id(payload);
     if let Ok((h, _)) = &whole {
         assert_eq!(peeked, Ok(h.correlation_id));
-    }
-}
-
-/// Decodes a whole response payload (header + body) with [`frame::decode_response`] for the
-/// message type of `api_key`, as a [`ResponseBody`].
-pub fn decode_response_payload(
-    api_key: ApiKey,
-    version: i16,
-    payload: &Bytes,
-) -> Result<(ResponseHeader, ResponseBody), DecodeError> {
-    use kwire_protocol::Message;
-    use kwire_protocol::api::{
-        AlterConfigsResponse, ApiVersionsResponse, ConsumerGroupDescribeResponse,
-        ConsumerGroupHeartbeatResponse, CreateAclsResponse, CreatePartitionsResponse,
-        CreateTopicsResponse, DeleteAclsResponse, DeleteGroupsResponse, DeleteRecordsResponse,
-        DeleteTopicsResponse, DescribeAclsResponse, DescribeClusterResponse,
-        DescribeConfigsResponse, DescribeGroupsResponse, DescribeLogDirsResponse, FetchResponse,
-        FindCoordinatorResponse, HeartbeatResponse, IncrementalAlterConfigsResponse,
-        InitProducerIdResponse, JoinGroupResponse, LeaveGroupResponse, ListGroupsResponse,
-        ListOffsetsResponse, MetadataResponse, OffsetCommitResponse, OffsetDeleteResponse,
-        OffsetFetchResponse, OffsetForLeaderEpochResponse, ProduceResponse,
-        SaslAuthenticateResponse, SaslHandshakeResponse, SyncGroupResponse,
-    };
-
-    fn go<M: Message + Into<ResponseBody>>(
-        payload: &Bytes,
-        version: i16,
-    ) -> Result<(ResponseHeader, ResponseBody), DecodeError> {
-        frame::decode_response::<M>(payload, version).map(|(h, m)| (h, m.into()))
-    }
-
-    match api_key {
-        ApiKey::PRODUCE => go::<ProduceResponse>(payload, version),
-        ApiKey::FETCH => go::<FetchResponse>(payload, version),
-        ApiKey::LIST_OFFSETS => go::<ListOffsetsResponse>(payload, version),
-        ApiKey::METADATA => go::<MetadataResponse>(payload, version),
-        ApiKey::API_VERSIONS => go::<ApiVersionsResponse>(payload, version),
-        ApiKey::INIT_PRODUCER_ID => go::<InitProducerIdResponse>(payload, version),
-        ApiKey::OFFSET_FOR_LEADER_EPOCH => go::<OffsetForLeaderEpochResponse>(payload, version),
-        ApiKey::FIND_COORDINATOR => go::<FindCoordinatorResponse>(payload, version),
-        ApiKey::CREATE_TOPICS => go::<CreateTopicsResponse>(payload, version),
-        ApiKey::DELETE_TOPICS => go::<DeleteTopicsResponse>(payload, version),
-        ApiKey::DELETE_RECORDS => go::<DeleteRecordsResponse>(payload, version),
-        ApiKey::DESCRIBE_ACLS => go::<DescribeAclsResponse>(payload, version),
-        ApiKey::CREATE_ACLS => go::<CreateAclsResponse>(payload, version),
-        ApiKey::DELETE_ACLS => go::<DeleteAclsResponse>(payload, version),
-        ApiKey::DESCRIBE_CONFIGS => go::<DescribeConfigsResponse>(payload, version),
-        ApiKey::ALTER_CONFIGS => go::<AlterConfigsResponse>(payload, version),
-        ApiKey::DESCRIBE_LOG_DIRS => go::<DescribeLogDirsResponse>(payload, version),
-        ApiKey::CREATE_PARTITIONS => go::<CreatePartitionsResponse>(payload, version),
-        ApiKey::INCREMENTAL_ALTER_CONFIGS => {
-            go::<IncrementalAlterConfigsResponse>(payload, version)
-        }
-        ApiKey::DESCRIBE_CLUSTER => go::<DescribeClusterResponse>(payload, version),
-        ApiKey::OFFSET_COMMIT => go::<OffsetCommitResponse>(payload, version),
-        ApiKey::OFFSET_FETCH => go::<OffsetFetchResponse>(payload, version),
-        ApiKey::JOIN_GROUP => go::<JoinGroupResponse>(payload, version),
-        ApiKey::HEARTBEAT => go::<HeartbeatResponse>(payload, version),
-        ApiKey::LEAVE_GROUP => go::<LeaveGroupResponse>(payload, version),
-        ApiKey::SYNC_GROUP => go::<SyncGroupResponse>(payload, version),
-        ApiKey::DESCRIBE_GROUPS => go::<DescribeGroupsResponse>(payload, version),
-        ApiKey::LIST_GROUPS => go::<ListGroupsResponse>(payload, version),
-        ApiKey::DELETE_GROUPS => go::<DeleteGroupsResponse>(payload, version),
-        ApiKey::OFFSET_DELETE => go::<OffsetDeleteResponse>(payload, version),
-        ApiKey::CONSUMER_GROUP_HEARTBEAT => go::<ConsumerGroupHeartbeatResponse>(payload, version),
-        ApiKey::CONSUMER_GROUP_DESCRIBE => go::<ConsumerGroupDescribeResponse>(payload, version),
-        ApiKey::SASL_HANDSHAKE => go::<SaslHandshakeResponse>(payload, version),
-        ApiKey::SASL_AUTHENTICATE => go::<SaslAuthenticateResponse>(payload, version),
-        other => panic!("no response type for {other:?}: SUPPORTED_APIS grew, extend the harness"),
     }
 }
 

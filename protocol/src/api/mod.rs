@@ -77,6 +77,7 @@ pub mod sync_group;
 
 use bytes::{Bytes, BytesMut};
 
+use crate::header::ResponseHeader;
 use crate::header::{request_header_version_for, response_header_version_for};
 use crate::message::Message;
 use crate::{ApiKey, DecodeError, EncodeError, VersionRange};
@@ -196,6 +197,37 @@ macro_rules! bodies {
             pub fn decode(api_key: ApiKey, version: i16, buf: &Bytes) -> Result<Self, DecodeError> {
                 match api_key {
                     $( ApiKey::$key => <$resp>::decode(buf, version).map(ResponseBody::$variant), )*
+                    _ => Err(DecodeError::UnsupportedVersion { api_key: api_key.0, version }),
+                }
+            }
+
+            /// Decodes a whole response frame payload (header and body, as
+            /// [`frame::decode_response`](crate::frame::decode_response) does for one type)
+            /// of a request sent as `(api_key, version)`: what a client that matches responses
+            /// to its requests by correlation id needs when it speaks several APIs.
+            ///
+            /// ```
+            /// use bytes::{BufMut, BytesMut};
+            /// use kwire_protocol::api::{ApiVersionsResponse, ResponseBody};
+            /// use kwire_protocol::{ApiKey, Message};
+            ///
+            /// let mut payload = BytesMut::new();
+            /// payload.put_i32(7); // correlation id: ApiVersions answers with header v0
+            /// ApiVersionsResponse::default().encode(&mut payload, 3)?;
+            /// let (header, body) =
+            ///     ResponseBody::decode_frame(ApiKey::API_VERSIONS, 3, &payload.freeze())?;
+            /// assert_eq!(header.correlation_id, 7);
+            /// assert!(matches!(body, ResponseBody::ApiVersions(_)));
+            /// # Ok::<(), Box<dyn std::error::Error>>(())
+            /// ```
+            pub fn decode_frame(
+                api_key: ApiKey,
+                version: i16,
+                payload: &Bytes,
+            ) -> Result<(ResponseHeader, Self), DecodeError> {
+                match api_key {
+                    $( ApiKey::$key => crate::frame::decode_response::<$resp>(payload, version)
+                        .map(|(h, m)| (h, ResponseBody::$variant(m))), )*
                     _ => Err(DecodeError::UnsupportedVersion { api_key: api_key.0, version }),
                 }
             }
