@@ -1,11 +1,11 @@
-//! CreateAcls: with no authorizer (see `describe_acls`), every creation fails with
+//! CreateAcls: with no authorizer (see `acls`), every creation fails with
 //! SECURITY_DISABLED and Kafka's message, one result per creation in request order. A creation
 //! with an UNKNOWN code closes the connection, as Kafka's request class refuses it.
 
 use kwire_protocol::api::create_acls::{AclCreationResult, CreateAclsRequest, CreateAclsResponse};
 use kwire_protocol::{ErrorCode, VersionRange};
 
-use super::describe_acls::names_unknown;
+use super::acls::{NO_AUTHORIZER_ALTER, names_unknown};
 use super::{Outcome, RequestContext};
 use crate::cluster::Cluster;
 
@@ -32,7 +32,7 @@ pub fn handle(_: &mut Cluster, ctx: &RequestContext<'_>, req: CreateAclsRequest)
         .iter()
         .map(|_| AclCreationResult {
             error_code: ErrorCode::SecurityDisabled,
-            error_message: Some("No Authorizer is configured.".into()),
+            error_message: Some(NO_AUTHORIZER_ALTER.into()),
             ..Default::default()
         })
         .collect();

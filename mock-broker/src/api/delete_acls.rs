@@ -1,4 +1,4 @@
-//! DeleteAcls: with no authorizer (see `describe_acls`), every filter fails with
+//! DeleteAcls: with no authorizer (see `acls`), every filter fails with
 //! SECURITY_DISABLED and Kafka's message and matches nothing, one result per filter in request
 //! order. A filter with an UNKNOWN code closes the connection, as Kafka's request class
 //! refuses it.
@@ -8,7 +8,7 @@ use kwire_protocol::api::delete_acls::{
 };
 use kwire_protocol::{ErrorCode, VersionRange};
 
-use super::describe_acls::names_unknown;
+use super::acls::{NO_AUTHORIZER_ALTER, names_unknown};
 use super::{Outcome, RequestContext};
 use crate::cluster::Cluster;
 
@@ -35,7 +35,7 @@ pub fn handle(_: &mut Cluster, ctx: &RequestContext<'_>, req: DeleteAclsRequest)
         .iter()
         .map(|_| DeleteAclsFilterResult {
             error_code: ErrorCode::SecurityDisabled,
-            error_message: Some("No Authorizer is configured.".into()),
+            error_message: Some(NO_AUTHORIZER_ALTER.into()),
             ..Default::default()
         })
         .collect();

@@ -1,13 +1,12 @@
-//! DescribeAcls: the mock, like a Kafka broker with no `authorizer.class.name`, has no
-//! authorizer (every client may do everything, as DescribeCluster's authorized operations
-//! say), so it answers SECURITY_DISABLED with Kafka's message (`AclApis`). Tools that list ACLs
-//! (`kafka-acls.sh --list`, admin UIs) then report that ACLs are off instead of losing the
-//! connection. A filter holding an UNKNOWN code is refused before that, by Kafka's request
-//! class, and the connection closes (`names_unknown`).
+//! DescribeAcls: SECURITY_DISABLED, as a Kafka broker without an authorizer answers (see
+//! `acls`). Tools that list ACLs (`kafka-acls.sh --list`, admin UIs) then report that ACLs are
+//! off instead of losing the connection. A filter holding an UNKNOWN code closes the
+//! connection, as Kafka's request class refuses it.
 
 use kwire_protocol::api::describe_acls::{DescribeAclsRequest, DescribeAclsResponse};
 use kwire_protocol::{ErrorCode, VersionRange};
 
+use super::acls::{NO_AUTHORIZER_DESCRIBE, names_unknown};
 use super::{Outcome, RequestContext};
 use crate::cluster::Cluster;
 
@@ -16,19 +15,6 @@ pub type Request = DescribeAclsRequest;
 
 /// Advertised versions (Kafka 4.3's).
 pub const VERSIONS: VersionRange = VersionRange::parse("1-3");
-
-/// What Kafka's request classes refuse in an ACL binding or filter of any of the three ACL
-/// APIs: a resource type, pattern type, operation or permission type of code 0 (UNKNOWN).
-/// Other codes Kafka does not define pass this check (the classes compare with 0, not with
-/// the codes they know).
-pub(super) fn names_unknown(
-    resource_type: i8,
-    pattern_type: i8,
-    operation: i8,
-    permission_type: i8,
-) -> bool {
-    [resource_type, pattern_type, operation, permission_type].contains(&0)
-}
 
 /// Handles a DescribeAcls request.
 pub fn handle(_: &mut Cluster, ctx: &RequestContext<'_>, req: DescribeAclsRequest) -> Outcome {
@@ -42,7 +28,7 @@ pub fn handle(_: &mut Cluster, ctx: &RequestContext<'_>, req: DescribeAclsReques
     }
     ctx.respond(DescribeAclsResponse {
         error_code: ErrorCode::SecurityDisabled,
-        error_message: Some("No Authorizer is configured on the broker".into()),
+        error_message: Some(NO_AUTHORIZER_DESCRIBE.into()),
         ..Default::default()
     })
 }

@@ -111,6 +111,8 @@ apis! {
     sasl_authenticate: SaslAuthenticate,
 }
 
+mod acls;
+
 mod config_resources;
 
 mod coordinated;

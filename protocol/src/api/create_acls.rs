@@ -1,11 +1,8 @@
 //! CreateAcls (key 30): adds ACL bindings.
 //!
 //! Declarations drafted from the message schemas by `tests/reference/schema2dsl.py` and checked
-//! byte for byte against Apache's Java client (`protocol/tests/vectors`). The int8 codes are
-//! Kafka's: resource types (`ResourceType`: 1 ANY, 2 TOPIC, 3 GROUP, 4 CLUSTER,
-//! 5 TRANSACTIONAL_ID, 6 DELEGATION_TOKEN, 7 USER), pattern types (`PatternType`: 1 ANY,
-//! 2 MATCH, 3 LITERAL, 4 PREFIXED), operations (`AclOperation`: 1 ANY, 2 ALL, 3 READ, 4 WRITE,
-//! …) and permission types (`AclPermissionType`: 1 ANY, 2 DENY, 3 ALLOW); 0 is UNKNOWN in each.
+//! byte for byte against Apache's Java client (`protocol/tests/vectors`). The int8 codes
+//! are Kafka's, listed in [`describe_acls`](super::describe_acls).
 
 #![allow(clippy::doc_markdown)]
 

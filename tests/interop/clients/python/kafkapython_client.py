@@ -191,6 +191,7 @@ def admin(args):
         if d["error_code"]:
             raise kafka.errors.for_code(d["error_code"])()
         return len(d["partitions"])
+
     def list_acls():
         every = ACLFilter(None, None, ACLOperation.ANY, ACLPermissionType.ANY,
                           ResourcePatternFilter(ResourceType.ANY, None, ACLResourcePatternType.ANY))
