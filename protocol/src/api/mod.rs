@@ -33,6 +33,8 @@
 //! | DeleteGroups | 42 | 0–3 | 2+ |
 //! | IncrementalAlterConfigs | 44 | 0–1 | 1+ |
 //! | OffsetDelete | 47 | 0 | none |
+//! | DescribeUserScramCredentials | 50 | 0 | 0+ |
+//! | AlterUserScramCredentials | 51 | 0 | 0+ |
 //! | DescribeCluster | 60 | 0–2 | 0+ |
 //! | ConsumerGroupHeartbeat | 68 | 0–1 | 0+ |
 //! | ConsumerGroupDescribe | 69 | 0–1 | 0+ |
@@ -41,6 +43,7 @@
 //! API key.
 
 pub mod alter_configs;
+pub mod alter_user_scram_credentials;
 pub mod api_versions;
 pub mod consumer_group_describe;
 pub mod consumer_group_heartbeat;
@@ -56,6 +59,7 @@ pub mod describe_cluster;
 pub mod describe_configs;
 pub mod describe_groups;
 pub mod describe_log_dirs;
+pub mod describe_user_scram_credentials;
 pub mod fetch;
 pub mod find_coordinator;
 pub mod heartbeat;
@@ -83,6 +87,9 @@ use crate::message::Message;
 use crate::{ApiKey, DecodeError, EncodeError, VersionRange};
 
 pub use alter_configs::{AlterConfigsRequest, AlterConfigsResponse};
+pub use alter_user_scram_credentials::{
+    AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse,
+};
 pub use api_versions::{ApiVersionsRequest, ApiVersionsResponse};
 pub use consumer_group_describe::{ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse};
 pub use consumer_group_heartbeat::{ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse};
@@ -98,6 +105,9 @@ pub use describe_cluster::{DescribeClusterRequest, DescribeClusterResponse};
 pub use describe_configs::{DescribeConfigsRequest, DescribeConfigsResponse};
 pub use describe_groups::{DescribeGroupsRequest, DescribeGroupsResponse};
 pub use describe_log_dirs::{DescribeLogDirsRequest, DescribeLogDirsResponse};
+pub use describe_user_scram_credentials::{
+    DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse,
+};
 pub use fetch::{FetchRequest, FetchResponse};
 pub use find_coordinator::{FindCoordinatorRequest, FindCoordinatorResponse};
 pub use heartbeat::{HeartbeatRequest, HeartbeatResponse};
@@ -318,6 +328,8 @@ bodies! {
     ListGroups(ListGroupsRequest, ListGroupsResponse) = LIST_GROUPS,
     DeleteGroups(DeleteGroupsRequest, DeleteGroupsResponse) = DELETE_GROUPS,
     OffsetDelete(OffsetDeleteRequest, OffsetDeleteResponse) = OFFSET_DELETE,
+    DescribeUserScramCredentials(DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse) = DESCRIBE_USER_SCRAM_CREDENTIALS,
+    AlterUserScramCredentials(AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse) = ALTER_USER_SCRAM_CREDENTIALS,
     ConsumerGroupHeartbeat(ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse) = CONSUMER_GROUP_HEARTBEAT [boxed],
     ConsumerGroupDescribe(ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse) = CONSUMER_GROUP_DESCRIBE,
     SaslHandshake(SaslHandshakeRequest, SaslHandshakeResponse) = SASL_HANDSHAKE,

@@ -14,6 +14,8 @@ import java.util.function.Consumer;
 
 import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
+import org.apache.kafka.common.message.AlterUserScramCredentialsRequestData;
+import org.apache.kafka.common.message.AlterUserScramCredentialsResponseData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
@@ -32,6 +34,8 @@ import org.apache.kafka.common.message.DeleteRecordsResponseData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.message.DescribeAclsResponseData;
+import org.apache.kafka.common.message.DescribeUserScramCredentialsRequestData;
+import org.apache.kafka.common.message.DescribeUserScramCredentialsResponseData;
 import org.apache.kafka.common.message.DescribeClusterResponseData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.DescribeConfigsResponseData;
@@ -162,6 +166,12 @@ public final class Vectors {
             new Api(ApiKeys.INCREMENTAL_ALTER_CONFIGS, AdminMessages::incrementalAlterConfigsRequest, AdminMessages::incrementalAlterConfigsResponse,
                 m -> nestedTags(((IncrementalAlterConfigsRequestData) m).resources().iterator().next().unknownTaggedFields()),
                 m -> nestedTags(((IncrementalAlterConfigsResponseData) m).responses().get(0).unknownTaggedFields())),
+            new Api(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, ScramMessages::describeUserScramCredentialsRequest, ScramMessages::describeUserScramCredentialsResponse,
+                m -> nestedTags(((DescribeUserScramCredentialsRequestData) m).users().get(1).unknownTaggedFields()),
+                m -> nestedTags(((DescribeUserScramCredentialsResponseData) m).results().get(0).credentialInfos().get(1).unknownTaggedFields())),
+            new Api(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, ScramMessages::alterUserScramCredentialsRequest, ScramMessages::alterUserScramCredentialsResponse,
+                m -> nestedTags(((AlterUserScramCredentialsRequestData) m).upsertions().get(1).unknownTaggedFields()),
+                m -> nestedTags(((AlterUserScramCredentialsResponseData) m).results().get(1).unknownTaggedFields())),
             new Api(ApiKeys.DESCRIBE_CLUSTER, AdminMessages::describeClusterRequest, AdminMessages::describeClusterResponse,
                 m -> { },
                 m -> nestedTags(((DescribeClusterResponseData) m).brokers().iterator().next().unknownTaggedFields())),
