@@ -173,6 +173,101 @@ async fn sasl_ssl_serves_only_after_authentication_with_each_mechanism() {
     conn.metadata().await.unwrap();
 }
 
+/// SCRAM users made at run time, as `kafka-configs.sh --alter --add-config 'SCRAM-SHA-256=[…]'`
+/// makes them: an authenticated client creates carol's credential on one broker, carol logs in
+/// on the other with it (and not with the mechanism she has no credential for), a describe
+/// lists her, and once her credential is deleted her next login fails.
+#[tokio::test]
+async fn scram_credentials_altered_at_run_time_apply_to_the_next_login_on_every_broker() {
+    use kwire_auth::sasl::scram::ScramHash;
+    use kwire_protocol::api::alter_user_scram_credentials::{
+        AlterUserScramCredentialsRequest, ScramCredentialDeletion, ScramCredentialUpsertion,
+    };
+    use kwire_protocol::api::describe_user_scram_credentials::{
+        DescribeUserScramCredentialsRequest, UserName,
+    };
+
+    let mock = MockCluster::builder()
+        .brokers(2)
+        .security_protocol(SecurityProtocol::SaslPlaintext)
+        .sasl_user("alice", "alice-secret")
+        .start()
+        .await
+        .unwrap();
+    let carol = |mechanism| {
+        SaslClient::with_password(mechanism, "carol", Secret::new("carol-secret")).unwrap()
+    };
+    let mut admin = Conn::to_broker(&mock, 1).await;
+    let r = admin
+        .login(alice(Mechanism::Plain, "alice-secret"))
+        .await
+        .unwrap();
+    assert_eq!(r.error_code, ErrorCode::None);
+
+    let mut refused = Conn::to_broker(&mock, 2).await;
+    let r = refused.login(carol(Mechanism::ScramSha256)).await.unwrap();
+    assert_eq!(r.error_code, ErrorCode::SaslAuthenticationFailed);
+
+    let salt = b"carol's salt".to_vec();
+    let salted = ScramHash::Sha256.salted_password(&Secret::new("carol-secret"), &salt, 8192);
+    let upsert = AlterUserScramCredentialsRequest {
+        upsertions: vec![ScramCredentialUpsertion {
+            name: "carol".into(),
+            mechanism: ScramHash::Sha256.code(),
+            iterations: 8192,
+            salt: salt.into(),
+            salted_password: salted.into(),
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let r = admin.call(0, &upsert).await.unwrap();
+    assert_eq!(r.results.len(), 1);
+    assert_eq!(
+        (r.results[0].user.as_str(), r.results[0].error_code),
+        ("carol", ErrorCode::None)
+    );
+
+    let mut conn = Conn::to_broker(&mock, 2).await;
+    let r = conn.login(carol(Mechanism::ScramSha256)).await.unwrap();
+    assert_eq!(r.error_code, ErrorCode::None, "{r:?}");
+    conn.metadata().await.unwrap();
+    let mut conn = Conn::to_broker(&mock, 2).await;
+    let r = conn.login(carol(Mechanism::ScramSha512)).await.unwrap();
+    assert_eq!(r.error_code, ErrorCode::SaslAuthenticationFailed);
+
+    let describe = DescribeUserScramCredentialsRequest {
+        users: Some(vec![UserName {
+            name: "carol".into(),
+            ..Default::default()
+        }]),
+        ..Default::default()
+    };
+    let r = admin.call(0, &describe).await.unwrap();
+    let infos: Vec<_> = r.results[0]
+        .credential_infos
+        .iter()
+        .map(|i| (i.mechanism, i.iterations))
+        .collect();
+    assert_eq!(infos, [(1, 8192)]);
+
+    let delete = AlterUserScramCredentialsRequest {
+        deletions: vec![ScramCredentialDeletion {
+            name: "carol".into(),
+            mechanism: 1,
+            ..Default::default()
+        }],
+        ..Default::default()
+    };
+    let r = admin.call(0, &delete).await.unwrap();
+    assert_eq!(r.results[0].error_code, ErrorCode::None);
+    let mut conn = Conn::to_broker(&mock, 1).await;
+    let r = conn.login(carol(Mechanism::ScramSha256)).await.unwrap();
+    assert_eq!(r.error_code, ErrorCode::SaslAuthenticationFailed);
+    let r = admin.call(0, &describe).await.unwrap();
+    assert_eq!(r.results[0].error_code, ErrorCode::ResourceNotFound);
+}
+
 #[tokio::test]
 async fn requests_before_authentication_and_wrong_passwords_close_the_connection() {
     let mock = sasl_mock(SecurityProtocol::SaslPlaintext).await;

@@ -19,7 +19,9 @@ use std::fmt;
 use std::str::FromStr;
 
 pub use error::{Exchange, SaslError};
-pub use server::{Authenticated, SaslServer, SaslServerConfig, ServerStep, Users};
+pub use server::{
+    Authenticated, SaslServer, SaslServerConfig, ScramCredentials, ServerStep, Users,
+};
 pub use settings::{
     ClientCredentials, ClientSaslSettings, SASL_JAAS_CONFIG, SASL_MECHANISM, SASL_PASSWORD,
     SASL_USERNAME,

@@ -71,6 +71,12 @@ impl Users {
         Ok(())
     }
 
+    /// Adds a user for PLAIN only (its SCRAM credentials, if any, kept elsewhere: see
+    /// [`ScramCredentials`]).
+    pub fn add_plain_user(&mut self, name: impl Into<String>, password: Secret) {
+        self.plain.insert(name.into(), password);
+    }
+
     /// Removes a user from every mechanism.
     pub fn remove_user(&mut self, name: &str) {
         self.plain.remove(name);
@@ -79,13 +85,13 @@ impl Users {
 
     fn scram_identity(
         &self,
+        scram: &dyn ScramCredentials,
         hash: ScramHash,
         name: &str,
         token_auth: bool,
     ) -> Option<ScramIdentity> {
-        let key = (name.to_owned(), hash);
         if token_auth {
-            let (owner, credential) = self.tokens.get(&key)?;
+            let (owner, credential) = self.tokens.get(&(name.to_owned(), hash))?;
             Some(ScramIdentity {
                 principal: owner.clone(),
                 credential: credential.clone(),
@@ -93,9 +99,22 @@ impl Users {
         } else {
             Some(ScramIdentity {
                 principal: name.to_owned(),
-                credential: self.scram.get(&key)?.clone(),
+                credential: scram.scram_credential(hash, name)?,
             })
         }
+    }
+}
+
+/// Where a server finds users' SCRAM credentials when they log in: [`Users`], or a store that
+/// changes while the server runs (a broker's, which `AlterUserScramCredentials` edits).
+pub trait ScramCredentials {
+    /// The credential `user` holds for `hash`, if any.
+    fn scram_credential(&self, hash: ScramHash, user: &str) -> Option<ScramCredential>;
+}
+
+impl ScramCredentials for Users {
+    fn scram_credential(&self, hash: ScramHash, user: &str) -> Option<ScramCredential> {
+        self.scram.get(&(user.to_owned(), hash)).cloned()
     }
 }
 
@@ -208,6 +227,18 @@ impl SaslServer {
         client_bytes: &[u8],
         now: SystemTime,
     ) -> Result<ServerStep, SaslError> {
+        self.step_with(config, &config.users, client_bytes, now)
+    }
+
+    /// [`step`](Self::step) with SCRAM users' credentials from `credentials` instead of
+    /// `config.users` (delegation tokens and PLAIN passwords still come from `config`).
+    pub fn step_with(
+        &mut self,
+        config: &SaslServerConfig,
+        credentials: &dyn ScramCredentials,
+        client_bytes: &[u8],
+        now: SystemTime,
+    ) -> Result<ServerStep, SaslError> {
         let mechanism = self.mechanism;
         let state = std::mem::replace(&mut self.state, State::Finished);
         let result = match state {
@@ -225,7 +256,7 @@ impl SaslServer {
             State::Scram(mut scram) => {
                 let hash = mechanism.scram_hash().expect("a SCRAM mechanism");
                 match scram.step(client_bytes, |user, token| {
-                    config.users.scram_identity(hash, user, token)
+                    config.users.scram_identity(credentials, hash, user, token)
                 }) {
                     Ok(ScramServerStep::Challenge(bytes)) => {
                         self.state = State::Scram(scram);

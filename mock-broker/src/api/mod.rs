@@ -104,6 +104,8 @@ apis! {
     delete_groups: DeleteGroups,
     incremental_alter_configs: IncrementalAlterConfigs,
     offset_delete: OffsetDelete,
+    describe_user_scram_credentials: DescribeUserScramCredentials,
+    alter_user_scram_credentials: AlterUserScramCredentials,
     describe_cluster: DescribeCluster,
     consumer_group_heartbeat: ConsumerGroupHeartbeat,
     consumer_group_describe: ConsumerGroupDescribe,
@@ -907,6 +909,25 @@ mod tests {
                     permission_type: 1,
                     ..Default::default()
                 }],
+                ..Default::default()
+            }
+            .into(),
+            ApiKey::DESCRIBE_USER_SCRAM_CREDENTIALS => describe_user_scram_credentials::Request {
+                users: None,
+                ..Default::default()
+            }
+            .into(),
+            ApiKey::ALTER_USER_SCRAM_CREDENTIALS => alter_user_scram_credentials::Request {
+                upsertions: vec![
+                    kwire_protocol::api::alter_user_scram_credentials::ScramCredentialUpsertion {
+                        name: "carol".into(),
+                        mechanism: 1,
+                        iterations: 4096,
+                        salt: bytes::Bytes::from_static(b"salt"),
+                        salted_password: bytes::Bytes::from_static(&[7; 32]),
+                        ..Default::default()
+                    },
+                ],
                 ..Default::default()
             }
             .into(),

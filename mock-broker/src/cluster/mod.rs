@@ -12,6 +12,7 @@ pub mod partition;
 pub mod producer_state;
 #[cfg(test)]
 mod proptests;
+pub mod scram;
 pub mod stored_batch;
 pub mod topic_config;
 
@@ -118,6 +119,8 @@ pub struct Cluster {
     /// Consumer groups and committed offsets, served by the leaders of `__consumer_offsets`
     /// (see [`coordinator`]).
     groups: GroupCoordinator,
+    /// Users' SCRAM credentials (see [`scram`]).
+    scram: scram::ScramStore,
     now: u64,
 }
 
@@ -246,6 +249,13 @@ impl Cluster {
             faults: Faults::default(),
             stats: Stats::default(),
             groups: GroupCoordinator::new(config.groups.clone()),
+            scram: scram::ScramStore::with_users(
+                config
+                    .security
+                    .sasl_users
+                    .iter()
+                    .map(|u| (u.name.as_str(), u.password.as_str())),
+            ),
             now,
             static_config: config.clone(),
             dynamic_configs: broker_config::initial_dynamic(&config),
@@ -255,6 +265,16 @@ impl Cluster {
             c.create_topic(&t)?;
         }
         Ok(c)
+    }
+
+    /// Users' SCRAM credentials, which SASL logins check.
+    pub fn scram(&self) -> &scram::ScramStore {
+        &self.scram
+    }
+
+    /// Users' SCRAM credentials, to change.
+    pub fn scram_mut(&mut self) -> &mut scram::ScramStore {
+        &mut self.scram
     }
 
     /// The configuration.

@@ -37,7 +37,9 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use kwire_auth::sasl::session::session_lifetime;
-use kwire_auth::sasl::{Exchange, Mechanism, SaslError, SaslServer, SaslServerConfig, ServerStep};
+use kwire_auth::sasl::{
+    Exchange, Mechanism, SaslError, SaslServer, SaslServerConfig, ScramCredentials, ServerStep,
+};
 use kwire_protocol::api::metadata::MetadataResponseTopic;
 use kwire_protocol::api::produce::{PartitionProduceResponse, TopicProduceResponse};
 use kwire_protocol::api::{
@@ -123,22 +125,38 @@ enum State {
 }
 
 /// One connection's SASL gate.
-#[derive(Debug)]
 pub struct Gate {
     broker: BrokerId,
     config: Arc<SaslServerConfig>,
+    /// Where SCRAM logins find users' credentials (the cluster's store).
+    scram: Arc<dyn ScramCredentials + Send + Sync>,
     max_reauth: Duration,
     state: State,
     /// When the last re-authentication began (at most one a second).
     last_reauth_start: Option<SystemTime>,
 }
 
+impl std::fmt::Debug for Gate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gate")
+            .field("broker", &self.broker)
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Gate {
-    /// A gate for a new connection to `broker`.
-    pub fn new(broker: BrokerId, config: Arc<SaslServerConfig>, max_reauth: Duration) -> Self {
+    /// A gate for a new connection to `broker`, checking SCRAM logins against `scram`.
+    pub fn new(
+        broker: BrokerId,
+        config: Arc<SaslServerConfig>,
+        scram: Arc<dyn ScramCredentials + Send + Sync>,
+        max_reauth: Duration,
+    ) -> Self {
         Self {
             broker,
             config,
+            scram,
             max_reauth,
             state: State::Start,
             last_reauth_start: None,
@@ -396,7 +414,7 @@ impl Gate {
         } else {
             Exchange::Authentication
         };
-        let step = match server.step(&self.config, bytes, now) {
+        let step = match server.step_with(&self.config, self.scram.as_ref(), bytes, now) {
             Ok(ServerStep::Authenticated(done)) => match previous {
                 Some(p) if p.principal != done.principal => Err(SaslError::PrincipalChanged {
                     from: p.principal.clone(),
@@ -554,7 +572,14 @@ mod tests {
     }
 
     fn gate(max_reauth: Duration) -> Gate {
-        Gate::new(BROKER, config(), max_reauth)
+        gate_on(BROKER, max_reauth)
+    }
+
+    /// A gate whose SCRAM users are the config's.
+    fn gate_on(broker: BrokerId, max_reauth: Duration) -> Gate {
+        let config = config();
+        let scram = Arc::new(config.users.clone());
+        Gate::new(broker, config, scram, max_reauth)
     }
 
     fn header(api: ApiKey, version: i16) -> RequestHeader {
@@ -1010,7 +1035,7 @@ mod tests {
             Some("SCRAM-SHA-512".into()),
             1,
         );
-        let mut elsewhere = Gate::new(BROKER + 1, config(), Duration::ZERO);
+        let mut elsewhere = gate_on(BROKER + 1, Duration::ZERO);
         authenticated(login_with(
             &mut elsewhere,
             alice(Mechanism::ScramSha512),

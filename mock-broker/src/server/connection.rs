@@ -61,7 +61,7 @@ pub(crate) async fn run<S>(
     let mut gate = security
         .sasl
         .as_ref()
-        .map(|config| Gate::new(broker, config.clone(), security.max_reauth));
+        .map(|config| Gate::new(broker, config.clone(), shared.clone(), security.max_reauth));
     let mut frames = FrameReader::new(shared.max_frame);
     let mut out = BytesMut::new();
     let mut idle_deadline = tokio::time::Instant::now() + shared.max_idle;

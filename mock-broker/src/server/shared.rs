@@ -6,6 +6,8 @@ use std::net::IpAddr;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
+use kwire_auth::sasl::ScramCredentials;
+use kwire_auth::sasl::scram::{ScramCredential, ScramHash};
 use kwire_protocol::ApiKey;
 use tokio::sync::{Notify, watch};
 use tokio::time::Instant;
@@ -121,7 +123,9 @@ impl Shared {
         self.faults.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The SASL faults and counters, locked.
+    /// The SASL faults and counters, locked. A SASL step looks up SCRAM credentials in the
+    /// model while holding this lock (see [`ScramCredentials`]), so no code may take this
+    /// lock while holding the model's.
     pub(crate) fn sasl(&self) -> MutexGuard<'_, SaslShared> {
         self.sasl.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -204,5 +208,13 @@ impl ConnectionLife {
             () = stopped(&mut self.shutdown) => {}
             _ = self.up.changed() => {}
         }
+    }
+}
+
+/// SASL logins check the model's SCRAM credentials as they are at that moment, so that
+/// AlterUserScramCredentials applies to the next login on every broker.
+impl ScramCredentials for Shared {
+    fn scram_credential(&self, hash: ScramHash, user: &str) -> Option<ScramCredential> {
+        self.lock().scram().scram_credential(hash, user)
     }
 }

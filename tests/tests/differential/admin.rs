@@ -55,6 +55,7 @@ pub fn run_all(side: &mut Side, plan: &Plan<'_>) {
     describe_cluster(side, plan);
     describe_log_dirs(side, plan);
     acls(side, plan);
+    super::scram::run_all(side, plan);
 }
 
 fn creatable(name: &str, partitions: i32, rf: i16, configs: &[(&str, &str)]) -> CreatableTopic {

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use kwire_protocol::Uuid;
 use kwire_protocol::api::alter_configs::AlterConfigsResponse;
+use kwire_protocol::api::alter_user_scram_credentials::AlterUserScramCredentialsResponse;
 use kwire_protocol::api::api_versions::ApiVersionsResponse;
 use kwire_protocol::api::create_acls::CreateAclsResponse;
 use kwire_protocol::api::create_partitions::CreatePartitionsResponse;
@@ -19,6 +20,7 @@ use kwire_protocol::api::describe_configs::{
     DescribeConfigsResourceResult, DescribeConfigsResponse,
 };
 use kwire_protocol::api::describe_log_dirs::DescribeLogDirsResponse;
+use kwire_protocol::api::describe_user_scram_credentials::DescribeUserScramCredentialsResponse;
 use kwire_protocol::api::fetch::FetchResponse;
 use kwire_protocol::api::find_coordinator::FindCoordinatorResponse;
 use kwire_protocol::api::incremental_alter_configs::IncrementalAlterConfigsResponse;
@@ -325,6 +327,29 @@ impl Normalise for CreateAclsResponse {
 impl Normalise for DeleteAclsResponse {
     fn normalise(&mut self, _: &Norm<'_>) {
         no_throttle(&mut self.throttle_time_ms);
+    }
+}
+
+/// Kafka lists users and mechanisms in its hash maps' order, which clients do not rely on
+/// (they key results by user): both are sorted. A broker reused across runs also holds other
+/// runs' users: only this run's (named after its prefix) and the empty name are kept.
+impl Normalise for DescribeUserScramCredentialsResponse {
+    fn normalise(&mut self, n: &Norm<'_>) {
+        no_throttle(&mut self.throttle_time_ms);
+        self.results
+            .retain(|r| r.user.is_empty() || r.user.starts_with(n.prefix));
+        self.results.sort_by(|a, b| a.user.cmp(&b.user));
+        for r in &mut self.results {
+            r.credential_infos.sort_by_key(|i| i.mechanism);
+        }
+    }
+}
+
+/// Kafka's controller answers users in its hash maps' order: sorted.
+impl Normalise for AlterUserScramCredentialsResponse {
+    fn normalise(&mut self, _: &Norm<'_>) {
+        no_throttle(&mut self.throttle_time_ms);
+        self.results.sort_by(|a, b| a.user.cmp(&b.user));
     }
 }
 

@@ -110,7 +110,7 @@ impl ScramClient {
                 }
                 check_iterations(server_first.iterations)?;
                 let salted = self.hash.salted_password(
-                    self.password.expose().as_bytes(),
+                    &self.password,
                     &server_first.salt,
                     server_first.iterations,
                 );

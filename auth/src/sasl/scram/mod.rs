@@ -44,6 +44,30 @@ impl ScramHash {
         }
     }
 
+    /// The hash of Kafka's mechanism code (`ScramMechanism` in its admin API: 1 SCRAM-SHA-256,
+    /// 2 SCRAM-SHA-512); `None` for any other code (0 is UNKNOWN).
+    pub fn from_code(code: i8) -> Option<Self> {
+        match code {
+            1 => Some(ScramHash::Sha256),
+            2 => Some(ScramHash::Sha512),
+            _ => None,
+        }
+    }
+
+    /// Kafka's mechanism code for this hash (see [`from_code`](Self::from_code)).
+    pub fn code(self) -> i8 {
+        match self {
+            ScramHash::Sha256 => 1,
+            ScramHash::Sha512 => 2,
+        }
+    }
+
+    /// `SaltedPassword = Hi(password, salt, iterations)`: what a client sends in
+    /// `AlterUserScramCredentials` so that the password itself never crosses the wire.
+    pub fn salted_password(self, password: &Secret, salt: &[u8], iterations: u32) -> Vec<u8> {
+        self.hi(password.expose().as_bytes(), salt, iterations)
+    }
+
     fn hash(self, data: &[u8]) -> Vec<u8> {
         match self {
             ScramHash::Sha256 => Sha256::digest(data).to_vec(),
@@ -65,7 +89,7 @@ impl ScramHash {
     }
 
     /// `Hi(password, salt, i)` of RFC 5802: PBKDF2 with this hash's HMAC.
-    fn salted_password(self, password: &[u8], salt: &[u8], iterations: u32) -> Vec<u8> {
+    fn hi(self, password: &[u8], salt: &[u8], iterations: u32) -> Vec<u8> {
         match self {
             ScramHash::Sha256 => {
                 pbkdf2::pbkdf2_hmac_array::<Sha256, 32>(password, salt, iterations).to_vec()
@@ -111,13 +135,25 @@ impl ScramCredential {
                 maximum: MAX_ITERATIONS,
             });
         }
-        let salted = hash.salted_password(password.expose().as_bytes(), salt, iterations);
-        Ok(Self {
+        let salted = hash.salted_password(password, salt, iterations);
+        Ok(Self::from_salted_password(hash, salt, &salted, iterations))
+    }
+
+    /// The credential of a password a client salted itself (`SaltedPassword` in
+    /// `AlterUserScramCredentials`), as Kafka's controller derives it: the bounds on
+    /// `iterations` are the caller's to check.
+    pub fn from_salted_password(
+        hash: ScramHash,
+        salt: &[u8],
+        salted_password: &[u8],
+        iterations: u32,
+    ) -> Self {
+        Self {
             salt: salt.to_vec(),
-            stored_key: hash.hash(&hash.client_key(&salted)),
-            server_key: hash.server_key(&salted),
+            stored_key: hash.hash(&hash.client_key(salted_password)),
+            server_key: hash.server_key(salted_password),
             iterations,
-        })
+        }
     }
 
     /// Derives a credential with a fresh random salt.

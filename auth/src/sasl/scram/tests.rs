@@ -300,3 +300,25 @@ fn credential_equals_the_one_kafkas_storage_tool_made() {
         unhex("910d781d3975577e7dddfe313cff635de01e479d54e0e44f3edf6c29e5bad649")
     );
 }
+
+/// A credential made from a client's salted password (AlterUserScramCredentials) is the one the
+/// password derives, for both hashes; Kafka's mechanism codes are 1 and 2 and nothing else.
+#[test]
+fn a_salted_password_gives_the_passwords_credential() {
+    let password = Secret::new("pencil");
+    for hash in [ScramHash::Sha256, ScramHash::Sha512] {
+        let salted = hash.salted_password(&password, &salt(), 4096);
+        assert_eq!(
+            salted.len(),
+            if hash == ScramHash::Sha256 { 32 } else { 64 }
+        );
+        assert_eq!(
+            ScramCredential::from_salted_password(hash, &salt(), &salted, 4096),
+            ScramCredential::from_password(hash, &password, &salt(), 4096).unwrap()
+        );
+        assert_eq!(ScramHash::from_code(hash.code()), Some(hash));
+    }
+    for code in [0, 3, -1, i8::MAX] {
+        assert_eq!(ScramHash::from_code(code), None);
+    }
+}
