@@ -3,7 +3,8 @@
 #   - the admin script of every client driver (Java AdminClient, kafka-python's KafkaAdminClient,
 #     franz-go's kadm, librdkafka's AdminClient): create a topic (3 partitions,
 #     retention.ms=3600000), create it again, describe it and its configs, alter retention.ms,
-#     delete it, delete it again, list every ACL (clients/run.sh CLIENT admin);
+#     delete it, delete it again, list every ACL, create and delete a user's SCRAM credential
+#     (clients/run.sh CLIENT admin);
 #   - kcat -L (metadata of the whole cluster);
 #   - kcat -P -z lz4 of the same 20,000 records of 1 KB: the bytes kwire-mock received (its
 #     bytes-in counter) within 10% of what Kafka stores (its log segments).

@@ -25,6 +25,8 @@ var adminExpect = map[string]string{
 	"delete":           "deleted",
 	"delete_again":     "UNKNOWN_TOPIC_OR_PARTITION",
 	"list_acls":        "SECURITY_DISABLED",
+	"scram_upsert":     "SCRAM-SHA-256=iterations=8192",
+	"scram_delete":     "RESOURCE_NOT_FOUND",
 }
 
 // errName is Kafka's name for a broker error, else the error's text.
@@ -37,8 +39,9 @@ func errName(err error) string {
 }
 
 // admin creates, describes (topic and configs), alters and deletes o.topic with kadm, then
-// lists every ACL (SECURITY_DISABLED from a broker without an authorizer), one JSON line per
-// operation; exit 1 unless every result is Kafka's.
+// lists every ACL (SECURITY_DISABLED from a broker without an authorizer), then creates a
+// SCRAM-SHA-256 credential for the user o.topic+"-user" and deletes it (each described until
+// the change shows), one JSON line per operation; exit 1 unless every result is Kafka's.
 func admin(o *options) int {
 	cl, err := kgo.NewClient(
 		kgo.SeedBrokers(strings.Split(o.bootstrap, ",")...),
@@ -150,6 +153,61 @@ func admin(o *options) int {
 			n += len(r.Described)
 		}
 		return fmt.Sprintf("acls=%d", n), nil
+	})
+	user := o.topic + "-user"
+	describeUser := func() (string, error) {
+		ds, err := adm.DescribeUserSCRAMs(ctx, user)
+		if err != nil {
+			return "", err
+		}
+		d := ds[user]
+		if d.Err != nil {
+			return "", d.Err
+		}
+		infos := make([]string, 0, len(d.CredInfos))
+		for _, c := range d.CredInfos {
+			infos = append(infos, c.String())
+		}
+		return strings.Join(infos, ","), nil
+	}
+	// a broker learns a credential change from the metadata log: allow 10 s
+	describeUntil := func(want string) (string, error) {
+		until := time.Now().Add(10 * time.Second)
+		for {
+			r, err := describeUser()
+			if err != nil {
+				r = errName(err)
+			}
+			if r == want || time.Now().After(until) {
+				return r, nil
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	alter := func(del []kadm.DeleteSCRAM, up []kadm.UpsertSCRAM) error {
+		rs, err := adm.AlterUserSCRAMs(ctx, del, up)
+		if err != nil {
+			return err
+		}
+		for _, r := range rs {
+			if r.Err != nil {
+				return r.Err
+			}
+		}
+		return nil
+	}
+	step("scram_upsert", func() (string, error) {
+		up := kadm.UpsertSCRAM{User: user, Mechanism: kadm.ScramSha256, Iterations: 8192, Password: "kwire-secret"}
+		if err := alter(nil, []kadm.UpsertSCRAM{up}); err != nil {
+			return "", err
+		}
+		return describeUntil(adminExpect["scram_upsert"])
+	})
+	step("scram_delete", func() (string, error) {
+		if err := alter([]kadm.DeleteSCRAM{{User: user, Mechanism: kadm.ScramSha256}}, nil); err != nil {
+			return "", err
+		}
+		return describeUntil(adminExpect["scram_delete"])
 	})
 	return rc
 }

@@ -384,19 +384,37 @@ ADMIN_EXPECT = {
     "delete": "deleted",
     "delete_again": "UNKNOWN_TOPIC_OR_PARTITION",
     "list_acls": "SECURITY_DISABLED",
+    "scram_upsert": "SCRAM-SHA-256=iterations=8192",
+    "scram_delete": "RESOURCE_NOT_FOUND",
 }
 
 
-def admin_script(client, create, partitions, retention, alter, delete, list_acls, error_name,
-                 expect=None):
+def admin_script(client, create, partitions, retention, alter, delete, list_acls, scram,
+                 error_name, expect=None):
     """Runs the admin script with one client's primitives, one JSON line per operation:
     create (3 partitions, retention.ms=3600000), create again, describe the topic (partition
     count) and its retention.ms, alter retention.ms to 7200000, delete, delete again, list every
     ACL (list_acls() returns how many; a broker without an authorizer refuses with
-    SECURITY_DISABLED). error_name(exc) is Kafka's name for a broker error, or None. expect
-    overrides ADMIN_EXPECT where this client reports Kafka's answer its own way. Returns 0 if
-    every result is the one Kafka gives, else 1."""
+    SECURITY_DISABLED), then create a SCRAM-SHA-256 credential (8192 iterations) for a user and
+    delete it, each described until the change shows: scram is (upsert(), delete(),
+    describe()), describe() giving "MECHANISM=iterations=N,..." or raising the broker's error.
+    error_name(exc) is Kafka's name for a broker error, or None. expect overrides ADMIN_EXPECT
+    where this client reports Kafka's answer its own way. Returns 0 if every result is the one
+    Kafka gives, else 1."""
     expected = dict(ADMIN_EXPECT, **(expect or {}))
+    scram_upsert, scram_delete, scram_describe = scram
+
+    def described_until(want):
+        # a broker learns a credential change from the metadata log: allow 10 s
+        until = time.monotonic() + 10
+        while True:
+            try:
+                r = scram_describe()
+            except Exception as e:  # noqa: BLE001 - the error is the result
+                r = error_name(e) or "%s: %s" % (type(e).__name__, e)
+            if r == want or time.monotonic() > until:
+                return r
+            time.sleep(0.1)
 
     def altered():
         alter("7200000")
@@ -417,6 +435,10 @@ def admin_script(client, create, partitions, retention, alter, delete, list_acls
         ("delete", lambda: delete() or "deleted"),
         ("delete_again", lambda: delete() or "deleted"),
         ("list_acls", lambda: "acls=%d" % list_acls()),
+        ("scram_upsert",
+         lambda: scram_upsert() or described_until(expected["scram_upsert"])),
+        ("scram_delete",
+         lambda: scram_delete() or described_until(expected["scram_delete"])),
     ]
     rc = 0
     for op, fn in ops:

@@ -178,7 +178,8 @@ def admin(args):
     import kafka.errors
     from kafka.admin import (ACLFilter, ACLOperation, ACLPermissionType, ACLResourcePatternType,
                              ConfigResource, ConfigResourceType, KafkaAdminClient, NewTopic,
-                             ResourcePatternFilter, ResourceType)
+                             ResourcePatternFilter, ResourceType, UserScramCredentialDeletion,
+                             UserScramCredentialUpsertion)
 
     a = KafkaAdminClient(bootstrap_servers=args.bootstrap.split(","),
                          client_id="kwire-interop-kafka-python",
@@ -191,6 +192,28 @@ def admin(args):
         if d["error_code"]:
             raise kafka.errors.for_code(d["error_code"])()
         return len(d["partitions"])
+
+    user = t + "-user"
+
+    def scram_upsert():
+        errors = a.alter_user_scram_credentials(
+            [UserScramCredentialUpsertion(user, "SCRAM-SHA-256", "kwire-secret", iterations=8192)])
+        if errors.get(user):
+            raise RuntimeError(errors[user])
+
+    def scram_delete():
+        errors = a.alter_user_scram_credentials(
+            [UserScramCredentialDeletion(user, "SCRAM-SHA-256")])
+        if errors.get(user):
+            raise RuntimeError(errors[user])
+
+    def scram_describe():
+        # kafka-python reports a user's error by its message only
+        d = a.describe_user_scram_credentials([user])[user]
+        if d["error"]:
+            return d["error"]
+        return ",".join("%s=iterations=%d" % (i["mechanism"].name.replace("_", "-"), i["iterations"])
+                        for i in d["credential_infos"])
 
     def list_acls():
         every = ACLFilter(None, None, ACLOperation.ANY, ACLPermissionType.ANY,
@@ -209,6 +232,9 @@ def admin(args):
             alter=lambda v: a.alter_configs([res({"retention.ms": v})]) and None,
             delete=lambda: a.delete_topics([t]) and None,
             list_acls=list_acls,
+            scram=(scram_upsert, scram_delete, scram_describe),
+            expect={"scram_delete": "Attempt to describe a user credential that does not exist: "
+                    + user},
             error_name=lambda e: getattr(e, "message", None) if isinstance(e, KafkaError) else None,
         )
     finally:

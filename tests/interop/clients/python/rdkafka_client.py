@@ -183,7 +183,9 @@ def admin(args):
     from confluent_kafka.admin import (AclBindingFilter, AclOperation, AclPermissionType,
                                        AdminClient, AlterConfigOpType, ConfigEntry,
                                        ConfigResource, NewTopic, ResourcePatternType,
-                                       ResourceType)
+                                       ResourceType, ScramCredentialInfo, ScramMechanism,
+                                       UserScramCredentialDeletion,
+                                       UserScramCredentialUpsertion)
 
     # describing must not create: librdkafka's metadata requests auto-create unless told not to
     a = AdminClient({"bootstrap.servers": args.bootstrap,
@@ -216,6 +218,23 @@ def admin(args):
                                  AclOperation.ANY, AclPermissionType.ANY)
         return len(a.describe_acls(every, request_timeout=timeout).result(timeout=timeout))
 
+    user = t + "-user"
+
+    def scram_upsert():
+        info = ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 8192)
+        one(a.alter_user_scram_credentials(
+            [UserScramCredentialUpsertion(user, info, b"kwire-secret")], request_timeout=timeout))
+
+    def scram_delete():
+        one(a.alter_user_scram_credentials(
+            [UserScramCredentialDeletion(user, ScramMechanism.SCRAM_SHA_256)],
+            request_timeout=timeout))
+
+    def scram_describe():
+        d = a.describe_user_scram_credentials([user], request_timeout=timeout)[user]
+        return ",".join("%s=iterations=%d" % (i.mechanism.name.replace("_", "-"), i.iterations)
+                        for i in d.result(timeout=timeout).scram_credential_infos)
+
     def error_name(e):
         err = e.args[0] if isinstance(e, KafkaException) and e.args else None
         name = err.name() if hasattr(err, "name") else None
@@ -232,6 +251,7 @@ def admin(args):
         alter=alter,
         delete=lambda: one(a.delete_topics([t], request_timeout=timeout)),
         list_acls=list_acls,
+        scram=(scram_upsert, scram_delete, scram_describe),
         error_name=error_name,
         # librdkafka (2.16) does not report the error of a DescribeAcls response: a broker
         # without an authorizer gives it an empty list, not SECURITY_DISABLED

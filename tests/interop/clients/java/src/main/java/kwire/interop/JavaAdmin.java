@@ -11,6 +11,10 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialDeletion;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.errors.ApiException;
@@ -20,8 +24,9 @@ import org.apache.kafka.common.protocol.Errors;
  * The admin script every driver runs (tests/interop/README.md) with the Java AdminClient: create
  * (3 partitions, retention.ms=3600000), create again, describe the topic and its configs, alter
  * retention.ms to 7200000 (incrementally), delete, delete again, list every ACL (a broker
- * without an authorizer answers SECURITY_DISABLED). One JSON line per operation
- * with its result and whether it is the one Kafka gives.
+ * without an authorizer answers SECURITY_DISABLED), create a SCRAM-SHA-256 credential for the
+ * user TOPIC-user and delete it (each described until the change shows). One JSON line per
+ * operation with its result and whether it is the one Kafka gives.
  */
 final class JavaAdmin {
   static final int PARTITIONS = 3;
@@ -33,7 +38,9 @@ final class JavaAdmin {
       "alter_configs", "retention.ms=7200000",
       "delete", "deleted",
       "delete_again", "UNKNOWN_TOPIC_OR_PARTITION",
-      "list_acls", "SECURITY_DISABLED");
+      "list_acls", "SECURITY_DISABLED",
+      "scram_upsert", "SCRAM-SHA-256=iterations=8192",
+      "scram_delete", "RESOURCE_NOT_FOUND");
 
   interface Op {
     String run() throws Exception;
@@ -89,8 +96,52 @@ final class JavaAdmin {
       rc |= step("delete_again", delete);
       rc |= step("list_acls", () -> "acls=" + adm.describeAcls(AclBindingFilter.ANY).values()
           .get(timeoutMs, TimeUnit.MILLISECONDS).size());
+      String user = t + "-user";
+      Op describeUser = () -> {
+        StringBuilder b = new StringBuilder();
+        for (ScramCredentialInfo i : adm.describeUserScramCredentials(List.of(user)).description(user)
+            .get(timeoutMs, TimeUnit.MILLISECONDS).credentialInfos()) {
+          b.append(b.length() == 0 ? "" : ",").append(i.mechanism().mechanismName())
+              .append("=iterations=").append(i.iterations());
+        }
+        return b.toString();
+      };
+      rc |= step("scram_upsert", () -> {
+        adm.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(user,
+            new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 8192), "kwire-secret")))
+            .all().get(timeoutMs, TimeUnit.MILLISECONDS);
+        return describeUntil(describeUser, EXPECT.get("scram_upsert"));
+      });
+      rc |= step("scram_delete", () -> {
+        adm.alterUserScramCredentials(List.of(
+            new UserScramCredentialDeletion(user, ScramMechanism.SCRAM_SHA_256)))
+            .all().get(timeoutMs, TimeUnit.MILLISECONDS);
+        return describeUntil(describeUser, EXPECT.get("scram_delete"));
+      });
     }
     return rc;
+  }
+
+  /**
+   * Runs {@code describe} until it gives {@code want} (an error counts by its name), at most 10 s:
+   * a broker learns a credential change from the metadata log.
+   */
+  private static String describeUntil(Op describe, String want) throws InterruptedException {
+    long until = System.nanoTime() + 10_000_000_000L;
+    while (true) {
+      String r;
+      try {
+        r = describe.run();
+      } catch (ExecutionException e) {
+        r = name(e.getCause());
+      } catch (Exception e) {
+        r = name(e);
+      }
+      if (r.equals(want) || System.nanoTime() > until) {
+        return r;
+      }
+      Thread.sleep(100);
+    }
   }
 
   /** Runs one operation and prints its line; 0 when it gave Kafka's result, else 1. */
