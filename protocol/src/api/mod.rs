@@ -33,6 +33,8 @@
 //! | DeleteGroups | 42 | 0–3 | 2+ |
 //! | IncrementalAlterConfigs | 44 | 0–1 | 1+ |
 //! | OffsetDelete | 47 | 0 | none |
+//! | DescribeClientQuotas | 48 | 0–1 | 1+ |
+//! | AlterClientQuotas | 49 | 0–1 | 1+ |
 //! | DescribeUserScramCredentials | 50 | 0 | 0+ |
 //! | AlterUserScramCredentials | 51 | 0 | 0+ |
 //! | DescribeCluster | 60 | 0–2 | 0+ |
@@ -42,6 +44,7 @@
 //! [`RequestBody`] decodes any of these requests from a frame, for servers that dispatch on the
 //! API key.
 
+pub mod alter_client_quotas;
 pub mod alter_configs;
 pub mod alter_user_scram_credentials;
 pub mod api_versions;
@@ -55,6 +58,7 @@ pub mod delete_groups;
 pub mod delete_records;
 pub mod delete_topics;
 pub mod describe_acls;
+pub mod describe_client_quotas;
 pub mod describe_cluster;
 pub mod describe_configs;
 pub mod describe_groups;
@@ -86,6 +90,7 @@ use crate::header::{request_header_version_for, response_header_version_for};
 use crate::message::Message;
 use crate::{ApiKey, DecodeError, EncodeError, VersionRange};
 
+pub use alter_client_quotas::{AlterClientQuotasRequest, AlterClientQuotasResponse};
 pub use alter_configs::{AlterConfigsRequest, AlterConfigsResponse};
 pub use alter_user_scram_credentials::{
     AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse,
@@ -101,6 +106,7 @@ pub use delete_groups::{DeleteGroupsRequest, DeleteGroupsResponse};
 pub use delete_records::{DeleteRecordsRequest, DeleteRecordsResponse};
 pub use delete_topics::{DeleteTopicsRequest, DeleteTopicsResponse};
 pub use describe_acls::{DescribeAclsRequest, DescribeAclsResponse};
+pub use describe_client_quotas::{DescribeClientQuotasRequest, DescribeClientQuotasResponse};
 pub use describe_cluster::{DescribeClusterRequest, DescribeClusterResponse};
 pub use describe_configs::{DescribeConfigsRequest, DescribeConfigsResponse};
 pub use describe_groups::{DescribeGroupsRequest, DescribeGroupsResponse};
@@ -328,6 +334,8 @@ bodies! {
     ListGroups(ListGroupsRequest, ListGroupsResponse) = LIST_GROUPS,
     DeleteGroups(DeleteGroupsRequest, DeleteGroupsResponse) = DELETE_GROUPS,
     OffsetDelete(OffsetDeleteRequest, OffsetDeleteResponse) = OFFSET_DELETE,
+    DescribeClientQuotas(DescribeClientQuotasRequest, DescribeClientQuotasResponse) = DESCRIBE_CLIENT_QUOTAS,
+    AlterClientQuotas(AlterClientQuotasRequest, AlterClientQuotasResponse) = ALTER_CLIENT_QUOTAS,
     DescribeUserScramCredentials(DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse) = DESCRIBE_USER_SCRAM_CREDENTIALS,
     AlterUserScramCredentials(AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse) = ALTER_USER_SCRAM_CREDENTIALS,
     ConsumerGroupHeartbeat(ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse) = CONSUMER_GROUP_HEARTBEAT [boxed],

@@ -13,6 +13,8 @@ import java.util.TreeMap;
 import java.util.function.Consumer;
 
 import org.apache.kafka.common.message.AlterConfigsRequestData;
+import org.apache.kafka.common.message.AlterClientQuotasRequestData;
+import org.apache.kafka.common.message.AlterClientQuotasResponseData;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
 import org.apache.kafka.common.message.AlterUserScramCredentialsRequestData;
 import org.apache.kafka.common.message.AlterUserScramCredentialsResponseData;
@@ -34,6 +36,8 @@ import org.apache.kafka.common.message.DeleteRecordsResponseData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.message.DescribeAclsResponseData;
+import org.apache.kafka.common.message.DescribeClientQuotasRequestData;
+import org.apache.kafka.common.message.DescribeClientQuotasResponseData;
 import org.apache.kafka.common.message.DescribeUserScramCredentialsRequestData;
 import org.apache.kafka.common.message.DescribeUserScramCredentialsResponseData;
 import org.apache.kafka.common.message.DescribeClusterResponseData;
@@ -166,6 +170,12 @@ public final class Vectors {
             new Api(ApiKeys.INCREMENTAL_ALTER_CONFIGS, AdminMessages::incrementalAlterConfigsRequest, AdminMessages::incrementalAlterConfigsResponse,
                 m -> nestedTags(((IncrementalAlterConfigsRequestData) m).resources().iterator().next().unknownTaggedFields()),
                 m -> nestedTags(((IncrementalAlterConfigsResponseData) m).responses().get(0).unknownTaggedFields())),
+            new Api(ApiKeys.DESCRIBE_CLIENT_QUOTAS, QuotaMessages::describeClientQuotasRequest, QuotaMessages::describeClientQuotasResponse,
+                m -> nestedTags(((DescribeClientQuotasRequestData) m).components().get(1).unknownTaggedFields()),
+                m -> nestedTags(((DescribeClientQuotasResponseData) m).entries().get(0).values().get(1).unknownTaggedFields())),
+            new Api(ApiKeys.ALTER_CLIENT_QUOTAS, QuotaMessages::alterClientQuotasRequest, QuotaMessages::alterClientQuotasResponse,
+                m -> nestedTags(((AlterClientQuotasRequestData) m).entries().get(1).ops().get(0).unknownTaggedFields()),
+                m -> nestedTags(((AlterClientQuotasResponseData) m).entries().get(1).entity().get(0).unknownTaggedFields())),
             new Api(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, ScramMessages::describeUserScramCredentialsRequest, ScramMessages::describeUserScramCredentialsResponse,
                 m -> nestedTags(((DescribeUserScramCredentialsRequestData) m).users().get(1).unknownTaggedFields()),
                 m -> nestedTags(((DescribeUserScramCredentialsResponseData) m).results().get(0).credentialInfos().get(1).unknownTaggedFields())),
