@@ -104,6 +104,8 @@ apis! {
     delete_groups: DeleteGroups,
     incremental_alter_configs: IncrementalAlterConfigs,
     offset_delete: OffsetDelete,
+    describe_client_quotas: DescribeClientQuotas,
+    alter_client_quotas: AlterClientQuotas,
     describe_user_scram_credentials: DescribeUserScramCredentials,
     alter_user_scram_credentials: AlterUserScramCredentials,
     describe_cluster: DescribeCluster,
@@ -912,6 +914,8 @@ mod tests {
                 ..Default::default()
             }
             .into(),
+            ApiKey::DESCRIBE_CLIENT_QUOTAS => describe_client_quotas::Request::default().into(),
+            ApiKey::ALTER_CLIENT_QUOTAS => alter_client_quotas::Request::default().into(),
             ApiKey::DESCRIBE_USER_SCRAM_CREDENTIALS => describe_user_scram_credentials::Request {
                 users: None,
                 ..Default::default()

@@ -12,6 +12,7 @@ pub mod partition;
 pub mod producer_state;
 #[cfg(test)]
 mod proptests;
+pub mod quotas;
 pub mod scram;
 pub mod stored_batch;
 pub mod topic_config;
@@ -121,6 +122,8 @@ pub struct Cluster {
     groups: GroupCoordinator,
     /// Users' SCRAM credentials (see [`scram`]).
     scram: scram::ScramStore,
+    /// Client quotas (see [`quotas`]).
+    quotas: quotas::QuotaStore,
     now: u64,
 }
 
@@ -256,6 +259,7 @@ impl Cluster {
                     .iter()
                     .map(|u| (u.name.as_str(), u.password.as_str())),
             ),
+            quotas: quotas::QuotaStore::default(),
             now,
             static_config: config.clone(),
             dynamic_configs: broker_config::initial_dynamic(&config),
@@ -265,6 +269,16 @@ impl Cluster {
             c.create_topic(&t)?;
         }
         Ok(c)
+    }
+
+    /// Client quotas (stored and described; the mock does not throttle).
+    pub fn quotas(&self) -> &quotas::QuotaStore {
+        &self.quotas
+    }
+
+    /// Client quotas, to change.
+    pub fn quotas_mut(&mut self) -> &mut quotas::QuotaStore {
+        &mut self.quotas
     }
 
     /// Users' SCRAM credentials, which SASL logins check.

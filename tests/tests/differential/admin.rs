@@ -55,6 +55,7 @@ pub fn run_all(side: &mut Side, plan: &Plan<'_>) {
     describe_cluster(side, plan);
     describe_log_dirs(side, plan);
     acls(side, plan);
+    super::quotas::run_all(side, plan);
     super::scram::run_all(side, plan);
 }
 

@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 
 use kwire_protocol::Uuid;
+use kwire_protocol::api::alter_client_quotas::AlterClientQuotasResponse;
 use kwire_protocol::api::alter_configs::AlterConfigsResponse;
 use kwire_protocol::api::alter_user_scram_credentials::AlterUserScramCredentialsResponse;
 use kwire_protocol::api::api_versions::ApiVersionsResponse;
@@ -15,6 +16,7 @@ use kwire_protocol::api::delete_acls::DeleteAclsResponse;
 use kwire_protocol::api::delete_records::DeleteRecordsResponse;
 use kwire_protocol::api::delete_topics::DeleteTopicsResponse;
 use kwire_protocol::api::describe_acls::DescribeAclsResponse;
+use kwire_protocol::api::describe_client_quotas::DescribeClientQuotasResponse;
 use kwire_protocol::api::describe_cluster::DescribeClusterResponse;
 use kwire_protocol::api::describe_configs::{
     DescribeConfigsResourceResult, DescribeConfigsResponse,
@@ -327,6 +329,42 @@ impl Normalise for CreateAclsResponse {
 impl Normalise for DeleteAclsResponse {
     fn normalise(&mut self, _: &Norm<'_>) {
         no_throttle(&mut self.throttle_time_ms);
+    }
+}
+
+/// Kafka lists entities, their types and their values in its hash maps' order, which clients
+/// do not rely on: all are sorted. A broker reused across runs also holds other runs' quotas:
+/// only entities of this run (a name with its prefix, or an address in TEST-NET-1) and
+/// defaults are kept.
+impl Normalise for DescribeClientQuotasResponse {
+    fn normalise(&mut self, n: &Norm<'_>) {
+        no_throttle(&mut self.throttle_time_ms);
+        if let Some(entries) = &mut self.entries {
+            entries.retain(|e| {
+                e.entity.iter().all(|c| {
+                    c.entity_name.as_deref().is_none_or(|name| {
+                        name.starts_with(n.prefix) || name.starts_with("192.0.2.")
+                    })
+                })
+            });
+            for e in entries.iter_mut() {
+                e.entity.sort_by(|a, b| a.entity_type.cmp(&b.entity_type));
+                e.values.sort_by(|a, b| a.key.cmp(&b.key));
+            }
+            entries.sort_by(|a, b| format!("{:?}", a.entity).cmp(&format!("{:?}", b.entity)));
+        }
+    }
+}
+
+/// Kafka answers entities in its hash map's order: sorted, each entity's types too.
+impl Normalise for AlterClientQuotasResponse {
+    fn normalise(&mut self, _: &Norm<'_>) {
+        no_throttle(&mut self.throttle_time_ms);
+        for e in &mut self.entries {
+            e.entity.sort_by(|a, b| a.entity_type.cmp(&b.entity_type));
+        }
+        self.entries
+            .sort_by(|a, b| format!("{:?}", a.entity).cmp(&format!("{:?}", b.entity)));
     }
 }
 
