@@ -4,7 +4,7 @@
 //!
 //! Where Kafka's answers depend on a Java `HashMap`'s iteration order (which of an entry's
 //! faults is reported first, how an entity prints in a message), the same order is computed
-//! here ([`java_order`]), so that answers match byte for byte.
+//! here (`java_order`), so that answers match byte for byte.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
