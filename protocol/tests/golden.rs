@@ -51,6 +51,7 @@ fn table() -> Vec<Api> {
         Api::of::<api::CreatePartitionsRequest>(128, 128),
         Api::of::<api::IncrementalAlterConfigsRequest>(128, 128),
         Api::of::<api::DescribeClusterRequest>(128, 128),
+        Api::of::<api::DescribeProducersRequest>(128, 128),
         Api::of::<api::DescribeClientQuotasRequest>(128, 128),
         Api::of::<api::AlterClientQuotasRequest>(128, 128),
         Api::of::<api::DescribeUserScramCredentialsRequest>(128, 128),

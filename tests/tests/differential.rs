@@ -19,6 +19,7 @@ mod differential {
     pub mod compare;
     pub mod groups;
     pub mod normalise;
+    pub mod producers;
     pub mod quotas;
     pub mod scram;
     pub mod sequences;

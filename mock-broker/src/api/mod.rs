@@ -109,6 +109,7 @@ apis! {
     describe_user_scram_credentials: DescribeUserScramCredentials,
     alter_user_scram_credentials: AlterUserScramCredentials,
     describe_cluster: DescribeCluster,
+    describe_producers: DescribeProducers,
     consumer_group_heartbeat: ConsumerGroupHeartbeat,
     consumer_group_describe: ConsumerGroupDescribe,
     sasl_handshake: SaslHandshake,
@@ -914,6 +915,7 @@ mod tests {
                 ..Default::default()
             }
             .into(),
+            ApiKey::DESCRIBE_PRODUCERS => describe_producers::Request::default().into(),
             ApiKey::DESCRIBE_CLIENT_QUOTAS => describe_client_quotas::Request::default().into(),
             ApiKey::ALTER_CLIENT_QUOTAS => alter_client_quotas::Request::default().into(),
             ApiKey::DESCRIBE_USER_SCRAM_CREDENTIALS => describe_user_scram_credentials::Request {

@@ -129,13 +129,34 @@ pub struct Cluster {
 
 /// Kafka's legal topic names: 1–249 of `[a-zA-Z0-9._-]`, not `.` or `..`.
 pub fn valid_topic_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= 249
-        && name != "."
-        && name != ".."
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
+    invalid_topic_reason(name).is_none()
+}
+
+/// Why `name` is not a legal topic name, in the words of Kafka's `Topic.validate` (which
+/// requests answer after "Topic name is invalid: "); `None` for a legal name.
+pub fn invalid_topic_reason(name: &str) -> Option<String> {
+    const MAX: usize = 249;
+    if name.is_empty() {
+        return Some("the empty string is not allowed".into());
+    }
+    if name == "." || name == ".." {
+        return Some(format!("'{name}' is not allowed"));
+    }
+    // Java counts UTF-16 units.
+    if name.encode_utf16().count() > MAX {
+        return Some(format!(
+            "the length of '{name}' is longer than the max allowed length {MAX}"
+        ));
+    }
+    if !name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
+    {
+        return Some(format!(
+            "'{name}' contains one or more characters other than ASCII alphanumerics, '.', '_' and '-'"
+        ));
+    }
+    None
 }
 
 /// Reads the fields the model needs from a v2 record batch and validates it as Kafka does for

@@ -17,6 +17,8 @@ use kwire_protocol::ErrorCode;
 
 use crate::cluster::config::{FollowerLag, Retention};
 use crate::cluster::log::ReplicaLog;
+use std::borrow::Cow;
+
 use crate::cluster::producer_state::{CachedBatch, ProducerStateTable, SequenceCheck};
 use crate::cluster::stored_batch::{StoredBatch, add_sequence};
 
@@ -112,6 +114,19 @@ impl Partition {
             retention: Retention::default(),
             deleted_records: 0,
         }
+    }
+
+    /// The producer state `broker`'s replica holds, as DescribeProducers reports it: the
+    /// leader's table, or, on a follower, the one its log gives (Kafka's followers build the
+    /// same state from the batches they copy); `None` when `broker` holds no replica.
+    pub fn producers_on(&self, broker: BrokerId) -> Option<Cow<'_, ProducerStateTable>> {
+        if self.leader == Some(broker) {
+            return Some(Cow::Borrowed(&self.producers));
+        }
+        let log = self.logs.get(&broker)?;
+        let mut table = ProducerStateTable::new(true);
+        table.rebuild_from(log.producers_below_start(), log.batches());
+        Some(Cow::Owned(table))
     }
 
     /// The leader's log.

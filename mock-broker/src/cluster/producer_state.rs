@@ -183,6 +183,13 @@ impl ProducerStateTable {
         }
     }
 
+    /// Every producer with state here, by id.
+    pub fn iter(&self) -> impl Iterator<Item = (i64, &ProducerEntry)> {
+        let mut ids: Vec<i64> = self.producers.keys().copied().collect();
+        ids.sort_unstable();
+        ids.into_iter().map(|id| (id, &self.producers[&id]))
+    }
+
     /// How many producers have state here.
     pub fn len(&self) -> usize {
         self.producers.len()

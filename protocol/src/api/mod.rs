@@ -38,6 +38,7 @@
 //! | DescribeUserScramCredentials | 50 | 0 | 0+ |
 //! | AlterUserScramCredentials | 51 | 0 | 0+ |
 //! | DescribeCluster | 60 | 0–2 | 0+ |
+//! | DescribeProducers | 61 | 0 | 0+ |
 //! | ConsumerGroupHeartbeat | 68 | 0–1 | 0+ |
 //! | ConsumerGroupDescribe | 69 | 0–1 | 0+ |
 //!
@@ -63,6 +64,7 @@ pub mod describe_cluster;
 pub mod describe_configs;
 pub mod describe_groups;
 pub mod describe_log_dirs;
+pub mod describe_producers;
 pub mod describe_user_scram_credentials;
 pub mod fetch;
 pub mod find_coordinator;
@@ -111,6 +113,7 @@ pub use describe_cluster::{DescribeClusterRequest, DescribeClusterResponse};
 pub use describe_configs::{DescribeConfigsRequest, DescribeConfigsResponse};
 pub use describe_groups::{DescribeGroupsRequest, DescribeGroupsResponse};
 pub use describe_log_dirs::{DescribeLogDirsRequest, DescribeLogDirsResponse};
+pub use describe_producers::{DescribeProducersRequest, DescribeProducersResponse};
 pub use describe_user_scram_credentials::{
     DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse,
 };
@@ -324,6 +327,7 @@ bodies! {
     CreatePartitions(CreatePartitionsRequest, CreatePartitionsResponse) = CREATE_PARTITIONS,
     IncrementalAlterConfigs(IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse) = INCREMENTAL_ALTER_CONFIGS,
     DescribeCluster(DescribeClusterRequest, DescribeClusterResponse) = DESCRIBE_CLUSTER,
+    DescribeProducers(DescribeProducersRequest, DescribeProducersResponse) = DESCRIBE_PRODUCERS,
     OffsetCommit(OffsetCommitRequest, OffsetCommitResponse) = OFFSET_COMMIT,
     OffsetFetch(OffsetFetchRequest, OffsetFetchResponse) = OFFSET_FETCH,
     JoinGroup(JoinGroupRequest, JoinGroupResponse) = JOIN_GROUP,

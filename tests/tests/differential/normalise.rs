@@ -22,6 +22,7 @@ use kwire_protocol::api::describe_configs::{
     DescribeConfigsResourceResult, DescribeConfigsResponse,
 };
 use kwire_protocol::api::describe_log_dirs::DescribeLogDirsResponse;
+use kwire_protocol::api::describe_producers::DescribeProducersResponse;
 use kwire_protocol::api::describe_user_scram_credentials::DescribeUserScramCredentialsResponse;
 use kwire_protocol::api::fetch::FetchResponse;
 use kwire_protocol::api::find_coordinator::FindCoordinatorResponse;
@@ -329,6 +330,24 @@ impl Normalise for CreateAclsResponse {
 impl Normalise for DeleteAclsResponse {
     fn normalise(&mut self, _: &Norm<'_>) {
         no_throttle(&mut self.throttle_time_ms);
+    }
+}
+
+/// Producer ids are each broker's own (as in InitProducerId); Kafka lists a partition's
+/// producers in its hash map's order: sorted by id first.
+impl Normalise for DescribeProducersResponse {
+    fn normalise(&mut self, _: &Norm<'_>) {
+        no_throttle(&mut self.throttle_time_ms);
+        for t in &mut self.topics {
+            for p in &mut t.partitions {
+                p.active_producers.sort_by_key(|s| s.producer_id);
+                for s in &mut p.active_producers {
+                    if s.producer_id >= 0 {
+                        s.producer_id = 0;
+                    }
+                }
+            }
+        }
     }
 }
 

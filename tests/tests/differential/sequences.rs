@@ -71,6 +71,7 @@ pub fn run_all(side: &mut Side, plan: &Plan<'_>) {
     fetch(side, plan, &read, &placement[0]);
     list_offsets(side, plan, &read, &placement[0]);
     init_producer_id(side, plan);
+    super::producers::run_all(side, plan);
     offset_for_leader_epoch(side, plan, &read, &placement[0]);
     super::admin::run_all(side, plan);
     super::groups::run_all(side, plan, &read, placement[0].topic_id);

@@ -36,6 +36,8 @@ import org.apache.kafka.common.message.DeleteRecordsResponseData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.message.DescribeAclsResponseData;
+import org.apache.kafka.common.message.DescribeProducersRequestData;
+import org.apache.kafka.common.message.DescribeProducersResponseData;
 import org.apache.kafka.common.message.DescribeClientQuotasRequestData;
 import org.apache.kafka.common.message.DescribeClientQuotasResponseData;
 import org.apache.kafka.common.message.DescribeUserScramCredentialsRequestData;
@@ -182,6 +184,9 @@ public final class Vectors {
             new Api(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, ScramMessages::alterUserScramCredentialsRequest, ScramMessages::alterUserScramCredentialsResponse,
                 m -> nestedTags(((AlterUserScramCredentialsRequestData) m).upsertions().get(1).unknownTaggedFields()),
                 m -> nestedTags(((AlterUserScramCredentialsResponseData) m).results().get(1).unknownTaggedFields())),
+            new Api(ApiKeys.DESCRIBE_PRODUCERS, ProducerMessages::describeProducersRequest, ProducerMessages::describeProducersResponse,
+                m -> nestedTags(((DescribeProducersRequestData) m).topics().iterator().next().unknownTaggedFields()),
+                m -> nestedTags(((DescribeProducersResponseData) m).topics().get(0).partitions().get(1).activeProducers().get(0).unknownTaggedFields())),
             new Api(ApiKeys.DESCRIBE_CLUSTER, AdminMessages::describeClusterRequest, AdminMessages::describeClusterResponse,
                 m -> { },
                 m -> nestedTags(((DescribeClusterResponseData) m).brokers().iterator().next().unknownTaggedFields())),
