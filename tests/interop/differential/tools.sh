@@ -5,6 +5,7 @@
 #     retention.ms=3600000), create it again, describe it and its configs, alter retention.ms,
 #     delete it, delete it again, list every ACL, create and delete a user's SCRAM credential
 #     (clients/run.sh CLIENT admin);
+#   - kafka-configs.sh: a user's SCRAM credential and producer quota added, described, deleted;
 #   - kcat -L (metadata of the whole cluster);
 #   - kcat -P -z lz4 of the same 20,000 records of 1 KB: the bytes kwire-mock received (its
 #     bytes-in counter) within 10% of what Kafka stores (its log segments).
@@ -75,6 +76,40 @@ PY
   else
     add kcat "-L" "$broker" FAIL "$(tail -n1 "$OUT/kcat-L-$broker.log" | cut -c1-80)"
   fi
+done
+
+# kafka-configs.sh (Kafka's ConfigCommand, from the broker's jars): a user's SCRAM credential
+# and quota set, described (until both show: Kafka's brokers learn them from the metadata log)
+# and deleted again
+configs() { # broker args... -> its output, the user's name written USER
+  timeout 60 java -cp "$(kafka_libs_dir "${KWIRE_KAFKA_SINGLE_VERSION:?}")/*" kafka.admin.ConfigCommand \
+    --bootstrap-server "${BOOT[$1]}" "${@:2}" 2>&1 | grep -v '^SLF4J' | sed "s/$USER_NAME/USER/g"
+}
+USER_NAME="kwire-tools-user-$RUN"
+for broker in kafka mock; do
+  log "kafka-configs.sh against $broker"
+  users=(--entity-type users --entity-name "$USER_NAME")
+  for step in "scram=--add-config SCRAM-SHA-256=[iterations=8192,password=kwire-secret]" \
+              "quota=--add-config producer_byte_rate=1048576"; do
+    # shellcheck disable=SC2086 # the step's arguments split on purpose
+    out="$(configs "$broker" --alter "${users[@]}" ${step#*=} | tail -n1)"
+    v=FAIL; [[ "$out" == "Completed updating config for user USER." ]] && v=pass
+    add kafka-configs "alter ${step%%=*}" "$broker" "$v" "$out"
+  done
+  until=$(( $(date +%s) + 10 ))
+  while :; do
+    out="$(configs "$broker" --describe "${users[@]}" | paste -sd'/' -)"
+    [[ "$out" == *"producer_byte_rate=1048576.0"* && "$out" == *"SCRAM-SHA-256=iterations=8192"* ]] && break
+    (( $(date +%s) < until )) || break
+    sleep 0.5
+  done
+  v=FAIL
+  [[ "$out" == *"producer_byte_rate=1048576.0"* && "$out" == *"SCRAM-SHA-256=iterations=8192"* ]] && v=pass
+  add kafka-configs describe "$broker" "$v" "$out"
+  out="$(configs "$broker" --alter "${users[@]}" --delete-config producer_byte_rate | tail -n1)"
+  out2="$(configs "$broker" --alter "${users[@]}" --delete-config SCRAM-SHA-256 | tail -n1)"
+  v=FAIL; [[ "$out" == "$out2" && "$out" == "Completed updating config for user USER." ]] && v=pass
+  add kafka-configs "delete both" "$broker" "$v" "$out"
 done
 
 # kcat -P -z lz4: 20,000 records of 1 KB (compressible, as real payloads are)
