@@ -134,7 +134,15 @@ def group(args):
         session_timeout_ms=10000,
         heartbeat_interval_ms=1000,
         reconnect_backoff_max_ms=1000,
+        # kafka-python waits for a JoinGroup answer up to max_poll_interval_ms + 5 s. Against a
+        # fresh 3-broker Kafka, its first member once never saw one: it sat out 180 s, holding
+        # the group's rebalance (and the other members) with it. 30 s bounds both such a wait
+        # and how long the broker waits for members to rejoin; members here poll every 0.5 s.
+        max_poll_interval_ms=30000,
     )
+    # The group's joins and assignments, to stderr (the member's .log), for a rebalance that
+    # does not end.
+    logging.getLogger("kafka.coordinator").setLevel(logging.INFO)
     c.subscribe([args.topic], listener=Listener())
     try:
         while not st.timed_out():
