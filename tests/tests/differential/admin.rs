@@ -332,23 +332,13 @@ fn alter_broker(
 fn describe_dynamic(side: &mut Side, plan: &Plan<'_>, step: &'static str, name: &str, want: &str) {
     let v = *plan.versions::<DescribeConfigsRequest>().end();
     let req = describe(BROKER, name, Some(&DYNAMIC_KEYS), true);
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        let o = side.call(-1, &req, v);
-        let settled = match &o {
-            Outcome::Answer(r) => r.results.iter().any(|res| {
-                res.configs
-                    .iter()
-                    .any(|c| c.name == DYNAMIC_KEYS[0] && c.value.as_deref() == Some(want))
-            }),
-            _ => true,
-        };
-        if settled || std::time::Instant::now() > deadline {
-            side.record("DescribeConfigs", v, step, o, &plan.norm);
-            return;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    side.record_settled(-1, &req, v, step, &plan.norm, |r| {
+        r.results.iter().any(|res| {
+            res.configs
+                .iter()
+                .any(|c| c.name == DYNAMIC_KEYS[0] && c.value.as_deref() == Some(want))
+        })
+    });
 }
 
 /// Dynamic broker configs: set on broker 1, then cluster-wide, described with their synonyms

@@ -1,16 +1,12 @@
 //! DescribeProducers: the state an idempotent producer leaves on a partition, as its leader
 //! and a follower report it, and each fault Kafka reports per partition or topic.
 
-use std::time::{Duration, Instant};
-
 use kwire_protocol::api::describe_producers::{DescribeProducersRequest, TopicRequest};
-use kwire_protocol::api::init_producer_id::InitProducerIdRequest;
 use kwire_protocol::api::produce::ProduceRequest;
 use kwire_protocol::testing::{BatchBuilder, ProduceBuilder};
 
-use super::sequences::{MISSING, Plan};
+use super::sequences::{MISSING, Plan, idempotent_producer};
 use super::side::Side;
-use super::wire::Outcome;
 
 fn describe(topics: &[(&str, &[i32])]) -> DescribeProducersRequest {
     DescribeProducersRequest {
@@ -34,18 +30,7 @@ pub fn run_all(side: &mut Side, plan: &Plan<'_>) {
     }
     let topic = plan.topic("producers");
     let p0 = side.create_topic(&topic)[0];
-    let init = InitProducerIdRequest {
-        transaction_timeout_ms: 60_000,
-        ..Default::default()
-    };
-    let iv = side.max_version::<InitProducerIdRequest>();
-    // A fresh Kafka answers COORDINATOR_LOAD_IN_PROGRESS until its id manager has a block.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut id = side.expect(-1, &init, iv);
-    while id.error_code.is_retriable() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(200));
-        id = side.expect(-1, &init, iv);
-    }
+    let id = idempotent_producer(side);
     // By name (below v13) on both brokers.
     let pv = (*plan.versions::<ProduceRequest>().end()).min(12);
     let batches = [
@@ -80,22 +65,12 @@ pub fn run_all(side: &mut Side, plan: &Plan<'_>) {
     if let Some(f) = p0.follower.filter(|_| plan.cluster) {
         // A follower reports the batches it has copied: ask until it has the last one.
         let req = describe(&[(&topic, &[0])]);
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let o = side.call(f, &req, 0);
-            let copied = match &o {
-                Outcome::Answer(r) => r.topics[0].partitions[0]
-                    .active_producers
-                    .first()
-                    .is_some_and(|p| p.last_sequence == 4),
-                _ => true,
-            };
-            if copied || Instant::now() > deadline {
-                side.record("DescribeProducers", 0, "a follower", o, &plan.norm);
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        side.record_settled(f, &req, 0, "a follower", &plan.norm, |r| {
+            r.topics[0].partitions[0]
+                .active_producers
+                .first()
+                .is_some_and(|p| p.last_sequence == 4)
+        });
     }
     record(
         side,

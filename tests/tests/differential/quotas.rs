@@ -7,8 +7,6 @@
 //! a moment later, so a describe that follows an alteration is repeated until it shows it (at
 //! most 10 s) and only its last answer is recorded.
 
-use std::time::{Duration, Instant};
-
 use kwire_protocol::api::alter_client_quotas::{
     AlterClientQuotasRequest, EntityData, EntryData, OpData,
 };
@@ -16,7 +14,6 @@ use kwire_protocol::api::describe_client_quotas::{ComponentData, DescribeClientQ
 
 use super::sequences::Plan;
 use super::side::Side;
-use super::wire::Outcome;
 
 const EXACT: i8 = 0;
 const DEFAULT: i8 = 1;
@@ -74,8 +71,7 @@ fn filter(components: &[(&str, i8, Option<&str>)], strict: bool) -> DescribeClie
     }
 }
 
-/// Describes with `req` until it finds `want` entities, at most 10 s, and records the last
-/// answer.
+/// Describes with `req` until it finds `want` entities, and records it.
 fn describe_until(
     side: &mut Side,
     plan: &Plan<'_>,
@@ -84,19 +80,9 @@ fn describe_until(
     req: &DescribeClientQuotasRequest,
     want: usize,
 ) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let o = side.call(-1, req, v);
-        let settled = match &o {
-            Outcome::Answer(r) => r.entries.as_ref().map_or(0, Vec::len) == want,
-            _ => true,
-        };
-        if settled || Instant::now() > deadline {
-            side.record("DescribeClientQuotas", v, step, o, &plan.norm);
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    side.record_settled(-1, req, v, step, &plan.norm, |r| {
+        r.entries.as_ref().map_or(0, Vec::len) == want
+    });
 }
 
 /// Sets quotas of users, a user's client id, the default client id and an IP address, finds

@@ -7,8 +7,6 @@
 //! a moment later, so each describe that follows an alteration is repeated until it shows the
 //! alteration (at most 10 s) and only its last answer is recorded.
 
-use std::time::{Duration, Instant};
-
 use bytes::Bytes;
 use kwire_auth::Secret;
 use kwire_auth::sasl::scram::ScramHash;
@@ -21,7 +19,6 @@ use kwire_protocol::api::describe_user_scram_credentials::{
 
 use super::sequences::Plan;
 use super::side::Side;
-use super::wire::Outcome;
 
 const SHA256: i8 = 1;
 const SHA512: i8 = 2;
@@ -92,8 +89,7 @@ fn mechanisms(r: &DescribeUserScramCredentialsResponse, user: &str) -> Vec<(i8, 
     m
 }
 
-/// Describes `users` until every one shows the mechanisms `want` gives it, at most 10 s, and
-/// records the last answer.
+/// Describes `users` until every one shows the mechanisms `want` gives it, and records it.
 fn describe_until(
     side: &mut Side,
     plan: &Plan<'_>,
@@ -101,20 +97,9 @@ fn describe_until(
     users: &[&str],
     want: &[&[(i8, i32)]],
 ) {
-    let req = describe(Some(users));
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let o = side.call(-1, &req, 0);
-        let settled = match &o {
-            Outcome::Answer(r) => users.iter().zip(want).all(|(u, w)| mechanisms(r, u) == *w),
-            _ => true,
-        };
-        if settled || Instant::now() > deadline {
-            side.record("DescribeUserScramCredentials", 0, step, o, &plan.norm);
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    side.record_settled(-1, &describe(Some(users)), 0, step, &plan.norm, |r| {
+        users.iter().zip(want).all(|(u, w)| mechanisms(r, u) == *w)
+    });
 }
 
 /// Creates, lists, changes and deletes two users' credentials, then sends each alteration and

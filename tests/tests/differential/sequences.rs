@@ -7,7 +7,7 @@ use std::ops::RangeInclusive;
 use bytes::{Bytes, BytesMut};
 use kwire_protocol::api::api_versions::ApiVersionsRequest;
 use kwire_protocol::api::fetch::FetchRequest;
-use kwire_protocol::api::init_producer_id::InitProducerIdRequest;
+use kwire_protocol::api::init_producer_id::{InitProducerIdRequest, InitProducerIdResponse};
 use kwire_protocol::api::list_offsets::{
     ListOffsetsPartition, ListOffsetsRequest, ListOffsetsTopic,
 };
@@ -395,19 +395,30 @@ fn list_offsets(side: &mut Side, plan: &Plan<'_>, topic: &str, p0: &Placement) {
     }
 }
 
-fn init_producer_id(side: &mut Side, plan: &Plan<'_>) {
-    let idempotent = InitProducerIdRequest {
+/// The InitProducerId request of an idempotent producer.
+fn idempotent() -> InitProducerIdRequest {
+    InitProducerIdRequest {
         transaction_timeout_ms: 60_000,
         ..Default::default()
-    };
-    // A fresh Kafka answers COORDINATOR_LOAD_IN_PROGRESS until its id manager has a block.
+    }
+}
+
+/// An idempotent producer id and epoch (set-up, not recorded). A fresh Kafka answers
+/// COORDINATOR_LOAD_IN_PROGRESS until its id manager has a block: asked again for up to 60 s.
+pub fn idempotent_producer(side: &mut Side) -> InitProducerIdResponse {
     let v = side.max_version::<InitProducerIdRequest>();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    let mut last = side.expect(-1, &idempotent, v);
+    let mut last = side.expect(-1, &idempotent(), v);
     while last.error_code.is_retriable() && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(200));
-        last = side.expect(-1, &idempotent, v);
+        last = side.expect(-1, &idempotent(), v);
     }
+    last
+}
+
+fn init_producer_id(side: &mut Side, plan: &Plan<'_>) {
+    let idempotent = idempotent();
+    let mut last = idempotent_producer(side);
     for v in plan.versions::<InitProducerIdRequest>() {
         let o = side.call(-1, &idempotent, v);
         side.record("InitProducerId", v, "idempotent", o, &plan.norm);

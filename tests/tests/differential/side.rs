@@ -123,6 +123,35 @@ impl Side {
         }
     }
 
+    /// Sends `req` to `node` until its answer is `settled`, at most 10 s, and records the last
+    /// answer: for a step after a change Kafka's brokers learn from the metadata log a moment
+    /// after its controller took it. An answer that is not a response ends the wait.
+    pub fn record_settled<R: Request>(
+        &mut self,
+        node: i32,
+        req: &R,
+        v: i16,
+        step: &'static str,
+        norm: &Norm<'_>,
+        settled: impl Fn(&R::Response) -> bool,
+    ) where
+        R::Response: Normalise + Debug,
+    {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let o = self.call(node, req, v);
+            let done = match &o {
+                Outcome::Answer(r) => settled(r),
+                _ => true,
+            };
+            if done || Instant::now() > deadline {
+                self.record(R::API_KEY.name(), v, step, o, norm);
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// Records `outcome` as the answer to one step, normalised by `norm`.
     pub fn record<T: Normalise + Debug>(
         &mut self,
