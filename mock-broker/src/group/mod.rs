@@ -48,8 +48,11 @@ pub fn offsets_partition_for(group_id: &str, partitions: i32) -> i32 {
     let hash = group_id
         .encode_utf16()
         .fold(0i32, |h, c| h.wrapping_mul(31).wrapping_add(i32::from(c)));
-    // Kafka's Utils.abs maps i32::MIN to 0 (`& 0x7fffffff`).
-    (hash & 0x7fff_ffff) % partitions.max(1)
+    // Kafka's Utils.abs: Math.abs, with i32::MIN (which has no positive) mapped to 0. Not the
+    // `& 0x7fffffff` of the producer's partitioner (Utils.toPositive): for a negative hash the
+    // two differ.
+    let abs = if hash == i32::MIN { 0 } else { hash.abs() };
+    abs % partitions.max(1)
 }
 
 /// A group of either kind.

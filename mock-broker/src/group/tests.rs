@@ -725,6 +725,11 @@ fn the_coordinator_partition_is_kafkas() {
     assert_eq!(offsets_partition_for("hello", 50), 99_162_322 % 50);
     assert_eq!(offsets_partition_for("polygenelubricants", 50), 0);
     assert_eq!(offsets_partition_for("", 50), 0);
+    // A negative hash (-1308075117): Kafka 4.3.1 with 3 offsets partitions coordinated this
+    // group on partition 0, its absolute value's; masking the sign bit off would give 2.
+    let g = "kwire-failover-22198-classic-kafka-python-1796672170-0";
+    assert_eq!(offsets_partition_for(g, 3), 0);
+    assert_eq!(offsets_partition_for(g, 50), 1_308_075_117 % 50);
 }
 
 #[test]

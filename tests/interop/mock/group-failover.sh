@@ -22,7 +22,8 @@
 # partitions too, mock/groups.json), so one broker failure moves every group's coordinator.
 # The members must rediscover the coordinator and carry on: every run-groups check must pass
 # (nothing skipped, only the killed member's uncommitted records read twice, commits made
-# before the failure count after it), and the coordinator must have failed for every group.
+# before the failure count after it), and the coordinator must have failed for every group (the
+# broker that fails coordinated it, as FindCoordinator answers just before the fault).
 # One fault per group: a member that leaves before it heard of a move sends its leave to the old
 # coordinator, which answers NOT_COORDINATOR; Kafka's Java client then gives up on the leave
 # (the member stays until its session times out), so faults at random instants would time
@@ -55,6 +56,7 @@ done
 mkdir -p "$OUT"
 PY="$BASE_PYTHON"
 export KWIRE_CTL="$MOCK_DIR/ctl.py"
+ensure_probe
 
 MOCK_PID="" RUN_PID="" DOWN_BROKER=""
 cleanup() {
@@ -114,11 +116,13 @@ same_partition_run_ids() {
   "$PY" - "$@" <<'EOF'
 import random, sys, time
 prefix, peers = sys.argv[1], sys.argv[2:]
-def partition(group):  # Kafka's abs(String.hashCode()) % offsets.topic.num.partitions
+def partition(group):  # Kafka's Utils.abs(String.hashCode()) % offsets.topic.num.partitions
     h = 0
     for ch in group:  # the names are ASCII: one UTF-16 unit each
         h = (31 * h + ord(ch)) & 0xFFFFFFFF
-    return (h & 0x7FFFFFFF) % 3
+    if h >= 1 << 31:  # Java's int: Utils.abs is Math.abs, with MIN_VALUE mapped to 0
+        h = 0 if h == 1 << 31 else (1 << 32) - h
+    return h % 3
 target, ids, base = random.randrange(3), [], int(time.time())
 for p in peers:
     n = 0
@@ -127,6 +131,13 @@ for p in peers:
     ids.append("%s=%d-%d" % (p, base, n))
 print(target, ",".join(ids))
 EOF
+}
+
+# id_of PEER RUN_IDS: the peer's id in RUN_IDS (PEER=ID,...)
+id_of() {
+  local kv
+  IFS=, read -r -a kv <<< "$2"
+  for kv in "${kv[@]}"; do [[ "${kv%%=*}" == "$1" ]] && { echo "${kv#*=}"; return; }; done
 }
 
 # coordinator_of PARTITION: the broker leading that __consumer_offsets partition
@@ -172,21 +183,30 @@ for proto in "${protocols[@]}"; do
     --group-protocol "$proto" --timeout-s "$TIMEOUT" --topic-prefix "$prefix" --out "$OUT/$proto" --jobs 8 \
     --broker-name "$BROKER_NAME+$FAULT" ${run_ids:+--run-ids "$run_ids"} > "$OUT/$proto.txt" 2> "$OUT/$proto.log" &
   RUN_PID=$!
-  faults=0 down_at=0 expected=${#peers[@]}
+  faults=0 down_at=0 failed=0 expected=${#peers[@]}
   while kill -0 "$RUN_PID" 2>/dev/null; do
     sleep "$DELAY"
     if [[ "$FAULT" == move ]]; then
       n="$(move_new "$prefix" "$OUT/$proto.moved" 2>> "$OUT/$proto.faults.log" || echo 0)"
       faults=$((faults + ${n:-0}))
-    elif [[ -z "$DOWN_BROKER" ]] && (( faults == 0 )) && all_assigned "$OUT/$proto" "${peers[@]}"; then
+    elif (( ! failed )) && all_assigned "$OUT/$proto" "${peers[@]}"; then
       DOWN_BROKER="$(coordinator_of "$part")"
       [[ -n "$DOWN_BROKER" ]] || { log "$proto: no leader for __consumer_offsets $part"; continue; }
+      # a group counts only if its run is still before member C (the coordinator fails mid-run)
+      # and the broker going down coordinates it, as FindCoordinator says just before
+      faults=0
+      for p in "${peers[@]}"; do
+        [[ -e "$OUT/$proto/$p.c.progress" ]] && continue
+        g="$prefix-$proto-$p-$(id_of "$p" "$run_ids")"
+        c="$(probe coordinator --bootstrap "$BOOTSTRAP" --group "$g" 2>> "$OUT/$proto.faults.log" || true)"
+        if [[ "$c" == "$DOWN_BROKER" ]]; then faults=$((faults + 1))
+        else log "$proto: group $g is coordinated by ${c:-no broker}, not broker $DOWN_BROKER"; fi
+      done
       log "$proto: coordinator broker $DOWN_BROKER (every group) goes down"
+      failed=1
       if [[ "$FAULT" == kill ]]; then "$KAFKA_SH" kill-broker "$DOWN_BROKER" >> "$OUT/$proto.faults.log" 2>&1
       else "$PY" "$KWIRE_CTL" "$MOCK_CONTROL" post "/brokers/$DOWN_BROKER/down" >> "$OUT/$proto.faults.log" 2>&1; fi
-      # a group counts only if its run is still before member C (the coordinator fails mid-run)
-      down_at=$SECONDS faults=0
-      for p in "${peers[@]}"; do [[ -e "$OUT/$proto/$p.c.progress" ]] || faults=$((faults + 1)); done
+      down_at=$SECONDS
     elif [[ -n "$DOWN_BROKER" ]] && (( SECONDS - down_at >= DOWN_S )); then
       now="$(coordinator_of "$part" || true)"
       echo "__consumer_offsets $part leader while broker $DOWN_BROKER was down: ${now:-none}" | tee -a "$OUT/$proto.faults.log"

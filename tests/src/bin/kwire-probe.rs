@@ -14,6 +14,8 @@
 //!                          [--config k=v]... [--timeout-s 60]
 //!                                                       CreateTopics (an existing topic is fine), then
 //!                                                       until every partition has a leader
+//! kwire-probe coordinator --bootstrap B --group G      the node id coordinating consumer group G
+//!                                                       (FindCoordinator; exit 1 on an error)
 //! kwire-probe broker-configs --bootstrap B [--broker ID]
 //!                                                       DescribeConfigs of a broker (default: the
 //!                                                       first one Metadata lists) with synonyms:
@@ -34,6 +36,7 @@ use kwire_protocol::api::create_topics::{
     CreatableTopic, CreatableTopicConfig, CreateTopicsRequest,
 };
 use kwire_protocol::api::describe_configs::{DescribeConfigsRequest, DescribeConfigsResource};
+use kwire_protocol::api::find_coordinator::FindCoordinatorRequest;
 use kwire_protocol::api::metadata::{MetadataRequest, MetadataRequestTopic, MetadataResponse};
 use kwire_tests::{Conn, ConnError};
 use serde_json::{Value, json};
@@ -81,6 +84,15 @@ enum Command {
         /// Partition index.
         #[arg(long)]
         partition: i32,
+    },
+    /// The node id coordinating a consumer group (FindCoordinator).
+    Coordinator {
+        /// host:port[,host:port...]
+        #[arg(long)]
+        bootstrap: String,
+        /// Group id.
+        #[arg(long)]
+        group: String,
     },
     /// Waits until every address answers Metadata listing at least `--brokers` brokers.
     Wait {
@@ -164,6 +176,7 @@ fn main() -> ExitCode {
             &configs,
             timeout_s,
         ),
+        Command::Coordinator { bootstrap, group } => coordinator(&bootstrap, &group),
         Command::BrokerConfigs { bootstrap, broker } => {
             first_answer(&bootstrap, |c| broker_configs(c, broker))
         }
@@ -273,6 +286,39 @@ fn leader(bootstrap: &str, topic: &str, partition: i32) -> Result<Value, Failed>
         })));
     }
     Ok(md)
+}
+
+/// FindCoordinator for a consumer group at the highest version both sides speak (a key of its
+/// own up to v3, one of a batch from v4).
+fn coordinator(bootstrap: &str, group: &str) -> Result<Value, Failed> {
+    let answer = first_answer(bootstrap, |c| {
+        let v = *c.common_versions::<FindCoordinatorRequest>().end();
+        let (key, coordinator_keys) = if v >= 4 {
+            (String::new(), vec![group.to_string()])
+        } else {
+            (group.to_string(), Vec::new())
+        };
+        let req = FindCoordinatorRequest {
+            key,
+            key_type: 0,
+            coordinator_keys,
+            ..Default::default()
+        };
+        let r = c.send(&req, v)?;
+        let (code, node) = match r.coordinators.first() {
+            Some(k) => (k.error_code, k.node_id),
+            None => (r.error_code, r.node_id),
+        };
+        Ok(if code == ErrorCode::None {
+            json!(node)
+        } else {
+            json!({ "error": format!("FindCoordinator for {group}: {code}") })
+        })
+    })?;
+    if answer.get("error").is_some() {
+        return Err(Failed(answer));
+    }
+    Ok(answer)
 }
 
 fn wait(bootstrap: &str, brokers: usize, timeout_s: f64) -> Result<Value, Failed> {
