@@ -134,15 +134,21 @@ def group(args):
         session_timeout_ms=10000,
         heartbeat_interval_ms=1000,
         reconnect_backoff_max_ms=1000,
-        # kafka-python waits for a JoinGroup answer up to max_poll_interval_ms + 5 s. Against a
-        # fresh 3-broker Kafka, its first member once never saw one: it sat out 180 s, holding
-        # the group's rebalance (and the other members) with it. 30 s bounds both such a wait
-        # and how long the broker waits for members to rejoin; members here poll every 0.5 s.
+        # How long the broker waits for members to rejoin a rebalance (and kafka-python for a
+        # JoinGroup answer, plus 5 s): 30 s instead of 300 s bounds how long a member that
+        # stopped polling holds up the others; members here poll every 0.5 s.
         max_poll_interval_ms=30000,
     )
-    # The group's joins and assignments, to stderr (the member's .log), for a rebalance that
-    # does not end.
+    # The group's joins and assignments, to stderr (the member's .log).
     logging.getLogger("kafka.coordinator").setLevel(logging.INFO)
+    # The topic's partitions are known before the first JoinGroup. Otherwise a leader assigns
+    # nothing, learns the partitions from the next metadata and rejoins for that alone; and
+    # kafka-python 3.0.12 loses such a rebalance when its JoinGroup and SyncGroup outlast the
+    # poll() that started them (likely against 3 brokers, where SyncGroup waits for the
+    # replicated write): taking the new metadata snapshot for its assignment turns
+    # need_rejoin() false, so no later poll() awaits the pending join again, and the member
+    # stays rebalancing with heartbeats off until the broker expires it, assigned nothing.
+    c.partitions_for_topic(args.topic)
     c.subscribe([args.topic], listener=Listener())
     try:
         while not st.timed_out():
@@ -177,9 +183,29 @@ def group(args):
                     st.commit_failed(e)
             if st.done():
                 return st.emit()
+        dump_group_state(c)
         return st.emit(timed_out=True)
     finally:
         c.close()
+
+
+def dump_group_state(c):
+    """Logs the consumer's group and coordinator-connection state (kafka-python internals, read
+    only): why a member that timed out was still waiting, if it was."""
+    log = logging.getLogger("kwire.interop")
+    try:
+        co = c._coordinator
+        task = co._join_task
+        log.error("timed out: group state %s, generation %s, rejoin_needed %s, rejoining %s, "
+                  "coordinator %s, join task %s", co.state, co._generation, co.rejoin_needed,
+                  co.rejoining, co.coordinator_id,
+                  None if task is None else ("done" if task.is_done else "pending"))
+        for node, conn in list(c._manager._conns.items()):
+            log.error("timed out: connection %s: %s; paused %s; buffered %d; in flight %s", node,
+                      conn, sorted(conn.paused), len(conn._request_buffer),
+                      [(r[0], round(r[3] - time.monotonic(), 1)) for r in conn.in_flight_requests])
+    except Exception as e:  # noqa: BLE001 - a diagnostic only; the internals may change
+        log.error("timed out: no group state (%s: %s)", type(e).__name__, e)
 
 
 def admin(args):
