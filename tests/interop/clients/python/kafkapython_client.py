@@ -148,7 +148,18 @@ def group(args):
     # replicated write): taking the new metadata snapshot for its assignment turns
     # need_rejoin() false, so no later poll() awaits the pending join again, and the member
     # stays rebalancing with heartbeats off until the broker expires it, assigned nothing.
-    c.partitions_for_topic(args.topic)
+    # The metadata request meets a broker's failure as poll() below would (a connection loss
+    # raised, retriable: a member may start while the coordinator's broker is killed), and is
+    # asked again.
+    known_by = time.monotonic() + 30
+    while time.monotonic() < known_by:
+        try:
+            if c.partitions_for_topic(args.topic):
+                break
+        except KafkaError as e:
+            if not getattr(e, "retriable", False):
+                raise
+        time.sleep(0.2)
     c.subscribe([args.topic], listener=Listener())
     try:
         while not st.timed_out():
