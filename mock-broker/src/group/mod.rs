@@ -51,8 +51,7 @@ pub fn offsets_partition_for(group_id: &str, partitions: i32) -> i32 {
     // Kafka's Utils.abs: Math.abs, with i32::MIN (which has no positive) mapped to 0. Not the
     // `& 0x7fffffff` of the producer's partitioner (Utils.toPositive): for a negative hash the
     // two differ.
-    let abs = if hash == i32::MIN { 0 } else { hash.abs() };
-    abs % partitions.max(1)
+    hash.checked_abs().unwrap_or(0) % partitions.max(1)
 }
 
 /// A group of either kind.

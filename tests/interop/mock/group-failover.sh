@@ -133,13 +133,6 @@ print(target, ",".join(ids))
 EOF
 }
 
-# id_of PEER RUN_IDS: the peer's id in RUN_IDS (PEER=ID,...)
-id_of() {
-  local kv
-  IFS=, read -r -a kv <<< "$2"
-  for kv in "${kv[@]}"; do [[ "${kv%%=*}" == "$1" ]] && { echo "${kv#*=}"; return; }; done
-}
-
 # coordinator_of PARTITION: the broker leading that __consumer_offsets partition
 coordinator_of() {
   if [[ "$FAULT" == kill ]]; then
@@ -197,7 +190,7 @@ for proto in "${protocols[@]}"; do
       faults=0
       for p in "${peers[@]}"; do
         [[ -e "$OUT/$proto/$p.c.progress" ]] && continue
-        g="$prefix-$proto-$p-$(id_of "$p" "$run_ids")"
+        g="$(cat "$OUT/$proto/$p.group")" # run-groups.sh names each peer's group there
         c="$(probe coordinator --bootstrap "$BOOTSTRAP" --group "$g" 2>> "$OUT/$proto.faults.log" || true)"
         if [[ "$c" == "$DOWN_BROKER" ]]; then faults=$((faults + 1))
         else log "$proto: group $g is coordinated by ${c:-no broker}, not broker $DOWN_BROKER"; fi
