@@ -24,6 +24,9 @@
 #    librdkafka and Java in the same scenario, classic and KIP-848, while each group's
 #    coordinator moves to another broker; and every group peer while the broker all the groups'
 #    coordinator is on goes down and comes back (--failover-records each).
+# 1d. streams (with the java peer): a Kafka Streams application (clients/run.sh java streams,
+#    RF 3) counts records by a new key through a repartition topic and a changelog; one of its two
+#    instances leaves and the other restores the counts from the changelog: the counts stay right.
 # 2. faults: for each PEER:SCENARIO (scenarios/SCENARIO.json is a timeline for the control endpoint's
 #    POST /scenario, started once the first records landed), PEER produces --fault-records at
 #    --fault-rate per second while the faults hit, then consumes: no loss, no duplicates, order kept,
@@ -196,6 +199,15 @@ if (( ! SKIP_GROUPS )); then
   CHILDREN=()
 fi
 
+# --- 1d. a Kafka Streams application (at-least-once, two instances, one leaves) ------------
+STREAMS_RC=0
+if [[ " ${peers[*]} " == *" java "* ]]; then
+  log "streams: a Kafka Streams application counts, one instance leaves, the other restores its state"
+  timeout 300 "$INTEROP_DIR/clients/run.sh" java streams --bootstrap "$BOOTSTRAP" \
+    --topic "kwire-mock-streams-$RUN_ID" --count 20000 --replication-factor 3 --timeout-s 180 \
+    > "$OUT/streams.json" 2> "$OUT/streams.log" < /dev/null || STREAMS_RC=1
+fi
+
 # --- 2. one scenario per fault class ------------------------------------------------------
 FAULT_N=0
 reset_faults() {
@@ -267,5 +279,9 @@ for f in group-failover group-failover-down; do
     cat "$OUT/$f.txt"; } | tee -a "$OUT/summary.txt"
 done
 (( FAILOVER_RC == 0 )) || { echo "group failover: FAILED (see $OUT/group-failover*.log)" | tee -a "$OUT/summary.txt"; rc=1; }
+if [[ -f "$OUT/streams.json" ]]; then
+  { echo "Kafka Streams application (clients/run.sh java streams):"; cat "$OUT/streams.json"; } | tee -a "$OUT/summary.txt"
+  (( STREAMS_RC == 0 )) || { echo "streams: FAILED (see $OUT/streams.log)" | tee -a "$OUT/summary.txt"; rc=1; }
+fi
 log "details in $OUT"
 exit "$rc"

@@ -39,6 +39,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  *           [--group-protocol classic|consumer] [--assigned-file F] [--leave-on-file F]
  *           [--commit-limit N] [--progress-file F] [--timeout-s 60]       (see JavaGroup)
  *   admin   --bootstrap B --topic T [--replication-factor 1] [--timeout-s 60]   (see JavaAdmin)
+ *   streams --bootstrap B --topic T --count N [--threads 1] [--replication-factor 1]
+ *           [--timeout-s 60]                                              (see JavaStreams)
  * </pre>
  */
 public final class JavaClient {
@@ -54,6 +56,7 @@ public final class JavaClient {
         case "produce" -> produce(a);
         case "admin" -> JavaAdmin.run(a);
         case "group" -> JavaGroup.run(a);
+        case "streams" -> JavaStreams.run(a);
         default -> consume(a);
       };
     } catch (Throwable e) {
@@ -413,10 +416,11 @@ public final class JavaClient {
     String leaveOnFile = "";
     int commitLimit;
     String progressFile = "";
+    int threads = 1;
 
     static Args parse(String[] v) {
-      if (v.length == 0 || !List.of("produce", "consume", "group", "admin").contains(v[0])) {
-        throw new IllegalArgumentException("usage: produce|consume|group|admin --bootstrap B --topic T ...");
+      if (v.length == 0 || !List.of("produce", "consume", "group", "admin", "streams").contains(v[0])) {
+        throw new IllegalArgumentException("usage: produce|consume|group|admin|streams --bootstrap B --topic T ...");
       }
       Args a = new Args();
       a.cmd = v[0];
@@ -451,6 +455,7 @@ public final class JavaClient {
               case "--leave-on-file" -> a.leaveOnFile = x;
               case "--commit-limit" -> a.commitLimit = Integer.parseInt(x);
               case "--progress-file" -> a.progressFile = x;
+              case "--threads" -> a.threads = Integer.parseInt(x);
               default -> throw new IllegalArgumentException("unknown option " + f);
             }
           }
