@@ -6,6 +6,10 @@
 #     delete it, delete it again, list every ACL, create and delete a user's SCRAM credential
 #     (clients/run.sh CLIENT admin);
 #   - kafka-configs.sh: a user's SCRAM credential and producer quota added, described, deleted;
+#   - kafka-topics.sh (create, create again, list, describe, alter partitions, delete, delete
+#     again), kafka-consumer-groups.sh (list, describe, state, reset to earliest, describe
+#     offsets, delete, delete again) and kafka-get-offsets.sh (latest, earliest) around 1,000
+#     records a group consumed;
 #   - kcat -L (metadata of the whole cluster);
 #   - kcat -P -z lz4 of the same 20,000 records of 1 KB: the bytes kwire-mock received (its
 #     bytes-in counter) within 10% of what Kafka stores (its log segments).
@@ -112,6 +116,77 @@ for broker in kafka mock; do
   add kafka-configs "delete both" "$broker" "$v" "$out"
 done
 
+# Kafka's command-line tools (from the broker's jars: kafka-tools): kafka-topics.sh,
+# kafka-consumer-groups.sh and kafka-get-offsets.sh on a topic of their own, with 1,000 records
+# produced and consumed by a group (the Java driver) in between. Each result is the tool's
+# output with the topic, group and what names a broker (topic ids, coordinator address) taken
+# out; "Elr:" columns are dropped (the mock answers DescribeTopics through Metadata, which has no
+# eligible leader replicas, KIP-966: it prints N/A where Kafka 4.3 prints empty lists). Error
+# messages are compared by the exception the tool names: their wording is each broker's own.
+cli() { # broker class args... -> output (stdout and stderr), names normalised
+  timeout 60 java -cp "$(kafka_libs_dir "${KWIRE_KAFKA_SINGLE_VERSION:?}")/*" "$2" \
+    --bootstrap-server "${BOOT[$1]}" "${@:3}" 2>&1 | { grep -v '^SLF4J' || true; } \
+    | sed -e "s/$CLI_TOPIC/TOPIC/g" -e "s/$CLI_GROUP/GROUP/g" -e 's/TopicId: [^[:space:]]*//' \
+          -e 's/[[:space:]]*Elr:.*//' -e 's/^[0-9T:.-]*Z main ERROR //'
+}
+topics() { cli "$1" org.apache.kafka.tools.TopicCommand "${@:2}"; }
+groups() { cli "$1" org.apache.kafka.tools.consumer.group.ConsumerGroupCommand "${@:2}"; }
+offsets() { cli "$1" org.apache.kafka.tools.GetOffsetShell "${@:2}"; }
+# the rows of a table after its header, sorted, columns from the 2nd on, on one line
+table() { awk 'f && NF { $1=""; sub(/^ /, ""); print } /^GROUP/ { f=1 }' | sort | paste -sd'/' -; }
+# the exception a failing tool names, else its last line
+failure() {
+  local text named
+  text="$(cat)"
+  named="$(grep -o '[A-Za-z]*Exception\|does not exist as expected' <<<"$text" | head -n1 || true)"
+  if [[ -n "$named" ]]; then echo "$named"; else tail -n1 <<<"$text"; fi
+}
+cli_check() { # tool op broker want got
+  local v=FAIL
+  [[ "$5" == $4 ]] && v=pass # want is a glob
+  add "$1" "$2" "$3" "$v" "$5"
+}
+for broker in kafka mock; do
+  CLI_TOPIC="kwire-tools-cli-$broker-$RUN" CLI_GROUP="kwire-tools-cli-group-$broker-$RUN"
+  log "kafka-topics.sh, kafka-consumer-groups.sh and kafka-get-offsets.sh against $broker"
+  create=(--create --topic "$CLI_TOPIC" --partitions 3 --replication-factor 1 --config retention.ms=3600000)
+  cli_check kafka-topics create "$broker" "Created topic TOPIC." "$(topics "$broker" "${create[@]}" | tail -n1)"
+  cli_check kafka-topics "create again" "$broker" TopicExistsException "$(topics "$broker" "${create[@]}" | failure)"
+  cli_check kafka-topics list "$broker" "TOPIC" "$(topics "$broker" --list | grep -x TOPIC || true)"
+  cli_check kafka-topics describe "$broker" "*PartitionCount: 3*retention.ms=3600000*" \
+    "$(topics "$broker" --describe --topic "$CLI_TOPIC" | tr -s ' \t' ' ' | paste -sd'/' -)"
+  topics "$broker" --alter --topic "$CLI_TOPIC" --partitions 4 > "$OUT/cli-alter-$broker.log"
+  cli_check kafka-topics "alter partitions" "$broker" "*PartitionCount: 4*" \
+    "$(cat "$OUT/cli-alter-$broker.log"; topics "$broker" --describe --topic "$CLI_TOPIC" | head -n1 | tr -s ' \t' ' ')"
+  timeout 120 "$INTEROP_DIR/clients/run.sh" java produce --bootstrap "${BOOT[$broker]}" --topic "$CLI_TOPIC" \
+    --count 1000 --timeout-s 60 > "$OUT/cli-produce-$broker.json" 2>&1 || true
+  timeout 120 "$INTEROP_DIR/clients/run.sh" java group --bootstrap "${BOOT[$broker]}" --topic "$CLI_TOPIC" \
+    --group "$CLI_GROUP" --stop-after 1000 --idle-s 3 --timeout-s 60 > "$OUT/cli-group-$broker.json" 2>&1 || true
+  cli_check kafka-consumer-groups list "$broker" "GROUP" "$(groups "$broker" --list | grep -x GROUP || true)"
+  # 1,000 records over 4 partitions, all committed: lag 0 everywhere
+  cli_check kafka-consumer-groups describe "$broker" "TOPIC 0 * * 0 - - -/TOPIC 1 * * 0 - - -/TOPIC 2 * * 0 - - -/TOPIC 3 * * 0 - - -" \
+    "$(groups "$broker" --describe --group "$CLI_GROUP" | table)"
+  cli_check kafka-consumer-groups "describe state" "$broker" "- Empty 0" \
+    "$(groups "$broker" --describe --group "$CLI_GROUP" --state | table | awk '{print $(NF-2), $(NF-1), $NF}')"
+  cli_check kafka-consumer-groups "reset earliest" "$broker" "TOPIC ? 0/TOPIC ? 0/TOPIC ? 0/TOPIC ? 0" \
+    "$(groups "$broker" --reset-offsets --group "$CLI_GROUP" --topic "$CLI_TOPIC" --to-earliest --execute | table)"
+  cli_check kafka-consumer-groups "describe offsets" "$broker" "TOPIC 0 0 * * - - -/TOPIC 1 0 * * - - -/TOPIC 2 0 * * - - -/TOPIC 3 0 * * - - -" \
+    "$(groups "$broker" --describe --group "$CLI_GROUP" --offsets | table)"
+  latest="$(offsets "$broker" --topic "$CLI_TOPIC" | paste -sd' ' -)"
+  v=FAIL
+  [[ "$(tr ' ' '\n' <<<"$latest" | awk -F: '{ n++; s += $3 } END { print n, s }')" == "4 1000" ]] && v=pass
+  add kafka-get-offsets latest "$broker" "$v" "$latest"
+  cli_check kafka-get-offsets earliest "$broker" "TOPIC:0:0 TOPIC:1:0 TOPIC:2:0 TOPIC:3:0" \
+    "$(offsets "$broker" --topic "$CLI_TOPIC" --time -2 | paste -sd' ' -)"
+  cli_check kafka-consumer-groups delete "$broker" "*successful*" "$(groups "$broker" --delete --group "$CLI_GROUP" | grep . || true)"
+  cli_check kafka-consumer-groups "delete again" "$broker" GroupIdNotFoundException \
+    "$(groups "$broker" --delete --group "$CLI_GROUP" | failure)"
+  out="$(topics "$broker" --delete --topic "$CLI_TOPIC")"
+  cli_check kafka-topics delete "$broker" "deleted" "$([[ -z "$out" ]] && echo deleted || echo "$out" | tail -n1)"
+  cli_check kafka-topics "delete again" "$broker" "does not exist as expected" \
+    "$(topics "$broker" --delete --topic "$CLI_TOPIC" | failure)"
+done
+
 # kcat -P -z lz4: 20,000 records of 1 KB (compressible, as real payloads are)
 "$PY" - > "$OUT/records.txt" <<'PY'
 for i in range(20000):
@@ -149,7 +224,7 @@ if [[ "$k" -gt 0 && "$m" -gt 0 ]]; then
   add kcat "-P -z lz4" mock "${verdict%% *}" "received $m bytes (${verdict##* }x Kafka's)"
 fi
 
-printf '\n%-13s %-17s %-6s %-6s %s\n' tool operation Kafka mock "same result? (Kafka | mock)"
+printf '\n%-21s %-17s %-6s %-6s %s\n' tool operation Kafka mock "same result? (Kafka | mock)"
 "$PY" - "$results" <<'PY'
 import sys
 rows = {}
@@ -162,7 +237,7 @@ for (tool, op), b in rows.items():
     same = "same" if k[1] == m[1] else "differs: %s | %s" % (k[1], m[1])
     if op == "-P -z lz4":
         same = "%s | %s" % (k[1], m[1])
-    print("%-13s %-17s %-6s %-6s %s" % (tool, op, k[0], m[0], same))
+    print("%-21s %-17s %-6s %-6s %s" % (tool, op, k[0], m[0], same))
 PY
 pass_k=$(awk -F'\t' '$3=="kafka" && $4=="pass"' "$results" | wc -l)
 pass_m=$(awk -F'\t' '$3=="mock" && $4=="pass"' "$results" | wc -l)

@@ -44,9 +44,11 @@ mvn_q() {
 # Resolve org.apache.kafka:kafka_2.13:<v> and its runtime dependencies into
 # .cache/kafka-<v>/libs (skipped when already complete).
 ensure_kafka_libs() {
-  local v="$1" libs
+  local v="$1" libs stamp
   libs="$(kafka_libs_dir "$v")"
-  if [[ -f "$libs/.complete" ]]; then return 0; fi
+  # resolved again when kafka/pom.xml changes (a jar added to it)
+  stamp="$(sha256sum < "$INTEROP_DIR/kafka/pom.xml" | cut -c1-16)"
+  if [[ -f "$libs/.complete" && "$(cat "$libs/.complete")" == "$stamp" ]]; then return 0; fi
   command -v mvn >/dev/null || die "mvn not found (Maven 3 is required)"
   log "resolving Apache Kafka $v jars into $libs"
   rm -rf "$libs.tmp"
@@ -56,7 +58,7 @@ ensure_kafka_libs() {
     dependency:copy-dependencies -DoutputDirectory="$libs.tmp" \
     || die "could not resolve Kafka $v from the Maven repository"
   [[ -f "$libs.tmp/kafka_2.13-$v.jar" ]] || die "kafka_2.13-$v.jar missing after resolution"
-  rm -rf "$libs" && mv "$libs.tmp" "$libs" && touch "$libs/.complete"
+  rm -rf "$libs" && mv "$libs.tmp" "$libs" && echo "$stamp" > "$libs/.complete"
 }
 
 ensure_venv() {
