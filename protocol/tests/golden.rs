@@ -50,6 +50,7 @@ fn table() -> Vec<Api> {
         Api::of::<api::DescribeLogDirsRequest>(128, 128),
         Api::of::<api::CreatePartitionsRequest>(128, 128),
         Api::of::<api::IncrementalAlterConfigsRequest>(128, 128),
+        Api::of::<api::ElectLeadersRequest>(128, 128),
         Api::of::<api::DescribeClusterRequest>(128, 128),
         Api::of::<api::DescribeProducersRequest>(128, 128),
         Api::of::<api::DescribeClientQuotasRequest>(128, 128),

@@ -17,6 +17,7 @@
 mod differential {
     pub mod admin;
     pub mod compare;
+    pub mod elect;
     pub mod groups;
     pub mod normalise;
     pub mod producers;

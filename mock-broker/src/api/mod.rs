@@ -102,6 +102,7 @@ apis! {
     describe_log_dirs: DescribeLogDirs,
     create_partitions: CreatePartitions,
     delete_groups: DeleteGroups,
+    elect_leaders: ElectLeaders,
     incremental_alter_configs: IncrementalAlterConfigs,
     offset_delete: OffsetDelete,
     describe_client_quotas: DescribeClientQuotas,
@@ -916,6 +917,7 @@ mod tests {
             }
             .into(),
             ApiKey::DESCRIBE_PRODUCERS => describe_producers::Request::default().into(),
+            ApiKey::ELECT_LEADERS => elect_leaders::Request::default().into(),
             ApiKey::DESCRIBE_CLIENT_QUOTAS => describe_client_quotas::Request::default().into(),
             ApiKey::ALTER_CLIENT_QUOTAS => alter_client_quotas::Request::default().into(),
             ApiKey::DESCRIBE_USER_SCRAM_CREDENTIALS => describe_user_scram_credentials::Request {

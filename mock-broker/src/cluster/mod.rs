@@ -31,6 +31,15 @@ pub use coordinator::{OFFSETS_TOPIC, is_internal_topic};
 pub use faults::{Faults, Injection, Scope, Target};
 pub use partition::{Appended, BatchMeta, BrokerId, Partition};
 
+/// The kinds of leader election a client can ask for (ElectLeaders' `election_type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Election {
+    /// The preferred replica (the first assigned), if it is alive and in sync.
+    Preferred,
+    /// For a partition without a leader: a live ISR member, else any live replica.
+    Unclean,
+}
+
 /// A broker of the mock cluster.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Broker {
@@ -641,6 +650,54 @@ impl Cluster {
             records_deleted: partitions().map(|p| p.deleted_records).sum(),
             ..self.stats
         }
+    }
+
+    /// A leader election a client asked for (ElectLeaders), as Kafka's controller runs it:
+    /// [`Election::Preferred`] moves leadership to the first assigned replica if it is alive
+    /// and in sync; [`Election::Unclean`] gives a partition without a leader the first live
+    /// ISR member, else the first live replica (whose log becomes the truth). Returns the
+    /// leader elected, or Kafka's reason for electing none: UNKNOWN_TOPIC_OR_PARTITION,
+    /// ELECTION_NOT_NEEDED (the preferred replica leads already; for an unclean election, the
+    /// partition has a leader), PREFERRED_LEADER_NOT_AVAILABLE or ELIGIBLE_LEADERS_NOT_AVAILABLE.
+    pub fn elect_leader(
+        &mut self,
+        topic: &str,
+        partition: i32,
+        election: Election,
+    ) -> Result<BrokerId, ErrorCode> {
+        let is_up = up_in(&self.brokers);
+        let p = partition_in(&mut self.topics, topic, partition)
+            .ok_or(ErrorCode::UnknownTopicOrPartition)?;
+        match election {
+            Election::Preferred => {
+                let preferred = p.replicas[0];
+                if p.leader == Some(preferred) {
+                    return Err(ErrorCode::ElectionNotNeeded);
+                }
+                if !(p.isr.contains(&preferred) && is_up(preferred)) {
+                    return Err(ErrorCode::PreferredLeaderNotAvailable);
+                }
+                p.elect(Some(preferred), false, &is_up);
+            }
+            Election::Unclean => {
+                if p.leader.is_some() {
+                    return Err(ErrorCode::ElectionNotNeeded);
+                }
+                if !p.elect(None, true, &is_up) {
+                    return Err(ErrorCode::EligibleLeadersNotAvailable);
+                }
+            }
+        }
+        let leader = p.leader.ok_or(ErrorCode::EligibleLeadersNotAvailable)?;
+        self.stats.elections += 1;
+        tracing::info!(
+            topic,
+            partition,
+            leader,
+            ?election,
+            "leader elected on request"
+        );
+        Ok(leader)
     }
 
     /// Moves leadership of a partition to `to` (which must be a live ISR member), or to the

@@ -31,6 +31,7 @@
 //! | SaslAuthenticate | 36 | 0–2 | 2+ |
 //! | CreatePartitions | 37 | 0–3 | 2+ |
 //! | DeleteGroups | 42 | 0–3 | 2+ |
+//! | ElectLeaders | 43 | 0–2 | 2+ |
 //! | IncrementalAlterConfigs | 44 | 0–1 | 1+ |
 //! | OffsetDelete | 47 | 0 | none |
 //! | DescribeClientQuotas | 48 | 0–1 | 1+ |
@@ -66,6 +67,7 @@ pub mod describe_groups;
 pub mod describe_log_dirs;
 pub mod describe_producers;
 pub mod describe_user_scram_credentials;
+pub mod elect_leaders;
 pub mod fetch;
 pub mod find_coordinator;
 pub mod heartbeat;
@@ -117,6 +119,7 @@ pub use describe_producers::{DescribeProducersRequest, DescribeProducersResponse
 pub use describe_user_scram_credentials::{
     DescribeUserScramCredentialsRequest, DescribeUserScramCredentialsResponse,
 };
+pub use elect_leaders::{ElectLeadersRequest, ElectLeadersResponse};
 pub use fetch::{FetchRequest, FetchResponse};
 pub use find_coordinator::{FindCoordinatorRequest, FindCoordinatorResponse};
 pub use heartbeat::{HeartbeatRequest, HeartbeatResponse};
@@ -325,6 +328,7 @@ bodies! {
     AlterConfigs(AlterConfigsRequest, AlterConfigsResponse) = ALTER_CONFIGS,
     DescribeLogDirs(DescribeLogDirsRequest, DescribeLogDirsResponse) = DESCRIBE_LOG_DIRS,
     CreatePartitions(CreatePartitionsRequest, CreatePartitionsResponse) = CREATE_PARTITIONS,
+    ElectLeaders(ElectLeadersRequest, ElectLeadersResponse) = ELECT_LEADERS,
     IncrementalAlterConfigs(IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse) = INCREMENTAL_ALTER_CONFIGS,
     DescribeCluster(DescribeClusterRequest, DescribeClusterResponse) = DESCRIBE_CLUSTER,
     DescribeProducers(DescribeProducersRequest, DescribeProducersResponse) = DESCRIBE_PRODUCERS,

@@ -24,6 +24,7 @@ use kwire_protocol::api::describe_configs::{
 use kwire_protocol::api::describe_log_dirs::DescribeLogDirsResponse;
 use kwire_protocol::api::describe_producers::DescribeProducersResponse;
 use kwire_protocol::api::describe_user_scram_credentials::DescribeUserScramCredentialsResponse;
+use kwire_protocol::api::elect_leaders::ElectLeadersResponse;
 use kwire_protocol::api::fetch::FetchResponse;
 use kwire_protocol::api::find_coordinator::FindCoordinatorResponse;
 use kwire_protocol::api::incremental_alter_configs::IncrementalAlterConfigsResponse;
@@ -335,6 +336,25 @@ impl Normalise for DeleteAclsResponse {
 
 /// Producer ids are each broker's own (as in InitProducerId); Kafka lists a partition's
 /// producers in its hash map's order: sorted by id first.
+impl Normalise for ElectLeadersResponse {
+    fn normalise(&mut self, n: &Norm<'_>) {
+        no_throttle(&mut self.throttle_time_ms);
+        // Asked for every partition, a broker answers for every topic it has: only this run's
+        // topics are the same on both (Kafka also has other runs' topics), listed by name (Kafka
+        // lists them from a hash map).
+        self.replica_election_results.retain(|t| {
+            t.topic.starts_with(n.prefix) || t.topic.starts_with(super::sequences::MISSING)
+        });
+        self.replica_election_results
+            .sort_by(|a, b| a.topic.cmp(&b.topic));
+        for t in &mut self.replica_election_results {
+            for p in &mut t.partition_result {
+                any_message(&mut p.error_message);
+            }
+        }
+    }
+}
+
 impl Normalise for DescribeProducersResponse {
     fn normalise(&mut self, _: &Norm<'_>) {
         no_throttle(&mut self.throttle_time_ms);

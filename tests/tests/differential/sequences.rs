@@ -74,6 +74,7 @@ pub fn run_all(side: &mut Side, plan: &Plan<'_>) {
     super::producers::run_all(side, plan);
     offset_for_leader_epoch(side, plan, &read, &placement[0]);
     super::admin::run_all(side, plan);
+    super::elect::run_all(side, plan);
     super::groups::run_all(side, plan, &read, placement[0].topic_id);
 }
 

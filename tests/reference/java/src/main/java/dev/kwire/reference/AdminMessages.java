@@ -13,6 +13,8 @@ import java.util.List;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
 import org.apache.kafka.common.message.AlterConfigsResponseData;
 import org.apache.kafka.common.message.CreatePartitionsRequestData;
+import org.apache.kafka.common.message.ElectLeadersRequestData;
+import org.apache.kafka.common.message.ElectLeadersResponseData;
 import org.apache.kafka.common.message.CreatePartitionsResponseData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
@@ -344,6 +346,41 @@ final class AdminMessages {
             .setErrorMessage("Topic currently has 8 partitions, which is higher than the requested 6."));
         d.setResults(rs);
         return d;
+    }
+
+    // ------------------------------------------------------------------ ElectLeaders (43)
+
+    static Message electLeadersRequest(short v, boolean nulls) {
+        ElectLeadersRequestData d = new ElectLeadersRequestData().setTimeoutMs(30000);
+        if (v >= 1) {
+            d.setElectionType((byte) 1);
+        }
+        if (nulls) {
+            return d.setTopicPartitions(null);
+        }
+        ElectLeadersRequestData.TopicPartitionsCollection tps = new ElectLeadersRequestData.TopicPartitionsCollection();
+        tps.add(new ElectLeadersRequestData.TopicPartitions().setTopic(TOPIC_A).setPartitions(Arrays.asList(0, 2)));
+        tps.add(new ElectLeadersRequestData.TopicPartitions().setTopic(TOPIC_B).setPartitions(Arrays.asList(5, 1)));
+        return d.setTopicPartitions(tps);
+    }
+
+    static Message electLeadersResponse(short v, boolean nulls) {
+        ElectLeadersResponseData d = new ElectLeadersResponseData().setThrottleTimeMs(40);
+        if (v >= 1) {
+            d.setErrorCode((short) 31);
+        }
+        List<ElectLeadersResponseData.ReplicaElectionResult> rs = new ArrayList<>();
+        List<ElectLeadersResponseData.PartitionResult> a = new ArrayList<>();
+        a.add(new ElectLeadersResponseData.PartitionResult().setPartitionId(0).setErrorCode((short) 0)
+            .setErrorMessage(nulls ? null : ""));
+        a.add(new ElectLeadersResponseData.PartitionResult().setPartitionId(2).setErrorCode((short) 84)
+            .setErrorMessage("Leader election not needed for topic partition."));
+        rs.add(new ElectLeadersResponseData.ReplicaElectionResult().setTopic(TOPIC_A).setPartitionResult(a));
+        List<ElectLeadersResponseData.PartitionResult> b = new ArrayList<>();
+        b.add(new ElectLeadersResponseData.PartitionResult().setPartitionId(5).setErrorCode((short) 80)
+            .setErrorMessage("The preferred leader was not available."));
+        rs.add(new ElectLeadersResponseData.ReplicaElectionResult().setTopic(TOPIC_B).setPartitionResult(b));
+        return d.setReplicaElectionResults(rs);
     }
 
     // ------------------------------------------------------------------ IncrementalAlterConfigs (44)

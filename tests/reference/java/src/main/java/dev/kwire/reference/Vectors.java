@@ -36,6 +36,8 @@ import org.apache.kafka.common.message.DeleteRecordsResponseData;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.message.DescribeAclsResponseData;
+import org.apache.kafka.common.message.ElectLeadersRequestData;
+import org.apache.kafka.common.message.ElectLeadersResponseData;
 import org.apache.kafka.common.message.DescribeProducersRequestData;
 import org.apache.kafka.common.message.DescribeProducersResponseData;
 import org.apache.kafka.common.message.DescribeClientQuotasRequestData;
@@ -169,6 +171,9 @@ public final class Vectors {
             new Api(ApiKeys.CREATE_PARTITIONS, AdminMessages::createPartitionsRequest, AdminMessages::createPartitionsResponse,
                 m -> nestedTags(((CreatePartitionsRequestData) m).topics().iterator().next().assignments().get(0).unknownTaggedFields()),
                 m -> nestedTags(((CreatePartitionsResponseData) m).results().get(1).unknownTaggedFields())),
+            new Api(ApiKeys.ELECT_LEADERS, AdminMessages::electLeadersRequest, AdminMessages::electLeadersResponse,
+                m -> nestedTags(((ElectLeadersRequestData) m).topicPartitions().iterator().next().unknownTaggedFields()),
+                m -> nestedTags(((ElectLeadersResponseData) m).replicaElectionResults().get(0).partitionResult().get(1).unknownTaggedFields())),
             new Api(ApiKeys.INCREMENTAL_ALTER_CONFIGS, AdminMessages::incrementalAlterConfigsRequest, AdminMessages::incrementalAlterConfigsResponse,
                 m -> nestedTags(((IncrementalAlterConfigsRequestData) m).resources().iterator().next().unknownTaggedFields()),
                 m -> nestedTags(((IncrementalAlterConfigsResponseData) m).responses().get(0).unknownTaggedFields())),
