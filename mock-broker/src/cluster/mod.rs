@@ -670,7 +670,10 @@ impl Cluster {
             .ok_or(ErrorCode::UnknownTopicOrPartition)?;
         match election {
             Election::Preferred => {
-                let preferred = p.replicas[0];
+                // A partition always has replicas; none would leave no preferred one to elect.
+                let Some(&preferred) = p.replicas.first() else {
+                    return Err(ErrorCode::PreferredLeaderNotAvailable);
+                };
                 if p.leader == Some(preferred) {
                     return Err(ErrorCode::ElectionNotNeeded);
                 }
