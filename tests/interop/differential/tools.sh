@@ -10,6 +10,9 @@
 #     again), kafka-consumer-groups.sh (list, describe, state, reset to earliest, describe
 #     offsets, delete, delete again) and kafka-get-offsets.sh (latest, earliest) around 1,000
 #     records a group consumed;
+#   - kafka-producer-perf-test.sh and kafka-consumer-perf-test.sh (20,000 records),
+#     kafka-console-producer.sh and kafka-console-consumer.sh (5 lines, a group) and
+#     kafka-log-dirs.sh (the topic's partitions);
 #   - kcat -L (metadata of the whole cluster);
 #   - kcat -P -z lz4 of the same 20,000 records of 1 KB: the bytes kwire-mock received (its
 #     bytes-in counter) within 10% of what Kafka stores (its log segments).
@@ -187,6 +190,30 @@ for broker in kafka mock; do
     "$(topics "$broker" --delete --topic "$CLI_TOPIC" | failure)"
 done
 
+# Kafka's load and console tools on a topic of their own: kafka-producer-perf-test.sh (20,000
+# records of 100 bytes), kafka-consumer-perf-test.sh (reads them in a group),
+# kafka-console-producer.sh and kafka-console-consumer.sh (5 lines through a group) and
+# kafka-log-dirs.sh (the topic's partitions in the broker's log dir).
+for broker in kafka mock; do
+  CLI_TOPIC="kwire-tools-perf-$broker-$RUN" CLI_GROUP="kwire-tools-perf-group-$broker-$RUN"
+  log "perf, console and log-dirs tools against $broker"
+  topics "$broker" --create --topic "$CLI_TOPIC" --partitions 3 --replication-factor 1 > /dev/null
+  out="$(cli "$broker" org.apache.kafka.tools.ProducerPerformance --topic "$CLI_TOPIC" --num-records 20000 \
+    --throughput -1 --record-size 100 | tail -n1)"
+  cli_check kafka-producer-perf-test "20000 records" "$broker" "20000 records sent" "$(grep -o '^20000 records sent' <<<"$out" || echo "$out")"
+  out="$(cli "$broker" org.apache.kafka.tools.ConsumerPerformance --topic "$CLI_TOPIC" --messages 20000 \
+    --group "$CLI_GROUP" --timeout 30000 | tail -n1 | awk -F', ' '{ print $5 }')"
+  cli_check kafka-consumer-perf-test "20000 records" "$broker" "20000" "$out"
+  seq 1 5 | cli "$broker" org.apache.kafka.tools.ConsoleProducer --topic "$CLI_TOPIC-console" > "$OUT/console-$broker.log"
+  out="$(cli "$broker" org.apache.kafka.tools.consumer.ConsoleConsumer --topic "$CLI_TOPIC-console" \
+    --from-beginning --max-messages 5 --group "$CLI_GROUP" --timeout-ms 30000 \
+    | grep -v 'rebalance protocol' | sort | paste -sd' ' -)"
+  cli_check kafka-console-consumer "5 lines" "$broker" "1 2 3 4 5 Processed a total of 5 messages" "$out"
+  out="$(cli "$broker" org.apache.kafka.tools.LogDirsCommand --describe --topic-list "$CLI_TOPIC" \
+    | grep -o '"partition":"[^"]*"' | sort | paste -sd' ' -)"
+  cli_check kafka-log-dirs describe "$broker" '"partition":"TOPIC-0" "partition":"TOPIC-1" "partition":"TOPIC-2"' "$out"
+done
+
 # kcat -P -z lz4: 20,000 records of 1 KB (compressible, as real payloads are)
 "$PY" - > "$OUT/records.txt" <<'PY'
 for i in range(20000):
@@ -224,7 +251,7 @@ if [[ "$k" -gt 0 && "$m" -gt 0 ]]; then
   add kcat "-P -z lz4" mock "${verdict%% *}" "received $m bytes (${verdict##* }x Kafka's)"
 fi
 
-printf '\n%-21s %-17s %-6s %-6s %s\n' tool operation Kafka mock "same result? (Kafka | mock)"
+printf '\n%-24s %-17s %-6s %-6s %s\n' tool operation Kafka mock "same result? (Kafka | mock)"
 "$PY" - "$results" <<'PY'
 import sys
 rows = {}
@@ -237,7 +264,7 @@ for (tool, op), b in rows.items():
     same = "same" if k[1] == m[1] else "differs: %s | %s" % (k[1], m[1])
     if op == "-P -z lz4":
         same = "%s | %s" % (k[1], m[1])
-    print("%-21s %-17s %-6s %-6s %s" % (tool, op, k[0], m[0], same))
+    print("%-24s %-17s %-6s %-6s %s" % (tool, op, k[0], m[0], same))
 PY
 pass_k=$(awk -F'\t' '$3=="kafka" && $4=="pass"' "$results" | wc -l)
 pass_m=$(awk -F'\t' '$3=="mock" && $4=="pass"' "$results" | wc -l)
