@@ -8,8 +8,9 @@
 #   - kafka-configs.sh: a user's SCRAM credential and producer quota added, described, deleted;
 #   - kafka-topics.sh (create, create again, list, describe, alter partitions, delete, delete
 #     again), kafka-consumer-groups.sh (list, describe, state, reset to earliest, describe
-#     offsets, delete, delete again) and kafka-get-offsets.sh (latest, earliest) around 1,000
-#     records a group consumed;
+#     offsets, delete, delete again), kafka-get-offsets.sh (latest, earliest),
+#     kafka-delete-records.sh and kafka-cluster.sh cluster-id around 1,000 records a group
+#     consumed;
 #   - kafka-producer-perf-test.sh and kafka-consumer-perf-test.sh (20,000 records),
 #     kafka-console-producer.sh and kafka-console-consumer.sh (5 lines, a group) and
 #     kafka-log-dirs.sh (the topic's partitions);
@@ -181,6 +182,16 @@ for broker in kafka mock; do
   add kafka-get-offsets latest "$broker" "$v" "$latest"
   cli_check kafka-get-offsets earliest "$broker" "TOPIC:0:0 TOPIC:1:0 TOPIC:2:0 TOPIC:3:0" \
     "$(offsets "$broker" --topic "$CLI_TOPIC" --time -2 | paste -sd' ' -)"
+  printf '{"partitions":[{"topic":"%s","partition":0,"offset":5}],"version":1}' "$CLI_TOPIC" > "$OUT/delete-$broker.json"
+  cli_check kafka-delete-records "partition 0 to 5" "$broker" "partition: TOPIC-0 low_watermark: 5" \
+    "$(cli "$broker" org.apache.kafka.tools.DeleteRecordsCommand --offset-json-file "$OUT/delete-$broker.json" \
+       | grep '^partition:' | tr -s ' \t' ' ')"
+  cli_check kafka-get-offsets "earliest after" "$broker" "TOPIC:0:5 TOPIC:1:0 TOPIC:2:0 TOPIC:3:0" \
+    "$(offsets "$broker" --topic "$CLI_TOPIC" --time -2 | paste -sd' ' -)"
+  # (the bootstrap option follows the subcommand here; ids differ by cluster)
+  cli_check kafka-cluster cluster-id "$broker" "Cluster ID: (an id)" \
+    "$(timeout 60 java -cp "$(kafka_libs_dir "$KWIRE_KAFKA_SINGLE_VERSION")/*" org.apache.kafka.tools.ClusterTool \
+       cluster-id --bootstrap-server "${BOOT[$broker]}" 2>&1 | sed -n 's/^Cluster ID: .\{1,\}/Cluster ID: (an id)/p')"
   cli_check kafka-consumer-groups delete "$broker" "*successful*" "$(groups "$broker" --delete --group "$CLI_GROUP" | grep . || true)"
   cli_check kafka-consumer-groups "delete again" "$broker" GroupIdNotFoundException \
     "$(groups "$broker" --delete --group "$CLI_GROUP" | failure)"
