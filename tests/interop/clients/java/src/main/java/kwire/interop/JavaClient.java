@@ -266,10 +266,10 @@ public final class JavaClient {
     }
   }
 
-  static Json counts(Map<Integer, Long> m) {
+  static <K extends Comparable<K>> Json counts(Map<K, Long> m) {
     Json j = new Json();
-    for (Map.Entry<Integer, Long> e : new TreeMap<>(m).entrySet()) {
-      j.put(Integer.toString(e.getKey()), e.getValue());
+    for (Map.Entry<K, Long> e : new TreeMap<>(m).entrySet()) {
+      j.put(String.valueOf(e.getKey()), e.getValue());
     }
     return j;
   }

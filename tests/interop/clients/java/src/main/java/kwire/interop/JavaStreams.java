@@ -118,7 +118,7 @@ final class JavaStreams {
         long half = a.count / 2;
         produce(prod, in, 0, half);
         boolean phase1 = readCounts(reader, expected(half), counts, failure, deadline);
-        j.putRaw("phase1_counts", json(counts));
+        j.putRaw("phase1_counts", JavaClient.counts(counts).toString());
         if (!phase1) {
           problems.add(failure.get() != null ? "application failed: " + failure.get()
               : "phase 1 counts never matched within the timeout");
@@ -131,7 +131,7 @@ final class JavaStreams {
               .withTimeout(Duration.ofSeconds(30)));
           produce(prod, in, half, a.count);
           boolean phase2 = readCounts(reader, expected(a.count), counts, failure, deadline);
-          j.putRaw("counts", json(counts)).putRaw("expected", json(expected(a.count)));
+          j.putRaw("counts", JavaClient.counts(counts).toString()).putRaw("expected", JavaClient.counts(expected(a.count)).toString());
           if (!phase2) {
             problems.add(failure.get() != null ? "application failed: " + failure.get()
                 : "counts after the takeover never matched within the timeout");
@@ -288,12 +288,6 @@ final class JavaStreams {
       Thread.sleep(200);
     }
     problems.add("group " + app + " never stable with " + a.threads + " members: " + last);
-  }
-
-  static String json(Map<String, Long> m) {
-    StringBuilder b = new StringBuilder("{");
-    m.forEach((k, v) -> b.append(b.length() > 1 ? ", " : "").append('"').append(k).append("\": ").append(v));
-    return b.append('}').toString();
   }
 
   static void deleteTree(Path dir) {
