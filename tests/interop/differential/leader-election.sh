@@ -21,15 +21,15 @@ set -euo pipefail
 
 [[ -n "${KWIRE_KAFKA_CLUSTER_BOOTSTRAP:-}" ]] \
   || die "KWIRE_KAFKA_CLUSTER_BOOTSTRAP is not set (tests/interop/kafka.sh with cluster -- $0)"
-LIBS="$(kafka_libs_dir "${KWIRE_KAFKA_CLUSTER_VERSION:?}")"
+: "${KWIRE_KAFKA_CLUSTER_VERSION:?}"
 start_mock --brokers 3 --replication-factor 3
 declare -A BOOT=([kafka]="$KWIRE_KAFKA_CLUSTER_BOOTSTRAP" [mock]="$MOCK_BOOTSTRAP")
 TOPIC="kwire-leader-election-$(date +%s)-$$"
 rc=0
 
 tool() { # broker class args... -> output, the topic written TOPIC
-  timeout 60 java -cp "$LIBS/*" "$2" --bootstrap-server "${BOOT[$1]}" "${@:3}" 2>&1 \
-    | { grep -v '^SLF4J' || true; } | sed "s/$TOPIC/TOPIC/g"
+  kafka_tool "$KWIRE_KAFKA_CLUSTER_VERSION" "$2" --bootstrap-server "${BOOT[$1]}" "${@:3}" \
+    | sed "s/$TOPIC/TOPIC/g"
 }
 # "partition leader first-replica isr" per line, from kafka-topics.sh --describe
 placement() {

@@ -90,8 +90,8 @@ done
 # and quota set, described (until both show: Kafka's brokers learn them from the metadata log)
 # and deleted again
 configs() { # broker args... -> its output, the user's name written USER
-  timeout 60 java -cp "$(kafka_libs_dir "${KWIRE_KAFKA_SINGLE_VERSION:?}")/*" kafka.admin.ConfigCommand \
-    --bootstrap-server "${BOOT[$1]}" "${@:2}" 2>&1 | grep -v '^SLF4J' | sed "s/$USER_NAME/USER/g"
+  kafka_tool "${KWIRE_KAFKA_SINGLE_VERSION:?}" kafka.admin.ConfigCommand \
+    --bootstrap-server "${BOOT[$1]}" "${@:2}" | sed "s/$USER_NAME/USER/g"
 }
 USER_NAME="kwire-tools-user-$RUN"
 for broker in kafka mock; do
@@ -128,8 +128,7 @@ done
 # eligible leader replicas, KIP-966: it prints N/A where Kafka 4.3 prints empty lists). Error
 # messages are compared by the exception the tool names: their wording is each broker's own.
 cli() { # broker class args... -> output (stdout and stderr), names normalised
-  timeout 60 java -cp "$(kafka_libs_dir "${KWIRE_KAFKA_SINGLE_VERSION:?}")/*" "$2" \
-    --bootstrap-server "${BOOT[$1]}" "${@:3}" 2>&1 | { grep -v '^SLF4J' || true; } \
+  kafka_tool "${KWIRE_KAFKA_SINGLE_VERSION:?}" "$2" --bootstrap-server "${BOOT[$1]}" "${@:3}" \
     | sed -e "s/$CLI_TOPIC/TOPIC/g" -e "s/$CLI_GROUP/GROUP/g" -e 's/TopicId: [^[:space:]]*//' \
           -e 's/[[:space:]]*Elr:.*//' -e 's/^[0-9T:.-]*Z main ERROR //'
 }
@@ -190,8 +189,8 @@ for broker in kafka mock; do
     "$(offsets "$broker" --topic "$CLI_TOPIC" --time -2 | paste -sd' ' -)"
   # (the bootstrap option follows the subcommand here; ids differ by cluster)
   cli_check kafka-cluster cluster-id "$broker" "Cluster ID: (an id)" \
-    "$(timeout 60 java -cp "$(kafka_libs_dir "$KWIRE_KAFKA_SINGLE_VERSION")/*" org.apache.kafka.tools.ClusterTool \
-       cluster-id --bootstrap-server "${BOOT[$broker]}" 2>&1 | sed -n 's/^Cluster ID: .\{1,\}/Cluster ID: (an id)/p')"
+    "$(kafka_tool "$KWIRE_KAFKA_SINGLE_VERSION" org.apache.kafka.tools.ClusterTool cluster-id \
+       --bootstrap-server "${BOOT[$broker]}" | sed -n 's/^Cluster ID: .\{1,\}/Cluster ID: (an id)/p')"
   cli_check kafka-consumer-groups delete "$broker" "*successful*" "$(groups "$broker" --delete --group "$CLI_GROUP" | grep . || true)"
   cli_check kafka-consumer-groups "delete again" "$broker" GroupIdNotFoundException \
     "$(groups "$broker" --delete --group "$CLI_GROUP" | failure)"

@@ -27,6 +27,11 @@ default_kafka_version() {
 }
 
 kafka_libs_dir() { echo "$CACHE_DIR/kafka-$1/libs"; }
+# Runs one of Kafka's command-line tools (a class from the jars of Kafka version V) for at most
+# 60 s: its stdout and stderr, without SLF4J's start-up lines.
+kafka_tool() { # V class args...
+  timeout 60 java -cp "$(kafka_libs_dir "$1")/*" "${@:2}" 2>&1 | { grep -v '^SLF4J' || true; }
+}
 kafka_major() { echo "${1%%.*}"; }
 
 mvn_q() {
