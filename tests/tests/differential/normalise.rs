@@ -342,9 +342,8 @@ impl Normalise for ElectLeadersResponse {
         // Asked for every partition, a broker answers for every topic it has: only this run's
         // topics are the same on both (Kafka also has other runs' topics), listed by name (Kafka
         // lists them from a hash map).
-        self.replica_election_results.retain(|t| {
-            t.topic.starts_with(n.prefix) || t.topic.starts_with(super::sequences::MISSING)
-        });
+        self.replica_election_results
+            .retain(|t| t.topic.starts_with(n.prefix) || t.topic == super::sequences::MISSING);
         self.replica_election_results
             .sort_by(|a, b| a.topic.cmp(&b.topic));
         for t in &mut self.replica_election_results {
